@@ -1,0 +1,268 @@
+package schema
+
+// The kinds of asset. Labels are a contract (docs/graph-model.md); property
+// names are ours and documented in docs/data-model.md (generated from here).
+
+var Tenant = &Kind{
+	Name: "Tenant", Label: "Auth0Tenant", Slug: "tenant",
+	Doc:      "An Auth0 tenant: the root every asset of it hangs from by RESOURCE.",
+	NativeID: "the tenant domain",
+	Props: []Property{
+		{Name: "domain", Type: String, Search: true, Doc: "tenant domain as connected"},
+		{Name: "last_sync_status", Type: String, Doc: "status of the newest sync"},
+		{Name: "last_sync_at", Type: Int, Doc: "epoch ms when the newest sync finished"},
+	},
+}
+
+var User = &Kind{
+	Name: "User", Label: "Auth0User", Slug: "user",
+	Doc:      "A user of the tenant (any connection).",
+	NativeID: "user_id, e.g. auth0|123",
+	Props: []Property{
+		{Name: "email", Type: String, Search: true, Index: true},
+		{Name: "email_verified", Type: Bool},
+		{Name: "username", Type: String, Search: true},
+		{Name: "nickname", Type: String, Search: true},
+		{Name: "given_name", Type: String},
+		{Name: "family_name", Type: String},
+		{Name: "phone_number", Type: String},
+		{Name: "phone_verified", Type: Bool},
+		{Name: "connection", Type: String, Index: true, Doc: "name of the primary identity's connection"},
+		{Name: "provider", Type: String, Doc: "provider of the primary identity"},
+		{Name: "blocked", Type: Bool},
+		{Name: "multifactor", Type: StringList, Doc: "enrolled MFA providers"},
+		{Name: "mfa_enrolled", Type: Bool, Doc: "true when multifactor is not empty"},
+		{Name: "created_at", Type: Time},
+		{Name: "updated_at", Type: Time},
+		{Name: "last_login", Type: Time, Index: true},
+		{Name: "last_ip", Type: String},
+		{Name: "logins_count", Type: Int},
+	},
+}
+
+var Role = &Kind{
+	Name: "Role", Label: "Auth0Role", Slug: "role",
+	Doc:      "A tenant-wide role (RBAC).",
+	NativeID: "role id, e.g. rol_…",
+	Props: []Property{
+		{Name: "description", Type: String, Search: true},
+	},
+}
+
+var Permission = &Kind{
+	Name: "Permission", Label: "Auth0Permission", Slug: "permission",
+	Doc:      "One scope value of a resource server (API), e.g. read:users on the Management API.",
+	NativeID: "<resource server identifier>|<scope value>",
+	Props: []Property{
+		{Name: "value", Type: String, Search: true, Index: true, Doc: "the scope value"},
+		{Name: "resource_server_identifier", Type: String, Index: true, Doc: "identifier (audience) of the API"},
+		{Name: "description", Type: String, Search: true},
+		{Name: "defined", Type: Bool, Doc: "false when only referenced (by a role or grant) but not defined by an existing API"},
+		{Name: "is_management_api", Type: Bool},
+	},
+}
+
+var Organization = &Kind{
+	Name: "Organization", Label: "Auth0Organization", Slug: "org",
+	Doc:      "An organization (B2B).",
+	NativeID: "organization id, e.g. org_…",
+	Props: []Property{
+		{Name: "display_name", Type: String, Search: true},
+	},
+}
+
+var OrgMembership = &Kind{
+	Name: "OrgMembership", Label: "Auth0OrgMembership", Slug: "membership",
+	Doc:      "A user's membership of an organization; carries the organization-scoped roles (WITH_ROLE).",
+	NativeID: "<organization id>|<user id>",
+	Props: []Property{
+		{Name: "organization_id", Type: String},
+		{Name: "user_id", Type: String},
+	},
+}
+
+var Client = &Kind{
+	Name: "Client", Label: "Auth0Client", Slug: "client",
+	Doc:      "An application (client). Secrets, signing keys and encryption keys are never stored.",
+	NativeID: "client_id",
+	Props: []Property{
+		{Name: "description", Type: String, Search: true},
+		{Name: "app_type", Type: String, Index: true, Doc: "spa, native, regular_web, non_interactive, …; absent on some system clients"},
+		{Name: "is_first_party", Type: Bool},
+		{Name: "is_global", Type: Bool},
+		{Name: "oidc_conformant", Type: Bool},
+		{Name: "callbacks", Type: StringList},
+		{Name: "allowed_origins", Type: StringList},
+		{Name: "web_origins", Type: StringList},
+		{Name: "allowed_logout_urls", Type: StringList},
+		{Name: "allowed_clients", Type: StringList},
+		{Name: "grant_types", Type: StringList},
+		{Name: "token_endpoint_auth_method", Type: String},
+		{Name: "cross_origin_authentication", Type: Bool},
+		{Name: "sso", Type: Bool},
+		{Name: "sso_disabled", Type: Bool},
+		{Name: "jwt_alg", Type: String, Doc: "jwt_configuration.alg"},
+		{Name: "jwt_lifetime_in_seconds", Type: Int},
+		{Name: "refresh_token_rotation_type", Type: String},
+		{Name: "refresh_token_expiration_type", Type: String},
+		{Name: "refresh_token_infinite_lifetime", Type: Bool},
+		{Name: "refresh_token_infinite_idle_lifetime", Type: Bool},
+		{Name: "refresh_token_lifetime", Type: Int},
+		{Name: "refresh_token_idle_lifetime", Type: Int},
+		{Name: "backchannel_logout_urls", Type: StringList, Doc: "oidc_logout.backchannel_logout_urls"},
+		{Name: "require_pushed_authorization_requests", Type: Bool},
+		{Name: "require_proof_of_possession", Type: Bool},
+		{Name: "organization_usage", Type: String},
+		{Name: "organization_require_behavior", Type: String},
+		{Name: "initiate_login_uri", Type: String},
+		{Name: "confidential", Type: Bool, Doc: "the client authenticates with a secret or key (the secret itself is never stored)"},
+	},
+}
+
+var ClientGrant = &Kind{
+	Name: "ClientGrant", Label: "Auth0ClientGrant", Slug: "client-grant",
+	Doc:      "A client grant: a client authorised for an API with scopes (client credentials).",
+	NativeID: "client grant id, e.g. cgr_…",
+	Props: []Property{
+		{Name: "client_id", Type: String, Index: true},
+		{Name: "audience", Type: String, Index: true},
+		{Name: "scope", Type: StringList},
+		{Name: "is_system", Type: Bool},
+		{Name: "subject_type", Type: String},
+		{Name: "organization_usage", Type: String},
+		{Name: "allow_any_organization", Type: Bool},
+	},
+}
+
+var Grant = &Kind{
+	Name: "Grant", Label: "Auth0Grant", Slug: "grant",
+	Doc:      "A user's consent grant to a client for an audience.",
+	NativeID: "grant id",
+	Props: []Property{
+		{Name: "user_id", Type: String, Index: true},
+		{Name: "client_id", Type: String},
+		{Name: "audience", Type: String},
+		{Name: "scope", Type: StringList},
+	},
+}
+
+var ResourceServer = &Kind{
+	Name: "ResourceServer", Label: "Auth0ResourceServer", Slug: "api",
+	Doc:      "An API (resource server), including the Management API itself (is_system).",
+	NativeID: "resource server id",
+	Props: []Property{
+		{Name: "identifier", Type: String, Search: true, Index: true, Doc: "the audience"},
+		{Name: "is_system", Type: Bool},
+		{Name: "is_management_api", Type: Bool},
+		{Name: "signing_alg", Type: String},
+		{Name: "token_lifetime", Type: Int},
+		{Name: "token_lifetime_for_web", Type: Int},
+		{Name: "allow_offline_access", Type: Bool},
+		{Name: "skip_consent_for_verifiable_first_party_clients", Type: Bool},
+		{Name: "enforce_policies", Type: Bool},
+		{Name: "token_dialect", Type: String},
+		{Name: "scope_count", Type: Int},
+	},
+}
+
+var CustomDomain = &Kind{
+	Name: "CustomDomain", Label: "Auth0CustomDomain", Slug: "custom-domain",
+	Doc:      "A custom domain.",
+	NativeID: "custom_domain_id",
+	Props: []Property{
+		{Name: "domain", Type: String, Search: true},
+		{Name: "primary", Type: Bool},
+		{Name: "status", Type: String},
+		{Name: "type", Type: String},
+		{Name: "tls_policy", Type: String},
+		{Name: "custom_client_ip_header", Type: String},
+	},
+}
+
+var TenantSettings = &Kind{
+	Name: "TenantSettings", Label: "Auth0TenantSettings", Slug: "settings",
+	Doc:      "The tenant's settings (one per tenant; keyed by tenant domain).",
+	NativeID: "the tenant domain",
+	Props: []Property{
+		{Name: "friendly_name", Type: String, Search: true},
+		{Name: "support_email", Type: String},
+		{Name: "support_url", Type: String},
+		{Name: "default_audience", Type: String},
+		{Name: "default_directory", Type: String},
+		{Name: "session_lifetime", Type: Float, Doc: "hours"},
+		{Name: "idle_session_lifetime", Type: Float, Doc: "hours"},
+		{Name: "sandbox_version", Type: String},
+		{Name: "enabled_locales", Type: StringList},
+		{Name: "allowed_logout_urls", Type: StringList},
+		{Name: "session_cookie_mode", Type: String},
+		{Name: "flag_allow_legacy_ro_grant_types", Type: Bool},
+		{Name: "flag_allow_legacy_delegation_grant_types", Type: Bool},
+		{Name: "flag_allow_legacy_tokeninfo_endpoint", Type: Bool},
+		{Name: "flag_enable_idtoken_api2", Type: Bool},
+		{Name: "flag_enable_dynamic_client_registration", Type: Bool},
+		{Name: "flag_enable_client_connections", Type: Bool},
+		{Name: "flag_enable_public_signup_user_exists_error", Type: Bool},
+		{Name: "flag_disable_clickjack_protection_headers", Type: Bool},
+		{Name: "flag_enable_apis_section", Type: Bool},
+		{Name: "flag_enable_pipeline2", Type: Bool},
+		{Name: "flag_enable_legacy_profile", Type: Bool},
+		{Name: "flag_revoke_refresh_token_grant", Type: Bool},
+		{Name: "flag_no_disclose_enterprise_connections", Type: Bool},
+		{Name: "flag_disable_management_api_sms_obfuscation", Type: Bool},
+	},
+}
+
+var Connection = &Kind{
+	Name: "Connection", Label: "Auth0Connection", Slug: "connection",
+	Doc:      "An identity connection (database, social, enterprise, passwordless). Only allowlisted, non-secret options are stored.",
+	NativeID: "connection id, e.g. con_…",
+	Props: []Property{
+		{Name: "strategy", Type: String, Index: true},
+		{Name: "display_name", Type: String, Search: true},
+		{Name: "is_domain_connection", Type: Bool},
+		{Name: "show_as_button", Type: Bool},
+		{Name: "realms", Type: StringList},
+		{Name: "password_policy", Type: String},
+		{Name: "password_min_length", Type: Int},
+		{Name: "password_history_enabled", Type: Bool},
+		{Name: "password_no_personal_info", Type: Bool},
+		{Name: "password_dictionary_enabled", Type: Bool},
+		{Name: "brute_force_protection", Type: Bool},
+		{Name: "disable_signup", Type: Bool},
+		{Name: "requires_username", Type: Bool},
+		{Name: "mfa_active", Type: Bool},
+		{Name: "uses_dev_keys", Type: Bool, Doc: "social connection without its own client id (Auth0 developer keys)"},
+	},
+}
+
+var LogStream = &Kind{
+	Name: "LogStream", Label: "Auth0LogStream", Slug: "log-stream",
+	Doc:      "A log stream. The sink (with its tokens) is never stored.",
+	NativeID: "log stream id",
+	Props: []Property{
+		{Name: "type", Type: String},
+		{Name: "status", Type: String},
+	},
+}
+
+var Action = &Kind{
+	Name: "Action", Label: "Auth0Action", Slug: "action",
+	Doc:      "An action. Code and secret values are never stored; secret names are.",
+	NativeID: "action id",
+	Props: []Property{
+		{Name: "runtime", Type: String},
+		{Name: "status", Type: String},
+		{Name: "triggers", Type: StringList},
+		{Name: "deployed", Type: Bool},
+		{Name: "secret_names", Type: StringList},
+		{Name: "created_at", Type: Time},
+		{Name: "updated_at", Type: Time},
+	},
+}
+
+// Kinds lists every asset kind, in load order (targets of relations first).
+var Kinds = []*Kind{
+	Tenant, TenantSettings, Connection, ResourceServer, Permission, Role,
+	Organization, Client, ClientGrant, CustomDomain, LogStream, Action,
+	User, Grant, OrgMembership,
+}
