@@ -254,7 +254,7 @@ var Action = &Kind{
 		{Name: "status", Type: String},
 		{Name: "triggers", Type: StringList},
 		{Name: "deployed", Type: Bool},
-		{Name: "secret_names", Type: StringList},
+		{Name: "secret_names", Type: StringList, NotSecret: true, Doc: "names of the action's secrets; values are never stored"},
 		{Name: "created_at", Type: Time},
 		{Name: "updated_at", Type: Time},
 	},
