@@ -1,0 +1,55 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/authgraph/authgraph/schema"
+)
+
+// FullTextIndex is the name of the full-text index over every asset.
+const FullTextIndex = "asset_search"
+
+// SchemaStatements returns the constraint and index statements derived from
+// package schema. They are idempotent (IF NOT EXISTS).
+func SchemaStatements() []string {
+	var out []string
+	for _, k := range schema.Kinds {
+		l := strings.ToLower(k.Label)
+		out = append(out,
+			fmt.Sprintf("CREATE CONSTRAINT %s_id IF NOT EXISTS FOR (n:%s) REQUIRE n.id IS UNIQUE", l, k.Label),
+			fmt.Sprintf("CREATE INDEX %s_tenant IF NOT EXISTS FOR (n:%s) ON (n.tenant)", l, k.Label),
+		)
+		for _, p := range k.AllProps() {
+			if p.Index {
+				out = append(out, fmt.Sprintf("CREATE INDEX %s_%s IF NOT EXISTS FOR (n:%s) ON (n.%s)", l, p.Name, k.Label, p.Name))
+			}
+		}
+	}
+	props := schema.SearchProps()
+	each := make([]string, len(props))
+	for i, p := range props {
+		each[i] = "n." + p
+	}
+	out = append(out,
+		fmt.Sprintf("CREATE FULLTEXT INDEX %s IF NOT EXISTS FOR (n:%s) ON EACH [%s]", FullTextIndex, schema.AssetLabel, strings.Join(each, ", ")),
+		fmt.Sprintf("CREATE CONSTRAINT sync_id IF NOT EXISTS FOR (s:%s) REQUIRE s.id IS UNIQUE", schema.SyncLabel),
+		fmt.Sprintf("CREATE INDEX sync_tenant IF NOT EXISTS FOR (s:%s) ON (s.tenant)", schema.SyncLabel),
+	)
+	return out
+}
+
+// EnsureSchema creates the constraints and indexes and waits until they are
+// online, so the first sync's MERGEs use them.
+func (s *Store) EnsureSchema(ctx context.Context) error {
+	for _, stmt := range SchemaStatements() {
+		if _, err := s.write(ctx, stmt, nil); err != nil {
+			return fmt.Errorf("ensure schema (%s): %w", stmt, err)
+		}
+	}
+	if _, err := s.write(ctx, "CALL db.awaitIndexes(300)", nil); err != nil {
+		return fmt.Errorf("await indexes: %w", err)
+	}
+	return nil
+}
