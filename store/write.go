@@ -165,9 +165,33 @@ MERGE (t)-[r:%[4]s]->(n)
 SET r.lastupdated = $tag`, schema.Tenant.Label, k.Label, schema.AssetLabel, schema.ResourceRel)
 }
 
+// ensureNodesCypher is for producers that only reference a node (a role
+// granting a permission): a node already written in this sync by its primary
+// producer (which runs in an earlier stage) is only touched; otherwise the
+// reference's properties replace the old ones.
+func ensureNodesCypher(k *schema.Kind) string {
+	return fmt.Sprintf(`MATCH (t:%[1]s {id: $tenantKey})
+UNWIND $rows AS row
+MERGE (n:%[2]s {id: row.id})
+WITH t, n, row, coalesce(n.firstseen, $tag) AS fs, coalesce(n.lastupdated = $tag, false) AS fresh
+FOREACH (_ IN CASE WHEN fresh THEN [] ELSE [1] END | SET n = row.props)
+SET n:%[3]s, n.firstseen = fs, n.lastupdated = $tag
+MERGE (t)-[r:%[4]s]->(n)
+SET r.lastupdated = $tag`, schema.Tenant.Label, k.Label, schema.AssetLabel, schema.ResourceRel)
+}
+
+// EnsureNodes writes referenced nodes (see ensureNodesCypher).
+func (s *Store) EnsureNodes(ctx context.Context, tenant string, k *schema.Kind, tag int64, nodes []Node) (WriteStats, error) {
+	return s.upsertNodes(ctx, tenant, k, tag, nodes, ensureNodesCypher(k))
+}
+
 // UpsertNodes writes nodes of kind k for tenant in one batched statement.
 // The tenant node must exist (EnsureTenant).
 func (s *Store) UpsertNodes(ctx context.Context, tenant string, k *schema.Kind, tag int64, nodes []Node) (WriteStats, error) {
+	return s.upsertNodes(ctx, tenant, k, tag, nodes, upsertNodesCypher(k))
+}
+
+func (s *Store) upsertNodes(ctx context.Context, tenant string, k *schema.Kind, tag int64, nodes []Node, cypher string) (WriteStats, error) {
 	var st WriteStats
 	if len(nodes) == 0 {
 		return st, nil
@@ -176,7 +200,7 @@ func (s *Store) UpsertNodes(ctx context.Context, tenant string, k *schema.Kind, 
 	if err != nil {
 		return st, err
 	}
-	c, err := s.write(ctx, upsertNodesCypher(k), map[string]any{
+	c, err := s.write(ctx, cypher, map[string]any{
 		"tenantKey": TenantKey(tenant), "rows": rows, "tag": tag,
 	})
 	if err != nil {

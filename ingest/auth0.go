@@ -1,0 +1,288 @@
+package ingest
+
+import (
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/auth0/go-auth0/management"
+
+	"github.com/authgraph/authgraph/apperr"
+)
+
+// API is the narrow slice of the Auth0 Management API the ingester reads.
+// Lists take go-auth0 request options (paging) and return go-auth0 types.
+type API interface {
+	TenantSettings(ctx context.Context) (*management.Tenant, error)
+	Users(ctx context.Context, opts ...management.RequestOption) (*management.UserList, error)
+	// ExportUsers runs a users export job and returns the gzip-decoded
+	// NDJSON stream of users.
+	ExportUsers(ctx context.Context, fields []string) (io.ReadCloser, error)
+	UserPermissions(ctx context.Context, id string, opts ...management.RequestOption) (*management.PermissionList, error)
+	Roles(ctx context.Context, opts ...management.RequestOption) (*management.RoleList, error)
+	RoleUsers(ctx context.Context, id string, opts ...management.RequestOption) (*management.UserList, error)
+	RolePermissions(ctx context.Context, id string, opts ...management.RequestOption) (*management.PermissionList, error)
+	Organizations(ctx context.Context, opts ...management.RequestOption) (*management.OrganizationList, error)
+	OrgMembers(ctx context.Context, id string, opts ...management.RequestOption) (*management.OrganizationMemberList, error)
+	OrgConnections(ctx context.Context, id string, opts ...management.RequestOption) (*management.OrganizationConnectionList, error)
+	Clients(ctx context.Context, opts ...management.RequestOption) (*management.ClientList, error)
+	ClientGrants(ctx context.Context, opts ...management.RequestOption) (*management.ClientGrantList, error)
+	Grants(ctx context.Context, opts ...management.RequestOption) (*management.GrantList, error)
+	ResourceServers(ctx context.Context, opts ...management.RequestOption) (*management.ResourceServerList, error)
+	CustomDomains(ctx context.Context, opts ...management.RequestOption) ([]*management.CustomDomain, error)
+	Connections(ctx context.Context, opts ...management.RequestOption) (*management.ConnectionList, error)
+	LogStreams(ctx context.Context, opts ...management.RequestOption) ([]*management.LogStream, error)
+	Actions(ctx context.Context, opts ...management.RequestOption) (*management.ActionList, error)
+}
+
+// Auth0 implements API with go-auth0's management client.
+type Auth0 struct {
+	m      *management.Management
+	http   *http.Client
+	pacer  *pacer
+	poll   time.Duration
+	domain string
+}
+
+// Credentials say how to reach a tenant.
+type Credentials struct {
+	Domain       string // https://TENANT.auth0.com, or http://127.0.0.1:PORT for a simulator
+	ClientID     string
+	ClientSecret string
+	Audience     string // optional: Management API audience when it differs from the domain
+}
+
+// ParseDomain normalises a domain flag into a base URL and says whether
+// plain http is allowed (only for loopback addresses).
+func ParseDomain(domain string) (*url.URL, error) {
+	d := strings.TrimSpace(domain)
+	if d == "" {
+		return nil, apperr.New(apperr.Invalid, "missing domain: pass --domain or set AUTH0_DOMAIN")
+	}
+	if !strings.Contains(d, "://") {
+		d = "https://" + d
+	}
+	u, err := url.Parse(d)
+	if err != nil || u.Host == "" {
+		return nil, apperr.New(apperr.Invalid, "bad domain %q: want https://TENANT.auth0.com", domain)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !isLoopback(u.Hostname()) {
+			return nil, apperr.New(apperr.Invalid, "plain http is accepted only for loopback addresses (a simulator); use https://%s", u.Host)
+		}
+	default:
+		return nil, apperr.New(apperr.Invalid, "bad domain %q: scheme must be https", domain)
+	}
+	u.Path, u.RawQuery, u.Fragment = "", "", ""
+	return u, nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// NewAuth0 builds a Management API client for the credentials. Nothing is
+// sent until the first call.
+func NewAuth0(ctx context.Context, c Credentials) (*Auth0, error) {
+	u, err := ParseDomain(c.Domain)
+	if err != nil {
+		return nil, err
+	}
+	if c.ClientID == "" || c.ClientSecret == "" {
+		return nil, apperr.New(apperr.Invalid, "missing client credentials: pass --client-id and --client-secret (or AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET)")
+	}
+	p := newPacer(&http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		MaxIdleConnsPerHost: 16,
+		IdleConnTimeout:     90 * time.Second,
+		TLSHandshakeTimeout: 10 * time.Second,
+	})
+	hc := &http.Client{Transport: p, Timeout: 2 * time.Minute}
+	base := u.String()
+	opts := []management.Option{management.WithClient(hc), management.WithNoRetries(), management.WithUserAgent("authgraph")}
+	// Order matters: WithInsecure must come before the credentials, or
+	// go-auth0 silently sends the static token "insecure".
+	if u.Scheme == "http" {
+		opts = append(opts, management.WithInsecure())
+	}
+	if c.Audience != "" {
+		opts = append(opts, management.WithClientCredentialsAndAudience(ctx, c.ClientID, c.ClientSecret, c.Audience))
+	} else {
+		opts = append(opts, management.WithClientCredentials(ctx, c.ClientID, c.ClientSecret))
+	}
+	m, err := management.New(base, opts...)
+	if err != nil {
+		return nil, apperr.Wrap(apperr.Invalid, err, "cannot build the Auth0 client")
+	}
+	return &Auth0{m: m, http: hc, pacer: p, poll: time.Second, domain: u.Host}, nil
+}
+
+// Stats returns API calls made (every attempt), retries and 429s seen.
+func (a *Auth0) Stats() (calls, retries, seen429 int) {
+	return int(a.pacer.calls.Load()), int(a.pacer.retries.Load()), int(a.pacer.seen429.Load())
+}
+
+func (a *Auth0) TenantSettings(ctx context.Context) (*management.Tenant, error) {
+	return a.m.Tenant.Read(ctx)
+}
+func (a *Auth0) Users(ctx context.Context, opts ...management.RequestOption) (*management.UserList, error) {
+	return a.m.User.List(ctx, opts...)
+}
+func (a *Auth0) UserPermissions(ctx context.Context, id string, opts ...management.RequestOption) (*management.PermissionList, error) {
+	return a.m.User.Permissions(ctx, id, opts...)
+}
+func (a *Auth0) Roles(ctx context.Context, opts ...management.RequestOption) (*management.RoleList, error) {
+	return a.m.Role.List(ctx, opts...)
+}
+func (a *Auth0) RoleUsers(ctx context.Context, id string, opts ...management.RequestOption) (*management.UserList, error) {
+	return a.m.Role.Users(ctx, id, opts...)
+}
+func (a *Auth0) RolePermissions(ctx context.Context, id string, opts ...management.RequestOption) (*management.PermissionList, error) {
+	return a.m.Role.Permissions(ctx, id, opts...)
+}
+func (a *Auth0) Organizations(ctx context.Context, opts ...management.RequestOption) (*management.OrganizationList, error) {
+	return a.m.Organization.List(ctx, opts...)
+}
+func (a *Auth0) OrgMembers(ctx context.Context, id string, opts ...management.RequestOption) (*management.OrganizationMemberList, error) {
+	return a.m.Organization.Members(ctx, id, opts...)
+}
+func (a *Auth0) OrgConnections(ctx context.Context, id string, opts ...management.RequestOption) (*management.OrganizationConnectionList, error) {
+	return a.m.Organization.Connections(ctx, id, opts...)
+}
+func (a *Auth0) Clients(ctx context.Context, opts ...management.RequestOption) (*management.ClientList, error) {
+	return a.m.Client.List(ctx, opts...)
+}
+func (a *Auth0) ClientGrants(ctx context.Context, opts ...management.RequestOption) (*management.ClientGrantList, error) {
+	return a.m.ClientGrant.List(ctx, opts...)
+}
+func (a *Auth0) Grants(ctx context.Context, opts ...management.RequestOption) (*management.GrantList, error) {
+	return a.m.Grant.List(ctx, opts...)
+}
+func (a *Auth0) ResourceServers(ctx context.Context, opts ...management.RequestOption) (*management.ResourceServerList, error) {
+	return a.m.ResourceServer.List(ctx, opts...)
+}
+func (a *Auth0) CustomDomains(ctx context.Context, opts ...management.RequestOption) ([]*management.CustomDomain, error) {
+	return a.m.CustomDomain.List(ctx, opts...)
+}
+func (a *Auth0) Connections(ctx context.Context, opts ...management.RequestOption) (*management.ConnectionList, error) {
+	return a.m.Connection.List(ctx, opts...)
+}
+func (a *Auth0) LogStreams(ctx context.Context, opts ...management.RequestOption) ([]*management.LogStream, error) {
+	return a.m.LogStream.List(ctx, opts...)
+}
+func (a *Auth0) Actions(ctx context.Context, opts ...management.RequestOption) (*management.ActionList, error) {
+	return a.m.Action.List(ctx, opts...)
+}
+
+// ExportUsers creates a users export job, polls it until completed and
+// opens the download as a decompressed stream. The file is streamed, never
+// held whole in memory.
+func (a *Auth0) ExportUsers(ctx context.Context, fields []string) (io.ReadCloser, error) {
+	fs := make([]map[string]interface{}, len(fields))
+	for i, f := range fields {
+		fs[i] = map[string]interface{}{"name": f}
+	}
+	format := "json"
+	job := &management.Job{Format: &format, Fields: fs}
+	if err := a.m.Job.ExportUsers(ctx, job); err != nil {
+		return nil, fmt.Errorf("create users export job: %w", err)
+	}
+	if job.ID == nil {
+		return nil, errors.New("users export job: no id in response")
+	}
+	wait := a.poll / 4
+	for {
+		j, err := a.m.Job.Read(ctx, job.GetID())
+		if err != nil {
+			return nil, fmt.Errorf("poll users export job: %w", err)
+		}
+		switch j.GetStatus() {
+		case "completed":
+			if j.GetLocation() == "" {
+				return nil, errors.New("users export job completed without a location")
+			}
+			return a.download(ctx, j.GetLocation())
+		case "failed", "cancelled", "canceled":
+			return nil, fmt.Errorf("users export job %s", j.GetStatus())
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return nil, err
+		}
+		wait = min(wait*2, 5*time.Second)
+	}
+}
+
+// download fetches the export file. The location is a pre-signed URL: no
+// bearer token is sent with it.
+func (a *Auth0) download(ctx context.Context, location string) (io.ReadCloser, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, location, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := a.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("download users export: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		return nil, fmt.Errorf("download users export: HTTP %d", resp.StatusCode)
+	}
+	zr, err := gzip.NewReader(resp.Body)
+	if err != nil {
+		resp.Body.Close()
+		return nil, fmt.Errorf("users export is not gzip: %w", err)
+	}
+	return &gzipBody{zr: zr, body: resp.Body}, nil
+}
+
+type gzipBody struct {
+	zr   *gzip.Reader
+	body io.ReadCloser
+}
+
+func (g *gzipBody) Read(p []byte) (int, error) { return g.zr.Read(p) }
+func (g *gzipBody) Close() error {
+	g.zr.Close()
+	return g.body.Close()
+}
+
+// apiStatus returns the HTTP status of a Management API error, or 0.
+func apiStatus(err error) int {
+	var me management.Error
+	if errors.As(err, &me) {
+		return me.Status()
+	}
+	return 0
+}
+
+// classify turns an Auth0 error into the skip reason or failure the sync
+// reports. Plan limits and missing scopes are skips, not failures.
+func classify(err error) (skip string, ok bool) {
+	var me management.Error
+	if !errors.As(err, &me) {
+		return "", false
+	}
+	msg := me.Error()
+	if me.Status() == http.StatusForbidden {
+		if i := strings.Index(msg, "Insufficient scope"); i >= 0 {
+			return "missing scope: " + strings.TrimSpace(msg[i:]), true
+		}
+		if strings.Contains(msg, "not allowed to perform this operation") {
+			return "not available on this tenant's plan", true
+		}
+	}
+	return "", false
+}

@@ -1,0 +1,148 @@
+package ingest
+
+import (
+	"context"
+	"sync"
+
+	"github.com/auth0/go-auth0/management"
+)
+
+// state carries what one stage learns for later ones (ids to iterate, name
+// → id maps). Each field is written by one resource and read after the
+// stage barrier; ok flags say whether the writer completed.
+type state struct {
+	mu sync.Mutex
+
+	connByName     map[string]string   // connection name → id
+	connClients    map[string][]string // connection id → enabled client ids
+	connectionsOK  bool
+	roleIDs        []string
+	rolesOK        bool
+	orgIDs         []string
+	orgsOK         bool
+	rsByIdentifier map[string]string // identifier → resource server id
+	resourcesOK    bool
+	userIDs        []string // kept only while small enough for per-user calls
+	userCount      int
+	usersVia       string
+}
+
+func newState() *state {
+	return &state{connByName: map[string]string{}, connClients: map[string][]string{}, rsByIdentifier: map[string]string{}}
+}
+
+// eachOffsetPage walks an offset-paginated list. It stops on a short page or
+// when the total is reached, not on HasNext, because some envelopes (actions,
+// org connections) carry no start/limit or report limit as the item count.
+func eachOffsetPage(ctx context.Context, perPage int, fetch func(opts ...management.RequestOption) (n, total int, err error)) (int, error) {
+	count := 0
+	for page := 0; ; page++ {
+		if err := ctx.Err(); err != nil {
+			return count, err
+		}
+		n, total, err := fetch(management.Page(page), management.PerPage(perPage), management.IncludeTotals(true))
+		if err != nil {
+			return count, err
+		}
+		count += n
+		if n < perPage || (total > 0 && (page+1)*perPage >= total) {
+			return count, nil
+		}
+	}
+}
+
+// eachCheckpoint walks a checkpoint-paginated list (from/take) until next is
+// empty or a page is empty (org members can end with an empty page that
+// followed a page still carrying next).
+func eachCheckpoint(ctx context.Context, take int, fetch func(opts ...management.RequestOption) (n int, next string, err error)) (int, error) {
+	count := 0
+	from := ""
+	for {
+		if err := ctx.Err(); err != nil {
+			return count, err
+		}
+		opts := []management.RequestOption{management.Take(take)}
+		if from != "" {
+			opts = append(opts, management.From(from))
+		}
+		n, next, err := fetch(opts...)
+		if err != nil {
+			return count, err
+		}
+		count += n
+		if n == 0 || next == "" || next == from {
+			return count, nil
+		}
+		from = next
+	}
+}
+
+// Small pure helpers for transforms.
+
+func strs(p *[]string) []string {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func anyStrings(v []interface{}) []string {
+	out := make([]string, 0, len(v))
+	for _, x := range v {
+		if s, ok := x.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// props builds a property map, dropping nil pointers so absent fields stay
+// absent (Auth0 omits optional fields rather than sending null).
+type props map[string]any
+
+func (p props) str(k string, v *string) props {
+	if v != nil && *v != "" {
+		p[k] = *v
+	}
+	return p
+}
+
+func (p props) bool(k string, v *bool) props {
+	if v != nil {
+		p[k] = *v
+	}
+	return p
+}
+
+func (p props) int(k string, v *int) props {
+	if v != nil {
+		p[k] = *v
+	}
+	return p
+}
+
+func (p props) float(k string, v *float64) props {
+	if v != nil {
+		p[k] = *v
+	}
+	return p
+}
+
+func (p props) list(k string, v *[]string) props {
+	if v != nil {
+		p[k] = append([]string{}, (*v)...)
+	}
+	return p
+}
+
+func (p props) set(k string, v any) props {
+	p[k] = v
+	return p
+}
+
+func (p props) int64(k string, v *int64) props {
+	if v != nil {
+		p[k] = *v
+	}
+	return p
+}

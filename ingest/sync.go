@@ -1,0 +1,432 @@
+// Package ingest turns an Auth0 tenant into graph rows: one file per Auth0
+// resource (fetch through the narrow API interface → pure transform into
+// rows → load through a batching loader), and the sync driver in this file
+// that orders them in stages, records the Sync node and runs stale cleanup
+// only for what was fetched completely.
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/authgraph/authgraph/apperr"
+	"github.com/authgraph/authgraph/schema"
+	"github.com/authgraph/authgraph/store"
+)
+
+// Config is one sync run.
+type Config struct {
+	Credentials
+	// Tenant names the tenant in the graph; default the domain's host.
+	Tenant string
+	// UserPermissionsLimit bounds the per-user calls for direct user
+	// permissions (Auth0 has no tenant-wide list): above this many users the
+	// resource is skipped and the summary says why. 0 means the default
+	// (1000); negative means no limit.
+	UserPermissionsLimit int
+	// AllowMissingScopes skips resources whose read scope is missing instead
+	// of failing the sync before it writes anything.
+	AllowMissingScopes bool
+	// Concurrency of fetchers within a stage (default 4).
+	Concurrency int
+	// Progress receives progress events (may be nil).
+	Progress func(Event)
+	// ExportPoll is the first poll interval of the users export job.
+	ExportPoll time.Duration
+	// Logger (default slog.Default()).
+	Logger *slog.Logger
+}
+
+// Event reports progress of one resource.
+type Event struct {
+	Resource string
+	// Phase is "start", "progress", "done", "skipped" or "failed".
+	Phase string
+	Count int    // items fetched so far
+	Total int    // expected total when known, else 0
+	Note  string // skip reason or error
+}
+
+// Summary is what a sync reports.
+type Summary struct {
+	Tenant   string            `json:"tenant"`
+	SyncID   string            `json:"sync_id"`
+	Status   string            `json:"status"` // ok, partial, failed
+	Started  time.Time         `json:"started"`
+	Finished time.Time         `json:"finished"`
+	Duration time.Duration     `json:"duration_ns"`
+	Counts   map[string]int    `json:"counts"`
+	Skipped  map[string]string `json:"skipped,omitempty"`
+	Failed   map[string]string `json:"failed,omitempty"`
+	Deleted  map[string]int    `json:"deleted,omitempty"`
+	APICalls int               `json:"api_calls"`
+	Retries  int               `json:"retries"`
+	Seen429  int               `json:"seen_429"`
+	Load     LoadStats         `json:"load"`
+	UsersVia string            `json:"users_via,omitempty"`
+}
+
+// DB is what a sync needs from the store.
+type DB interface {
+	Writer
+	EnsureSchema(ctx context.Context) error
+	EnsureTenant(ctx context.Context, tenant string, tag int64) error
+	StartSync(ctx context.Context, r store.SyncRecord) error
+	FinishSync(ctx context.Context, r store.SyncRecord) error
+	DeleteStaleNodes(ctx context.Context, tenant string, k *schema.Kind, tag int64) (int, error)
+	DeleteStaleRels(ctx context.Context, tenant string, r *schema.Relation, tag int64) (int, error)
+}
+
+// Run syncs one tenant into the graph. Bad credentials, an unreachable
+// domain or missing scopes fail before anything is written. A resource that
+// fails leaves its kinds' old data in place and the sync reports partial.
+func Run(ctx context.Context, db DB, cfg Config) (*Summary, error) {
+	api, err := NewAuth0(ctx, cfg.Credentials)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Tenant == "" {
+		u, _ := ParseDomain(cfg.Domain)
+		cfg.Tenant = u.Host
+	}
+	return RunWith(ctx, db, api, cfg)
+}
+
+// statsAPI is implemented by APIs that count their calls.
+type statsAPI interface {
+	Stats() (calls, retries, seen429 int)
+}
+
+// RunWith is Run with a given API (tests, other transports).
+func RunWith(ctx context.Context, db DB, api API, cfg Config) (*Summary, error) {
+	if cfg.Tenant == "" {
+		return nil, apperr.New(apperr.Invalid, "missing tenant name")
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 4
+	}
+	if cfg.UserPermissionsLimit == 0 {
+		cfg.UserPermissionsLimit = 1000
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if a, ok := api.(*Auth0); ok && cfg.ExportPoll > 0 {
+		a.poll = cfg.ExportPoll
+	}
+	started := time.Now()
+	r := &run{
+		api: api, cfg: cfg, tenant: cfg.Tenant, tag: started.UnixMilli(),
+		skipped: map[string]string{}, failed: map[string]string{}, incomplete: map[string]bool{},
+		state: newState(),
+	}
+
+	// Preflight: reach the tenant and check every resource's access before
+	// anything is written, so bad credentials or missing scopes change nothing.
+	if err := r.preflight(ctx); err != nil {
+		return nil, err
+	}
+	if err := db.EnsureSchema(ctx); err != nil {
+		return nil, err
+	}
+	if err := db.EnsureTenant(ctx, r.tenant, r.tag); err != nil {
+		return nil, err
+	}
+	syncID := fmt.Sprintf("%s@%d", r.tenant, r.tag)
+	rec := store.SyncRecord{ID: syncID, Tenant: r.tenant, Tag: r.tag, Started: started, Status: "running"}
+	if err := db.StartSync(ctx, rec); err != nil {
+		return nil, err
+	}
+
+	r.load = newLoader(ctx, db, r.tenant, r.tag)
+	runErr := r.stages(ctx)
+	closeErr := r.load.Close(context.WithoutCancel(ctx))
+	if runErr == nil {
+		runErr = closeErr
+	}
+
+	sum := &Summary{
+		Tenant: r.tenant, SyncID: syncID, Started: started, Counts: r.load.Counts(),
+		Skipped: r.skipped, Failed: r.failed, Deleted: map[string]int{}, Load: r.load.Stats(),
+		UsersVia: r.state.usersVia,
+	}
+	switch {
+	case runErr != nil:
+		sum.Status = "failed"
+	case len(r.failed) > 0 || len(r.skipped) > 0:
+		sum.Status = "partial"
+	default:
+		sum.Status = "ok"
+	}
+	// Cleanup only after a run that wrote everything it fetched, and only for
+	// kinds and relations whose producers all completed.
+	if runErr == nil {
+		if err := r.cleanup(ctx, db, sum.Deleted); err != nil {
+			runErr = err
+			sum.Status = "failed"
+		}
+	}
+	if s, ok := api.(statsAPI); ok {
+		sum.APICalls, sum.Retries, sum.Seen429 = s.Stats()
+	}
+	sum.Finished = time.Now()
+	sum.Duration = sum.Finished.Sub(started)
+	rec.Finished, rec.Status, rec.Counts, rec.APICalls, rec.Retries, rec.Seen429 =
+		sum.Finished, sum.Status, sum.Counts, sum.APICalls, sum.Retries, sum.Seen429
+	rec.Skipped = map[string]string{}
+	for k, v := range r.skipped {
+		rec.Skipped[k] = v
+	}
+	for k, v := range r.failed {
+		rec.Skipped[k] = "failed: " + v
+	}
+	if runErr != nil {
+		rec.Error = runErr.Error()
+	}
+	if err := db.FinishSync(context.WithoutCancel(ctx), rec); err != nil && runErr == nil {
+		runErr = err
+	}
+	if runErr != nil {
+		return sum, runErr
+	}
+	return sum, nil
+}
+
+// run is the state of one sync.
+type run struct {
+	api    API
+	cfg    Config
+	tenant string
+	tag    int64
+	load   *loader
+	state  *state
+
+	mu         sync.Mutex
+	skipped    map[string]string // resource → reason
+	failed     map[string]string // resource → error
+	incomplete map[string]bool   // kind or relation name → not complete
+}
+
+func (r *run) progress(e Event) {
+	if r.cfg.Progress != nil {
+		r.cfg.Progress(e)
+	}
+}
+
+// markIncomplete records that the named kinds/relations were not fully
+// fetched in this run (their stale data must not be cleaned).
+func (r *run) markIncomplete(names ...string) {
+	r.mu.Lock()
+	for _, n := range names {
+		r.incomplete[n] = true
+	}
+	r.mu.Unlock()
+}
+
+func (r *run) isSkipped(res string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.skipped[res]
+	return ok
+}
+
+func (r *run) preflight(ctx context.Context) error {
+	// The first call fetches the token: credentials and reachability.
+	if _, err := r.api.TenantSettings(ctx); err != nil {
+		if skip, ok := classify(err); ok {
+			if r.cfg.AllowMissingScopes {
+				r.skip("tenant_settings", skip)
+			} else {
+				return apperr.Wrap(apperr.Forbidden, err, "tenant settings")
+			}
+		} else {
+			return connectError(r.cfg.Domain, err)
+		}
+	}
+	var missing []string
+	for _, res := range resources {
+		if res.probe == nil {
+			continue
+		}
+		err := res.probe(ctx, r.api)
+		if err == nil {
+			continue
+		}
+		skip, ok := classify(err)
+		if !ok {
+			return apperr.Wrap(apperr.Unavailable, err, fmt.Sprintf("cannot read %s", res.name))
+		}
+		if strings.HasPrefix(skip, "missing scope") && !r.cfg.AllowMissingScopes {
+			missing = append(missing, fmt.Sprintf("%s (%s)", res.name, res.scope))
+			continue
+		}
+		r.skip(res.name, skip)
+	}
+	if len(missing) > 0 {
+		return apperr.New(apperr.Forbidden, "the client lacks read scopes for: %s; grant them to the application in Auth0 (or pass --allow-missing-scopes to skip those resources)", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// connectError turns a first-call failure into one clear line.
+func connectError(domain string, err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "cannot fetch token") || apiStatus(err) == 401:
+		if strings.Contains(msg, "401") || strings.Contains(msg, "403") || strings.Contains(msg, "access_denied") || apiStatus(err) == 401 {
+			return apperr.Wrap(apperr.Forbidden, err, fmt.Sprintf("Auth0 rejected the client credentials for %s", domain))
+		}
+		return apperr.Wrap(apperr.Unavailable, err, fmt.Sprintf("cannot get a token from %s", domain))
+	case errors.Is(err, context.Canceled):
+		return err
+	}
+	return apperr.Wrap(apperr.Unavailable, err, fmt.Sprintf("cannot reach Auth0 at %s", domain))
+}
+
+func (r *run) skip(res, reason string) {
+	r.mu.Lock()
+	r.skipped[res] = reason
+	r.mu.Unlock()
+	r.progress(Event{Resource: res, Phase: "skipped", Note: reason})
+}
+
+// stages runs the resources stage by stage; within a stage they run
+// concurrently. A stage's rows are flushed before the next starts, so
+// relations always find both ends.
+func (r *run) stages(ctx context.Context) error {
+	maxStage := 0
+	for _, res := range resources {
+		maxStage = max(maxStage, res.stage)
+	}
+	for stage := 1; stage <= maxStage; stage++ {
+		sem := make(chan struct{}, r.cfg.Concurrency)
+		var wg sync.WaitGroup
+		for _, res := range resources {
+			if res.stage != stage {
+				continue
+			}
+			if r.isSkipped(res.name) {
+				r.markIncomplete(res.products()...)
+				continue
+			}
+			wg.Add(1)
+			go func(res *resource) {
+				defer wg.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				r.runOne(ctx, res)
+			}(res)
+		}
+		wg.Wait()
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := r.load.Flush(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *run) runOne(ctx context.Context, res *resource) {
+	r.progress(Event{Resource: res.name, Phase: "start"})
+	n, err := res.run(ctx, r)
+	if err == nil {
+		r.progress(Event{Resource: res.name, Phase: "done", Count: n})
+		return
+	}
+	r.markIncomplete(res.products()...)
+	if skip, ok := classify(err); ok {
+		r.skip(res.name, skip)
+		return
+	}
+	if errors.Is(err, errSkipped) {
+		return
+	}
+	msg := err.Error()
+	r.mu.Lock()
+	r.failed[res.name] = msg
+	r.mu.Unlock()
+	r.cfg.Logger.Warn("resource failed; its kinds keep their old data", "resource", res.name, "err", msg)
+	r.progress(Event{Resource: res.name, Phase: "failed", Count: n, Note: msg})
+}
+
+// errSkipped is returned by a resource that recorded its own skip.
+var errSkipped = errors.New("skipped")
+
+func (r *run) cleanup(ctx context.Context, db DB, deleted map[string]int) error {
+	for i := len(schema.Kinds) - 1; i >= 0; i-- {
+		k := schema.Kinds[i]
+		if k == schema.Tenant || r.incomplete[k.Name] || !producedBySome(k.Name) {
+			continue
+		}
+		n, err := db.DeleteStaleNodes(ctx, r.tenant, k, r.tag)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			deleted[k.Name] = n
+		}
+	}
+	for _, rel := range schema.Relations {
+		if r.incomplete[rel.Name()] || !producedBySome(rel.Name()) {
+			continue
+		}
+		n, err := db.DeleteStaleRels(ctx, r.tenant, rel, r.tag)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			deleted[rel.Name()] = n
+		}
+	}
+	return nil
+}
+
+func producedBySome(name string) bool {
+	for _, res := range resources {
+		for _, p := range res.products() {
+			if p == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// resource is one Auth0 resource family: what it needs, what it produces,
+// and how to collect it.
+type resource struct {
+	name  string
+	stage int
+	scope string // read scope it needs, for messages
+	kinds []*schema.Kind
+	rels  []*schema.Relation
+	probe func(ctx context.Context, api API) error
+	run   func(ctx context.Context, r *run) (int, error)
+}
+
+func (res *resource) products() []string {
+	var out []string
+	for _, k := range res.kinds {
+		out = append(out, k.Name)
+	}
+	for _, rel := range res.rels {
+		out = append(out, rel.Name())
+	}
+	return out
+}
+
+// resources is filled by each resource file's init, then sorted by stage.
+var resources []*resource
+
+func register(res *resource) {
+	resources = append(resources, res)
+	sort.SliceStable(resources, func(i, j int) bool { return resources[i].stage < resources[j].stage })
+}
