@@ -159,7 +159,7 @@ func RunWith(ctx context.Context, db DB, api API, cfg Config) (*Summary, error) 
 	switch {
 	case runErr != nil:
 		sum.Status = "failed"
-	case len(r.failed) > 0 || len(r.skipped) > 0:
+	case len(r.failed) > 0:
 		sum.Status = "partial"
 	default:
 		sum.Status = "ok"

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/spf13/cobra"
+
+	"github.com/authgraph/authgraph/apperr"
+	"github.com/authgraph/authgraph/ingest"
+	"github.com/authgraph/authgraph/schema"
+)
+
+type syncFlags struct {
+	domain, clientID, clientSecret, secretFile, audience, tenant string
+	jsonOut, allowMissingScopes                                   bool
+	userPermLimit                                                 int
+}
+
+func init() {
+	var f syncFlags
+	cmd := &cobra.Command{
+		Use:   "sync",
+		Short: "Collect an Auth0 tenant into the graph",
+		Long: `Collect every asset of an Auth0 tenant and its relations into Neo4j.
+
+Credentials are those of a machine-to-machine application authorised for the
+Management API with read scopes. They come from flags, a secret file, or the
+environment: AUTH0_DOMAIN, AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET, AUTH0_AUDIENCE.
+Plain http:// domains are accepted only for loopback addresses (the simulator).
+
+Nothing is written when the tenant can't be reached, the credentials are
+rejected or read scopes are missing. A resource that fails mid-way keeps its
+old data in the graph and the sync reports partial.`,
+		Example: `  authgraph sync --domain https://acme.eu.auth0.com --client-id ID --client-secret-file ./secret
+  authgraph sync --domain http://127.0.0.1:4010 --client-id sim-client --client-secret sim-secret --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runSync(cmd, f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.domain, "domain", os.Getenv("AUTH0_DOMAIN"), "tenant URL, e.g. https://TENANT.auth0.com (env AUTH0_DOMAIN)")
+	fl.StringVar(&f.clientID, "client-id", os.Getenv("AUTH0_CLIENT_ID"), "client id (env AUTH0_CLIENT_ID)")
+	fl.StringVar(&f.clientSecret, "client-secret", "", "client secret (env AUTH0_CLIENT_SECRET; prefer --client-secret-file)")
+	fl.StringVar(&f.secretFile, "client-secret-file", "", "file holding the client secret")
+	fl.StringVar(&f.audience, "audience", os.Getenv("AUTH0_AUDIENCE"), "Management API audience when it differs from the domain (env AUTH0_AUDIENCE)")
+	fl.StringVar(&f.tenant, "tenant", "", "name of the tenant in the graph (default: the domain's host)")
+	fl.BoolVar(&f.jsonOut, "json", false, "print the summary as JSON")
+	fl.BoolVar(&f.allowMissingScopes, "allow-missing-scopes", false, "skip resources whose read scope is missing instead of failing")
+	fl.IntVar(&f.userPermLimit, "user-permissions-limit", 1000, "collect direct user permissions (one call per user) only up to this many users; -1 for no limit")
+	rootCmd.AddCommand(cmd)
+}
+
+func runSync(cmd *cobra.Command, f syncFlags) error {
+	ctx := cmd.Context()
+	secret, err := resolveSecret(f.clientSecret, f.secretFile)
+	if err != nil {
+		return err
+	}
+	cfg := ingest.Config{
+		Credentials:          ingest.Credentials{Domain: f.domain, ClientID: f.clientID, ClientSecret: secret, Audience: f.audience},
+		Tenant:               f.tenant,
+		UserPermissionsLimit: f.userPermLimit,
+		AllowMissingScopes:   f.allowMissingScopes,
+	}
+	if f.userPermLimit == 0 {
+		cfg.UserPermissionsLimit = -2 // 0 means "none": any user count is above it
+	}
+	if _, err := ingest.ParseDomain(f.domain); err != nil {
+		return err
+	}
+	if cfg.ClientID == "" || cfg.ClientSecret == "" {
+		return apperr.New(apperr.Invalid, "missing client credentials: pass --client-id and --client-secret-file (or AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET)")
+	}
+	st, err := openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close(ctx)
+
+	errOut := cmd.ErrOrStderr()
+	tty := false
+	if fh, ok := errOut.(*os.File); ok {
+		tty = isatty.IsTerminal(fh.Fd())
+	}
+	prog := newSyncProgress(errOut, tty)
+	cfg.Progress = prog.Event
+	sum, err := ingest.Run(ctx, st, cfg)
+	prog.Close()
+	if sum != nil {
+		if f.jsonOut {
+			enc := json.NewEncoder(cmd.OutOrStdout())
+			enc.SetIndent("", "  ")
+			if e := enc.Encode(sum); e != nil {
+				return e
+			}
+		} else {
+			printSummary(cmd.OutOrStdout(), sum)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if sum.Status == "partial" {
+		return apperr.New(apperr.Unavailable, "sync partial: %d resource(s) failed; their kinds keep the previous data", len(sum.Failed))
+	}
+	return nil
+}
+
+// resolveSecret takes the secret from the flag, a file, or the environment.
+func resolveSecret(flag, file string) (string, error) {
+	if flag != "" && file != "" {
+		return "", apperr.New(apperr.Invalid, "pass either --client-secret or --client-secret-file, not both")
+	}
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", apperr.Wrap(apperr.Invalid, err, "cannot read the client secret file")
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	if flag != "" {
+		return flag, nil
+	}
+	return os.Getenv("AUTH0_CLIENT_SECRET"), nil
+}
+
+func printSummary(w io.Writer, s *ingest.Summary) {
+	fmt.Fprintf(w, "\nsync %s of %s: %s in %s\n", s.SyncID, s.Tenant, strings.ToUpper(s.Status), s.Duration.Round(time.Millisecond))
+	fmt.Fprintf(w, "  API calls %d, retries %d, 429s %d; users via %s\n", s.APICalls, s.Retries, s.Seen429, s.UsersVia)
+	fmt.Fprintln(w, "  assets:")
+	for _, k := range schema.Kinds {
+		if n, ok := s.Counts[k.Name]; ok {
+			fmt.Fprintf(w, "    %-22s %8d\n", k.Label, n)
+		}
+	}
+	fmt.Fprintln(w, "  relations:")
+	for _, r := range schema.Relations {
+		if n, ok := s.Counts[r.Name()]; ok {
+			fmt.Fprintf(w, "    %-44s %8d\n", fmt.Sprintf("(%s)-[:%s]->(%s)", r.From.Label, r.Type, r.To.Label), n)
+		}
+	}
+	printMap(w, "  skipped:", s.Skipped)
+	printMap(w, "  failed (old data kept):", s.Failed)
+	if len(s.Deleted) > 0 {
+		m := map[string]string{}
+		for k, v := range s.Deleted {
+			m[k] = fmt.Sprint(v)
+		}
+		printMap(w, "  stale removed:", m)
+	}
+	if s.Load.WriteTime > 0 {
+		fmt.Fprintf(w, "  load: %d nodes, %d relations in %s of writes\n", s.Load.Nodes, s.Load.Rels, s.Load.WriteTime.Round(time.Millisecond))
+	}
+}
+
+func printMap(w io.Writer, title string, m map[string]string) {
+	if len(m) == 0 {
+		return
+	}
+	fmt.Fprintln(w, title)
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(w, "    %-26s %s\n", k, m[k])
+	}
+}
