@@ -1,0 +1,92 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/authgraph/authgraph/neo4jlocal"
+)
+
+// neo4jFlags are shared by the neo4j subcommands.
+type neo4jFlags struct {
+	dir      string
+	port     int
+	password string
+}
+
+func (f *neo4jFlags) options(cmd *cobra.Command) neo4jlocal.Options {
+	o := neo4jlocal.Options{Dir: f.dir, Password: f.password, Out: cmd.OutOrStdout()}
+	if cmd.Flags().Changed("port") {
+		o.Port = f.port
+	}
+	return o
+}
+
+func (f *neo4jFlags) register(cmd *cobra.Command, withStartFlags bool) {
+	cmd.Flags().StringVar(&f.dir, "dir", neo4jlocal.DefaultDir(),
+		"directory of the local Neo4j (jars, config, data, logs); env "+neo4jlocal.EnvDir)
+	if withStartFlags {
+		cmd.Flags().IntVar(&f.port, "port", neo4jlocal.DefaultPort,
+			"Bolt port on 127.0.0.1 (default: the port of the last start, else 7687)")
+		cmd.Flags().StringVar(&f.password, "password", "",
+			"password of user neo4j, set when the data directory is created (default $"+neo4jlocal.EnvPassword+" or "+neo4jlocal.DefaultPassword+")")
+	}
+}
+
+var neo4jCmd = &cobra.Command{
+	Use:   "neo4j",
+	Short: "Run a local Neo4j Community server (no Docker needed)",
+	Long: `Run a local Neo4j ` + neo4jlocal.Version + ` Community server for authgraph.
+
+The server's jars are fetched from Maven Central with Maven (mvn) on the first
+start, and it runs with java in the background. Everything lives under --dir.
+Other authgraph commands connect to bolt://127.0.0.1:7687 as neo4j/authgraph
+unless NEO4J_URI, NEO4J_USER or NEO4J_PASSWORD say otherwise; with NEO4J_URI
+set these commands only check that server.`,
+	Args: cobra.NoArgs,
+}
+
+func init() {
+	var startF, stopF, statusF neo4jFlags
+
+	start := &cobra.Command{
+		Use:   "start",
+		Short: "Fetch (first time), configure and start Neo4j, and wait until Bolt answers",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			t, err := neo4jlocal.Start(cmd.Context(), startF.options(cmd))
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), t.URI)
+			return nil
+		},
+	}
+	startF.register(start, true)
+
+	stop := &cobra.Command{
+		Use:   "stop",
+		Short: "Stop the local Neo4j",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return neo4jlocal.Stop(cmd.Context(), stopF.options(cmd))
+		},
+	}
+	stopF.register(stop, false)
+
+	status := &cobra.Command{
+		Use:   "status",
+		Short: "Say whether Neo4j runs and answers",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st := neo4jlocal.Status(cmd.Context(), statusF.options(cmd))
+			fmt.Fprintln(cmd.OutOrStdout(), st.Describe())
+			return nil
+		},
+	}
+	statusF.register(status, false)
+
+	neo4jCmd.AddCommand(start, stop, status)
+	rootCmd.AddCommand(neo4jCmd)
+}
