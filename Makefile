@@ -16,7 +16,7 @@ neo4j: build
 
 # Graph tests need Neo4j; they fail (never skip) without it.
 test: neo4j
-	$(GO) test -count=1 -timeout 30m ./...
+	$(GO) test -count=1 -timeout 20m ./...
 
 demo: build
 	scripts/demo.sh
