@@ -1,0 +1,219 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/authgraph/authgraph/apperr"
+	"github.com/authgraph/authgraph/ingest"
+	"github.com/authgraph/authgraph/schema"
+	"github.com/authgraph/authgraph/store"
+)
+
+var benchCmd = &cobra.Command{
+	Use:   "bench",
+	Short: "Measure authgraph on generated tenants (prints figures)",
+}
+
+func init() {
+	var users, naiveRows int
+	var seed int64
+	var keep bool
+	cmd := &cobra.Command{
+		Use:   "sync",
+		Short: "Sync a generated tenant with rate limits off and print load figures",
+		Long: `Start a simulated tenant (a separate process, so the figures are the syncer's
+own), sync it into Neo4j and print the load phase's node and relation upserts
+per second, total time, API calls and the syncer's peak RSS. In the same run it
+then loads the same tenant's rows one MERGE per row (one transaction each) for
+a ratio, stopping after --naive-rows rows of each.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return benchSync(cmd.Context(), cmd.OutOrStdout(), users, seed, naiveRows, keep)
+		},
+	}
+	cmd.Flags().IntVar(&users, "users", 100000, "users in the generated tenant")
+	cmd.Flags().Int64Var(&seed, "seed", 7, "generator seed")
+	cmd.Flags().IntVar(&naiveRows, "naive-rows", 20000, "rows of each (nodes, relations) loaded one MERGE per row for the ratio; 0 skips it")
+	cmd.Flags().BoolVar(&keep, "keep", false, "keep the benchmark tenant in the graph")
+	benchCmd.AddCommand(cmd)
+	rootCmd.AddCommand(benchCmd)
+}
+
+func freePort() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// startSim runs `authgraph sim` as a child process and waits until it answers.
+func startSim(ctx context.Context, users int, seed int64) (string, func(), error) {
+	addr, err := freePort()
+	if err != nil {
+		return "", nil, err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return "", nil, err
+	}
+	c := exec.CommandContext(ctx, exe, "sim", "--addr", addr, "--users", strconv.Itoa(users),
+		"--seed", strconv.FormatInt(seed, 10), "--rps", "0", "--client-id", "bench", "--client-secret", "bench-secret")
+	c.Stdout, c.Stderr = io.Discard, os.Stderr
+	if err := c.Start(); err != nil {
+		return "", nil, err
+	}
+	stop := func() { _ = c.Process.Kill(); _ = c.Wait() }
+	url := "http://" + addr
+	for deadline := time.Now().Add(5 * time.Minute); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		resp, err := http.Get(url + "/api/v2/tenants/settings")
+		if err == nil {
+			resp.Body.Close()
+			return url, stop, nil
+		}
+	}
+	stop()
+	return "", nil, apperr.New(apperr.Unavailable, "simulator did not start at %s", url)
+}
+
+// peakRSS reads the process's high-water resident set size (Linux).
+func peakRSS() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "n/a"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			f := strings.Fields(line)
+			if kb, err := strconv.Atoi(f[1]); err == nil {
+				return fmt.Sprintf("%.0f MB", float64(kb)/1024)
+			}
+		}
+	}
+	return "n/a"
+}
+
+func benchSync(ctx context.Context, out io.Writer, users int, seed int64, naiveRows int, keep bool) error {
+	st, err := openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close(ctx)
+	fmt.Fprintf(out, "generating a %d-user tenant (seed %d) in a simulator process...\n", users, seed)
+	url, stop, err := startSim(ctx, users, seed)
+	if err != nil {
+		return err
+	}
+	defer stop()
+
+	tenant := fmt.Sprintf("bench-%d.sim.local", users)
+	if err := deleteTenant(ctx, st, tenant); err != nil {
+		return err
+	}
+	cfg := ingest.Config{Credentials: ingest.Credentials{Domain: url, ClientID: "bench", ClientSecret: "bench-secret"},
+		Tenant: tenant, UserPermissionsLimit: -1, ExportPoll: 100 * time.Millisecond}
+	fmt.Fprintln(out, "syncing (batched UNWIND … MERGE)...")
+	sum, err := ingest.Run(ctx, st, cfg)
+	if err != nil {
+		return err
+	}
+	l := sum.Load
+	nodeRate := float64(l.Nodes) / l.NodeTime.Seconds()
+	relRate := float64(l.Rels) / l.RelTime.Seconds()
+	fmt.Fprintf(out, "\nbatched sync of %d users: status %s, total %s, API calls %d (users via %s)\n", users, sum.Status, sum.Duration.Round(time.Millisecond), sum.APICalls, sum.UsersVia)
+	fmt.Fprintf(out, "  load phase: %d node upserts in %s = %.0f nodes/s\n", l.Nodes, l.NodeTime.Round(time.Millisecond), nodeRate)
+	fmt.Fprintf(out, "              %d relation upserts in %s = %.0f relations/s\n", l.Rels, l.RelTime.Round(time.Millisecond), relRate)
+	fmt.Fprintf(out, "  peak RSS of the syncer: %s\n", peakRSS())
+
+	if naiveRows > 0 {
+		naive := &perRowDB{Store: st, limit: naiveRows}
+		ntenant := tenant + "-naive"
+		if err := deleteTenant(ctx, st, ntenant); err != nil {
+			return err
+		}
+		cfg.Tenant = ntenant
+		fmt.Fprintf(out, "\nloading the same rows one MERGE per row (first %d nodes and %d relations)...\n", naiveRows, naiveRows)
+		if _, err := ingest.Run(ctx, naive, cfg); err != nil {
+			return err
+		}
+		nr := float64(naive.nodes) / naive.nodeTime.Seconds()
+		rr := float64(naive.rels) / naive.relTime.Seconds()
+		fmt.Fprintf(out, "  per row: %d nodes in %s = %.0f nodes/s; %d relations in %s = %.0f relations/s\n",
+			naive.nodes, naive.nodeTime.Round(time.Millisecond), nr, naive.rels, naive.relTime.Round(time.Millisecond), rr)
+		fmt.Fprintf(out, "  ratio batched/per-row: nodes %.1fx, relations %.1fx\n", nodeRate/nr, relRate/rr)
+		if err := deleteTenant(ctx, st, ntenant); err != nil {
+			return err
+		}
+	}
+	if !keep {
+		return deleteTenant(ctx, st, tenant)
+	}
+	return nil
+}
+
+// perRowDB writes each row in its own transaction, up to a row budget per
+// class (then it drops rows: the figure is a rate, not a full load).
+type perRowDB struct {
+	*store.Store
+	limit             int
+	nodes, rels       int
+	nodeTime, relTime time.Duration
+}
+
+func (p *perRowDB) upsert(ctx context.Context, n int, count *int, d *time.Duration, one func(i int) error) error {
+	for i := 0; i < n && *count < p.limit; i++ {
+		start := time.Now()
+		if err := one(i); err != nil {
+			return err
+		}
+		*d += time.Since(start)
+		*count++
+	}
+	return nil
+}
+
+func (p *perRowDB) UpsertNodes(ctx context.Context, tenant string, k *schema.Kind, tag int64, nodes []store.Node) (store.WriteStats, error) {
+	return store.WriteStats{}, p.upsert(ctx, len(nodes), &p.nodes, &p.nodeTime, func(i int) error {
+		_, err := p.Store.UpsertNodes(ctx, tenant, k, tag, nodes[i:i+1])
+		return err
+	})
+}
+
+func (p *perRowDB) EnsureNodes(ctx context.Context, tenant string, k *schema.Kind, tag int64, nodes []store.Node) (store.WriteStats, error) {
+	return store.WriteStats{}, p.upsert(ctx, len(nodes), &p.nodes, &p.nodeTime, func(i int) error {
+		_, err := p.Store.EnsureNodes(ctx, tenant, k, tag, nodes[i:i+1])
+		return err
+	})
+}
+
+func (p *perRowDB) UpsertRels(ctx context.Context, tenant string, r *schema.Relation, tag int64, rels []store.Rel) (store.WriteStats, error) {
+	return store.WriteStats{}, p.upsert(ctx, len(rels), &p.rels, &p.relTime, func(i int) error {
+		_, err := p.Store.UpsertRels(ctx, tenant, r, tag, rels[i:i+1])
+		return err
+	})
+}
+
+// Cleanup is skipped: the per-row pass loads only a sample.
+func (p *perRowDB) DeleteStaleNodes(context.Context, string, *schema.Kind, int64) (int, error) {
+	return 0, nil
+}
+func (p *perRowDB) DeleteStaleRels(context.Context, string, *schema.Relation, int64) (int, error) {
+	return 0, nil
+}
+
+func deleteTenant(ctx context.Context, st *store.Store, tenant string) error {
+	_, err := st.DeleteTenant(ctx, tenant)
+	return err
+}
