@@ -28,7 +28,7 @@ func (f *neo4jFlags) register(cmd *cobra.Command, withStartFlags bool) {
 		"directory of the local Neo4j (jars, config, data, logs); env "+neo4jlocal.EnvDir)
 	if withStartFlags {
 		cmd.Flags().IntVar(&f.port, "port", neo4jlocal.DefaultPort,
-			"Bolt port on 127.0.0.1 (default: the port of the last start, else 7687)")
+			"Bolt port on 127.0.0.1 (when omitted: the port of the last start)")
 		cmd.Flags().StringVar(&f.password, "password", "",
 			"password of user neo4j, set when the data directory is created (default $"+neo4jlocal.EnvPassword+" or "+neo4jlocal.DefaultPassword+")")
 	}
