@@ -10,8 +10,8 @@ import (
 // Dev credentials accepted by /oauth/token when Config leaves them empty. They
 // are a simulator's own constants, safe to print and to commit.
 const (
-	DefaultClientID     = "AuthgraphSimDevClient00000000001"
-	DefaultClientSecret = "authgraph-sim-dev-secret-not-for-production-use-0000000000000001"
+	DefaultClientID     = "sim-client"
+	DefaultClientSecret = "sim-secret"
 	// DefaultBurst is the bucket size used when RPS > 0 and Burst is 0.
 	DefaultBurst = 50
 	// DefaultEpochString is the simulated "now" of a generated tenant when
