@@ -44,18 +44,22 @@ func (b *bucket) take(now time.Time) rateVerdict {
 		b.tokens--
 		v.ok = true
 		v.remaining = int(b.tokens)
-		// Seconds until the bucket is full again.
-		v.reset = now.Add(time.Duration((b.burst - b.tokens) / b.rate * float64(time.Second))).Unix()
-		if b.tokens < b.burst {
-			v.reset++
-		}
+		// When the bucket will be full again.
+		v.reset = ceilUnix(now.Add(time.Duration((b.burst - b.tokens) / b.rate * float64(time.Second))))
 		return v
 	}
-	wait := (1 - b.tokens) / b.rate
-	v.retryAfter = int(math.Ceil(wait))
-	if v.retryAfter < 1 {
-		v.retryAfter = 1
-	}
-	v.reset = now.Unix() + int64(v.retryAfter)
+	// When the next token arrives.
+	wait := time.Duration((1 - b.tokens) / b.rate * float64(time.Second))
+	v.retryAfter = max(int(math.Ceil(wait.Seconds())), 1)
+	v.reset = ceilUnix(now.Add(wait))
 	return v
+}
+
+// ceilUnix rounds t up to whole epoch seconds, so waiting until the reset
+// time is always enough.
+func ceilUnix(t time.Time) int64 {
+	if t.Nanosecond() > 0 {
+		return t.Unix() + 1
+	}
+	return t.Unix()
 }
