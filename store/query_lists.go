@@ -1,0 +1,190 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/authgraph/authgraph/apperr"
+	"github.com/authgraph/authgraph/schema"
+)
+
+// Op is a comparison of a list filter.
+type Op int
+
+const (
+	Eq       Op = iota // n.p = v
+	OneOf              // n.p IN v (v a list)
+	Prefix             // n.p STARTS WITH v (case-sensitive, index-backed)
+	Contains           // toLower(n.p) CONTAINS toLower(v)
+	Before             // n.p < v
+	After              // n.p > v
+	HasElem            // v IN n.p (p a string list)
+	IsNull             // n.p IS NULL when v is true, IS NOT NULL when false
+	Flag               // coalesce(n.p, false) = v: an absent flag counts as false
+)
+
+// Cond is one property condition of a list. Prop is a declared property
+// name of the listed kind (checked: it is interpolated into Cypher).
+type Cond struct {
+	Prop  string
+	Op    Op
+	Value any
+}
+
+// RelCond keeps the assets that have a relation to the asset with id ID.
+type RelCond struct {
+	Spec RelSpec // Near is the listed kind
+	ID   string
+}
+
+// ListQuery is one page of a kind's assets.
+type ListQuery struct {
+	Kind   *schema.Kind
+	Tenant string // "" for every tenant
+	Conds  []Cond
+	Rels   []RelCond
+	Sort   string // declared property; default id
+	Desc   bool
+	Skip   int
+	Limit  int
+}
+
+func (q ListQuery) check() error {
+	if q.Kind == nil {
+		return apperr.New(apperr.Invalid, "list: no kind")
+	}
+	for _, c := range q.Conds {
+		if _, ok := q.Kind.Prop(c.Prop); !ok {
+			return apperr.New(apperr.Invalid, "%s has no property %q", q.Kind.Name, c.Prop)
+		}
+	}
+	if q.Sort != "" {
+		if _, ok := q.Kind.Prop(q.Sort); !ok {
+			return apperr.New(apperr.Invalid, "cannot sort %s by %q: not a property", q.Kind.Name, q.Sort)
+		}
+	}
+	for _, r := range q.Rels {
+		if r.Spec.Near() != q.Kind {
+			return apperr.New(apperr.Invalid, "relation %s does not start at %s", r.Spec.Rel.Name(), q.Kind.Name)
+		}
+	}
+	if q.Skip < 0 || q.Limit < 0 {
+		return apperr.New(apperr.Invalid, "negative offset or limit")
+	}
+	return nil
+}
+
+// match builds the MATCH … WHERE part shared by List and Count. Relation
+// conditions become patterns anchored at the other end's unique key, so a
+// role's users start from the role, not from every user.
+func (q ListQuery) match() (string, map[string]any) {
+	params := map[string]any{}
+	var pats []string
+	for i, r := range q.Rels {
+		p := fmt.Sprintf("r%d", i)
+		params[p] = r.ID
+		far, near := r.Spec.Far().Label, q.Kind.Label
+		if r.Spec.Reverse {
+			pats = append(pats, fmt.Sprintf("(:%s {id: $%s})-[:%s]->(n:%s)", far, p, r.Spec.Rel.Type, near))
+		} else {
+			pats = append(pats, fmt.Sprintf("(:%s {id: $%s})<-[:%s]-(n:%s)", far, p, r.Spec.Rel.Type, near))
+		}
+	}
+	if len(pats) == 0 {
+		pats = append(pats, fmt.Sprintf("(n:%s)", q.Kind.Label))
+	}
+	var where []string
+	if q.Tenant != "" {
+		// The id starts with the tenant: a range seek on the unique
+		// constraint's index that also yields the default order.
+		params["idPrefix"] = q.Tenant + "/" + q.Kind.Slug + "/"
+		where = append(where, "n.id STARTS WITH $idPrefix")
+	}
+	for i, c := range q.Conds {
+		p := fmt.Sprintf("c%d", i)
+		params[p] = c.Value
+		f := "n." + c.Prop
+		switch c.Op {
+		case Eq:
+			where = append(where, fmt.Sprintf("%s = $%s", f, p))
+		case OneOf:
+			where = append(where, fmt.Sprintf("%s IN $%s", f, p))
+		case Prefix:
+			where = append(where, fmt.Sprintf("%s STARTS WITH $%s", f, p))
+		case Contains:
+			where = append(where, fmt.Sprintf("toLower(%s) CONTAINS toLower($%s)", f, p))
+		case Before:
+			where = append(where, fmt.Sprintf("%s < $%s", f, p))
+		case After:
+			where = append(where, fmt.Sprintf("%s > $%s", f, p))
+		case HasElem:
+			where = append(where, fmt.Sprintf("$%s IN %s", p, f))
+		case Flag:
+			where = append(where, fmt.Sprintf("coalesce(%s, false) = $%s", f, p))
+		case IsNull:
+			if b, _ := c.Value.(bool); b {
+				where = append(where, f+" IS NULL")
+			} else {
+				where = append(where, f+" IS NOT NULL")
+			}
+			delete(params, p)
+		}
+	}
+	s := "MATCH " + strings.Join(pats, ", ")
+	if len(where) > 0 {
+		s += "\nWHERE " + strings.Join(where, " AND ")
+	}
+	return s, params
+}
+
+// List returns one page of assets and whether more follow.
+func (s *Store) List(ctx context.Context, q ListQuery) ([]Asset, bool, error) {
+	if err := q.check(); err != nil {
+		return nil, false, err
+	}
+	m, params := q.match()
+	dir := ""
+	if q.Desc {
+		dir = " DESC"
+	}
+	order := "n.id" + dir
+	if q.Sort != "" && q.Sort != schema.PropID {
+		order = "n." + q.Sort + dir + ", n.id"
+	}
+	params["skip"] = q.Skip
+	params["limit"] = q.Limit + 1
+	// DISTINCT: two relation conditions can match one asset twice.
+	cy := m + "\nWITH DISTINCT n\nRETURN n ORDER BY " + order + " SKIP $skip LIMIT $limit"
+	if len(q.Rels) == 0 {
+		cy = m + "\nRETURN n ORDER BY " + order + " SKIP $skip LIMIT $limit"
+	}
+	rows, err := s.query(ctx, cy, params)
+	if err != nil {
+		return nil, false, err
+	}
+	out := make([]Asset, 0, len(rows))
+	for _, row := range rows {
+		if a, ok := assetOf(row["n"]); ok {
+			out = append(out, a)
+		}
+	}
+	more := len(out) > q.Limit
+	if more {
+		out = out[:q.Limit]
+	}
+	return out, more, nil
+}
+
+// Count returns how many assets the query's conditions keep.
+func (s *Store) Count(ctx context.Context, q ListQuery) (int, error) {
+	if err := q.check(); err != nil {
+		return 0, err
+	}
+	m, params := q.match()
+	rows, err := s.query(ctx, m+"\nRETURN count(DISTINCT n) AS c", params)
+	if err != nil || len(rows) == 0 {
+		return 0, err
+	}
+	return int(i64(rows[0]["c"])), nil
+}

@@ -1,0 +1,282 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j/dbtype"
+
+	"github.com/authgraph/authgraph/apperr"
+	"github.com/authgraph/authgraph/schema"
+)
+
+// GraphNode is one node for a graph rendering: an asset, or another node
+// (a Sync, a Finding, …) a console query returned.
+type GraphNode struct {
+	// ID is the asset key for assets, else "element:<element id>".
+	ID        string
+	ElementID string
+	Labels    []string
+	Props     map[string]any
+	Asset     *Asset // set when the node is an asset
+}
+
+// Subgraph is a set of nodes and the edges between them.
+type Subgraph struct {
+	Nodes     []GraphNode
+	Edges     []Edge
+	Truncated bool
+}
+
+// Path is a walk through the graph: len(Edges) == len(Nodes)-1.
+type Path struct {
+	Nodes []GraphNode
+	Edges []Edge
+}
+
+func graphNodeOf(n dbtype.Node) GraphNode {
+	g := GraphNode{ID: "element:" + n.ElementId, ElementID: n.ElementId, Labels: n.Labels, Props: n.Props}
+	if a, ok := assetOf(n); ok {
+		g.ID = a.ID()
+		g.Asset = &a
+	}
+	return g
+}
+
+// graphBuilder gathers distinct nodes and edges; edges are resolved to node
+// ids when built, and edges with an end not gathered are dropped.
+type graphBuilder struct {
+	nodes []GraphNode
+	seen  map[string]string // element id -> node id
+	rels  []dbtype.Relationship
+	rseen map[string]bool
+}
+
+func newGraphBuilder() *graphBuilder {
+	return &graphBuilder{seen: map[string]string{}, rseen: map[string]bool{}}
+}
+
+func (b *graphBuilder) has(elementID string) bool { _, ok := b.seen[elementID]; return ok }
+
+func (b *graphBuilder) addNode(n dbtype.Node) {
+	if b.has(n.ElementId) {
+		return
+	}
+	g := graphNodeOf(n)
+	b.seen[n.ElementId] = g.ID
+	b.nodes = append(b.nodes, g)
+}
+
+func (b *graphBuilder) addRel(r dbtype.Relationship) {
+	if b.rseen[r.ElementId] {
+		return
+	}
+	b.rseen[r.ElementId] = true
+	b.rels = append(b.rels, r)
+}
+
+// missing returns the element ids of edge ends not gathered as nodes.
+func (b *graphBuilder) missing() []string {
+	var out []string
+	want := map[string]bool{}
+	for _, r := range b.rels {
+		for _, e := range []string{r.StartElementId, r.EndElementId} {
+			if !b.has(e) && !want[e] {
+				want[e] = true
+				out = append(out, e)
+			}
+		}
+	}
+	return out
+}
+
+func (b *graphBuilder) edges() []Edge {
+	out := make([]Edge, 0, len(b.rels))
+	for _, r := range b.rels {
+		src, ok1 := b.seen[r.StartElementId]
+		dst, ok2 := b.seen[r.EndElementId]
+		if ok1 && ok2 {
+			out = append(out, Edge{ID: r.ElementId, Type: r.Type, Source: src, Target: dst, Props: r.Props})
+		}
+	}
+	return out
+}
+
+func pathOf(p dbtype.Path) Path {
+	b := newGraphBuilder()
+	for _, n := range p.Nodes {
+		b.addNode(n)
+	}
+	for _, r := range p.Relationships {
+		b.addRel(r)
+	}
+	out := Path{Edges: b.edges()}
+	// Keep the walk's order (and repeated nodes, should a walk revisit one).
+	for _, n := range p.Nodes {
+		out.Nodes = append(out.Nodes, graphNodeOf(n))
+	}
+	return out
+}
+
+// Limits of the exploration queries.
+const (
+	MaxNeighbourhoodDepth = 2
+	MaxNeighbourhoodLimit = 1000
+	MaxPathDepth          = 10
+)
+
+// noise are relation types explorations do not follow: every asset hangs
+// from its tenant by RESOURCE, so following it would join everything.
+var noise = []string{schema.ResourceRel, schema.SyncedRel}
+
+// Neighbourhood returns the asset with id, its neighbours up to depth hops
+// (1 or 2) and the edges between them, at most limit nodes; Truncated says
+// that more were there. RESOURCE edges are followed only from a tenant.
+func (s *Store) Neighbourhood(ctx context.Context, id string, depth, limit int) (Subgraph, error) {
+	if depth < 1 || depth > MaxNeighbourhoodDepth {
+		return Subgraph{}, apperr.New(apperr.Invalid, "depth must be 1 or %d", MaxNeighbourhoodDepth)
+	}
+	if limit < 1 || limit > MaxNeighbourhoodLimit {
+		return Subgraph{}, apperr.New(apperr.Invalid, "limit must be between 1 and %d", MaxNeighbourhoodLimit)
+	}
+	k, err := KindOfID(id)
+	if err != nil {
+		return Subgraph{}, err
+	}
+	skip := noise
+	if k == schema.Tenant {
+		skip = []string{schema.SyncedRel}
+	}
+	rows, err := s.query(ctx, fmt.Sprintf(`MATCH (a:%s {id: $id})
+OPTIONAL MATCH (a)-[r]-(b:%s) WHERE NOT type(r) IN $skip
+WITH a, r, b LIMIT $limit
+RETURN a, r, b`, k.Label, schema.AssetLabel), map[string]any{"id": id, "skip": skip, "limit": limit})
+	if err != nil {
+		return Subgraph{}, err
+	}
+	if len(rows) == 0 {
+		return Subgraph{}, apperr.New(apperr.NotFound, "no asset with id %q", id)
+	}
+	b := newGraphBuilder()
+	center, _ := rows[0]["a"].(dbtype.Node)
+	b.addNode(center)
+	var truncated bool
+	var ring []string // element ids of the first ring, to expand at depth 2
+	for _, row := range rows {
+		n, ok := row["b"].(dbtype.Node)
+		if !ok {
+			continue
+		}
+		if !b.has(n.ElementId) {
+			if len(b.nodes) >= limit {
+				truncated = true
+				continue
+			}
+			b.addNode(n)
+			if kindOfLabels(n.Labels) != schema.Tenant {
+				ring = append(ring, n.ElementId)
+			}
+		}
+		b.addRel(row["r"].(dbtype.Relationship))
+	}
+	if depth == 2 && len(ring) > 0 && len(b.nodes) < limit {
+		// Share what room is left between the ring's nodes, so one hub (a
+		// role with every user) does not fill the picture alone.
+		per := (limit - len(b.nodes)) / len(ring)
+		if per < 1 {
+			per = 1
+		}
+		rows, err := s.query(ctx, fmt.Sprintf(`UNWIND $ring AS eid
+MATCH (x) WHERE elementId(x) = eid
+CALL (x) {
+  MATCH (x)-[r]-(y:%s) WHERE NOT type(r) IN $skip AND elementId(y) <> $center
+  RETURN r, y LIMIT $per
+}
+RETURN eid, r, y`, schema.AssetLabel), map[string]any{
+			"ring": ring, "skip": noise, "center": center.ElementId, "per": per + 1,
+		})
+		if err != nil {
+			return Subgraph{}, err
+		}
+		perX := map[string]int{}
+		for _, row := range rows {
+			eid := str(row["eid"])
+			perX[eid]++
+			if perX[eid] > per {
+				truncated = true
+				continue
+			}
+			n := row["y"].(dbtype.Node)
+			if !b.has(n.ElementId) {
+				if len(b.nodes) >= limit {
+					truncated = true
+					continue
+				}
+				b.addNode(n)
+			}
+			b.addRel(row["r"].(dbtype.Relationship))
+		}
+	} else if depth == 2 && len(ring) > 0 {
+		truncated = true
+	}
+	return Subgraph{Nodes: b.nodes, Edges: b.edges(), Truncated: truncated}, nil
+}
+
+func (s *Store) pathEnds(from, to string, maxDepth int) (*schema.Kind, *schema.Kind, error) {
+	if maxDepth < 1 || maxDepth > MaxPathDepth {
+		return nil, nil, apperr.New(apperr.Invalid, "maxDepth must be between 1 and %d", MaxPathDepth)
+	}
+	if from == to {
+		return nil, nil, apperr.New(apperr.Invalid, "from and to are the same asset")
+	}
+	kf, err := KindOfID(from)
+	if err != nil {
+		return nil, nil, err
+	}
+	kt, err := KindOfID(to)
+	if err != nil {
+		return nil, nil, err
+	}
+	return kf, kt, nil
+}
+
+// pathQuery reads paths between two assets with fn (shortestPath or
+// allShortestPaths), never through RESOURCE or SYNCED.
+func (s *Store) pathQuery(ctx context.Context, fn, from, to string, maxDepth, limit int) ([]Path, error) {
+	kf, kt, err := s.pathEnds(from, to, maxDepth)
+	if err != nil {
+		return nil, err
+	}
+	// maxDepth is a checked int: Cypher takes no parameter there.
+	rows, err := s.query(ctx, fmt.Sprintf(`MATCH (a:%s {id: $from}), (b:%s {id: $to})
+MATCH p = %s((a)-[*..%d]-(b))
+WHERE none(r IN relationships(p) WHERE type(r) IN $skip)
+RETURN p LIMIT $limit`, kf.Label, kt.Label, fn, maxDepth),
+		map[string]any{"from": from, "to": to, "skip": noise, "limit": limit})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Path, 0, len(rows))
+	for _, row := range rows {
+		if p, ok := row["p"].(dbtype.Path); ok {
+			out = append(out, pathOf(p))
+		}
+	}
+	return out, nil
+}
+
+// ShortestPath returns one shortest path between two assets of at most
+// maxDepth hops, or nil when there is none.
+func (s *Store) ShortestPath(ctx context.Context, from, to string, maxDepth int) (*Path, error) {
+	ps, err := s.pathQuery(ctx, "shortestPath", from, to, maxDepth, 1)
+	if err != nil || len(ps) == 0 {
+		return nil, err
+	}
+	return &ps[0], nil
+}
+
+// Paths returns up to limit shortest paths (all of the same, shortest,
+// length) between two assets.
+func (s *Store) Paths(ctx context.Context, from, to string, maxDepth, limit int) ([]Path, error) {
+	return s.pathQuery(ctx, "allShortestPaths", from, to, maxDepth, limit)
+}

@@ -1,0 +1,44 @@
+package store
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+)
+
+// QueryCounter counts the database round trips made by the read queries of
+// this package (query_*.go and the console) under a context. The GraphQL
+// layer's N+1 test and the request metrics use it.
+type QueryCounter struct{ n atomic.Int64 }
+
+// Count returns the number of round trips counted so far.
+func (c *QueryCounter) Count() int64 { return c.n.Load() }
+
+type counterKey struct{}
+
+// WithQueryCounter returns a context under which every read round trip of
+// this package adds one to c.
+func WithQueryCounter(ctx context.Context, c *QueryCounter) context.Context {
+	return context.WithValue(ctx, counterKey{}, c)
+}
+
+func countQuery(ctx context.Context) {
+	if c, ok := ctx.Value(counterKey{}).(*QueryCounter); ok && c != nil {
+		c.n.Add(1)
+	}
+}
+
+// QueryObserver, when set (once, at start-up), is told the duration and
+// outcome of every read round trip (metrics).
+var QueryObserver func(d time.Duration, err error)
+
+// query runs one read statement (one round trip) and returns its rows.
+func (s *Store) query(ctx context.Context, cypher string, params map[string]any) ([]map[string]any, error) {
+	countQuery(ctx)
+	start := time.Now()
+	rows, err := s.readRows(ctx, cypher, params)
+	if QueryObserver != nil {
+		QueryObserver(time.Since(start), err)
+	}
+	return rows, err
+}
