@@ -1,0 +1,365 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j/dbtype"
+
+	"github.com/authgraph/authgraph/apperr"
+)
+
+// ConsoleProcedures are the only procedures the console may CALL: schema
+// introspection and the full-text index. Names compare case-insensitively.
+var ConsoleProcedures = []string{
+	"db.labels",
+	"db.relationshipTypes",
+	"db.propertyKeys",
+	"db.schema.visualization",
+	"db.schema.nodeTypeProperties",
+	"db.schema.relTypeProperties",
+	"db.index.fulltext.queryNodes",
+	"db.index.fulltext.queryRelationships",
+}
+
+// Words that make CREATE/DROP/SHOW an administration command.
+var adminNouns = map[string]bool{
+	"USER": true, "USERS": true, "ROLE": true, "ROLES": true, "DATABASE": true, "DATABASES": true,
+	"ALIAS": true, "ALIASES": true, "SERVER": true, "SERVERS": true, "PRIVILEGE": true, "PRIVILEGES": true,
+	"COMPOSITE": true, "TRANSACTION": true, "TRANSACTIONS": true, "SETTING": true, "SETTINGS": true,
+	"CURRENT": true, "HOME": true, "DEFAULT": true, "PRIVILEGED": true,
+}
+
+// Words that start an administration command on their own.
+var adminStarts = map[string]bool{
+	"GRANT": true, "DENY": true, "REVOKE": true, "START": true, "STOP": true, "TERMINATE": true,
+	"ALTER": true, "RENAME": true, "ENABLE": true, "DEALLOCATE": true, "REALLOCATE": true, "DRYRUN": true,
+}
+
+// Clauses that write; the plan check is what decides, these give the
+// clearer message first.
+var writeClauses = map[string]bool{
+	"CREATE": true, "MERGE": true, "SET": true, "DELETE": true, "DETACH": true, "REMOVE": true,
+	"FOREACH": true, "DROP": true,
+}
+
+func forbid(format string, args ...any) error {
+	return apperr.New(apperr.Forbidden, format, args...)
+}
+
+// procName reads a possibly dotted, possibly `quoted` name at toks[i:].
+func procName(toks []token, i int) string {
+	var parts []string
+	for i < len(toks) && (toks[i].kind == tWord || toks[i].kind == tQuoted) {
+		t := toks[i].text
+		if toks[i].kind == tWord {
+			// Words are upper-cased by the lexer; the allowlist compares
+			// case-insensitively, and messages show the name as typed.
+			t = strings.ToLower(t)
+		}
+		parts = append(parts, t)
+		if i+1 < len(toks) && toks[i+1].punct(".") {
+			i += 2
+			continue
+		}
+		break
+	}
+	return strings.Join(parts, ".")
+}
+
+func allowedProcedure(name string) bool {
+	for _, p := range ConsoleProcedures {
+		if strings.EqualFold(p, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckConsoleQuery rejects, before anything runs, what the console never
+// runs: several statements, EXPLAIN/PROFILE, LOAD CSV, procedures off the
+// allowlist, CALL … IN TRANSACTIONS, USE, administration commands and
+// writing clauses. Rejections are Forbidden (Invalid for malformed text),
+// with a message that says why.
+func CheckConsoleQuery(q string) error {
+	toks, err := lexCypher(q)
+	if err != nil {
+		return err
+	}
+	// A trailing semicolon is harmless; anything after one is a second
+	// statement.
+	for len(toks) > 0 && toks[len(toks)-1].punct(";") {
+		toks = toks[:len(toks)-1]
+	}
+	if len(toks) == 0 {
+		return apperr.New(apperr.Invalid, "empty query")
+	}
+	for _, t := range toks {
+		if t.punct(";") {
+			return forbid("one statement at a time: the console does not run statements separated by ';'")
+		}
+	}
+	first := 0
+	if toks[0].is("EXPLAIN") || toks[0].is("PROFILE") {
+		return apperr.New(apperr.Invalid, "%s is not supported in the console: every query is planned before it runs", toks[0].text)
+	}
+	if adminStarts[toks[first].text] && toks[first].kind == tWord {
+		return forbid("administration commands (%s …) are not allowed in the console", toks[first].text)
+	}
+	for i, t := range toks {
+		if t.kind != tWord {
+			continue
+		}
+		var prev, next token
+		if i > 0 {
+			prev = toks[i-1]
+		}
+		if i+1 < len(toks) {
+			next = toks[i+1]
+		}
+		// n.set, :Set, $set and {set: 1} are names, not clauses.
+		isName := prev.punct(".") || prev.punct(":") || prev.kind == tParam || next.punct(":") && !t.is("CALL")
+		if isName {
+			continue
+		}
+		switch {
+		case t.is("LOAD") && next.is("CSV"):
+			return forbid("LOAD CSV is not allowed: the console reads the graph only")
+		case t.is("CALL") && (next.kind == tWord || next.kind == tQuoted):
+			name := procName(toks, i+1)
+			if !allowedProcedure(name) {
+				return forbid("procedure %s is not allowed in the console; allowed: %s", name, strings.Join(ConsoleProcedures, ", "))
+			}
+		case t.is("TRANSACTIONS") || t.is("TRANSACTION"):
+			for j := i - 1; j >= 0 && j >= i-3; j-- {
+				if toks[j].is("IN") {
+					return forbid("CALL { … } IN TRANSACTIONS is not allowed: it commits on its own")
+				}
+			}
+		case t.is("USE") && (next.kind == tWord || next.kind == tQuoted) &&
+			(i == 0 || prev.punct("{") || prev.is("UNION") || prev.is("ALL")):
+			return forbid("USE is not allowed: the console reads the authgraph database only")
+		case t.is("CREATE") || t.is("DROP") || t.is("SHOW"):
+			for j := i + 1; j < len(toks) && j <= i+3 && toks[j].kind == tWord; j++ {
+				if adminNouns[toks[j].text] {
+					return forbid("administration commands (%s %s …) are not allowed in the console", t.text, toks[j].text)
+				}
+			}
+			if t.is("SHOW") {
+				continue
+			}
+			return forbid("the console is read-only: %s writes to the graph", t.text)
+		case writeClauses[t.text] && !prev.punct("(") && !prev.punct(",") && !next.punct(")") && !next.punct(","):
+			return forbid("the console is read-only: %s writes to the graph", t.text)
+		}
+	}
+	return nil
+}
+
+// ConsoleOptions bound one console query.
+type ConsoleOptions struct {
+	Timeout  time.Duration // default 10s
+	MaxRows  int           // default 1000
+	MaxBytes int           // default 4 MiB of JSON
+}
+
+func (o ConsoleOptions) withDefaults() ConsoleOptions {
+	if o.Timeout <= 0 {
+		o.Timeout = 10 * time.Second
+	}
+	if o.MaxRows <= 0 {
+		o.MaxRows = 1000
+	}
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = 4 << 20
+	}
+	return o
+}
+
+// ConsoleResult is what a console query returned.
+type ConsoleResult struct {
+	Columns []string
+	Rows    [][]any // JSON values (JSONValue)
+	// Graph holds the nodes and relationships found in the rows (and the
+	// ends of those relationships), for a graph rendering.
+	Graph Subgraph
+	// Truncated says rows were left out; TruncatedReason says which cap.
+	Truncated       bool
+	TruncatedReason string
+	Elapsed         time.Duration
+}
+
+// maxGraphEnds bounds the extra lookup of relationship ends.
+const maxGraphEnds = 2000
+
+// Console runs a user's read-only query: checked by CheckConsoleQuery, then
+// planned (EXPLAIN) and accepted only when Neo4j plans it read-only, then
+// run in a READ transaction with a timeout, rows and bytes capped.
+func (s *Store) Console(ctx context.Context, query string, params map[string]any, o ConsoleOptions) (*ConsoleResult, error) {
+	o = o.withDefaults()
+	if err := CheckConsoleQuery(query); err != nil {
+		return nil, err
+	}
+	query = strings.TrimRight(strings.TrimSpace(query), "; \t\r\n")
+	params = normalizeParams(params)
+	start := time.Now()
+	// The server's transaction timeout stops the query; the context is a
+	// backstop should the server not answer in time.
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout+2*time.Second)
+	defer cancel()
+
+	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeRead, DatabaseName: s.db})
+	defer sess.Close(context.WithoutCancel(ctx))
+	tx, err := sess.BeginTransaction(ctx, neo4j.WithTxTimeout(o.Timeout))
+	if err != nil {
+		return nil, consoleErr(err, o.Timeout)
+	}
+	defer tx.Close(context.WithoutCancel(ctx))
+
+	countQuery(ctx)
+	plan, err := tx.Run(ctx, "EXPLAIN "+query, params)
+	if err != nil {
+		return nil, consoleErr(err, o.Timeout)
+	}
+	sum, err := plan.Consume(ctx)
+	if err != nil {
+		return nil, consoleErr(err, o.Timeout)
+	}
+	if st := sum.StatementType(); st != neo4j.StatementTypeReadOnly {
+		return nil, forbid("the console is read-only: Neo4j plans this query as %s", st)
+	}
+
+	countQuery(ctx)
+	res, err := tx.Run(ctx, query, params)
+	if err != nil {
+		return nil, consoleErr(err, o.Timeout)
+	}
+	keys, err := res.Keys()
+	if err != nil {
+		return nil, consoleErr(err, o.Timeout)
+	}
+	out := &ConsoleResult{Columns: keys, Rows: [][]any{}}
+	b := newGraphBuilder()
+	size := 0
+	for res.Next(ctx) {
+		if len(out.Rows) >= o.MaxRows {
+			out.Truncated, out.TruncatedReason = true, fmt.Sprintf("more than %d rows", o.MaxRows)
+			break
+		}
+		rec := res.Record()
+		row := make([]any, len(rec.Values))
+		rb := newGraphBuilder()
+		for i, v := range rec.Values {
+			row[i] = jsonValue(v, rb)
+		}
+		enc, _ := json.Marshal(row)
+		if size+len(enc) > o.MaxBytes {
+			out.Truncated, out.TruncatedReason = true, fmt.Sprintf("more than %d bytes", o.MaxBytes)
+			break
+		}
+		size += len(enc)
+		out.Rows = append(out.Rows, row)
+		for _, n := range rb.nodes {
+			if !b.has(n.ElementID) {
+				b.seen[n.ElementID] = n.ID
+				b.nodes = append(b.nodes, n)
+			}
+		}
+		for _, r := range rb.rels {
+			b.addRel(r)
+		}
+	}
+	if err := res.Err(); err != nil {
+		return nil, consoleErr(err, o.Timeout)
+	}
+	// Relationships whose ends the rows did not return: fetch the ends so
+	// the graph has no loose edges.
+	if miss := b.missing(); len(miss) > 0 {
+		if len(miss) > maxGraphEnds {
+			miss = miss[:maxGraphEnds]
+		}
+		countQuery(ctx)
+		ends, err := tx.Run(ctx, "MATCH (n) WHERE elementId(n) IN $ids RETURN n", map[string]any{"ids": miss})
+		if err == nil {
+			for ends.Next(ctx) {
+				if n, ok := ends.Record().Values[0].(dbtype.Node); ok {
+					b.addNode(n)
+				}
+			}
+		}
+	}
+	out.Graph = Subgraph{Nodes: b.nodes, Edges: b.edges()}
+	out.Elapsed = time.Since(start)
+	return out, nil
+}
+
+// normalizeParams turns JSON numbers (json.Number from the GraphQL layer,
+// float64 from encoding/json) into integers where they are whole, so
+// `LIMIT $n` works.
+func normalizeParams(p map[string]any) map[string]any {
+	if p == nil {
+		return map[string]any{}
+	}
+	out := make(map[string]any, len(p))
+	for k, v := range p {
+		out[k] = normalizeParam(v)
+	}
+	return out
+}
+
+func normalizeParam(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if n, err := x.Int64(); err == nil {
+			return n
+		}
+		f, _ := x.Float64()
+		return f
+	case float64:
+		if x == float64(int64(x)) {
+			return int64(x)
+		}
+		return x
+	case int:
+		return int64(x)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = normalizeParam(e)
+		}
+		return out
+	case map[string]any:
+		return normalizeParams(x)
+	}
+	return v
+}
+
+// consoleErr classifies a console failure: the user's query errors are
+// Invalid with Neo4j's message, a timeout says so, a write refused by the
+// READ transaction is Forbidden.
+func consoleErr(err error, timeout time.Duration) error {
+	var ne *neo4j.Neo4jError
+	if errors.As(err, &ne) {
+		switch {
+		case strings.HasPrefix(ne.Code, "Neo.ClientError.Transaction.TransactionTimedOut"),
+			ne.Code == "Neo.TransientError.Transaction.Terminated",
+			ne.Code == "Neo.ClientError.Transaction.Terminated",
+			ne.Code == "Neo.TransientError.Transaction.LockClientStopped":
+			return apperr.New(apperr.Invalid, "query stopped: it ran longer than the %s limit", timeout)
+		case ne.Code == "Neo.ClientError.Statement.AccessMode",
+			strings.HasPrefix(ne.Code, "Neo.ClientError.Security."):
+			return forbid("the console is read-only: %s", ne.Msg)
+		case strings.HasPrefix(ne.Code, "Neo.ClientError."):
+			return apperr.Wrap(apperr.Invalid, err, ne.Msg)
+		}
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return apperr.New(apperr.Invalid, "query stopped: it ran longer than the %s limit", timeout)
+	}
+	return wrapDBErr(err)
+}
