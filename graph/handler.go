@@ -1,0 +1,178 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/authgraph/authgraph/apperr"
+	"github.com/authgraph/authgraph/graph/generated"
+	"github.com/authgraph/authgraph/store"
+)
+
+// Options configure the GraphQL handler. Zero values mean the defaults.
+type Options struct {
+	Store *store.Store
+	// Introspection enables schema introspection (GraphiQL needs it).
+	Introspection bool
+	// Console bounds the cypher field.
+	Console store.ConsoleOptions
+	// ComplexityLimit caps the fields an operation may select (default 5000).
+	ComplexityLimit int
+	// DepthLimit caps how deeply an operation may nest (default 12;
+	// introspection fields are not counted).
+	DepthLimit int
+	// TokenLimit caps the tokens the parser reads (default 20000).
+	TokenLimit int
+	Logger     *slog.Logger
+}
+
+// NewHandler returns the GraphQL HTTP handler: POST and GET (queries only)
+// transports, limits on complexity, depth and tokens, introspection as
+// configured, an error presenter that shows user-safe messages with an
+// extensions.code and logs the rest, and request-scoped dataloaders.
+func NewHandler(o Options) *handler.Server {
+	if o.ComplexityLimit <= 0 {
+		o.ComplexityLimit = 5000
+	}
+	if o.DepthLimit <= 0 {
+		o.DepthLimit = 12
+	}
+	if o.TokenLimit <= 0 {
+		o.TokenLimit = 20000
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	res := &Resolver{Store: o.Store, Console: o.Console}
+	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: res}))
+	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions}})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetParserTokenLimit(o.TokenLimit)
+	if o.Introspection {
+		srv.Use(extension.Introspection{})
+	}
+	srv.Use(extension.FixedComplexityLimit(o.ComplexityLimit))
+	srv.Use(DepthLimit{Max: o.DepthLimit})
+	srv.SetErrorPresenter(ErrorPresenter(o.Logger))
+	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
+		o.Logger.Error("graphql: panic in resolver", "panic", v, "path", graphql.GetPath(ctx).String())
+		return apperr.New(apperr.Internal, "internal error")
+	})
+	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		return next(WithLoaders(ctx, NewLoaders(o.Store)))
+	})
+	return srv
+}
+
+// Codes are the extensions.code values of errors, by apperr kind.
+var Codes = map[apperr.Kind]string{
+	apperr.NotFound:    "NOT_FOUND",
+	apperr.Invalid:     "INVALID",
+	apperr.Unavailable: "UNAVAILABLE",
+	apperr.Forbidden:   "FORBIDDEN",
+	apperr.Conflict:    "CONFLICT",
+	apperr.Internal:    "INTERNAL",
+}
+
+// ErrorPresenter shows apperr messages with their kind as extensions.code,
+// keeps GraphQL's own errors (parse, validation, limits), and replaces
+// anything else with "internal error", logged with slog.
+func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		gerr := graphql.DefaultErrorPresenter(ctx, err)
+		var ae *apperr.Error
+		if errors.As(err, &ae) && ae.Kind != apperr.Internal {
+			msg := ae.Msg
+			if msg == "" {
+				msg = string(ae.Kind)
+			}
+			if ae.Kind == apperr.Unavailable {
+				log.Warn("graphql: unavailable", "path", gerr.Path.String(), "err", err)
+			}
+			return withCode(gerr, msg, Codes[ae.Kind])
+		}
+		if ae == nil && gerr.Err == nil {
+			// gqlgen's own error (syntax, validation, complexity, depth):
+			// already user-facing.
+			return gerr
+		}
+		if errors.Is(err, context.Canceled) {
+			return withCode(gerr, "request cancelled", "CANCELLED")
+		}
+		log.Error("graphql: internal error", "path", gerr.Path.String(), "err", err)
+		return withCode(gerr, "internal error", Codes[apperr.Internal])
+	}
+}
+
+func withCode(e *gqlerror.Error, msg, code string) *gqlerror.Error {
+	out := &gqlerror.Error{Message: msg, Path: e.Path, Locations: e.Locations, Rule: e.Rule}
+	out.Extensions = map[string]any{"code": code}
+	return out
+}
+
+// DepthLimit rejects operations nested deeper than Max fields. Fields of
+// introspection (__schema, __type) are not counted, so GraphiQL works.
+type DepthLimit struct{ Max int }
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = DepthLimit{}
+
+func (DepthLimit) ExtensionName() string                          { return "DepthLimit" }
+func (DepthLimit) Validate(schema graphql.ExecutableSchema) error { return nil }
+
+// MutateOperationContext measures the operation after validation.
+func (d DepthLimit) MutateOperationContext(ctx context.Context, rc *graphql.OperationContext) *gqlerror.Error {
+	if rc.Operation == nil {
+		return nil
+	}
+	depth := selectionDepth(rc.Operation.SelectionSet, rc.Doc.Fragments, map[string]bool{})
+	if depth > d.Max {
+		e := gqlerror.Errorf("operation is nested %d levels deep; the limit is %d", depth, d.Max)
+		e.Extensions = map[string]any{"code": "DEPTH_LIMIT_EXCEEDED"}
+		return e
+	}
+	return nil
+}
+
+func selectionDepth(set ast.SelectionSet, frags ast.FragmentDefinitionList, visiting map[string]bool) int {
+	max := 0
+	for _, sel := range set {
+		d := 0
+		switch s := sel.(type) {
+		case *ast.Field:
+			if len(s.Name) > 1 && s.Name[:2] == "__" {
+				continue
+			}
+			d = 1 + selectionDepth(s.SelectionSet, frags, visiting)
+		case *ast.InlineFragment:
+			d = selectionDepth(s.SelectionSet, frags, visiting)
+		case *ast.FragmentSpread:
+			if visiting[s.Name] {
+				continue
+			}
+			if f := frags.ForName(s.Name); f != nil {
+				visiting[s.Name] = true
+				d = selectionDepth(f.SelectionSet, frags, visiting)
+				delete(visiting, s.Name)
+			}
+		}
+		if d > max {
+			max = d
+		}
+	}
+	return max
+}

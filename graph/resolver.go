@@ -1,0 +1,15 @@
+// Package graph is authgraph's GraphQL API: the SDL in graph/schema (one
+// file per domain), the executor gqlgen generates into graph/generated,
+// models in graph/model, and thin resolvers (one file per schema file) that
+// call package store through request-scoped dataloaders.
+package graph
+
+//go:generate go tool gqlgen generate --config ../gqlgen.yml
+
+import "github.com/authgraph/authgraph/store"
+
+// Resolver is the root resolver; it holds what every request shares.
+type Resolver struct {
+	Store   *store.Store
+	Console store.ConsoleOptions
+}
