@@ -1,0 +1,72 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/authgraph/authgraph/graph"
+	"github.com/authgraph/authgraph/store"
+	"github.com/authgraph/authgraph/web"
+)
+
+func init() {
+	var (
+		addr          string
+		introspection bool
+		graphiql      bool
+		cypherTimeout time.Duration
+		maxRows       int
+		maxBytes      int
+	)
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the GraphQL API (and GraphiQL) over the asset graph",
+		Long: `Serve the GraphQL API over the asset graph:
+
+  POST /graphql   GraphQL (GET works for queries too)
+  GET  /graphql   the GraphiQL explorer, in a browser (--graphiql)
+  GET  /healthz   200 when Neo4j answers, 503 when not
+  GET  /metrics   Prometheus metrics
+
+Neo4j is found like every command does: NEO4J_URI / NEO4J_USER /
+NEO4J_PASSWORD, else the managed local server (authgraph neo4j start).
+The cypher field runs read-only queries only, bounded by --cypher-timeout
+and --max-rows.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			st, err := openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close(ctx)
+			if err := st.EnsureSchema(ctx); err != nil {
+				return err
+			}
+			log := slog.Default()
+			h := graph.NewHandler(graph.Options{
+				Store:         st,
+				Introspection: introspection,
+				Console:       store.ConsoleOptions{Timeout: cypherTimeout, MaxRows: maxRows, MaxBytes: maxBytes},
+				Logger:        log,
+			})
+			srv := web.New(web.Config{Store: st, GraphQL: h, GraphiQL: graphiql, Logger: log})
+			store.QueryObserver = srv.ObserveQuery
+			return srv.Serve(ctx, addr, func(a net.Addr) {
+				fmt.Fprintf(cmd.OutOrStdout(), "authgraph serving GraphQL at http://%s/graphql (Neo4j %s)\n", a, st.URI())
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&addr, "addr", "127.0.0.1:8080", "listen address (loopback by default)")
+	f.BoolVar(&introspection, "introspection", true, "allow GraphQL schema introspection")
+	f.BoolVar(&graphiql, "graphiql", true, "serve the GraphiQL explorer at GET /graphql")
+	f.DurationVar(&cypherTimeout, "cypher-timeout", 10*time.Second, "time limit of one cypher console query")
+	f.IntVar(&maxRows, "max-rows", 1000, "rows a cypher console query returns at most")
+	f.IntVar(&maxBytes, "max-bytes", 4<<20, "bytes of JSON rows a cypher console query returns at most")
+	rootCmd.AddCommand(cmd)
+}

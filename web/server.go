@@ -1,0 +1,240 @@
+// Package web is authgraph's HTTP server: GraphQL at /graphql (GraphiQL in
+// a browser), /healthz, /metrics, and — once the web app lands — its static
+// assets at /.
+package web
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/authgraph/authgraph/apperr"
+	"github.com/authgraph/authgraph/store"
+)
+
+// Config configures a Server.
+type Config struct {
+	Store *store.Store
+	// GraphQL serves POST (and GET) /graphql.
+	GraphQL http.Handler
+	// GraphiQL serves the GraphiQL explorer on GET /graphql to browsers.
+	GraphiQL bool
+	// BodyLimit caps request bodies (default "1M").
+	BodyLimit string
+	Logger    *slog.Logger
+}
+
+// Server is the echo application.
+type Server struct {
+	e      *echo.Echo
+	cfg    Config
+	static fs.FS
+
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	queries  *prometheus.HistogramVec
+}
+
+// New builds the server and its routes.
+func New(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.BodyLimit == "" {
+		cfg.BodyLimit = "1M"
+	}
+	s := &Server{e: echo.New(), cfg: cfg, reg: prometheus.NewRegistry()}
+	s.e.HideBanner, s.e.HidePort = true, true
+	s.e.HTTPErrorHandler = s.errorHandler
+	s.initMetrics()
+
+	s.e.Use(middleware.Recover())
+	s.e.Use(s.measure)
+	s.e.Use(middleware.BodyLimit(cfg.BodyLimit))
+
+	gql := echo.WrapHandler(cfg.GraphQL)
+	s.e.POST("/graphql", gql)
+	s.e.OPTIONS("/graphql", gql)
+	var explorer echo.HandlerFunc
+	if cfg.GraphiQL {
+		explorer = echo.WrapHandler(playground.Handler("authgraph GraphQL", "/graphql"))
+	}
+	s.e.GET("/graphql", func(c echo.Context) error {
+		// A browser asking for a page gets GraphiQL; a client with a query
+		// (?query=…) gets the GET transport.
+		if explorer != nil && c.QueryParam("query") == "" && strings.Contains(c.Request().Header.Get("Accept"), "text/html") {
+			return explorer(c)
+		}
+		return gql(c)
+	})
+	s.e.GET("/healthz", s.healthz)
+	s.e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
+	s.e.GET("/", s.root)
+	s.e.GET("/*", s.root)
+	return s
+}
+
+// MountStatic serves fsys at / (the web app's seam): files by path, and
+// index.html for paths that are not files (client-side routes). Until it
+// is called, / redirects to /graphql.
+func (s *Server) MountStatic(fsys fs.FS) { s.static = fsys }
+
+func (s *Server) root(c echo.Context) error {
+	if s.static == nil {
+		if c.Request().URL.Path == "/" {
+			return c.Redirect(http.StatusFound, "/graphql")
+		}
+		return echo.ErrNotFound
+	}
+	p := strings.TrimPrefix(c.Request().URL.Path, "/")
+	if p == "" {
+		p = "index.html"
+	}
+	if st, err := fs.Stat(s.static, p); err != nil || st.IsDir() {
+		p = "index.html"
+	}
+	return echo.StaticFileHandler(p, s.static)(c)
+}
+
+// Handler returns the server as an http.Handler (tests use it directly).
+func (s *Server) Handler() http.Handler { return s.e }
+
+func (s *Server) healthz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
+	defer cancel()
+	if err := s.cfg.Store.Driver().VerifyConnectivity(ctx); err != nil {
+		s.cfg.Logger.Warn("healthz: Neo4j does not answer", "err", err)
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{
+			"status": "unavailable", "neo4j": "Neo4j does not answer at " + s.cfg.Store.URI(),
+		})
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "neo4j": "ok"})
+}
+
+// StatusOf maps an error's apperr kind to an HTTP status.
+func StatusOf(err error) int {
+	switch apperr.KindOf(err) {
+	case apperr.Invalid:
+		return http.StatusBadRequest
+	case apperr.NotFound:
+		return http.StatusNotFound
+	case apperr.Forbidden:
+		return http.StatusForbidden
+	case apperr.Conflict:
+		return http.StatusConflict
+	case apperr.Unavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+func (s *Server) errorHandler(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	var he *echo.HTTPError
+	status, msg := StatusOf(err), "internal error"
+	if errors.As(err, &he) {
+		status, msg = he.Code, http.StatusText(he.Code)
+		if m, ok := he.Message.(string); ok {
+			msg = m
+		}
+	} else if status != http.StatusInternalServerError {
+		var ae *apperr.Error
+		if errors.As(err, &ae) && ae.Msg != "" {
+			msg = ae.Msg
+		}
+	} else {
+		s.cfg.Logger.Error("web: internal error", "path", c.Request().URL.Path, "err", err)
+	}
+	_ = c.JSON(status, map[string]string{"error": msg})
+}
+
+func (s *Server) initMetrics() {
+	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "authgraph_http_requests_total", Help: "HTTP requests by route, method and status.",
+	}, []string{"route", "method", "code"})
+	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "authgraph_http_request_duration_seconds", Help: "HTTP request latency by route and method.",
+		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+	}, []string{"route", "method"})
+	s.queries = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "authgraph_neo4j_query_duration_seconds", Help: "Read round trips to Neo4j by outcome.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 5},
+	}, []string{"outcome"})
+	s.reg.MustRegister(s.requests, s.latency, s.queries,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+}
+
+// ObserveQuery records one Neo4j round trip; serve installs it as
+// store.QueryObserver.
+func (s *Server) ObserveQuery(d time.Duration, err error) {
+	outcome := "ok"
+	if err != nil {
+		outcome = "error"
+	}
+	s.queries.WithLabelValues(outcome).Observe(d.Seconds())
+}
+
+func (s *Server) measure(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		route := c.Path()
+		if route == "" || route == "/*" {
+			route = "other"
+		}
+		m := c.Request().Method
+		s.requests.WithLabelValues(route, m, strconv.Itoa(c.Response().Status)).Inc()
+		s.latency.WithLabelValues(route, m).Observe(time.Since(start).Seconds())
+		return nil
+	}
+}
+
+// Serve listens on addr and serves until ctx ends, then shuts down
+// gracefully. ready, when not nil, is called with the bound address.
+func (s *Server) Serve(ctx context.Context, addr string, ready func(net.Addr)) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return apperr.Wrap(apperr.Invalid, err, "cannot listen on "+addr)
+	}
+	hs := &http.Server{
+		Handler:           s.e,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := hs.Shutdown(sctx); err != nil {
+			return err
+		}
+		<-errc
+		return nil
+	}
+}
