@@ -311,29 +311,33 @@ func (s *Sim) pageIndex(c *reqCtx, style pagingStyle) int {
 // injectFault answers the request with an injected error when FailAt or
 // ErrorRate says so. api is false for /oauth/token (ErrorRate spares it).
 func (s *Sim) injectFault(c *reqCtx, style pagingStyle, api bool) bool {
-	s.mu.Lock()
+	s.mu.RLock()
+	hasFailAt, rate := len(s.faults.FailAt) > 0, s.faults.ErrorRate
+	s.mu.RUnlock()
 	status := 0
-	page := -1
-	if len(s.faults.FailAt) > 0 {
-		page = s.pageIndex(c, style)
-	}
-	if len(s.fs.fired) != len(s.faults.FailAt) {
-		s.fs.fired = make([]int, len(s.faults.FailAt))
-	}
-	for k, f := range s.faults.FailAt {
-		kindOK := f.Kind == c.kind || (f.Kind == KindUsers && c.kind == KindUsersSearch)
-		if !kindOK || f.Page != page || (f.Times > 0 && s.fs.fired[k] >= f.Times) {
-			continue
+	if hasFailAt {
+		// Counters and Times need the write lock; without FailAt entries
+		// requests don't serialize here.
+		s.mu.Lock()
+		page := s.pageIndex(c, style)
+		if len(s.fs.fired) != len(s.faults.FailAt) {
+			s.fs.fired = make([]int, len(s.faults.FailAt))
 		}
-		s.fs.fired[k]++
-		status = f.Status
-		if status == 0 {
-			status = http.StatusInternalServerError
+		for k, f := range s.faults.FailAt {
+			kindOK := f.Kind == c.kind || (f.Kind == KindUsers && c.kind == KindUsersSearch)
+			if !kindOK || f.Page != page || (f.Times > 0 && s.fs.fired[k] >= f.Times) {
+				continue
+			}
+			s.fs.fired[k]++
+			status = f.Status
+			if status == 0 {
+				status = http.StatusInternalServerError
+			}
+			break
 		}
-		break
+		rate = s.faults.ErrorRate
+		s.mu.Unlock()
 	}
-	rate := s.faults.ErrorRate
-	s.mu.Unlock()
 	if status == 0 && api && rate > 0 {
 		h := hash3(s.cfg.Seed, tagErrors, s.reqSeq.Add(1))
 		if float64(h>>11)/(1<<53) < rate {

@@ -166,6 +166,7 @@ func (s *Sim) handleDownload(c *reqCtx) {
 		_ = cw.Write(head)
 	}
 	written := 0
+	var line []byte
 	s.eachUserIdx(func(_ int, u *User) bool {
 		if j.ConnectionID != "" && u.ConnectionID != j.ConnectionID {
 			return true
@@ -177,21 +178,26 @@ func (s *Sim) handleDownload(c *reqCtx) {
 			}
 			_ = cw.Write(row)
 		} else {
-			obj := make(map[string]any, len(fields))
+			// Fields in the order the job asked for them, no map.
+			line = append(line[:0], '{')
 			for _, f := range fields {
 				v := exportValue(u, f.Name)
 				if v == nil {
 					continue
 				}
+				if len(line) > 1 {
+					line = append(line, ',')
+				}
 				key := f.ExportAs
 				if key == "" {
 					key = f.Name
 				}
-				obj[key] = v
+				line = appendJSONString(line, key)
+				line = append(line, ':')
+				line = appendJSONValue(line, v)
 			}
-			line, _ := json.Marshal(obj)
+			line = append(line, '}', '\n')
 			_, _ = bw.Write(line)
-			_ = bw.WriteByte('\n')
 		}
 		written++
 		return j.Limit <= 0 || written < j.Limit
@@ -294,5 +300,33 @@ func csvValue(v any) string {
 	default:
 		b, _ := json.Marshal(x)
 		return string(b)
+	}
+}
+
+// appendJSONString appends s as a JSON string; plain ASCII (the usual case)
+// skips encoding/json.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			enc, _ := json.Marshal(s)
+			return append(b, enc...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+func appendJSONValue(b []byte, v any) []byte {
+	switch x := v.(type) {
+	case string:
+		return appendJSONString(b, x)
+	case bool:
+		return strconv.AppendBool(b, x)
+	case int64:
+		return strconv.AppendInt(b, x, 10)
+	default:
+		enc, _ := json.Marshal(x)
+		return append(b, enc...)
 	}
 }
