@@ -67,6 +67,9 @@ func (s *Sim) serve(w http.ResponseWriter, r *http.Request) {
 	case len(segs) == 2 && segs[0] == "oauth" && segs[1] == "token":
 		c.kind = KindToken
 		s.finish(c, func(c *reqCtx) {
+			// The token endpoint has its own limits on Auth0; it spends
+			// nothing here but reports the tenant bucket like every response.
+			setRateHeaders(w, s.limiter.peek(time.Now()))
 			if s.injectFault(c, pageNone, false) {
 				return
 			}
@@ -87,18 +90,18 @@ func (s *Sim) serve(w http.ResponseWriter, r *http.Request) {
 	rt, ok := s.route(r.Method, c.seg, c.q)
 	if !ok {
 		c.kind = "unknown"
-		s.finish(c, func(c *reqCtx) { s.writeError(c, http.StatusNotFound, "Not Found", "") })
+		s.finish(c, func(c *reqCtx) {
+			setRateHeaders(w, s.limiter.take(time.Now()))
+			s.writeError(c, http.StatusNotFound, "Not Found", "")
+		})
 		return
 	}
 	c.kind = rt.kind
 	s.finish(c, func(c *reqCtx) {
 		v := s.limiter.take(time.Now())
-		h := w.Header()
-		h.Set("x-ratelimit-limit", strconv.Itoa(v.limit))
-		h.Set("x-ratelimit-remaining", strconv.Itoa(v.remaining))
-		h.Set("x-ratelimit-reset", strconv.FormatInt(v.reset, 10))
+		setRateHeaders(w, v)
 		if !v.ok {
-			h.Set("Retry-After", strconv.Itoa(v.retryAfter))
+			w.Header().Set("Retry-After", strconv.Itoa(v.retryAfter))
 			s.writeError(c, http.StatusTooManyRequests, "Global limit has been reached", "too_many_requests")
 			return
 		}
@@ -122,6 +125,13 @@ func (s *Sim) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		rt.handler(c)
 	})
+}
+
+func setRateHeaders(w http.ResponseWriter, v rateVerdict) {
+	h := w.Header()
+	h.Set("x-ratelimit-limit", strconv.Itoa(v.limit))
+	h.Set("x-ratelimit-remaining", strconv.Itoa(v.remaining))
+	h.Set("x-ratelimit-reset", strconv.FormatInt(v.reset, 10))
 }
 
 // finish runs fn and records the outcome in the stats.

@@ -28,7 +28,12 @@ type rateVerdict struct {
 	retryAfter int   // seconds, when !ok
 }
 
-func (b *bucket) take(now time.Time) rateVerdict {
+func (b *bucket) take(now time.Time) rateVerdict { return b.do(now, true) }
+
+// peek reports the bucket's state without spending a token.
+func (b *bucket) peek(now time.Time) rateVerdict { return b.do(now, false) }
+
+func (b *bucket) do(now time.Time, spend bool) rateVerdict {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	v := rateVerdict{limit: int(b.burst)}
@@ -41,7 +46,9 @@ func (b *bucket) take(now time.Time) rateVerdict {
 	}
 	b.last = now
 	if b.tokens >= 1 {
-		b.tokens--
+		if spend {
+			b.tokens--
+		}
 		v.ok = true
 		v.remaining = int(b.tokens)
 		// When the bucket will be full again.
