@@ -162,8 +162,13 @@ func TestSecretValues(t *testing.T) {
 	if !hardcoded {
 		t.Fatal("the action's hard-coded key is not listed")
 	}
-	if set[tn.Clients[0].ClientID] || set[""] {
+	if set[tn.Clients[0].ClientID] || set[""] || set["fair"] {
 		t.Fatal("non-secrets listed")
+	}
+	for _, v := range secrets {
+		if len(v) < 8 {
+			t.Fatalf("implausibly short secret of %d characters", len(v))
+		}
 	}
 	// And the API does emit them (to a token holding read:client_keys).
 	tok := token(t, srv, s.ClientID(), s.ClientSecret())

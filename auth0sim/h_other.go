@@ -388,15 +388,15 @@ func (s *Sim) collectSecrets(opts map[string]any) {
 	}
 }
 
-func isSecretKey(k string) bool {
-	k = strings.ToLower(k)
-	for _, w := range []string{"secret", "token", "password", "apikey", "api_key", "authorization"} {
-		if strings.Contains(k, w) {
-			return true
-		}
-	}
-	return false
+// secretKeys are the option and sink keys whose values are secrets.
+var secretKeys = map[string]bool{
+	"client_secret": true, "consumer_secret": true, "twilio_token": true, "secret": true, "password": true,
+	"api_key": true, "apikey": true, "access_token": true, "signing_secret": true,
+	"httpauthorization": true, "datadogapikey": true, "splunktoken": true, "segmentwritekey": true,
+	"mixpanelserviceaccountpassword": true,
 }
+
+func isSecretKey(k string) bool { return secretKeys[strings.ToLower(k)] }
 
 func (s *Sim) createConnection(c *reqCtx) {
 	var b connectionBody

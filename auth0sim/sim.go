@@ -76,7 +76,7 @@ func collectSecretValues(m map[string]any, set map[string]bool) {
 	for k, v := range m {
 		switch x := v.(type) {
 		case string:
-			if isSecretKey(k) || strings.EqualFold(k, "datadogApiKey") {
+			if isSecretKey(k) {
 				set[x] = true
 				if tok, ok := strings.CutPrefix(x, "Bearer "); ok {
 					set[tok] = true
