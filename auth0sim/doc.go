@@ -3,6 +3,22 @@
 // management client decodes every response, so authgraph can be built,
 // tested and demonstrated without reaching Auth0.
 //
+// # Use
+//
+//	sim, err := auth0sim.New(auth0sim.Config{Seed: 1, Users: 2000})
+//	srv := httptest.NewServer(sim.Handler())
+//	m, err := management.New(srv.URL, management.WithInsecure(),
+//		management.WithClientCredentials(ctx, sim.ClientID(), sim.ClientSecret()))
+//
+// WithInsecure must come before WithClientCredentials (the other way round
+// go-auth0 silently sends the static token "insecure"). The dev credentials
+// default to DefaultClientID / DefaultClientSecret ("sim-client" /
+// "sim-secret"). Snapshot (or EachUser for large tenants) is the ground truth
+// a collection must reproduce; SecretValues lists every secret the API can
+// emit, for checking that none reached the graph. SetFaults and SetPlan change
+// behaviour at runtime; Stats counts requests, 429s and injected errors per
+// endpoint kind (the Kind* constants, also used by PageFault).
+//
 // # Serving
 //
 // Handler serves POST /oauth/token, GET/POST/PATCH/DELETE /api/v2/... and the

@@ -25,6 +25,27 @@ func TestDeterministic(t *testing.T) {
 	}
 }
 
+func TestTinyTenants(t *testing.T) {
+	for _, n := range []int{0, 1, 3, 17} {
+		s, _, m := testSim(t, Config{Seed: int64(n), Users: n})
+		tn := s.Snapshot()
+		ctx := context.Background()
+		l := must(m.User.List(ctx))(t)
+		if l.Total != n || len(tn.Users) != n {
+			t.Fatalf("%d users: listed %d", n, l.Total)
+		}
+		for _, r := range tn.Roles {
+			ul := must(m.Role.Users(ctx, r.ID, management.Take(50)))(t)
+			if len(ul.Users) != len(r.UserIDs) {
+				t.Fatalf("%d users: role %s", n, r.Name)
+			}
+		}
+		if _, err := m.Organization.List(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func TestGeneratedShape(t *testing.T) {
 	s := must(New(Config{Seed: 2, Users: 2000}))(t)
 	tn := s.Snapshot()

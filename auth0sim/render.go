@@ -326,7 +326,7 @@ type wireRS struct {
 	ID                       string                       `json:"id"`
 	Name                     string                       `json:"name"`
 	Identifier               string                       `json:"identifier"`
-	Scopes                   []wireScope                  `json:"scopes"`
+	Scopes                   []wireScope                  `json:"scopes,omitempty"`
 	SigningAlg               string                       `json:"signing_alg"`
 	SigningSecret            string                       `json:"signing_secret,omitempty"`
 	AllowOfflineAccess       bool                         `json:"allow_offline_access"`

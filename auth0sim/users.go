@@ -156,7 +156,7 @@ func (s *Sim) userIDOf(i int, conn int, createdMs int64) string {
 	case ucSAML:
 		return fmt.Sprintf("samlp|%s|E%08X", s.userConn[ucSAML].Name, tok)
 	case ucAzure:
-		return fmt.Sprintf("waad|%08x-%04x-4%03x-a%03x-0000%08x", s.seedTag, i%0x10000>>0&0xffff,
+		return fmt.Sprintf("waad|%08x-%04x-4%03x-a%03x-0000%08x", s.seedTag, i&0xffff,
 			s.seedTag>>20&0xfff, s.seedTag>>8&0xfff, tok)
 	case ucEmail:
 		return fmt.Sprintf("email|%08x%08x%08x", createdMs/1000, s.seedTag, tok)
