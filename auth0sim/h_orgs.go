@@ -248,7 +248,7 @@ func (s *Sim) listOrgMembers(c *reqCtx) {
 		return
 	}
 	p, ok := s.parseOffset(c)
-	if !ok {
+	if !ok || !s.offsetCap(c, p) {
 		return
 	}
 	lo := p.page * p.perPage

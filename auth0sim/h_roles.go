@@ -1,6 +1,7 @@
 package auth0sim
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 )
@@ -223,7 +224,7 @@ func (s *Sim) listRoleUsers(c *reqCtx) {
 		return
 	}
 	p, ok := s.parseOffset(c)
-	if !ok {
+	if !ok || !s.offsetCap(c, p) {
 		return
 	}
 	lo := p.page * p.perPage
@@ -237,6 +238,16 @@ func (s *Sim) listRoleUsers(c *reqCtx) {
 		return true
 	})
 	writeOffset(c, p, "users", items, total, false)
+}
+
+// offsetCap enforces the 1,000-record limit of offset paging on role users
+// and organization members (checkpoint paging has none).
+func (s *Sim) offsetCap(c *reqCtx, p offsetParams) bool {
+	if p.page*p.perPage+p.perPage > 1000 {
+		s.writeError(c, http.StatusBadRequest, fmt.Sprintf("Requesting page %d exceeds the allowed maximum of 1000 records. To fetch results beyond 1000, use the checkpoint pagination method.", p.page), "invalid_paging")
+		return false
+	}
+	return true
 }
 
 func (s *Sim) addRoleUsers(c *reqCtx) {

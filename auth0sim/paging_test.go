@@ -235,6 +235,14 @@ func TestCheckpointPaging(t *testing.T) {
 		if ol.Total != len(role.UserIDs) {
 			t.Fatalf("offset role users total %d", ol.Total)
 		}
+		// Offset paging of role users and org members stops at 1,000 records.
+		_, err := m.Role.Users(ctx, role.ID, management.Page(10), management.PerPage(100))
+		_, err2 := m.Organization.Members(ctx, tn.Organizations[0].ID, management.Page(10), management.PerPage(100))
+		for _, e := range []error{err, err2} {
+			if statusOf(e) != 400 || !strings.Contains(e.Error(), "exceeds the allowed maximum of 1000 records") {
+				t.Fatalf("page 10: %v", e)
+			}
+		}
 	})
 
 	t.Run("logs from a checkpoint", func(t *testing.T) {
