@@ -223,8 +223,8 @@ var usersReachingCypher = fmt.Sprintf(`CALL () {
   MATCH (u:%[1]s)-[:%[10]s]->(:%[11]s)-[:%[12]s]->(:%[13]s {id: $api}) RETURN u
 }
 WITH u.id AS uid ORDER BY uid
-WITH collect(uid) AS all
-RETURN size(all) AS total, all[..$limit] AS page`,
+WITH collect(uid) AS reached
+RETURN size(reached) AS total, reached[..$limit] AS page`,
 	schema.User.Label, schema.RelHasRole.Type, schema.Role.Label, schema.RelRoleGrants.Type, schema.Permission.Label,
 	schema.RelHasMembership.Type, schema.OrgMembership.Label, schema.RelWithRole.Type, schema.RelHasPermission.Type,
 	schema.RelConsented.Type, schema.Grant.Label, schema.RelGrantForAPI.Type, schema.ResourceServer.Label)
