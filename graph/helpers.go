@@ -99,6 +99,11 @@ func listPage[T, E any](ctx context.Context, r *Resolver, q store.ListQuery, fir
 		nodes = append(nodes, n)
 		edges = append(edges, edge(encodeCursor(skip+i), n))
 	}
+	ids := make([]string, len(assets))
+	for i, a := range assets {
+		ids[i] = a.ID()
+	}
+	r.prefetchPage(ctx, q.Kind, ids)
 	pg.PageInfo = &model.PageInfo{HasNextPage: more, HasPreviousPage: skip > 0}
 	if len(assets) > 0 {
 		s, e := encodeCursor(skip), encodeCursor(skip+len(assets)-1)

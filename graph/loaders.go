@@ -82,6 +82,15 @@ func (r *Resolver) loaders(ctx context.Context) *Loaders {
 // Related loads the neighbours of id across spec, batched with the other
 // ids asked for in the same request.
 func (l *Loaders) Related(ctx context.Context, spec store.RelSpec, id string) ([]store.Related, error) {
+	return l.relatedLoader(spec).Load(ctx, id)
+}
+
+// RelatedAll loads the neighbours of many ids across spec in one batch.
+func (l *Loaders) RelatedAll(ctx context.Context, spec store.RelSpec, ids []string) ([][]store.Related, error) {
+	return l.relatedLoader(spec).LoadAll(ctx, ids)
+}
+
+func (l *Loaders) relatedLoader(spec store.RelSpec) *dataloadgen.Loader[string, []store.Related] {
 	l.mu.Lock()
 	ld, ok := l.related[spec]
 	if !ok {
@@ -100,7 +109,7 @@ func (l *Loaders) Related(ctx context.Context, spec store.RelSpec, id string) ([
 		l.related[spec] = ld
 	}
 	l.mu.Unlock()
-	return ld.Load(ctx, id)
+	return ld
 }
 
 // Asset loads one asset by id (nil when there is none), batched.
