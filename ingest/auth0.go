@@ -25,7 +25,9 @@ type API interface {
 	// ExportUsers runs a users export job and returns the gzip-decoded
 	// NDJSON stream of users.
 	ExportUsers(ctx context.Context, fields []string) (io.ReadCloser, error)
-	UserPermissions(ctx context.Context, id string, opts ...management.RequestOption) (*management.PermissionList, error)
+	// UserPermissions lists a user's permissions with their sources (go-auth0
+	// drops sources; Auth0 merges direct and role permissions).
+	UserPermissions(ctx context.Context, id string, opts ...management.RequestOption) (*UserPermissionList, error)
 	Roles(ctx context.Context, opts ...management.RequestOption) (*management.RoleList, error)
 	RoleUsers(ctx context.Context, id string, opts ...management.RequestOption) (*management.UserList, error)
 	RolePermissions(ctx context.Context, id string, opts ...management.RequestOption) (*management.PermissionList, error)
@@ -141,8 +143,39 @@ func (a *Auth0) TenantSettings(ctx context.Context) (*management.Tenant, error) 
 func (a *Auth0) Users(ctx context.Context, opts ...management.RequestOption) (*management.UserList, error) {
 	return a.m.User.List(ctx, opts...)
 }
-func (a *Auth0) UserPermissions(ctx context.Context, id string, opts ...management.RequestOption) (*management.PermissionList, error) {
-	return a.m.User.Permissions(ctx, id, opts...)
+func (a *Auth0) UserPermissions(ctx context.Context, id string, opts ...management.RequestOption) (*UserPermissionList, error) {
+	var l UserPermissionList
+	err := a.m.Request(ctx, http.MethodGet, a.m.URI("users", id, "permissions"), &l, opts...)
+	return &l, err
+}
+
+// UserPermissionList is GET /users/{id}/permissions with sources kept.
+type UserPermissionList struct {
+	management.List
+	Permissions []UserPermission `json:"permissions"`
+}
+
+// UserPermission is one permission of a user and where it comes from.
+type UserPermission struct {
+	ResourceServerIdentifier string `json:"resource_server_identifier"`
+	Name                     string `json:"permission_name"`
+	Sources                  []struct {
+		Type string `json:"source_type"`
+	} `json:"sources"`
+}
+
+// Direct reports whether the permission is assigned to the user directly.
+// Without sources (older responses) it counts as direct.
+func (p UserPermission) Direct() bool {
+	if len(p.Sources) == 0 {
+		return true
+	}
+	for _, s := range p.Sources {
+		if s.Type == "DIRECT" {
+			return true
+		}
+	}
+	return false
 }
 func (a *Auth0) Roles(ctx context.Context, opts ...management.RequestOption) (*management.RoleList, error) {
 	return a.m.Role.List(ctx, opts...)

@@ -39,6 +39,9 @@ type Config struct {
 	Progress func(Event)
 	// ExportPoll is the first poll interval of the users export job.
 	ExportPoll time.Duration
+	// MaxRetries bounds the retries of one request on 429, 5xx and network
+	// errors (default 6, with backoff up to 10 s).
+	MaxRetries int
 	// Logger (default slog.Default()).
 	Logger *slog.Logger
 }
@@ -117,8 +120,13 @@ func RunWith(ctx context.Context, db DB, api API, cfg Config) (*Summary, error) 
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	if a, ok := api.(*Auth0); ok && cfg.ExportPoll > 0 {
-		a.poll = cfg.ExportPoll
+	if a, ok := api.(*Auth0); ok {
+		if cfg.ExportPoll > 0 {
+			a.poll = cfg.ExportPoll
+		}
+		if cfg.MaxRetries > 0 {
+			a.pacer.maxRetries = cfg.MaxRetries
+		}
 	}
 	started := time.Now()
 	r := &run{
@@ -238,35 +246,36 @@ func (r *run) isSkipped(res string) bool {
 
 func (r *run) preflight(ctx context.Context) error {
 	// The first call fetches the token: credentials and reachability.
-	if _, err := r.api.TenantSettings(ctx); err != nil {
-		if skip, ok := classify(err); ok {
-			if r.cfg.AllowMissingScopes {
-				r.skip("tenant_settings", skip)
-			} else {
-				return apperr.Wrap(apperr.Forbidden, err, "tenant settings")
-			}
-		} else {
-			return connectError(r.cfg.Domain, err)
-		}
-	}
 	var missing []string
+	check := func(name, scope string, err error) error {
+		if err == nil {
+			return nil
+		}
+		skip, ok := classify(err)
+		if !ok {
+			if len(missing) == 0 && name == "tenant_settings" {
+				return connectError(r.cfg.Domain, err)
+			}
+			return apperr.Wrap(apperr.Unavailable, err, fmt.Sprintf("cannot read %s", name))
+		}
+		if strings.HasPrefix(skip, "missing scope") && !r.cfg.AllowMissingScopes {
+			missing = append(missing, fmt.Sprintf("%s (%s)", name, scope))
+			return nil
+		}
+		r.skip(name, skip)
+		return nil
+	}
+	_, err := r.api.TenantSettings(ctx)
+	if err := check("tenant_settings", "read:tenant_settings", err); err != nil {
+		return err
+	}
 	for _, res := range resources {
 		if res.probe == nil {
 			continue
 		}
-		err := res.probe(ctx, r.api)
-		if err == nil {
-			continue
+		if err := check(res.name, res.scope, res.probe(ctx, r.api)); err != nil {
+			return err
 		}
-		skip, ok := classify(err)
-		if !ok {
-			return apperr.Wrap(apperr.Unavailable, err, fmt.Sprintf("cannot read %s", res.name))
-		}
-		if strings.HasPrefix(skip, "missing scope") && !r.cfg.AllowMissingScopes {
-			missing = append(missing, fmt.Sprintf("%s (%s)", res.name, res.scope))
-			continue
-		}
-		r.skip(res.name, skip)
 	}
 	if len(missing) > 0 {
 		return apperr.New(apperr.Forbidden, "the client lacks read scopes for: %s; grant them to the application in Auth0 (or pass --allow-missing-scopes to skip those resources)", strings.Join(missing, ", "))
@@ -278,13 +287,15 @@ func (r *run) preflight(ctx context.Context) error {
 func connectError(domain string, err error) error {
 	msg := err.Error()
 	switch {
-	case strings.Contains(msg, "cannot fetch token") || apiStatus(err) == 401:
-		if strings.Contains(msg, "401") || strings.Contains(msg, "403") || strings.Contains(msg, "access_denied") || apiStatus(err) == 401 {
-			return apperr.Wrap(apperr.Forbidden, err, fmt.Sprintf("Auth0 rejected the client credentials for %s", domain))
-		}
-		return apperr.Wrap(apperr.Unavailable, err, fmt.Sprintf("cannot get a token from %s", domain))
 	case errors.Is(err, context.Canceled):
 		return err
+	case strings.Contains(msg, "oauth2:") || apiStatus(err) == 401:
+		for _, s := range []string{"access_denied", "Unauthorized", "invalid_client", "401", "403"} {
+			if strings.Contains(msg, s) || apiStatus(err) == 401 {
+				return apperr.Wrap(apperr.Forbidden, err, fmt.Sprintf("Auth0 rejected the client credentials for %s", domain))
+			}
+		}
+		return apperr.Wrap(apperr.Unavailable, err, fmt.Sprintf("cannot get a token from %s", domain))
 	}
 	return apperr.Wrap(apperr.Unavailable, err, fmt.Sprintf("cannot reach Auth0 at %s", domain))
 }

@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -20,9 +21,17 @@ type pacer struct {
 	maxRetries int           // per request
 	maxWait    time.Duration // longest single wait for a reset
 
-	mu        sync.Mutex
-	remaining int // estimated requests left in the window; -1 unknown
-	reset     time.Time
+	// A local mirror of the tenant's token bucket, fed by the headers:
+	// tokens left (-1 unknown), the refill rate (0 unknown), when they were
+	// last updated, and a hard stop after a 429.
+	mu           sync.Mutex
+	tokens       float64
+	limit        float64
+	rate         float64
+	last         time.Time
+	reset        time.Time
+	blockedUntil time.Time
+	inflight     int // requests sent and not yet answered
 
 	calls   atomic.Int64
 	retries atomic.Int64
@@ -34,48 +43,81 @@ func newPacer(base http.RoundTripper) *pacer {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	return &pacer{base: base, maxRetries: 8, maxWait: 30 * time.Second, remaining: -1}
+	return &pacer{base: base, maxRetries: 6, maxWait: 30 * time.Second, tokens: -1}
 }
 
 // wait blocks until a request may be sent under the last known limits.
 func (p *pacer) wait(ctx context.Context) error {
 	for {
-		p.mu.Lock()
-		now := time.Now()
-		if p.remaining != 0 || !now.Before(p.reset) {
-			if p.remaining > 0 {
-				p.remaining--
-			}
-			p.mu.Unlock()
+		d := p.reserve(time.Now())
+		if d <= 0 {
 			return nil
 		}
-		d := p.reset.Sub(now)
-		p.mu.Unlock()
-		if d > p.maxWait {
-			d = p.maxWait
-		}
-		if err := sleep(ctx, d); err != nil {
+		if err := sleep(ctx, min(d, p.maxWait)); err != nil {
 			return err
 		}
-		p.mu.Lock()
-		// The window has passed; allow requests until headers say otherwise.
-		if !time.Now().Before(p.reset) {
-			p.remaining = -1
-		}
-		p.mu.Unlock()
 	}
 }
 
-// observe updates the limits from a response's headers.
+// reserve takes a token if one is available and returns 0, or returns how
+// long to wait for the next one.
+func (p *pacer) reserve(now time.Time) time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if now.Before(p.blockedUntil) {
+		return p.blockedUntil.Sub(now)
+	}
+	if p.tokens < 0 {
+		p.inflight++
+		return 0 // nothing known yet
+	}
+	if p.rate > 0 {
+		p.tokens = math.Min(p.limit, p.tokens+now.Sub(p.last).Seconds()*p.rate)
+		p.last = now
+	} else if !now.Before(p.reset) {
+		p.tokens = -1 // the window has passed: go until headers say otherwise
+		p.inflight++
+		return 0
+	}
+	if p.tokens >= 1 {
+		p.tokens--
+		p.inflight++
+		return 0
+	}
+	if p.rate > 0 {
+		return time.Duration((1 - p.tokens) / p.rate * float64(time.Second))
+	}
+	return p.reset.Sub(now)
+}
+
+// observe updates the mirror from a response's headers. Auth0 reports the
+// bucket size, what remains (floored) and when it is full again (epoch
+// seconds, rounded up), so each response gives a lower bound of the refill
+// rate; the largest seen is kept.
 func (p *pacer) observe(h http.Header) {
 	rem, err1 := strconv.Atoi(h.Get("x-ratelimit-remaining"))
 	reset, err2 := strconv.ParseInt(h.Get("x-ratelimit-reset"), 10, 64)
-	if err1 != nil || err2 != nil {
+	limit, err3 := strconv.Atoi(h.Get("x-ratelimit-limit"))
+	if err1 != nil || err2 != nil || err3 != nil {
 		return
 	}
+	now := time.Now()
 	p.mu.Lock()
-	p.remaining = rem
-	p.reset = time.Unix(reset, 0)
+	defer p.mu.Unlock()
+	// Requests still in flight will spend tokens the header did not count.
+	p.tokens, p.limit, p.last, p.reset = math.Max(float64(rem-p.inflight), 0), float64(limit), now, time.Unix(reset, 0)
+	// remaining is floored, so the deficit is at least limit-rem-1.
+	if until := p.reset.Sub(now).Seconds(); rem < limit-1 && until > 0 {
+		p.rate = math.Max(p.rate, float64(limit-rem-1)/until)
+	}
+}
+
+// blockUntil stops all requests until t (after a 429).
+func (p *pacer) blockUntil(t time.Time) {
+	p.mu.Lock()
+	if t.After(p.blockedUntil) {
+		p.blockedUntil = t
+	}
 	p.mu.Unlock()
 }
 
@@ -96,6 +138,9 @@ func (p *pacer) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		p.calls.Add(1)
 		resp, err := p.base.RoundTrip(r)
+		p.mu.Lock()
+		p.inflight = max(p.inflight-1, 0)
+		p.mu.Unlock()
 		if err != nil {
 			if ctx.Err() != nil || attempt >= p.maxRetries || !retryableBody(req) {
 				return nil, err
@@ -121,6 +166,7 @@ func (p *pacer) RoundTrip(req *http.Request) (*http.Response, error) {
 		d := backoff(attempt)
 		if resp.StatusCode == http.StatusTooManyRequests {
 			d = p.resetWait(resp.Header)
+			p.blockUntil(time.Now().Add(d))
 		}
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		_ = resp.Body.Close()

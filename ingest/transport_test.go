@@ -44,20 +44,39 @@ func TestPacerRetries429AndHonoursReset(t *testing.T) {
 	}
 }
 
-func TestPacerWaitsWhenRemainingIsZero(t *testing.T) {
+func TestPacerPacesAtTheObservedRate(t *testing.T) {
 	p := newPacer(nil)
 	h := http.Header{}
+	// 20 of 20 used, full again in 1-2 s: at least ~9.5 requests/s refill.
+	h.Set("x-ratelimit-limit", "20")
 	h.Set("x-ratelimit-remaining", "0")
-	// Reset is in whole seconds: wait until the next second boundary.
-	reset := time.Now().Add(time.Second).Truncate(time.Second)
-	h.Set("x-ratelimit-reset", strconv.FormatInt(reset.Unix(), 10))
+	h.Set("x-ratelimit-reset", strconv.FormatInt(time.Now().Add(2*time.Second).Unix(), 10))
 	p.observe(h)
+	if p.rate < 6 || p.rate > 21 {
+		t.Fatalf("estimated rate %.1f/s from the headers", p.rate)
+	}
 	start := time.Now()
+	for i := 0; i < 3; i++ {
+		if err := p.wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Three requests at >= 6/s take at least ~0.35 s and much less than the
+	// full reset.
+	if el := time.Since(start); el < 3*time.Second/time.Duration(p.rate)-50*time.Millisecond || el > 1500*time.Millisecond {
+		t.Errorf("3 paced requests took %s at %.1f/s", el, p.rate)
+	}
+}
+
+func TestPacerBlocksAfter429(t *testing.T) {
+	p := newPacer(nil)
+	until := time.Now().Add(300 * time.Millisecond)
+	p.blockUntil(until)
 	if err := p.wait(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if time.Now().Before(reset) {
-		t.Errorf("wait returned after %s, before the reset", time.Since(start))
+	if time.Now().Before(until) {
+		t.Error("a request went out before the 429's reset")
 	}
 }
 

@@ -52,7 +52,10 @@ func runUserPermissions(ctx context.Context, r *run) (int, error) {
 						return 0, 0, err
 					}
 					for _, p := range l.Permissions {
-						ref := permissionRef(p.GetResourceServerIdentifier(), p.GetName())
+						if !p.Direct() {
+							continue // role permissions come from the roles
+						}
+						ref := permissionRef(p.ResourceServerIdentifier, p.Name)
 						if err := r.load.Ref(ctx, schema.Permission, ref); err != nil {
 							return 0, 0, err
 						}
