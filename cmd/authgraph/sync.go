@@ -19,8 +19,8 @@ import (
 
 type syncFlags struct {
 	domain, clientID, clientSecret, secretFile, audience, tenant string
-	jsonOut, allowMissingScopes                                   bool
-	userPermLimit                                                 int
+	jsonOut, allowMissingScopes                                  bool
+	userPermLimit                                                int
 }
 
 func init() {
