@@ -155,14 +155,15 @@ func nodeRows(tenant string, k *schema.Kind, nodes []Node) ([]map[string]any, er
 // links each to its tenant. SET n = props replaces the property set, so a
 // field Auth0 no longer returns disappears; firstseen survives it.
 func upsertNodesCypher(k *schema.Kind) string {
+	// A new node (no firstseen yet) gets its RESOURCE edge by CREATE: a MERGE
+	// would have to check the tenant's (dense) relationships for every row.
 	return fmt.Sprintf(`MATCH (t:%[1]s {id: $tenantKey})
 UNWIND $rows AS row
 MERGE (n:%[2]s {id: row.id})
-WITH t, n, row, coalesce(n.firstseen, $tag) AS fs
+WITH t, n, row, n.firstseen IS NULL AS isNew, coalesce(n.firstseen, $tag) AS fs
 SET n = row.props
 SET n:%[3]s, n.firstseen = fs, n.lastupdated = $tag
-MERGE (t)-[r:%[4]s]->(n)
-SET r.lastupdated = $tag`, schema.Tenant.Label, k.Label, schema.AssetLabel, schema.ResourceRel)
+FOREACH (_ IN CASE WHEN isNew THEN [1] ELSE [] END | CREATE (t)-[:%[4]s]->(n))`, schema.Tenant.Label, k.Label, schema.AssetLabel, schema.ResourceRel)
 }
 
 // ensureNodesCypher is for producers that only reference a node (a role
@@ -173,11 +174,10 @@ func ensureNodesCypher(k *schema.Kind) string {
 	return fmt.Sprintf(`MATCH (t:%[1]s {id: $tenantKey})
 UNWIND $rows AS row
 MERGE (n:%[2]s {id: row.id})
-WITH t, n, row, coalesce(n.firstseen, $tag) AS fs, coalesce(n.lastupdated = $tag, false) AS fresh
+WITH t, n, row, n.firstseen IS NULL AS isNew, coalesce(n.firstseen, $tag) AS fs, coalesce(n.lastupdated = $tag, false) AS fresh
 FOREACH (_ IN CASE WHEN fresh THEN [] ELSE [1] END | SET n = row.props)
 SET n:%[3]s, n.firstseen = fs, n.lastupdated = $tag
-MERGE (t)-[r:%[4]s]->(n)
-SET r.lastupdated = $tag`, schema.Tenant.Label, k.Label, schema.AssetLabel, schema.ResourceRel)
+FOREACH (_ IN CASE WHEN isNew THEN [1] ELSE [] END | CREATE (t)-[:%[4]s]->(n))`, schema.Tenant.Label, k.Label, schema.AssetLabel, schema.ResourceRel)
 }
 
 // EnsureNodes writes referenced nodes (see ensureNodesCypher).
