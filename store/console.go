@@ -201,10 +201,16 @@ const maxGraphEnds = 2000
 // planned (EXPLAIN) and accepted only when Neo4j plans it read-only, then
 // run in a READ transaction with a timeout, rows and bytes capped.
 func (s *Store) Console(ctx context.Context, query string, params map[string]any, o ConsoleOptions) (*ConsoleResult, error) {
-	o = o.withDefaults()
 	if err := CheckConsoleQuery(query); err != nil {
 		return nil, err
 	}
+	return s.runConsole(ctx, query, params, o)
+}
+
+// runConsole is Console after the token-level guard: the plan check, the
+// READ transaction and the caps.
+func (s *Store) runConsole(ctx context.Context, query string, params map[string]any, o ConsoleOptions) (*ConsoleResult, error) {
+	o = o.withDefaults()
 	query = strings.TrimRight(strings.TrimSpace(query), "; \t\r\n")
 	params = normalizeParams(params)
 	start := time.Now()
