@@ -112,6 +112,8 @@ func NewAuth0(ctx context.Context, c Credentials) (*Auth0, error) {
 		IdleConnTimeout:     90 * time.Second,
 		TLSHandshakeTimeout: 10 * time.Second,
 	})
+	// Each API call is bounded; the export download is not (a large file is
+	// read as fast as the graph takes it), so it uses its own client.
 	hc := &http.Client{Transport: p, Timeout: 2 * time.Minute}
 	base := u.String()
 	opts := []management.Option{management.WithClient(hc), management.WithNoRetries(), management.WithUserAgent("authgraph")}
@@ -129,7 +131,8 @@ func NewAuth0(ctx context.Context, c Credentials) (*Auth0, error) {
 	if err != nil {
 		return nil, apperr.Wrap(apperr.Invalid, err, "cannot build the Auth0 client")
 	}
-	return &Auth0{m: m, http: hc, pacer: p, poll: time.Second, domain: u.Host}, nil
+	dl := &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, ResponseHeaderTimeout: 2 * time.Minute}}
+	return &Auth0{m: m, http: dl, pacer: p, poll: time.Second, domain: u.Host}, nil
 }
 
 // Stats returns API calls made (every attempt), retries and 429s seen.

@@ -123,7 +123,7 @@ func benchSync(ctx context.Context, out io.Writer, users int, seed int64, naiveR
 		return err
 	}
 	cfg := ingest.Config{Credentials: ingest.Credentials{Domain: url, ClientID: "bench", ClientSecret: "bench-secret"},
-		Tenant: tenant, UserPermissionsLimit: -1, ExportPoll: 100 * time.Millisecond}
+		Tenant: tenant, ExportPoll: 100 * time.Millisecond}
 	fmt.Fprintln(out, "syncing (batched UNWIND … MERGE)...")
 	sum, err := ingest.Run(ctx, st, cfg)
 	if err != nil {
