@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"strings"
-	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -102,50 +101,90 @@ func (r *Resolver) prefetchPage(ctx context.Context, kind *schema.Kind, ids []st
 			}
 		}
 	}
-	r.prefetch(ctx, op, kind.Name, ids, sels, 0)
+	r.prefetch(ctx, op, level{typeName: kind.Name, ids: ids, sels: sels})
+}
+
+// prefetchAsset looks ahead from a field returning one asset (node).
+func (r *Resolver) prefetchAsset(ctx context.Context, a store.Asset) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || !graphql.HasOperationContext(ctx) {
+		return
+	}
+	r.prefetch(ctx, graphql.GetOperationContext(ctx), level{typeName: a.Kind.Name, ids: []string{a.ID()}, sels: []ast.SelectionSet{fc.Field.Selections}})
 }
 
 // maxPrefetchDepth bounds the look-ahead (the depth limit bounds queries).
 const maxPrefetchDepth = 4
 
-func (r *Resolver) prefetch(ctx context.Context, op *graphql.OperationContext, typeName string, ids []string, sels []ast.SelectionSet, depth int) {
-	fields := relFields[typeName]
-	if fields == nil || depth >= maxPrefetchDepth {
-		return
-	}
-	// Group the selected relation fields (a field may be selected in both
-	// nodes and edges.node).
-	wanted := map[string][]ast.SelectionSet{}
-	for _, sel := range sels {
-		for _, f := range graphql.CollectFields(op, sel, []string{typeName, "Asset"}) {
-			if _, ok := fields[f.Name]; ok {
-				wanted[f.Name] = append(wanted[f.Name], f.Selections)
-			}
-		}
-	}
+// level is one GraphQL type's assets at one level of the look-ahead, with
+// the selection sets applied to them.
+type level struct {
+	typeName string
+	ids      []string
+	sels     []ast.SelectionSet
+}
+
+// prefetch loads, level by level, every relation field selected under the
+// assets of start: one round trip per level of nesting (all the relations
+// of a level in one query), and primes the loaders with the results.
+func (r *Resolver) prefetch(ctx context.Context, op *graphql.OperationContext, start level) {
 	l := r.loaders(ctx)
-	var wg sync.WaitGroup
-	for name, sub := range wanted {
-		rf := fields[name]
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			lists, err := l.RelatedAll(ctx, rf.spec, ids)
-			if err != nil || rf.wrapped {
-				return
+	current := []level{start}
+	for depth := 0; depth < maxPrefetchDepth && len(current) > 0; depth++ {
+		var reqs []store.RelRequest
+		var subs [][]ast.SelectionSet
+		var wrapped []bool
+		for _, lv := range current {
+			fields := relFields[lv.typeName]
+			if fields == nil || len(lv.ids) == 0 {
+				continue
 			}
-			var next []string
-			seen := map[string]bool{}
-			for _, list := range lists {
-				for _, x := range list {
-					if id := x.Asset.ID(); !seen[id] {
-						seen[id] = true
-						next = append(next, id)
+			// A field may be selected in several places (nodes and
+			// edges.node, fragments): group its sub-selections.
+			wanted := map[string][]ast.SelectionSet{}
+			var order []string
+			for _, sel := range lv.sels {
+				for _, f := range graphql.CollectFields(op, sel, []string{lv.typeName, "Asset"}) {
+					if _, ok := fields[f.Name]; ok {
+						if _, seen := wanted[f.Name]; !seen {
+							order = append(order, f.Name)
+						}
+						wanted[f.Name] = append(wanted[f.Name], f.Selections)
 					}
 				}
 			}
-			r.prefetch(ctx, op, rf.spec.Far().Name, next, sub, depth+1)
-		}()
+			for _, name := range order {
+				rf := fields[name]
+				reqs = append(reqs, store.RelRequest{Spec: rf.spec, IDs: lv.ids})
+				subs = append(subs, wanted[name])
+				wrapped = append(wrapped, rf.wrapped)
+			}
+		}
+		if len(reqs) == 0 {
+			return
+		}
+		found, err := r.Store.RelatedMulti(ctx, reqs)
+		if err != nil {
+			return // the resolvers load (and report) on their own
+		}
+		var next []level
+		for i, rq := range reqs {
+			l.PrimeRelated(rq.Spec, rq.IDs, found[i])
+			if wrapped[i] {
+				continue
+			}
+			var ids []string
+			seen := map[string]bool{}
+			for _, id := range rq.IDs {
+				for _, x := range found[i][id] {
+					if nid := x.Asset.ID(); !seen[nid] {
+						seen[nid] = true
+						ids = append(ids, nid)
+					}
+				}
+			}
+			next = append(next, level{typeName: rq.Spec.Far().Name, ids: ids, sels: subs[i]})
+		}
+		current = next
 	}
-	wg.Wait()
 }

@@ -23,6 +23,7 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Asset, error
 	if err != nil || a == nil {
 		return nil, err
 	}
+	r.prefetchAsset(ctx, *a)
 	return model.FromAsset(*a), nil
 }
 

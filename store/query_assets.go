@@ -209,3 +209,52 @@ RETURN id, r, b`, spec.Near().Label, spec.pattern("a", "r", "b"))
 	}
 	return out, nil
 }
+
+// RelRequest asks for the neighbours of IDs across Spec.
+type RelRequest struct {
+	Spec RelSpec
+	IDs  []string
+}
+
+// RelatedMulti answers several RelRequests in one round trip (one UNION ALL
+// branch each): the GraphQL layer's look-ahead loads every relation a page
+// selects at one level of nesting at once. Result i answers requests[i].
+func (s *Store) RelatedMulti(ctx context.Context, requests []RelRequest) ([]map[string][]Related, error) {
+	out := make([]map[string][]Related, len(requests))
+	var parts []string
+	params := map[string]any{"cap": RelatedCap}
+	for i, rq := range requests {
+		out[i] = make(map[string][]Related, len(rq.IDs))
+		if len(rq.IDs) == 0 {
+			continue
+		}
+		p := fmt.Sprintf("ids%d", i)
+		params[p] = rq.IDs
+		parts = append(parts, fmt.Sprintf(`UNWIND $%s AS id
+MATCH (a:%s {id: id})
+CALL (a) { MATCH %s RETURN r, b ORDER BY b.name, b.id LIMIT $cap }
+RETURN %d AS q, id, r, b`, p, rq.Spec.Near().Label, rq.Spec.pattern("a", "r", "b"), i))
+	}
+	if len(parts) == 0 {
+		return out, nil
+	}
+	rows, err := s.query(ctx, "CALL () {\n"+strings.Join(parts, "\nUNION ALL\n")+"\n}\nRETURN q, id, r, b", params)
+	if err != nil {
+		return nil, err
+	}
+	for _, row := range rows {
+		i := int(i64(row["q"]))
+		id := str(row["id"])
+		b, ok := assetOf(row["b"])
+		if !ok || i < 0 || i >= len(requests) {
+			continue
+		}
+		rel, _ := row["r"].(dbtype.Relationship)
+		e := Edge{ID: rel.ElementId, Type: rel.Type, Source: id, Target: b.ID(), Props: rel.Props}
+		if requests[i].Spec.Reverse {
+			e.Source, e.Target = b.ID(), id
+		}
+		out[i][id] = append(out[i][id], Related{Asset: b, Edge: e})
+	}
+	return out, nil
+}

@@ -96,10 +96,18 @@ func (q ListQuery) match() (string, map[string]any) {
 	}
 	var where []string
 	if q.Tenant != "" {
-		// The id starts with the tenant: a range seek on the unique
-		// constraint's index that also yields the default order.
-		params["idPrefix"] = q.Tenant + "/" + q.Kind.Slug + "/"
-		where = append(where, "n.id STARTS WITH $idPrefix")
+		if len(q.Conds) == 0 && len(q.Rels) == 0 {
+			// Only the tenant: its ids share a prefix, a range seek on the
+			// unique constraint's index that also yields the default order.
+			params["idPrefix"] = q.Tenant + "/" + q.Kind.Slug + "/"
+			where = append(where, "n.id STARTS WITH $idPrefix")
+		} else {
+			// With other conditions, an equality the planner can weigh
+			// (one tenant is most of the graph), so it seeks by the
+			// selective condition instead of scanning the tenant.
+			params["tenant"] = q.Tenant
+			where = append(where, "n.tenant = $tenant")
+		}
 	}
 	for i, c := range q.Conds {
 		p := fmt.Sprintf("c%d", i)
