@@ -18,7 +18,8 @@ type Writer interface {
 	UpsertRels(ctx context.Context, tenant string, r *schema.Relation, tag int64, rels []store.Rel) (store.WriteStats, error)
 }
 
-// LoadStats measure the load phase.
+// LoadStats measure the load phase. Times are wall-clock time during which
+// at least one write of that class was in progress (writers overlap).
 type LoadStats struct {
 	Nodes     int           `json:"nodes"`
 	Rels      int           `json:"relations"`
@@ -42,10 +43,10 @@ type nodeKey struct {
 	ensure bool
 }
 
-// loader batches rows and writes them from one goroutine, so fetchers keep
-// fetching while Neo4j writes. Before a relation batch is written, every
-// pending node batch is flushed, so a relation never misses an end that was
-// emitted before it.
+// loader batches rows and hands full batches to a few writer goroutines, so
+// fetchers keep fetching while Neo4j writes (and Neo4j uses more than one
+// core). Before a relation batch is written, every node batch emitted before
+// it is committed, so a relation never misses an end emitted before it.
 type loader struct {
 	w         Writer
 	tenant    string
@@ -56,6 +57,11 @@ type loader struct {
 	in   chan loadItem
 	done chan struct{}
 
+	jobs    chan func()
+	nodeWG  sync.WaitGroup // node batches handed out and not yet written
+	allWG   sync.WaitGroup // every batch handed out and not yet written
+	writers int
+
 	nodes map[nodeKey][]store.Node
 	rels  map[*schema.Relation][]store.Rel
 
@@ -64,14 +70,47 @@ type loader struct {
 	counts map[string]int
 	stats  LoadStats
 	ctx    context.Context
+	// active writes per class (0 nodes, 1 relations, 2 any) and since when.
+	active [3]int
+	since  [3]time.Time
+}
+
+// busy marks a write of class c (0 nodes, 1 relations) starting (+1) or
+// ending (-1), accumulating wall time per class and overall. Holds l.mu.
+func (l *loader) busy(c, delta int) {
+	now := time.Now()
+	for _, i := range []int{c, 2} {
+		if delta > 0 && l.active[i] == 0 {
+			l.since[i] = now
+		}
+		l.active[i] += delta
+		if delta < 0 && l.active[i] == 0 {
+			d := now.Sub(l.since[i])
+			switch i {
+			case 0:
+				l.stats.NodeTime += d
+			case 1:
+				l.stats.RelTime += d
+			case 2:
+				l.stats.WriteTime += d
+			}
+		}
+	}
 }
 
 func newLoader(ctx context.Context, w Writer, tenant string, tag int64) *loader {
 	l := &loader{
-		w: w, tenant: tenant, tag: tag, nodeBatch: 2000, relBatch: 5000,
-		in: make(chan loadItem, 4096), done: make(chan struct{}),
+		w: w, tenant: tenant, tag: tag, nodeBatch: 2000, relBatch: 5000, writers: 2,
+		in: make(chan loadItem, 4096), done: make(chan struct{}), jobs: make(chan func()),
 		nodes: map[nodeKey][]store.Node{}, rels: map[*schema.Relation][]store.Rel{},
 		counts: map[string]int{}, ctx: ctx,
+	}
+	for i := 0; i < l.writers; i++ {
+		go func() {
+			for job := range l.jobs {
+				job()
+			}
+		}()
 	}
 	go l.loop()
 	return l
@@ -144,12 +183,11 @@ func (l *loader) failed() error {
 	return l.err
 }
 
-func (l *loader) fail(err error) {
-	l.mu.Lock()
+// failLocked records the first write error. Holds l.mu.
+func (l *loader) failLocked(err error) {
 	if l.err == nil {
 		l.err = err
 	}
-	l.mu.Unlock()
 }
 
 // Counts returns rows written per kind name and relation name.
@@ -172,6 +210,7 @@ func (l *loader) Stats() LoadStats {
 
 func (l *loader) loop() {
 	defer close(l.done)
+	defer close(l.jobs)
 	for it := range l.in {
 		if l.failed() != nil {
 			// Drain without writing; senders see the error.
@@ -183,7 +222,9 @@ func (l *loader) loop() {
 		switch {
 		case it.barrier != nil:
 			l.flushNodes()
+			l.nodeWG.Wait()
 			l.flushRels()
+			l.allWG.Wait()
 			close(it.barrier)
 		case it.kind != nil:
 			key := nodeKey{it.kind, it.ensure}
@@ -195,6 +236,7 @@ func (l *loader) loop() {
 			l.rels[it.rel] = append(l.rels[it.rel], it.r)
 			if len(l.rels[it.rel]) >= l.relBatch {
 				l.flushNodes()
+				l.nodeWG.Wait()
 				l.writeRels(it.rel)
 			}
 		}
@@ -202,13 +244,14 @@ func (l *loader) loop() {
 }
 
 func (l *loader) flushNodes() {
-	// Primary producers first, so references see fresh nodes.
+	// Primary producers first, committed, so references see fresh nodes.
 	for _, ensure := range []bool{false, true} {
 		for _, k := range schema.Kinds {
 			if len(l.nodes[nodeKey{k, ensure}]) > 0 {
 				l.writeNodes(nodeKey{k, ensure})
 			}
 		}
+		l.nodeWG.Wait()
 	}
 }
 
@@ -220,47 +263,63 @@ func (l *loader) flushRels() {
 	}
 }
 
+// dispatch hands a write to the writer goroutines.
+func (l *loader) dispatch(wg *sync.WaitGroup, job func()) {
+	wg.Add(1)
+	l.allWG.Add(1)
+	l.jobs <- func() {
+		defer l.allWG.Done()
+		defer wg.Done()
+		job()
+	}
+}
+
 func (l *loader) writeNodes(key nodeKey) {
 	batch := l.nodes[key]
 	l.nodes[key] = nil
-	start := time.Now()
-	var err error
-	if key.ensure {
-		_, err = l.w.EnsureNodes(l.ctx, l.tenant, key.k, l.tag, batch)
-	} else {
-		_, err = l.w.UpsertNodes(l.ctx, l.tenant, key.k, l.tag, batch)
-	}
-	d := time.Since(start)
-	if err != nil {
-		l.fail(err)
-		return
-	}
-	l.mu.Lock()
-	if !key.ensure {
-		l.counts[key.k.Name] += len(batch)
-	}
-	l.stats.Nodes += len(batch)
-	l.stats.NodeTime += d
-	l.stats.WriteTime += d
-	l.stats.Batches++
-	l.mu.Unlock()
+	l.dispatch(&l.nodeWG, func() {
+		l.mu.Lock()
+		l.busy(0, +1)
+		l.mu.Unlock()
+		var err error
+		if key.ensure {
+			_, err = l.w.EnsureNodes(l.ctx, l.tenant, key.k, l.tag, batch)
+		} else {
+			_, err = l.w.UpsertNodes(l.ctx, l.tenant, key.k, l.tag, batch)
+		}
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		l.busy(0, -1)
+		if err != nil {
+			l.failLocked(err)
+			return
+		}
+		if !key.ensure {
+			l.counts[key.k.Name] += len(batch)
+		}
+		l.stats.Nodes += len(batch)
+		l.stats.Batches++
+	})
 }
 
 func (l *loader) writeRels(r *schema.Relation) {
 	batch := l.rels[r]
 	l.rels[r] = nil
-	start := time.Now()
-	_, err := l.w.UpsertRels(l.ctx, l.tenant, r, l.tag, batch)
-	d := time.Since(start)
-	if err != nil {
-		l.fail(err)
-		return
-	}
-	l.mu.Lock()
-	l.counts[r.Name()] += len(batch)
-	l.stats.Rels += len(batch)
-	l.stats.RelTime += d
-	l.stats.WriteTime += d
-	l.stats.Batches++
-	l.mu.Unlock()
+	var none sync.WaitGroup
+	l.dispatch(&none, func() {
+		l.mu.Lock()
+		l.busy(1, +1)
+		l.mu.Unlock()
+		_, err := l.w.UpsertRels(l.ctx, l.tenant, r, l.tag, batch)
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		l.busy(1, -1)
+		if err != nil {
+			l.failLocked(err)
+			return
+		}
+		l.counts[r.Name()] += len(batch)
+		l.stats.Rels += len(batch)
+		l.stats.Batches++
+	})
 }
