@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -33,7 +34,10 @@ type Options struct {
 	DepthLimit int
 	// TokenLimit caps the tokens the parser reads (default 20000).
 	TokenLimit int
-	Logger     *slog.Logger
+	// CountTTL is how long list totals are reused (default 30s; negative
+	// counts every time).
+	CountTTL time.Duration
+	Logger   *slog.Logger
 }
 
 // NewHandler returns the GraphQL HTTP handler: POST and GET (queries only)
@@ -53,7 +57,10 @@ func NewHandler(o Options) *handler.Server {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	res := &Resolver{Store: o.Store, Console: o.Console}
+	if o.CountTTL == 0 {
+		o.CountTTL = 30 * time.Second
+	}
+	res := &Resolver{Store: o.Store, Console: o.Console, counts: newCountCache(o.CountTTL)}
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: res}))
 	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions}})
 	srv.AddTransport(transport.GET{})

@@ -85,6 +85,14 @@ func listPage[T, E any](ctx context.Context, r *Resolver, q store.ListQuery, fir
 		return nil, nil, pg, err
 	}
 	q.Skip, q.Limit = skip, limit
+	if q.Broad() && r.counts != nil {
+		// Dense matches (a fifth of the tenant or more) are read in id
+		// order; sparse ones by the planner's seek. Both counts are cached
+		// and the total is usually asked for anyway.
+		n, err1 := r.counts.count(ctx, r.Store, q)
+		all, err2 := r.counts.count(ctx, r.Store, store.ListQuery{Kind: q.Kind, Tenant: q.Tenant})
+		q.IndexOrder = err1 == nil && err2 == nil && n*5 >= all
+	}
 	assets, more, err := r.Store.List(ctx, q)
 	if err != nil {
 		return nil, nil, pg, err
@@ -109,8 +117,8 @@ func listPage[T, E any](ctx context.Context, r *Resolver, q store.ListQuery, fir
 		s, e := encodeCursor(skip), encodeCursor(skip+len(assets)-1)
 		pg.PageInfo.StartCursor, pg.PageInfo.EndCursor = &s, &e
 	}
-	st := r.Store
-	pg.Count = func(ctx context.Context) (int, error) { return st.Count(ctx, q) }
+	st, counts := r.Store, r.counts
+	pg.Count = func(ctx context.Context) (int, error) { return counts.count(ctx, st, q) }
 	return nodes, edges, pg, nil
 }
 

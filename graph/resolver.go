@@ -12,4 +12,5 @@ import "github.com/authgraph/authgraph/store"
 type Resolver struct {
 	Store   *store.Store
 	Console store.ConsoleOptions
+	counts  *countCache
 }

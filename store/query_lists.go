@@ -48,6 +48,11 @@ type ListQuery struct {
 	Desc   bool
 	Skip   int
 	Limit  int
+	// IndexOrder reads a Broad list by walking the tenant's id index in
+	// order and filtering until the page is full: the right plan when the
+	// conditions keep a large share of the tenant (the caller knows, from
+	// the counts), the wrong one when they keep few.
+	IndexOrder bool
 }
 
 func (q ListQuery) check() error {
@@ -78,7 +83,7 @@ func (q ListQuery) check() error {
 // match builds the MATCH … WHERE part shared by List and Count. Relation
 // conditions become patterns anchored at the other end's unique key, so a
 // role's users start from the role, not from every user.
-func (q ListQuery) match() (string, map[string]any) {
+func (q ListQuery) match(idOrder bool) (string, map[string]any) {
 	params := map[string]any{}
 	var pats []string
 	for i, r := range q.Rels {
@@ -96,7 +101,7 @@ func (q ListQuery) match() (string, map[string]any) {
 	}
 	var where []string
 	if q.Tenant != "" {
-		if len(q.Conds) == 0 && len(q.Rels) == 0 {
+		if len(q.Conds) == 0 && len(q.Rels) == 0 || idOrder {
 			// Only the tenant: its ids share a prefix, a range seek on the
 			// unique constraint's index that also yields the default order.
 			params["idPrefix"] = q.Tenant + "/" + q.Kind.Slug + "/"
@@ -140,10 +145,37 @@ func (q ListQuery) match() (string, map[string]any) {
 		}
 	}
 	s := "MATCH " + strings.Join(pats, ", ")
+	if idOrder {
+		s += fmt.Sprintf(" USING INDEX n:%s(id)", q.Kind.Label)
+	}
 	if len(where) > 0 {
 		s += "\nWHERE " + strings.Join(where, " AND ")
 	}
 	return s, params
+}
+
+// selectiveProps hold (nearly) unique values: an equality or a prefix on
+// them keeps few assets, so their index is the way in.
+var selectiveProps = map[string]bool{
+	schema.PropID: true, schema.PropNativeID: true, schema.PropName: true, "email": true, "username": true,
+	"identifier": true, "value": true, "client_id": true, "user_id": true, "domain": true, "display_name": true,
+}
+
+// Broad says the list is a tenant's, in id order, with only conditions that
+// can keep a large share of it (flags, categories like connection or app
+// type, time ranges): no relation anchor and no condition on a selective
+// property. Seeking by such a condition and sorting by id can read and sort
+// most of the tenant; walking the id index may be better (IndexOrder).
+func (q ListQuery) Broad() bool {
+	if q.Tenant == "" || len(q.Conds) == 0 || len(q.Rels) > 0 || (q.Sort != "" && q.Sort != schema.PropID) {
+		return false
+	}
+	for _, c := range q.Conds {
+		if c.Op == Prefix || (c.Op == Eq || c.Op == OneOf) && selectiveProps[c.Prop] {
+			return false
+		}
+	}
+	return true
 }
 
 // List returns one page of assets and whether more follow.
@@ -151,7 +183,7 @@ func (s *Store) List(ctx context.Context, q ListQuery) ([]Asset, bool, error) {
 	if err := q.check(); err != nil {
 		return nil, false, err
 	}
-	m, params := q.match()
+	m, params := q.match(q.IndexOrder && q.Broad())
 	dir := ""
 	if q.Desc {
 		dir = " DESC"
@@ -189,7 +221,7 @@ func (s *Store) Count(ctx context.Context, q ListQuery) (int, error) {
 	if err := q.check(); err != nil {
 		return 0, err
 	}
-	m, params := q.match()
+	m, params := q.match(false)
 	rows, err := s.query(ctx, m+"\nRETURN count(DISTINCT n) AS c", params)
 	if err != nil || len(rows) == 0 {
 		return 0, err

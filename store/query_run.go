@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 	"sync/atomic"
 	"time"
 )
@@ -32,13 +33,34 @@ func countQuery(ctx context.Context) {
 // outcome of every read round trip (metrics).
 var QueryObserver func(d time.Duration, err error)
 
-// query runs one read statement (one round trip) and returns its rows.
+// query runs one read statement and returns its rows. It is an auto-commit
+// transaction in a READ session: RUN and PULL go out together, one network
+// round trip, where a managed transaction adds BEGIN and COMMIT. The API's
+// reads are single statements, so nothing is lost; a connectivity failure
+// is classified like every store error.
 func (s *Store) query(ctx context.Context, cypher string, params map[string]any) ([]map[string]any, error) {
 	countQuery(ctx)
 	start := time.Now()
-	rows, err := s.readRows(ctx, cypher, params)
+	rows, err := s.autoRead(ctx, cypher, params)
 	if QueryObserver != nil {
 		QueryObserver(time.Since(start), err)
 	}
 	return rows, err
+}
+
+func (s *Store) autoRead(ctx context.Context, cypher string, params map[string]any) ([]map[string]any, error) {
+	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeRead, DatabaseName: s.db})
+	defer sess.Close(ctx)
+	res, err := sess.Run(ctx, cypher, params)
+	if err != nil {
+		return nil, wrapDBErr(err)
+	}
+	var rows []map[string]any
+	for res.Next(ctx) {
+		rows = append(rows, res.Record().AsMap())
+	}
+	if err := res.Err(); err != nil {
+		return nil, wrapDBErr(err)
+	}
+	return rows, nil
 }

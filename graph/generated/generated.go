@@ -11540,7 +11540,7 @@ func (ec *executionContext) _Edge_properties(ctx context.Context, field graphql.
 			return ec.fieldContext_Edge_properties(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Properties, nil
+			return obj.Properties(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
@@ -11551,7 +11551,7 @@ func (ec *executionContext) _Edge_properties(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Edge_properties(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Edge", field, false, false, "Map")
+	return graphql.NewScalarFieldContext("Edge", field, true, false, "Map")
 }
 
 func (ec *executionContext) _EffectivePermission_permission(ctx context.Context, field graphql.CollectedField, obj *model.EffectivePermission) (ret graphql.Marshaler) {
@@ -12320,7 +12320,7 @@ func (ec *executionContext) _GraphNode_properties(ctx context.Context, field gra
 			return ec.fieldContext_GraphNode_properties(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Properties, nil
+			return obj.Properties(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
@@ -12331,7 +12331,7 @@ func (ec *executionContext) _GraphNode_properties(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_GraphNode_properties(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("GraphNode", field, false, false, "Map")
+	return graphql.NewScalarFieldContext("GraphNode", field, true, false, "Map")
 }
 
 func (ec *executionContext) _GraphNode_asset(ctx context.Context, field graphql.CollectedField, obj *model.GraphNode) (ret graphql.Marshaler) {
@@ -12343,7 +12343,7 @@ func (ec *executionContext) _GraphNode_asset(ctx context.Context, field graphql.
 			return ec.fieldContext_GraphNode_asset(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Asset, nil
+			return obj.Asset(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.Asset) graphql.Marshaler {
@@ -12357,7 +12357,7 @@ func (ec *executionContext) fieldContext_GraphNode_asset(_ context.Context, fiel
 	fc = &graphql.FieldContext{
 		Object:     "GraphNode",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")

@@ -202,12 +202,11 @@ func setField(f reflect.Value, v any) {
 
 // GraphNodeFrom converts a store graph node.
 func GraphNodeFrom(n store.GraphNode) *GraphNode {
-	g := &GraphNode{ID: n.ID, ElementID: n.ElementID, Labels: n.Labels, Properties: store.JSONProps(n.Props)}
+	g := &GraphNode{ID: n.ID, ElementID: n.ElementID, Labels: n.Labels, node: n}
 	if n.Asset != nil {
 		k := n.Asset.Kind.Name
 		name := n.Asset.Name()
 		g.Kind, g.Name = &k, &name
-		g.Asset = FromAsset(*n.Asset)
 	}
 	if g.Labels == nil {
 		g.Labels = []string{}
@@ -217,7 +216,7 @@ func GraphNodeFrom(n store.GraphNode) *GraphNode {
 
 // EdgeFrom converts a store edge.
 func EdgeFrom(e store.Edge) *Edge {
-	return &Edge{ID: e.ID, Type: e.Type, Source: e.Source, Target: e.Target, Properties: store.JSONProps(e.Props)}
+	return &Edge{ID: e.ID, Type: e.Type, Source: e.Source, Target: e.Target, props: e.Props}
 }
 
 // SubgraphFrom converts a store subgraph.

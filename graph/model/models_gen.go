@@ -371,16 +371,6 @@ type CypherResult struct {
 	ElapsedMs       int     `json:"elapsedMs"`
 }
 
-// A relationship between two graph nodes (GraphNode ids).
-type Edge struct {
-	// Neo4j element id.
-	ID         string         `json:"id"`
-	Type       string         `json:"type"`
-	Source     string         `json:"source"`
-	Target     string         `json:"target"`
-	Properties map[string]any `json:"properties"`
-}
-
 // A permission a principal has, with every path that gives it.
 type EffectivePermission struct {
 	Permission *Permission `json:"permission"`
@@ -440,20 +430,6 @@ type GrantFilter struct {
 	// Grants to this client (client id).
 	Client   *string `json:"client,omitempty"`
 	Audience *string `json:"audience,omitempty"`
-}
-
-// A node of a graph view: an asset, or (in console results) another node.
-type GraphNode struct {
-	// The asset id for assets, else element:<Neo4j element id>.
-	ID        string   `json:"id"`
-	ElementID string   `json:"elementId"`
-	Labels    []string `json:"labels"`
-	// Kind name for assets.
-	Kind       *string        `json:"kind,omitempty"`
-	Name       *string        `json:"name,omitempty"`
-	Properties map[string]any `json:"properties"`
-	// The asset, for assets.
-	Asset Asset `json:"asset,omitempty"`
 }
 
 // A user's identity at a connection.
