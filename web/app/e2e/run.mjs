@@ -1,0 +1,318 @@
+// End-to-end tests of the web app in a real browser (Debian's chromium via
+// playwright-core). Starts everything itself: builds the UI and
+// bin/authgraph, starts a simulated Auth0 tenant on a free port, syncs it
+// into a unique tenant, serves the API and the app on a free port, runs the
+// browser cases, stops what it started, and exits non-zero on failure.
+// Screenshots go to artifacts/screenshots/ (gitignored).
+//
+//   npm --prefix web/app run e2e          (make ui-test; make test runs it too)
+//
+// Environment: E2E_USERS (simulated users, default 500), E2E_SKIP_BUILD=1
+// (use web/dist and bin/authgraph as they are), CHROME_BIN (default
+// /usr/bin/chromium), E2E_KEEP=1 (leave the servers running for a look).
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { artifactsDir, freePort, launch, repoDir, requireChromium, run, start, stopAll, waitForHttp } from './lib.mjs';
+
+const began = Date.now();
+const shotsDir = path.join(artifactsDir, 'screenshots');
+const logsDir = path.join(artifactsDir, 'e2e-logs');
+const BIN = path.join(repoDir, 'bin', 'authgraph');
+const users = Number(process.env.E2E_USERS ?? 500);
+const tenant = `e2e-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}.sim.local`;
+
+function log(msg) {
+  console.log(`e2e: ${msg}`);
+}
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+let neo4jStartedHere = false;
+
+async function setUp() {
+  requireChromium();
+  fs.mkdirSync(shotsDir, { recursive: true });
+  fs.mkdirSync(logsDir, { recursive: true });
+  for (const f of fs.readdirSync(shotsDir)) if (f.startsWith('e2e-')) fs.rmSync(path.join(shotsDir, f));
+
+  if (process.env.E2E_SKIP_BUILD !== '1') {
+    log('building the web app (vite) and bin/authgraph');
+    await run('npm', ['run', '--silent', 'build'], { cwd: path.join(repoDir, 'web', 'app'), quiet: true });
+    const changed = await run('git', ['status', '--porcelain', '--', 'web/dist'], { quiet: true }).catch(() => '');
+    if (changed.trim()) log('note: web/dist differs from the committed build; run `make ui` and commit web/dist');
+    await run('make', ['--no-print-directory', 'build'], { quiet: true });
+  }
+  assert(fs.existsSync(BIN), `no ${BIN}: run make build`);
+
+  if (!process.env.NEO4J_URI) {
+    const status = await run(BIN, ['neo4j', 'status'], { quiet: true }).catch((e) => e.message);
+    if (!/^running/m.test(status)) {
+      log('starting Neo4j');
+      await run(BIN, ['neo4j', 'start'], { quiet: true });
+      neo4jStartedHere = true;
+    }
+  }
+
+  const simPort = await freePort();
+  const sim = start('sim', BIN, ['sim', '--addr', `127.0.0.1:${simPort}`, '--users', String(users), '--rps', '0'], {
+    logFile: path.join(logsDir, 'sim.log'),
+  });
+  await waitForHttp(`http://127.0.0.1:${simPort}/`, { child: sim });
+  log(`simulator on :${simPort}; syncing ${users} users into tenant ${tenant}`);
+  const t0 = Date.now();
+  await run(BIN, ['sync', '--domain', `http://127.0.0.1:${simPort}`, '--client-id', 'sim-client', '--client-secret', 'sim-secret', '--tenant', tenant], { quiet: true });
+  log(`synced in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+  const port = await freePort();
+  const serve = start('serve', BIN, ['serve', '--addr', `127.0.0.1:${port}`], { logFile: path.join(logsDir, 'serve.log') });
+  const base = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${base}/healthz`, { child: serve });
+  log(`authgraph serve at ${base}/`);
+  return base;
+}
+
+async function gql(base, query, variables = {}) {
+  const r = await fetch(`${base}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  const j = await r.json();
+  if (j.errors) throw new Error(`GraphQL: ${j.errors[0].message}`);
+  return j.data;
+}
+
+/** Test data, from the API: a user with a tenant-wide role and an organization role. */
+async function fixtures(base) {
+  const d = await gql(
+    base,
+    `query($q: String!, $p: Map) { cypher(query: $q, params: $p) { rows } }`,
+    {
+      q: `MATCH (u:Auth0User {tenant: $tenant})-[:HAS_ROLE]->(r:Auth0Role)
+          MATCH (u)-[:HAS_MEMBERSHIP]->(:Auth0OrgMembership)-[:WITH_ROLE]->(orole:Auth0Role)
+          MATCH (u)-[:MEMBER_OF]->(o:Auth0Organization)
+          WHERE u.email IS NOT NULL
+          RETURN u.id, u.name, u.email, r.id, r.name, o.name, orole.name
+          ORDER BY u.email LIMIT 1`,
+      p: { tenant },
+    },
+  );
+  const row = d.cypher.rows[0];
+  assert(row, `tenant ${tenant} has no user with a role and an organization role`);
+  const [id, name, email, roleId, role, org, orgRole] = row;
+  return { id, name, email, roleId, role, org, orgRole };
+}
+
+async function setEditor(page, text) {
+  await page.click('.cm-content');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Delete');
+  await page.keyboard.insertText(text);
+}
+
+function cases(base, fx) {
+  return [
+    {
+      name: 'overview shows the synced tenant',
+      async run(page) {
+        await page.goto(`${base}/#/`);
+        const card = page.locator(`[data-testid="tenant-card"][data-tenant="${tenant}"]`);
+        await card.waitFor({ timeout: 20_000 });
+        const text = await card.innerText();
+        assert(/ok/i.test(text), `the tenant card shows no ok status: ${text}`);
+        assert(new RegExp(`Users\\s+${users.toLocaleString('en-US')}`).test(text), `the card does not count ${users} users: ${text.replace(/\s+/g, ' ')}`);
+        await page.locator('[data-testid="kind-counts"]').waitFor();
+        assert((await page.locator('text=No rules yet').count()) === 1, 'the risks section does not say "No rules yet"');
+        await card.scrollIntoViewIfNeeded();
+      },
+    },
+    {
+      name: 'search finds a user (keyboard)',
+      async run(page) {
+        await page.goto(`${base}/#/`);
+        // Scope the app to the test's tenant (other tenants hold the same simulated users).
+        await page.locator('[data-testid="tenant-picker"] option', { hasText: tenant }).waitFor({ state: 'attached' });
+        await page.selectOption('[data-testid="tenant-picker"]', { label: tenant });
+        await page.locator('main h1').click();
+        await page.keyboard.press('/');
+        const box = page.locator('[data-testid="global-search"]');
+        assert(await box.evaluate((el) => el === document.activeElement), '"/" does not focus the search box');
+        await box.fill(fx.email);
+        const hit = page.locator('[role="option"]', { hasText: fx.email });
+        await hit.first().waitFor({ timeout: 10_000 });
+        assert((await page.locator('[role="option"]').first().innerText()).includes(fx.email), 'the user is not the first hit');
+        await page.screenshot({ path: path.join(shotsDir, 'e2e-search-results.png') });
+        await box.press('Enter');
+        await page.waitForURL(/#\/asset\//);
+        await page.locator('h1', { hasText: fx.name }).waitFor();
+        assert(decodeURIComponent(new URL(page.url()).hash).includes(fx.id), 'Enter did not open the user');
+      },
+    },
+    {
+      name: "detail shows the user's roles and organizations",
+      async run(page) {
+        await page.goto(`${base}/#/asset/${encodeURIComponent(fx.id)}`);
+        const roles = page.locator('[data-section="roles"]');
+        await roles.waitFor({ timeout: 20_000 });
+        assert((await roles.innerText()).includes(fx.role), `roles do not list ${fx.role}`);
+        const orgs = page.locator('[data-section="organizations"]');
+        const orgText = await orgs.innerText();
+        assert(orgText.includes(fx.org), `organizations do not list ${fx.org}`);
+        assert(orgText.includes(fx.orgRole), `organizations do not show the org role ${fx.orgRole}`);
+        await page.locator('[data-testid="effective-permissions"]').waitFor({ timeout: 20_000 });
+        assert((await page.locator('[data-testid="properties"]').innerText()).includes(fx.email), 'properties lack the email');
+        await page.locator(`a.asset-link[href="#/asset/${encodeURIComponent(fx.roleId)}"]`).first().waitFor();
+      },
+    },
+    {
+      name: 'graph view opens and expands a node',
+      async run(page) {
+        await page.goto(`${base}/#/asset/${encodeURIComponent(fx.id)}`);
+        await page.click('[data-testid="open-in-graph"]');
+        const stage = page.locator('[data-testid="graph-canvas"]');
+        await page.waitForFunction(() => Number(document.querySelector('[data-testid="graph-canvas"]')?.getAttribute('data-nodes')) > 1, null, { timeout: 20_000 });
+        const before = Number(await stage.getAttribute('data-nodes'));
+        assert((await page.locator('canvas').count()) > 0, 'no canvas');
+        await page.locator('[data-testid="legend"]').waitFor();
+        // Let the layout settle, then click the role node where sigma drew it.
+        await page.waitForTimeout(2800);
+        const pos = await page.evaluate((id) => window.__authgraphGraph?.viewportOf(id), fx.roleId);
+        assert(pos, 'the role is not on the graph');
+        const box = await stage.boundingBox();
+        await page.mouse.move(box.x + pos.x, box.y + pos.y);
+        await page.locator('[data-testid="node-details"]', { hasText: fx.role }).waitFor({ timeout: 5_000 });
+        await page.mouse.click(box.x + pos.x, box.y + pos.y);
+        await page.waitForFunction((n) => Number(document.querySelector('[data-testid="graph-canvas"]')?.getAttribute('data-nodes')) > n, before, { timeout: 20_000 });
+        const after = Number(await stage.getAttribute('data-nodes'));
+        assert(after > before, `expanding the role added no node (${before} → ${after})`);
+        await page.waitForTimeout(1500);
+      },
+    },
+    {
+      name: 'console runs a read query and shows rows',
+      async run(page) {
+        await page.goto(`${base}/#/console`);
+        await page.locator('.cm-content').waitFor();
+        await setEditor(
+          page,
+          `MATCH (u:Auth0User {tenant: '${tenant}'})\nRETURN u.name AS name, u.email AS email, u\nORDER BY email\nLIMIT 7`,
+        );
+        await page.keyboard.press('Control+Enter');
+        const table = page.locator('[data-testid="result-table"]');
+        await table.waitFor({ timeout: 20_000 });
+        const rows = await table.locator('tbody tr').count();
+        assert(rows === 7, `expected 7 rows, got ${rows}`);
+        assert((await page.locator('[data-testid="result-meta"]').innerText()).includes('7 row'), 'no row count');
+        await page.click('[data-testid="graph-tab"]');
+        await page.waitForFunction(() => Number(document.querySelector('[data-testid="result-graph"]')?.getAttribute('data-nodes')) === 7, null, { timeout: 10_000 });
+        await page.waitForTimeout(1200);
+      },
+    },
+    {
+      name: 'console refuses a write with a clear message',
+      async run(page) {
+        await page.goto(`${base}/#/console`);
+        await page.locator('.cm-content').waitFor();
+        await setEditor(page, `CREATE (n:E2EProbe {tenant: '${tenant}'}) RETURN n`);
+        await page.click('[data-testid="run-query"]');
+        const err = page.locator('[data-testid="console-error"]');
+        await err.waitFor({ timeout: 20_000 });
+        assert((await err.getAttribute('data-code')) === 'FORBIDDEN', `error code ${await err.getAttribute('data-code')}, want FORBIDDEN`);
+        const text = await err.innerText();
+        assert(/Refused/.test(text) && /read-only/i.test(text) && /CREATE/.test(text), `unclear refusal: ${text}`);
+        const hist = await page.locator('[data-testid="history"]').innerText();
+        assert(hist.includes('CREATE (n:E2EProbe'), 'the refused query is not in the history');
+        const probe = await gql(base, `{ cypher(query: "MATCH (n:E2EProbe) RETURN count(n) AS n") { rows } }`);
+        assert(probe.cypher.rows[0][0] === 0, 'the write reached the graph');
+      },
+    },
+  ];
+}
+
+/** Screenshots at a phone's size, for the artifacts (no assertions beyond loading). */
+async function phoneShots(base, fx) {
+  const { context, close } = await launch({ width: 390, height: 844 });
+  try {
+    const page = await context.newPage();
+    for (const [name, hash, sel] of [
+      ['overview', '#/', '[data-testid="tenant-card"]'],
+      ['user', `#/asset/${encodeURIComponent(fx.id)}`, '[data-section="roles"]'],
+      ['users', '#/assets/User', '[data-testid="asset-table"]'],
+      ['graph', `#/graph?id=${encodeURIComponent(fx.id)}`, '[data-testid="legend"]'],
+      ['console', '#/console', '.cm-content'],
+    ]) {
+      await page.goto(`${base}/${hash}`);
+      await page.locator(sel).first().waitFor({ timeout: 20_000 });
+      await page.waitForTimeout(name === 'graph' ? 2500 : 300);
+      await page.screenshot({ path: path.join(shotsDir, `e2e-phone-${name}.png`) });
+    }
+  } finally {
+    await close();
+  }
+}
+
+async function main() {
+  let passed = 0;
+  let failed = 0;
+  let base;
+  try {
+    base = await setUp();
+    const fx = await fixtures(base);
+    log(`fixture user ${fx.email} (role ${fx.role}, organization ${fx.org} as ${fx.orgRole})`);
+    const { context, close } = await launch({ width: 1280, height: 800 });
+    try {
+      let i = 0;
+      for (const c of cases(base, fx)) {
+        i++;
+        const page = await context.newPage();
+        const pageErrors = [];
+        page.on('pageerror', (e) => pageErrors.push(e.message));
+        const t = Date.now();
+        const shot = path.join(shotsDir, `e2e-${String(i).padStart(2, '0')}-${c.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`);
+        try {
+          await Promise.race([
+            c.run(page),
+            new Promise((_, rej) => setTimeout(() => rej(new Error('timed out after 90 s')), 90_000)),
+          ]);
+          if (pageErrors.length) throw new Error(`uncaught error in the page: ${pageErrors[0]}`);
+          await page.screenshot({ path: shot });
+          passed++;
+          console.log(`ok   ${c.name} (${Date.now() - t} ms)`);
+        } catch (e) {
+          failed++;
+          await page.screenshot({ path: shot.replace(/\.png$/, '-FAILED.png') }).catch(() => {});
+          console.log(`FAIL ${c.name} (${Date.now() - t} ms): ${e.message.split('\n')[0]}`);
+        }
+        await page.close();
+      }
+    } finally {
+      await close();
+    }
+    await phoneShots(base, fx).catch((e) => log(`phone screenshots failed: ${e.message}`));
+  } catch (e) {
+    failed++;
+    console.log(`FAIL set-up: ${e.message}`);
+    log(`logs in ${path.relative(repoDir, logsDir)}/`);
+  } finally {
+    if (process.env.E2E_KEEP === '1' && base) {
+      log(`E2E_KEEP=1: leaving ${base}/ running; Ctrl-C stops it`);
+      await new Promise((r) => process.once('SIGINT', r));
+    }
+    await stopAll();
+    if (neo4jStartedHere) await run(BIN, ['neo4j', 'stop'], { quiet: true }).catch(() => {});
+  }
+  log(`screenshots in ${path.relative(repoDir, shotsDir)}/; took ${((Date.now() - began) / 1000).toFixed(0)} s`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+process.on('SIGINT', () => {
+  if (process.env.E2E_KEEP === '1') return;
+  stopAll().finally(() => process.exit(130));
+});
+process.on('SIGTERM', () => stopAll().finally(() => process.exit(143)));
+
+await main();
