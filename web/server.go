@@ -1,6 +1,6 @@
 // Package web is authgraph's HTTP server: GraphQL at /graphql (GraphiQL in
-// a browser), /healthz, /metrics, and — once the web app lands — its static
-// assets at /.
+// a browser), /healthz, /metrics, and the web app's static assets at /
+// (embedded from web/dist, see static.go).
 package web
 
 import (
@@ -85,12 +85,16 @@ func New(cfg Config) *Server {
 	s.e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
 	s.e.GET("/", s.root)
 	s.e.GET("/*", s.root)
+	if a := Assets(); a != nil {
+		s.MountStatic(a)
+	}
 	return s
 }
 
 // MountStatic serves fsys at / (the web app's seam): files by path, and
-// index.html for paths that are not files (client-side routes). Until it
-// is called, / redirects to /graphql.
+// index.html for paths that are not files (client-side routes). New mounts
+// the embedded web app (Assets) when the build has one; without it, /
+// redirects to /graphql.
 func (s *Server) MountStatic(fsys fs.FS) { s.static = fsys }
 
 func (s *Server) root(c echo.Context) error {
@@ -105,8 +109,12 @@ func (s *Server) root(c echo.Context) error {
 		p = "index.html"
 	}
 	if st, err := fs.Stat(s.static, p); err != nil || st.IsDir() {
+		if strings.HasPrefix(p, "assets/") {
+			return echo.ErrNotFound // a build's file that is gone: not the app
+		}
 		p = "index.html"
 	}
+	c.Response().Header().Set("Cache-Control", cacheControl(p))
 	return echo.StaticFileHandler(p, s.static)(c)
 }
 
