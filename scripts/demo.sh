@@ -52,13 +52,48 @@ start_database() {
 	"$BIN" neo4j start
 }
 
+# Where the simulator and the web app listen, and the tenant's name.
+SIM_ADDR=${SIM_ADDR:-127.0.0.1:4010}
+ADDR=${AUTHGRAPH_ADDR:-127.0.0.1:8080}
+DEMO_TENANT=${DEMO_TENANT:-demo.sim.local}
+
+# wait_port NAME HOST:PORT: wait (30 s at most) until something listens.
+wait_port() {
+	local name=$1 host=${2%:*} port=${2##*:} i
+	for i in $(seq 1 150); do
+		if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.2
+	done
+	echo "demo: $name does not listen on $2; see $LOGS/$name.log" >&2
+	exit 1
+}
+
 start_services() {
 	require_command sim
-	background sim "$BIN" sim
+	background sim "$BIN" sim --addr "$SIM_ADDR"
 }
 
 run_steps() {
-	:
+	wait_port sim "$SIM_ADDR"
+	require_command sync
+	echo "demo: syncing the simulated tenant into the graph as $DEMO_TENANT"
+	"$BIN" sync --domain "http://$SIM_ADDR" --client-id sim-client --client-secret sim-secret --tenant "$DEMO_TENANT"
+	require_command serve
+	background serve "$BIN" serve --addr "$ADDR"
+	wait_port serve "$ADDR"
+	cat <<EOF2
+
+demo: the web app is running at http://$ADDR/
+demo: (GraphQL explorer: http://$ADDR/graphql)
+demo: try this in its Cypher console (admin users without MFA):
+
+  MATCH p = (u:Auth0User {tenant: '$DEMO_TENANT'})-[:HAS_ROLE]->(r:Auth0Role {name: 'admin'})
+  WHERE coalesce(u.mfa_enrolled, false) = false
+  RETURN u.name AS user, u.email AS email, p
+
+EOF2
 }
 
 start_database
