@@ -4,7 +4,7 @@
 // call package store through request-scoped dataloaders.
 package graph
 
-//go:generate go tool gqlgen generate --config ../gqlgen.yml
+//go:generate go -C .. tool gqlgen generate
 
 import "github.com/authgraph/authgraph/store"
 
