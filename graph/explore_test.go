@@ -253,10 +253,10 @@ func TestNoNPlusOne(t *testing.T) {
 		return calls.Count()
 	}
 	c50, c100 := count(50), count(100)
-	// users page, roles, memberships, membership orgs, membership roles,
-	// identities: 6 queries.
-	if c50 > 6 || c100 != c50 {
-		t.Errorf("round trips: %d for 50 users, %d for 100 (want ≤ 6 and equal)", c50, c100)
+	// The page, then one look-ahead query per level of nesting: roles,
+	// memberships and identities; the memberships' organizations and roles.
+	if c50 != 3 || c100 != c50 {
+		t.Errorf("round trips: %d for 50 users, %d for 100 (want 3 for both)", c50, c100)
 	}
 	t.Logf("round trips for a page of 50 users with roles, organizations, organization roles and identities: %d", c50)
 }
