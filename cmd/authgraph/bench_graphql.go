@@ -48,6 +48,7 @@ throughput per scenario. The tenant is kept and reused by later runs
 	f.IntVar(&o.clients, "clients", 20, "concurrent clients")
 	f.IntVar(&o.requests, "requests", 2000, "measured requests per scenario")
 	f.BoolVar(&o.rebuild, "rebuild", false, "sync the tenant again even when it is there")
+	f.StringVar(&o.only, "only", "", "run only the scenarios whose name contains this text")
 	benchCmd.AddCommand(cmd)
 }
 
@@ -55,6 +56,7 @@ type gqlBenchOptions struct {
 	users, clients, requests int
 	seed                     int64
 	rebuild                  bool
+	only                     string
 }
 
 // benchTenant names the benchmark tenant so runs with the same size reuse it.
@@ -213,6 +215,9 @@ func benchGraphQL(ctx context.Context, out io.Writer, o gqlBenchOptions) error {
 		o.clients, o.requests, o.requests/10, tenant)
 	fmt.Fprintf(out, "%-30s %9s %9s %9s %9s %8s\n", "scenario", "p50 ms", "p95 ms", "p99 ms", "max ms", "req/s")
 	for _, sc := range scenarios {
+		if o.only != "" && !strings.Contains(sc.name, o.only) {
+			continue
+		}
 		if _, err := runScenario(ctx, hc, url, sc, o.clients, o.requests/10); err != nil {
 			return fmt.Errorf("%s (warm-up): %w", sc.name, err)
 		}
