@@ -42,6 +42,7 @@ export async function launch({ width = 1280, height = 800 } = {}) {
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
       // a fresh profile: launchPersistentContext passes userDataDir as --user-data-dir
+      ...(process.env.CHROMIUM_EXTRA_ARGS ? process.env.CHROMIUM_EXTRA_ARGS.split(/\s+/) : []),
     ],
   });
   const close = async () => {

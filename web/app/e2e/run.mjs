@@ -189,6 +189,12 @@ function cases(base, fx) {
         const after = Number(await stage.getAttribute('data-nodes'));
         assert(after > before, `expanding the role added no node (${before} → ${after})`);
         await page.waitForTimeout(1500);
+        // Export PNG downloads an image of the graph.
+        const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), page.click('text=Export PNG')]);
+        const png = path.join(shotsDir, 'e2e-graph-export.png');
+        await download.saveAs(png);
+        const head = fs.readFileSync(png).subarray(0, 8).toString('hex');
+        assert(head === '89504e470d0a1a0a' && fs.statSync(png).size > 2000, `the export is not a PNG (${head}, ${fs.statSync(png).size} bytes)`);
       },
     },
     {

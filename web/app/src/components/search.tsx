@@ -20,6 +20,8 @@ interface Props {
   class?: string;
   inputRef?: { current: HTMLInputElement | null };
   testId?: string;
+  /** Search this tenant instead of the header's scope. */
+  tenant?: string;
 }
 
 type State =
@@ -34,12 +36,13 @@ function secondary(a: Hit, scoped: boolean): string {
   return what ? `${what} · ${a.tenant}` : a.tenant;
 }
 
-export function SearchBox({ label, placeholder, onPick, clearOnPick, initial = '', inputRef, testId, ...rest }: Props) {
+export function SearchBox({ label, placeholder, onPick, clearOnPick, initial = '', inputRef, testId, tenant: only, ...rest }: Props) {
   const [text, setText] = useState(initial);
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(0);
   const [state, setState] = useState<State>({ status: 'idle' });
-  const [tenant] = useTenant();
+  const [scope] = useTenant();
+  const tenant = only ?? scope;
   const debounced = useDebounced(text.trim(), 150);
   const id = useId();
   const listId = `${id}-list`;

@@ -4,6 +4,7 @@
 
 import Graph from 'graphology';
 import Sigma from 'sigma';
+import { EdgeArrowProgram, EdgeLineProgram, EdgeRectangleProgram, NodeCircleProgram, NodePointProgram } from 'sigma/rendering';
 import FA2Layout from 'graphology-layout-forceatlas2/worker';
 import forceAtlas2 from 'graphology-layout-forceatlas2';
 import { downloadAsPNG } from '@sigma/export-image';
@@ -19,6 +20,8 @@ export interface NodeAttrs {
   color: string;
   props: JsonObject;
   expanded: boolean;
+  /** sigma node program: circle, or point for big graphs. */
+  type?: string;
 }
 
 export interface EdgeAttrs {
@@ -59,6 +62,12 @@ const DIM_NODE = '#e2e8f0';
 const DIM_EDGE = '#f1f5f9';
 const EDGE = '#cbd5e1';
 const EDGE_HI = '#334155';
+/** Above this many edges the graph is drawn in its cheaper form (see adapt). */
+const LARGE_EDGES = 3000;
+const LARGE_NODES = 1500;
+/** The cheap programs: GL points for nodes, 1 px GL lines for edges. */
+const NODE_FAST = 'point';
+const EDGE_FAST = 'fast';
 
 export class GraphCanvas {
   readonly graph: Graph<NodeAttrs, EdgeAttrs>;
@@ -70,6 +79,7 @@ export class GraphCanvas {
   private selected: string | null = null;
   private hovered: string | null = null;
   private events: CanvasEvents;
+  private large = false;
 
   constructor(container: HTMLElement, events: CanvasEvents = {}) {
     this.events = events;
@@ -77,6 +87,10 @@ export class GraphCanvas {
     this.sigma = new Sigma<NodeAttrs, EdgeAttrs>(this.graph, container, {
       renderEdgeLabels: false,
       defaultEdgeType: 'arrow',
+      // circle/arrow draw nicely; point/fast (GL points and lines) draw big
+      // graphs several times cheaper (see adapt).
+      nodeProgramClasses: { circle: NodeCircleProgram, point: NodePointProgram },
+      edgeProgramClasses: { arrow: EdgeArrowProgram, line: EdgeRectangleProgram, fast: EdgeLineProgram },
       labelFont: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
       labelSize: 12,
       labelWeight: '500',
@@ -102,18 +116,19 @@ export class GraphCanvas {
       this.hovered = node;
       container.style.cursor = 'pointer';
       this.events.onHoverNode?.(node);
-      this.sigma.refresh({ skipIndexation: true });
+      this.repaint();
     });
     this.sigma.on('leaveNode', () => {
       this.hovered = null;
       container.style.cursor = '';
       this.events.onHoverNode?.(null);
-      this.sigma.refresh({ skipIndexation: true });
+      this.repaint();
     });
     this.sigma.on('clickStage', () => this.events.onClickStage?.());
   }
 
   private reduceNode(node: string, data: NodeAttrs) {
+    if (!this.hiddenKinds.size && !this.highlight && !this.hovered && !this.selected) return data;
     const out: Partial<NodeAttrs> & { hidden?: boolean; highlighted?: boolean; zIndex?: number; forceLabel?: boolean } = { ...data };
     if (this.hiddenKinds.has(data.kind)) {
       out.hidden = true;
@@ -146,6 +161,7 @@ export class GraphCanvas {
   }
 
   private reduceEdge(edge: string, data: EdgeAttrs) {
+    if (!this.hiddenKinds.size && !this.highlight && !this.hovered && !this.selected) return data;
     const out: Partial<EdgeAttrs> & { hidden?: boolean; zIndex?: number; forceLabel?: boolean } = { ...data };
     const [s, t] = this.graph.extremities(edge);
     if (this.hiddenKinds.has(this.graph.getNodeAttribute(s, 'kind')) || this.hiddenKinds.has(this.graph.getNodeAttribute(t, 'kind'))) {
@@ -176,6 +192,16 @@ export class GraphCanvas {
     return out;
   }
 
+  /** Re-applies the reducers (selection, hover, filters) without re-indexing. */
+  private repaint(): void {
+    try {
+      this.sigma.refresh({ skipIndexation: true });
+    } catch {
+      // Items added in this tick are not indexed yet: a full refresh is.
+      this.sigma.refresh();
+    }
+  }
+
   /**
    * Adds nodes and edges not in the graph yet. New nodes start around
    * `around` (an expanded node) or spread on a disc. Returns how many
@@ -199,6 +225,7 @@ export class GraphCanvas {
         color: kindColor(kind),
         props: props ? n.properties ?? {} : {},
         expanded: false,
+        type: this.large ? NODE_FAST : 'circle',
       });
     });
     for (const n of data.nodes) {
@@ -209,21 +236,42 @@ export class GraphCanvas {
     }
     for (const e of data.edges) {
       if (g.hasEdge(e.id) || !g.hasNode(e.source) || !g.hasNode(e.target)) continue;
-      g.addDirectedEdgeWithKey(e.id, e.source, e.target, { label: e.type, relType: e.type, size: 1, color: EDGE, type: 'arrow' });
+      g.addDirectedEdgeWithKey(e.id, e.source, e.target, { label: e.type, relType: e.type, size: 1, color: EDGE, type: this.large ? EDGE_FAST : 'arrow' });
     }
     this.resize();
-    this.sigma.setSetting('renderEdgeLabels', g.size <= 300);
+    this.adapt();
     this.events.onChange?.();
     return fresh.length;
   }
 
-  /** Node sizes follow degree, so hubs stand out. */
+  /** Node sizes follow degree, so hubs stand out (one graph event for all). */
   private resize(): void {
     const g = this.graph;
-    g.forEachNode((n) => {
-      const d = g.degree(n);
-      g.setNodeAttribute(n, 'size', Math.min(5 + Math.sqrt(d) * 1.6, 22));
-    });
+    // No hints: sigma then re-indexes, which nodes added in this tick need.
+    // Thousands of nodes read better (and draw faster) as small dots.
+    const [base, k, max] = g.order > LARGE_NODES ? [2, 0.7, 10] : [5, 1.6, 22];
+    g.updateEachNodeAttributes((n, a) => ({ ...a, size: Math.min(base + Math.sqrt(g.degree(n)) * k, max) }));
+  }
+
+  /**
+   * Big graphs (thousands of nodes or edges) draw cheaper: nodes as GL
+   * points and edges as 1 px GL lines without arrowheads, and no edges or
+   * labels while the camera moves (sigma's hideEdgesOnMove and
+   * hideLabelsOnMove), so dragging stays smooth on slow GPUs and on
+   * software rendering. Measured with `npm run bench`.
+   */
+  private adapt(): void {
+    const large = this.graph.size > LARGE_EDGES || this.graph.order > LARGE_NODES;
+    if (large !== this.large) {
+      this.large = large;
+      const type = large ? EDGE_FAST : 'arrow';
+      // The 'type' hint makes sigma re-index the edges (their program changes).
+      this.graph.updateEachEdgeAttributes((_, a) => ({ ...a, type }), { attributes: ['type'] });
+      this.graph.updateEachNodeAttributes((_, a) => ({ ...a, type: large ? NODE_FAST : 'circle' }), { attributes: ['type'] });
+      this.sigma.setSetting('hideEdgesOnMove', large);
+      this.sigma.setSetting('hideLabelsOnMove', large);
+    }
+    this.sigma.setSetting('renderEdgeLabels', this.graph.size <= 300);
   }
 
   clear(): void {
@@ -232,6 +280,7 @@ export class GraphCanvas {
     this.highlight = null;
     this.selected = null;
     this.hovered = null;
+    this.adapt();
     this.events.onChange?.();
   }
 
@@ -240,6 +289,7 @@ export class GraphCanvas {
     this.graph.dropNode(id);
     if (this.selected === id) this.selected = null;
     this.resize();
+    this.adapt();
     this.events.onChange?.();
   }
 
@@ -249,17 +299,17 @@ export class GraphCanvas {
 
   setHiddenKinds(kinds: Set<string>): void {
     this.hiddenKinds = new Set(kinds);
-    this.sigma.refresh({ skipIndexation: true });
+    this.repaint();
   }
 
   setHighlight(h: { nodes: string[]; edges: string[] } | null): void {
     this.highlight = h ? { nodes: new Set(h.nodes), edges: new Set(h.edges) } : null;
-    this.sigma.refresh({ skipIndexation: true });
+    this.repaint();
   }
 
   select(id: string | null): void {
     this.selected = id && this.graph.hasNode(id) ? id : null;
-    this.sigma.refresh({ skipIndexation: true });
+    this.repaint();
   }
 
   kinds(): Map<string, number> {

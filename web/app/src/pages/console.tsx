@@ -298,7 +298,7 @@ export function ConsolePage({ route }: { route: Route }) {
         </div>
 
         <div class="results" aria-live="polite">
-          {run.status === 'idle' && <Empty title="Run a query to see results.">Or pick an example on the right.</Empty>}
+          {run.status === 'idle' && <Empty title="Run a query to see results.">Or pick one of the example queries.</Empty>}
           {run.status === 'running' && <Loading label="Running the query…" />}
           {run.status === 'error' && <RunError error={run.error} />}
           {result && (

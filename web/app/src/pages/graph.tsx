@@ -21,6 +21,8 @@ const EXPAND_LIMIT = 50;
 
 export function GraphPage({ route }: { route: Route }) {
   const startId = route.params.get('id') ?? '';
+  // Paths stay inside a tenant: the pickers search the start asset's one.
+  const startTenant = startId.includes('/') ? startId.slice(0, startId.indexOf('/')) : undefined;
   const [selected, setSelected] = useState<string | null>(null);
   const [hovered, setHovered] = useState<string | null>(null);
   const [hidden, setHidden] = useState<Set<string>>(new Set());
@@ -30,6 +32,7 @@ export function GraphPage({ route }: { route: Route }) {
   const [pathTo, setPathTo] = useState<AssetRef | null>(null);
   const [limits] = useState(() => new Map<string, number>());
   const [listFilter, setListFilter] = useState('');
+  const [finderOpen, setFinderOpen] = useState(false);
 
   const expand = async (id: string) => {
     if (!canvas) return;
@@ -100,6 +103,7 @@ export function GraphPage({ route }: { route: Route }) {
       canvas.merge(p, canvas.graph.hasNode(from) ? from : null);
       canvas.setHighlight({ nodes: p.nodes.map((n) => n.id), edges: p.edges.map((e) => e.id) });
       setPath(p);
+      setFinderOpen(false);
       canvas.runLayout(1500);
       if (wasEmpty) setTimeout(() => canvas.fit(), 50);
       setStatus({ kind: 'idle' });
@@ -155,7 +159,7 @@ export function GraphPage({ route }: { route: Route }) {
           testId="graph-start"
           onPick={(a) => navigate(links.graph(a.id))}
         />
-        <details class="path-finder" open={!!(pathFrom || pathTo || path)}>
+        <details class="path-finder" open={finderOpen} onToggle={(e) => setFinderOpen((e.target as HTMLDetailsElement).open)}>
           <summary>Find a path</summary>
           <div class="path-form">
             <SearchBox
@@ -163,8 +167,9 @@ export function GraphPage({ route }: { route: Route }) {
               placeholder={selected && canvas?.graph.hasNode(selected) ? `From: ${canvas.graph.getNodeAttribute(selected, 'label')}` : 'From…'}
               onPick={(a) => setPathFrom(a)}
               testId="path-from"
+              tenant={startTenant}
             />
-            <SearchBox label="Path to" placeholder="To…" onPick={(a) => setPathTo(a)} testId="path-to" />
+            <SearchBox label="Path to" placeholder="To…" onPick={(a) => setPathTo(a)} testId="path-to" tenant={startTenant} />
             <button type="button" class="btn btn-primary btn-small" disabled={!pathTo || !(pathFrom || selected)} onClick={() => void findPath()}>
               Find path
             </button>
@@ -253,10 +258,10 @@ export function GraphPage({ route }: { route: Route }) {
               <button type="button" class="btn btn-small" onClick={() => void expand(shown)} data-testid="expand-node">
                 {attrs.expanded ? 'Expand more' : 'Expand'}
               </button>
-              <button type="button" class="btn btn-small" onClick={() => setPathFrom({ id: shown, kind: attrs.kind, name: attrs.label })}>
+              <button type="button" class="btn btn-small" onClick={() => { setPathFrom({ id: shown, kind: attrs.kind, name: attrs.label }); setFinderOpen(true); }}>
                 Path from here
               </button>
-              <button type="button" class="btn btn-small" onClick={() => setPathTo({ id: shown, kind: attrs.kind, name: attrs.label })}>
+              <button type="button" class="btn btn-small" onClick={() => { setPathTo({ id: shown, kind: attrs.kind, name: attrs.label }); setFinderOpen(true); }}>
                 Path to here
               </button>
             </NodeDetails>
