@@ -30,7 +30,7 @@ export function useAsync<T>(
       },
     );
     return () => ac.abort();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // (deps are the caller's: load is a fresh closure each render)
   }, [...deps, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { ...state, reload };

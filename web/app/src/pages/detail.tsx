@@ -3,6 +3,7 @@
 // paths that grant them, who can reach a permission, and "open in graph".
 
 import { useEffect, useMemo, useState } from 'preact/hooks';
+import { ApiError } from '../api/client';
 import {
   effectivePermissions, fetchAsset, whoCanReach,
   type AssetDetail, type ClientDetail, type OrganizationDetail, type ResourceServerDetail, type RoleDetail, type UserDetail,
@@ -369,6 +370,15 @@ export function DetailPage({ route }: { route: Route }) {
   const [copied, setCopied] = useState(false);
 
   if (res.status === 'loading' && !res.data) return <section class="page"><Loading label="Loading the asset…" /></section>;
+  if (res.status === 'error' && res.error instanceof ApiError && res.error.code === 'NOT_FOUND')
+    return (
+      <section class="page">
+        <h1>Asset not found</h1>
+        <Empty title="No asset has this id.">
+          <code>{id}</code> — a later sync may have removed it. <a href={links.overview()}>Back to the overview</a>
+        </Empty>
+      </section>
+    );
   if (res.status === 'error')
     return (
       <section class="page">

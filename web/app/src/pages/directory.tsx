@@ -88,7 +88,7 @@ function TextFilter({ spec, value, onChange }: { spec: FilterSpec; value: string
   useEffect(() => setText(value), [value]);
   useEffect(() => {
     if (debounced !== value) onChange(debounced);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // (runs when the debounced text settles, not when value or onChange change)
   }, [debounced]);
   return (
     <label class="field">
@@ -171,6 +171,11 @@ function KindTabs({ current }: { current: string }) {
 
 export function DirectoryPage({ route }: { route: Route }) {
   const kindName = route.segments[1] ?? 'User';
+  // A new kind starts a new table (no rows of the previous kind while loading).
+  return <KindDirectory key={kindName} kindName={kindName} route={route} />;
+}
+
+function KindDirectory({ kindName, route }: { kindName: string; route: Route }) {
   const meta = kindMeta(kindName);
   const params = route.params;
   const [tenant, setTenant] = useTenant();
