@@ -39,7 +39,14 @@ function buildFilter(meta: KindMeta, params: URLSearchParams): Record<string, Js
 
 function Cell({ col, row }: { col: Column; row: Row }) {
   const v = row[col.key];
-  if (col.key === 'name') return <AssetLink asset={row} />;
+  if (col.key === 'name')
+    return (
+      <>
+        <AssetLink asset={row} />
+        {/* The tenant column folds away on phones: name the tenant here. */}
+        <span class="narrow-only muted small">{row.tenant}</span>
+      </>
+    );
   if (v === null || v === undefined || v === '') return <span class="muted">—</span>;
   switch (col.format) {
     case 'bool':
