@@ -137,6 +137,28 @@ func benchSync(ctx context.Context, out io.Writer, users int, seed int64, naiveR
 	fmt.Fprintf(out, "              %d relation upserts in %s = %.0f relations/s\n", l.Rels, l.RelTime.Round(time.Millisecond), relRate)
 	fmt.Fprintf(out, "  peak RSS of the syncer: %s\n", peakRSS())
 
+	// The bare UNWIND … MERGE loader on the same rows, for a ratio that holds
+	// whatever else the machine is doing.
+	btenant := tenant + "-baseline"
+	if err := deleteTenant(ctx, st, btenant); err != nil {
+		return err
+	}
+	base := &baselineDB{Store: st}
+	cfg.Tenant = btenant
+	fmt.Fprintln(out, "\nloading the same rows with a bare UNWIND … MERGE loader (no Asset label, tenant edge or bookkeeping)...")
+	bsum, err := ingest.Run(ctx, base, cfg)
+	if err != nil {
+		return err
+	}
+	bn := float64(bsum.Load.Nodes) / bsum.Load.NodeTime.Seconds()
+	br := float64(bsum.Load.Rels) / bsum.Load.RelTime.Seconds()
+	fmt.Fprintf(out, "  bare loader: %.0f nodes/s, %.0f relations/s\n", bn, br)
+	fmt.Fprintf(out, "  authgraph / bare: nodes %.2f, relations %.2f (targets 20k/30k = 0.67 and 10k/17k = 0.59)\n", nodeRate/bn, relRate/br)
+	if err := deleteTenant(ctx, st, btenant); err != nil {
+		return err
+	}
+	cfg.Tenant = tenant
+
 	if naiveRows > 0 {
 		naive := &perRowDB{Store: st, limit: naiveRows}
 		ntenant := tenant + "-naive"
@@ -161,6 +183,28 @@ func benchSync(ctx context.Context, out io.Writer, users int, seed int64, naiveR
 		return deleteTenant(ctx, st, tenant)
 	}
 	return nil
+}
+
+// baselineDB writes through the bare loader; cleanup is skipped.
+type baselineDB struct{ *store.Store }
+
+func (b *baselineDB) UpsertNodes(ctx context.Context, tenant string, k *schema.Kind, _ int64, nodes []store.Node) (store.WriteStats, error) {
+	return store.WriteStats{}, b.Store.BaselineUpsertNodes(ctx, tenant, k, nodes)
+}
+
+func (b *baselineDB) EnsureNodes(ctx context.Context, tenant string, k *schema.Kind, _ int64, nodes []store.Node) (store.WriteStats, error) {
+	return store.WriteStats{}, b.Store.BaselineUpsertNodes(ctx, tenant, k, nodes)
+}
+
+func (b *baselineDB) UpsertRels(ctx context.Context, tenant string, r *schema.Relation, _ int64, rels []store.Rel) (store.WriteStats, error) {
+	return store.WriteStats{}, b.Store.BaselineUpsertRels(ctx, tenant, r, rels)
+}
+
+func (b *baselineDB) DeleteStaleNodes(context.Context, string, *schema.Kind, int64) (int, error) {
+	return 0, nil
+}
+func (b *baselineDB) DeleteStaleRels(context.Context, string, *schema.Relation, int64) (int, error) {
+	return 0, nil
 }
 
 // perRowDB writes each row in its own transaction, up to a row budget per
