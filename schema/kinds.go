@@ -22,7 +22,7 @@ var User = &Kind{
 		{Name: "email", Type: String, Search: true, Index: true},
 		{Name: "email_verified", Type: Bool},
 		{Name: "username", Type: String, Search: true},
-		{Name: "nickname", Type: String, Search: true},
+		{Name: "nickname", Type: String},
 		{Name: "given_name", Type: String},
 		{Name: "family_name", Type: String},
 		{Name: "phone_number", Type: String},
@@ -45,7 +45,7 @@ var Role = &Kind{
 	Doc:      "A tenant-wide role (RBAC).",
 	NativeID: "role id, e.g. rol_…",
 	Props: []Property{
-		{Name: "description", Type: String, Search: true},
+		{Name: "description", Type: String},
 	},
 }
 
@@ -54,9 +54,9 @@ var Permission = &Kind{
 	Doc:      "One scope value of a resource server (API), e.g. read:users on the Management API.",
 	NativeID: "<resource server identifier>|<scope value>",
 	Props: []Property{
-		{Name: "value", Type: String, Search: true, Index: true, Doc: "the scope value"},
+		{Name: "value", Type: String, Index: true, Doc: "the scope value (also the name, which is searched)"},
 		{Name: "resource_server_identifier", Type: String, Index: true, Doc: "identifier (audience) of the API"},
-		{Name: "description", Type: String, Search: true},
+		{Name: "description", Type: String},
 		{Name: "defined", Type: Bool, Doc: "false when only referenced (by a role or grant) but not defined by an existing API"},
 		{Name: "is_management_api", Type: Bool},
 	},
@@ -86,7 +86,7 @@ var Client = &Kind{
 	Doc:      "An application (client). Secrets, signing keys and encryption keys are never stored.",
 	NativeID: "client_id",
 	Props: []Property{
-		{Name: "description", Type: String, Search: true},
+		{Name: "description", Type: String},
 		{Name: "app_type", Type: String, Index: true, Doc: "spa, native, regular_web, non_interactive, …; absent on some system clients"},
 		{Name: "is_first_party", Type: Bool},
 		{Name: "is_global", Type: Bool},
@@ -184,7 +184,7 @@ var TenantSettings = &Kind{
 	Doc:      "The tenant's settings (one per tenant; keyed by tenant domain).",
 	NativeID: "the tenant domain",
 	Props: []Property{
-		{Name: "friendly_name", Type: String, Search: true},
+		{Name: "friendly_name", Type: String},
 		{Name: "support_email", Type: String},
 		{Name: "support_url", Type: String},
 		{Name: "default_audience", Type: String},

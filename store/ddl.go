@@ -43,6 +43,9 @@ func SchemaStatements() []string {
 // EnsureSchema creates the constraints and indexes and waits until they are
 // online, so the first sync's MERGEs use them.
 func (s *Store) EnsureSchema(ctx context.Context) error {
+	if err := s.migrateFullText(ctx); err != nil {
+		return err
+	}
 	for _, stmt := range SchemaStatements() {
 		if _, err := s.write(ctx, stmt, nil); err != nil {
 			return fmt.Errorf("ensure schema (%s): %w", stmt, err)
@@ -52,4 +55,25 @@ func (s *Store) EnsureSchema(ctx context.Context) error {
 		return fmt.Errorf("await indexes: %w", err)
 	}
 	return nil
+}
+
+// migrateFullText drops the full-text index when its properties differ from
+// the schema's searchable ones, so EnsureSchema recreates it (IF NOT EXISTS
+// would keep an outdated one).
+func (s *Store) migrateFullText(ctx context.Context) error {
+	rows, err := s.readRows(ctx, "SHOW FULLTEXT INDEXES YIELD name, properties WHERE name = $name RETURN properties", map[string]any{"name": FullTextIndex})
+	if err != nil || len(rows) == 0 {
+		return err
+	}
+	have, _ := rows[0]["properties"].([]any)
+	want := schema.SearchProps()
+	same := len(have) == len(want)
+	for i := 0; same && i < len(want); i++ {
+		same = have[i] == want[i]
+	}
+	if same {
+		return nil
+	}
+	_, err = s.write(ctx, "DROP INDEX "+FullTextIndex+" IF EXISTS", nil)
+	return err
 }
