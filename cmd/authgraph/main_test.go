@@ -1,0 +1,79 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "authgraph-cli")
+	if err != nil {
+		panic(err)
+	}
+	bin = filepath.Join(dir, "authgraph")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		panic(string(out))
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// The CLI's contract at its edge: one clear line on stderr and an exit code
+// from the error vocabulary (2 invalid, 4 unavailable, 5 forbidden).
+func TestExitCodesAndMessages(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		env  []string
+		code int
+		want string
+	}{
+		{"version", []string{"version"}, nil, 0, "authgraph "},
+		{"bad flag", []string{"--bogus"}, nil, 2, "unknown flag"},
+		{"sync without domain", []string{"sync"}, nil, 2, "missing domain"},
+		{"sync plain http elsewhere", []string{"sync", "--domain", "http://example.com", "--client-id", "a", "--client-secret", "b"}, nil, 2, "loopback"},
+		{"sync without secret", []string{"sync", "--domain", "https://x.auth0.com", "--client-id", "a"}, nil, 2, "missing client credentials"},
+		{"sync secret twice", []string{"sync", "--domain", "https://x.auth0.com", "--client-id", "a", "--client-secret", "b", "--client-secret-file", "f"}, nil, 2, "either"},
+		{"sync with Neo4j down", []string{"sync", "--domain", "http://127.0.0.1:1", "--client-id", "a", "--client-secret", "b"},
+			[]string{"NEO4J_URI=bolt://127.0.0.1:1"}, 4, "Neo4j not reachable at bolt://127.0.0.1:1"},
+		{"sim negative users", []string{"sim", "--users", "-1"}, nil, 2, "users"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cmd := exec.Command(bin, c.args...)
+			cmd.Env = append(cleanEnv(), c.env...)
+			out, err := cmd.CombinedOutput()
+			code := 0
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				code = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if code != c.code || !strings.Contains(string(out), c.want) {
+				t.Fatalf("exit %d, output %q; want exit %d containing %q", code, out, c.code, c.want)
+			}
+			if c.code != 0 && strings.Count(strings.TrimSpace(string(out)), "\n") > 0 {
+				t.Errorf("an error should be one line, got %q", out)
+			}
+		})
+	}
+}
+
+func cleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "AUTH0_") || strings.HasPrefix(kv, "NEO4J_") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
+}
