@@ -22,7 +22,7 @@ var User = &Kind{
 		{Name: "email", Type: String, Search: true, Index: true},
 		{Name: "email_verified", Type: Bool},
 		{Name: "username", Type: String, Search: true},
-		{Name: "nickname", Type: String},
+		{Name: "nickname", Type: String, Search: true},
 		{Name: "given_name", Type: String},
 		{Name: "family_name", Type: String},
 		{Name: "phone_number", Type: String},
