@@ -61,13 +61,14 @@ func (s *Store) EnsureSchema(ctx context.Context) error {
 // the schema's searchable ones, so EnsureSchema recreates it (IF NOT EXISTS
 // would keep an outdated one).
 func (s *Store) migrateFullText(ctx context.Context) error {
-	rows, err := s.readRows(ctx, "SHOW FULLTEXT INDEXES YIELD name, properties WHERE name = $name RETURN properties", map[string]any{"name": FullTextIndex})
+	rows, err := s.readRows(ctx, "SHOW FULLTEXT INDEXES YIELD name, properties, options WHERE name = $name RETURN properties, coalesce(options.indexConfig['fulltext.eventually_consistent'], false) AS ec", map[string]any{"name": FullTextIndex})
 	if err != nil || len(rows) == 0 {
 		return err
 	}
 	have, _ := rows[0]["properties"].([]any)
 	want := schema.SearchProps()
-	same := len(have) == len(want)
+	// An eventually consistent index (tried, slower here) is recreated too.
+	same := len(have) == len(want) && rows[0]["ec"] == false
 	for i := 0; same && i < len(want); i++ {
 		same = have[i] == want[i]
 	}
