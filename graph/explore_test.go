@@ -187,6 +187,17 @@ func TestSearch(t *testing.T) {
 			t.Errorf("not ranked: %+v", r.Search)
 		}
 	}
+	// Memberships and consent grants repeat their user's text and stay out
+	// of the index; asking for them by kind is a clear error.
+	for _, h := range r.Search {
+		if h.Asset.Typename == "OrgMembership" || h.Asset.Typename == "Grant" {
+			t.Errorf("search returned a %s: %+v", h.Asset.Typename, h)
+		}
+	}
+	if raw, err := c.RawPost(q, client.Var("text", u.Email), client.Var("kinds", []string{"OrgMembership"})); err != nil || len(raw.Errors) == 0 ||
+		!strings.Contains(string(raw.Errors), "not in the full-text search") {
+		t.Errorf("search kinds [OrgMembership]: %v %s", err, raw.Errors)
+	}
 
 	// Prefix of the last word, restricted to roles.
 	role := tr.Roles[0]

@@ -25,6 +25,9 @@ func (r *queryResolver) Search(ctx context.Context, text string, kinds []string,
 		if !ok {
 			return nil, apperr.New(apperr.Invalid, "unknown kind %q", name)
 		}
+		if k.Unsearched {
+			return nil, apperr.New(apperr.Invalid, "%s is not in the full-text search: find it through the assets it links", name)
+		}
 		ks = append(ks, k)
 	}
 	hits, err := r.Store.Search(ctx, text, ks, deref(tenant, ""), n)

@@ -22,6 +22,9 @@ func Markdown() string {
 	b.WriteString("## Kinds\n\n")
 	for _, k := range Kinds {
 		fmt.Fprintf(&b, "### %s (`:%s`)\n\n%s\n\n- key: `<tenant>/%s/<native id>`; native id: %s\n", k.Name, k.Label, k.Doc, k.Slug, k.NativeID)
+		if k.Unsearched {
+			b.WriteString("- not in the full-text search (found through the assets it links)\n")
+		}
 		out, in := RelationsOf(k)
 		for _, r := range out {
 			fmt.Fprintf(&b, "- `(:%s)-[:%s]->(:%s)`\n", r.From.Label, r.Type, r.To.Label)

@@ -75,6 +75,8 @@ var OrgMembership = &Kind{
 	Name: "OrgMembership", Label: "Auth0OrgMembership", Slug: "membership",
 	Doc:      "A user's membership of an organization; carries the organization-scoped roles (WITH_ROLE).",
 	NativeID: "<organization id>|<user id>",
+	// Found through its user and organization.
+	Unsearched: true,
 	Props: []Property{
 		{Name: "organization_id", Type: String},
 		{Name: "user_id", Type: String},
@@ -138,6 +140,8 @@ var Grant = &Kind{
 	Name: "Grant", Label: "Auth0Grant", Slug: "grant",
 	Doc:      "A user's consent grant to a client for an audience.",
 	NativeID: "grant id",
+	// Found through its user and client.
+	Unsearched: true,
 	Props: []Property{
 		{Name: "user_id", Type: String, Index: true},
 		{Name: "client_id", Type: String},

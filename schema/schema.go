@@ -55,6 +55,10 @@ type Kind struct {
 	// Props are the kind's own properties (the allowlist). Common properties
 	// (Common) are stored on every kind as well.
 	Props []Property
+	// Unsearched keeps the kind out of the full-text index: link nodes whose
+	// text only repeats their ends' (a membership named after its user) would
+	// crowd those ends out of the results and double the index's write cost.
+	Unsearched bool
 }
 
 // Relation is one relation type between two kinds. The same type can appear
@@ -196,11 +200,26 @@ func RelationByName(name string) (*Relation, bool) {
 	return found, n == 1
 }
 
+// SearchLabels returns the labels of the kinds in the full-text index, in
+// declaration order.
+func SearchLabels() []string {
+	var out []string
+	for _, k := range Kinds {
+		if !k.Unsearched {
+			out = append(out, k.Label)
+		}
+	}
+	return out
+}
+
 // SearchProps returns the union of searchable property names over all kinds,
 // sorted, for the shared full-text index.
 func SearchProps() []string {
 	set := map[string]bool{}
 	for _, k := range Kinds {
+		if k.Unsearched {
+			continue
+		}
 		for _, p := range k.AllProps() {
 			if p.Search {
 				set[p.Name] = true

@@ -33,7 +33,7 @@ func SchemaStatements() []string {
 		each[i] = "n." + p
 	}
 	out = append(out,
-		fmt.Sprintf("CREATE FULLTEXT INDEX %s IF NOT EXISTS FOR (n:%s) ON EACH [%s]", FullTextIndex, schema.AssetLabel, strings.Join(each, ", ")),
+		fmt.Sprintf("CREATE FULLTEXT INDEX %s IF NOT EXISTS FOR (n:%s) ON EACH [%s]", FullTextIndex, strings.Join(schema.SearchLabels(), "|"), strings.Join(each, ", ")),
 		fmt.Sprintf("CREATE CONSTRAINT sync_id IF NOT EXISTS FOR (s:%s) REQUIRE s.id IS UNIQUE", schema.SyncLabel),
 		fmt.Sprintf("CREATE INDEX sync_tenant IF NOT EXISTS FOR (s:%s) ON (s.tenant)", schema.SyncLabel),
 	)
@@ -61,20 +61,32 @@ func (s *Store) EnsureSchema(ctx context.Context) error {
 // the schema's searchable ones, so EnsureSchema recreates it (IF NOT EXISTS
 // would keep an outdated one).
 func (s *Store) migrateFullText(ctx context.Context) error {
-	rows, err := s.readRows(ctx, "SHOW FULLTEXT INDEXES YIELD name, properties, options WHERE name = $name RETURN properties, coalesce(options.indexConfig['fulltext.eventually_consistent'], false) AS ec", map[string]any{"name": FullTextIndex})
+	rows, err := s.readRows(ctx, "SHOW FULLTEXT INDEXES YIELD name, labelsOrTypes, properties, options WHERE name = $name RETURN labelsOrTypes, properties, coalesce(options.indexConfig['fulltext.eventually_consistent'], false) AS ec", map[string]any{"name": FullTextIndex})
 	if err != nil || len(rows) == 0 {
 		return err
 	}
-	have, _ := rows[0]["properties"].([]any)
-	want := schema.SearchProps()
 	// An eventually consistent index (tried, slower here) is recreated too.
-	same := len(have) == len(want) && rows[0]["ec"] == false
-	for i := 0; same && i < len(want); i++ {
-		same = have[i] == want[i]
-	}
-	if same {
+	if sameStrings(rows[0]["labelsOrTypes"], schema.SearchLabels()) && sameStrings(rows[0]["properties"], schema.SearchProps()) && rows[0]["ec"] == false {
 		return nil
 	}
 	_, err = s.write(ctx, "DROP INDEX "+FullTextIndex+" IF EXISTS", nil)
 	return err
+}
+
+// sameStrings reports whether a list read from Neo4j holds want, in any order.
+func sameStrings(have any, want []string) bool {
+	l, _ := have.([]any)
+	if len(l) != len(want) {
+		return false
+	}
+	set := make(map[any]bool, len(l))
+	for _, v := range l {
+		set[v] = true
+	}
+	for _, w := range want {
+		if !set[w] {
+			return false
+		}
+	}
+	return true
 }

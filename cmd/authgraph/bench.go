@@ -26,25 +26,28 @@ var benchCmd = &cobra.Command{
 }
 
 func init() {
-	var users, naiveRows int
+	var users, naiveRows, rounds int
 	var seed int64
 	var keep bool
 	cmd := &cobra.Command{
 		Use:   "sync",
 		Short: "Sync a generated tenant with rate limits off and print load figures",
 		Long: `Start a simulated tenant (a separate process, so the figures are the syncer's
-own), sync it into Neo4j and print the load phase's node and relation upserts
-per second, total time, API calls and the syncer's peak RSS. In the same run it
-then loads the same tenant's rows one MERGE per row (one transaction each) for
-a ratio, stopping after --naive-rows rows of each.`,
+own), sync it into Neo4j and print total time, API calls, the syncer's peak
+RSS and the load figures seen during the sync. Then record the sync's batches
+and replay them alone (nothing else running) through authgraph's writer and
+a bare UNWIND … MERGE loader, --rounds times each, alternately, for node and
+relation upserts per second and their ratio; and once more one MERGE per row
+(one transaction each, first --naive-rows rows of each) for a second ratio.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return benchSync(cmd.Context(), cmd.OutOrStdout(), users, seed, naiveRows, keep)
+			return benchSync(cmd.Context(), cmd.OutOrStdout(), users, seed, naiveRows, rounds, keep)
 		},
 	}
 	cmd.Flags().IntVar(&users, "users", 100000, "users in the generated tenant")
 	cmd.Flags().Int64Var(&seed, "seed", 7, "generator seed")
 	cmd.Flags().IntVar(&naiveRows, "naive-rows", 20000, "rows of each (nodes, relations) loaded one MERGE per row for the ratio; 0 skips it")
+	cmd.Flags().IntVar(&rounds, "rounds", 2, "replays of the load phase through each loader")
 	cmd.Flags().BoolVar(&keep, "keep", false, "keep the benchmark tenant in the graph")
 	benchCmd.AddCommand(cmd)
 	rootCmd.AddCommand(benchCmd)
@@ -105,7 +108,7 @@ func peakRSS() string {
 	return "n/a"
 }
 
-func benchSync(ctx context.Context, out io.Writer, users int, seed int64, naiveRows int, keep bool) error {
+func benchSync(ctx context.Context, out io.Writer, users int, seed int64, naiveRows, rounds int, keep bool) error {
 	st, err := openStore(ctx)
 	if err != nil {
 		return err
@@ -140,51 +143,57 @@ func benchSync(ctx context.Context, out io.Writer, users int, seed int64, naiveR
 	nodeRate := float64(l.Nodes) / l.NodeTime.Seconds()
 	relRate := float64(l.Rels) / l.RelTime.Seconds()
 	fmt.Fprintf(out, "\nbatched sync of %d users: status %s, total %s, API calls %d (users via %s)\n", users, sum.Status, sum.Duration.Round(time.Millisecond), sum.APICalls, sum.UsersVia)
-	fmt.Fprintf(out, "  load phase: %d node upserts in %s = %.0f nodes/s\n", l.Nodes, l.NodeTime.Round(time.Millisecond), nodeRate)
-	fmt.Fprintf(out, "              %d relation upserts in %s = %.0f relations/s\n", l.Rels, l.RelTime.Round(time.Millisecond), relRate)
+	fmt.Fprintf(out, "  load phase during the sync (fetching alongside): %d node upserts in %s = %.0f nodes/s\n", l.Nodes, l.NodeTime.Round(time.Millisecond), nodeRate)
+	fmt.Fprintf(out, "    and %d relation upserts in %s = %.0f relations/s\n", l.Rels, l.RelTime.Round(time.Millisecond), relRate)
 	fmt.Fprintf(out, "  peak RSS of the syncer: %s\n", peakRSS())
 
-	// The bare UNWIND … MERGE loader on the same rows, for a ratio that holds
-	// whatever else the machine is doing.
-	btenant := tenant + "-baseline"
-	if err := deleteTenant(ctx, st, btenant); err != nil {
+	// The load phase alone: the same rows and batches, replayed with nothing
+	// else running (no fetching, no simulator), through authgraph's writer
+	// and through the bare UNWIND … MERGE loader, alternately, for a ratio
+	// that holds whatever else the machine is doing.
+	fmt.Fprintln(out, "\nrecording the sync's batches for a replay...")
+	rec := &recorder{Store: st}
+	cfg.Tenant = tenant + "-record"
+	if _, err := ingest.Run(ctx, rec, cfg); err != nil {
 		return err
 	}
-	base := &baselineDB{Store: st}
-	cfg.Tenant = btenant
-	fmt.Fprintln(out, "\nloading the same rows with a bare UNWIND … MERGE loader (no Asset label, tenant edge or bookkeeping)...")
-	bsum, err := ingest.Run(ctx, base, cfg)
-	if err != nil {
-		return err
-	}
-	bn := float64(bsum.Load.Nodes) / bsum.Load.NodeTime.Seconds()
-	br := float64(bsum.Load.Rels) / bsum.Load.RelTime.Seconds()
-	fmt.Fprintf(out, "  bare loader: %.0f nodes/s, %.0f relations/s\n", bn, br)
-	fmt.Fprintf(out, "  authgraph / bare: nodes %.2f, relations %.2f (targets 20k/30k = 0.67 and 10k/17k = 0.59)\n", nodeRate/bn, relRate/br)
-	if err := deleteTenant(ctx, st, btenant); err != nil {
+	if err := deleteTenant(ctx, st, cfg.Tenant); err != nil {
 		return err
 	}
 	cfg.Tenant = tenant
+	fmt.Fprintf(out, "load phase replayed alone (%d node and %d relation rows in %d batches, 2 writers;\n", rec.nodeRows(), rec.relRows(), rec.batches())
+	fmt.Fprintln(out, "  the bare loader writes the same kind labels, so Neo4j maintains the same indexes for both):")
+	var sumA, sumB replayStats
+	for round := 1; round <= rounds; round++ {
+		a, err := replayInto(ctx, st, st, rec, tenant+"-replay")
+		if err != nil {
+			return err
+		}
+		b, err := replayInto(ctx, st, &baselineDB{Store: st}, rec, tenant+"-replay")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "  round %d: authgraph %6.0f nodes/s %6.0f relations/s | bare loader %6.0f nodes/s %6.0f relations/s\n",
+			round, a.nodeRate(), a.relRate(), b.nodeRate(), b.relRate())
+		sumA.add(a)
+		sumB.add(b)
+	}
+	fmt.Fprintf(out, "  all rounds: authgraph %.0f nodes/s, %.0f relations/s; bare %.0f nodes/s, %.0f relations/s\n",
+		sumA.nodeRate(), sumA.relRate(), sumB.nodeRate(), sumB.relRate())
+	fmt.Fprintf(out, "  authgraph / bare: nodes %.2f, relations %.2f (targets 20k/30k = 0.67 and 10k/17k = 0.59)\n",
+		sumA.nodeRate()/sumB.nodeRate(), sumA.relRate()/sumB.relRate())
 
 	if naiveRows > 0 {
 		naive := &perRowDB{Store: st, limit: naiveRows}
-		ntenant := tenant + "-naive"
-		if err := deleteTenant(ctx, st, ntenant); err != nil {
-			return err
-		}
-		cfg.Tenant = ntenant
-		fmt.Fprintf(out, "\nloading the same rows one MERGE per row (first %d nodes and %d relations)...\n", naiveRows, naiveRows)
-		if _, err := ingest.Run(ctx, naive, cfg); err != nil {
+		fmt.Fprintf(out, "\nreplaying the same rows one MERGE per row (first %d nodes and %d relations)...\n", naiveRows, naiveRows)
+		if _, err := replayInto(ctx, st, naive, rec, tenant+"-naive"); err != nil {
 			return err
 		}
 		nr := float64(naive.nodes) / naive.nodeTime.Seconds()
 		rr := float64(naive.rels) / naive.relTime.Seconds()
 		fmt.Fprintf(out, "  per row: %d nodes in %s = %.0f nodes/s; %d relations in %s = %.0f relations/s\n",
 			naive.nodes, naive.nodeTime.Round(time.Millisecond), nr, naive.rels, naive.relTime.Round(time.Millisecond), rr)
-		fmt.Fprintf(out, "  ratio batched/per-row: nodes %.1fx, relations %.1fx\n", nodeRate/nr, relRate/rr)
-		if err := deleteTenant(ctx, st, ntenant); err != nil {
-			return err
-		}
+		fmt.Fprintf(out, "  ratio batched/per-row: nodes %.1fx, relations %.1fx\n", sumA.nodeRate()/nr, sumA.relRate()/rr)
 	}
 	if !keep {
 		return deleteTenant(ctx, st, tenant)

@@ -4490,6 +4490,8 @@ extend type Query {
   Ranked free-text search over every asset's searchable properties (names,
   emails, descriptions, identifiers, …). Every word must match; the last one
   also matches as a prefix. kinds: short kind names (User, Role, …).
+  OrgMembership and Grant are not searched: they are found through their
+  user, organization or client.
   """
   search(text: String!, kinds: [String!], tenant: String, first: Int = 20): [SearchHit!]!
 }
