@@ -78,6 +78,7 @@ func NewHandler(o Options) *handler.Server {
 		return apperr.New(apperr.Internal, "internal error")
 	})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		ctx = store.WithProjection(ctx, operationProps(graphql.GetOperationContext(ctx)))
 		return next(WithLoaders(ctx, NewLoaders(o.Store)))
 	})
 	return srv

@@ -69,6 +69,9 @@ func kindOfLabels(labels []string) *schema.Kind {
 // assetOf converts a driver node to an Asset; ok is false for nodes that are
 // not assets (Sync, Finding, …) or values that are not nodes.
 func assetOf(v any) (Asset, bool) {
+	if m, ok := v.(map[string]any); ok {
+		return projectedAsset(m)
+	}
 	n, ok := v.(dbtype.Node)
 	if !ok {
 		return Asset{}, false
@@ -78,6 +81,21 @@ func assetOf(v any) (Asset, bool) {
 		return Asset{}, false
 	}
 	return Asset{Kind: k, Props: n.Props, ElementID: n.ElementId}, true
+}
+
+// projectedAsset reads an asset returned as a projection (returnAsset): its
+// kind from the kind property, absent properties dropped.
+func projectedAsset(m map[string]any) (Asset, bool) {
+	k, ok := schema.KindByName(str(m[schema.PropKind]))
+	if !ok {
+		return Asset{}, false
+	}
+	for p, v := range m {
+		if v == nil {
+			delete(m, p)
+		}
+	}
+	return Asset{Kind: k, Props: m}, true
 }
 
 // Asset reads one asset by id. A missing asset is a NotFound error.
@@ -121,7 +139,7 @@ func (s *Store) AssetsByID(ctx context.Context, ids []string) (map[string]Asset,
 	for i, k := range kinds {
 		p := fmt.Sprintf("ids%d", i)
 		params[p] = byKind[k]
-		parts = append(parts, fmt.Sprintf("UNWIND $%s AS id MATCH (n:%s {id: id}) RETURN n", p, k.Label))
+		parts = append(parts, fmt.Sprintf("UNWIND $%s AS id MATCH (n:%s {id: id}) RETURN %s AS n", p, k.Label, returnAsset(ctx, "n")))
 	}
 	rows, err := s.query(ctx, "CALL () { "+strings.Join(parts, " UNION ALL ")+" } RETURN n", params)
 	if err != nil {
@@ -189,7 +207,7 @@ func (s *Store) Related(ctx context.Context, spec RelSpec, ids []string) (map[st
 	q := fmt.Sprintf(`UNWIND $ids AS id
 MATCH (a:%s {id: id})
 CALL (a) { MATCH %s RETURN r, b ORDER BY b.name, b.id LIMIT $cap }
-RETURN id, r, b`, spec.Near().Label, spec.pattern("a", "r", "b"))
+RETURN id, r, %s AS b`, spec.Near().Label, spec.pattern("a", "r", "b"), returnAsset(ctx, "b"))
 	rows, err := s.query(ctx, q, map[string]any{"ids": ids, "cap": RelatedCap})
 	if err != nil {
 		return nil, err
@@ -233,7 +251,7 @@ func (s *Store) RelatedMulti(ctx context.Context, requests []RelRequest) ([]map[
 		parts = append(parts, fmt.Sprintf(`UNWIND $%s AS id
 MATCH (a:%s {id: id})
 CALL (a) { MATCH %s RETURN r, b ORDER BY b.name, b.id LIMIT $cap }
-RETURN %d AS q, id, r, b`, p, rq.Spec.Near().Label, rq.Spec.pattern("a", "r", "b"), i))
+RETURN %d AS q, id, r, %s AS b`, p, rq.Spec.Near().Label, rq.Spec.pattern("a", "r", "b"), i, returnAsset(ctx, "b")))
 	}
 	if len(parts) == 0 {
 		return out, nil

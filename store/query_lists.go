@@ -195,9 +195,13 @@ func (s *Store) List(ctx context.Context, q ListQuery) ([]Asset, bool, error) {
 	params["skip"] = q.Skip
 	params["limit"] = q.Limit + 1
 	// DISTINCT: two relation conditions can match one asset twice.
-	cy := m + "\nWITH DISTINCT n\nRETURN n ORDER BY " + order + " SKIP $skip LIMIT $limit"
-	if len(q.Rels) == 0 {
-		cy = m + "\nRETURN n ORDER BY " + order + " SKIP $skip LIMIT $limit"
+	ret := "\nRETURN n ORDER BY " + order + " SKIP $skip LIMIT $limit"
+	if proj := returnAsset(ctx, "n"); proj != "n" {
+		ret = "\nWITH n ORDER BY " + order + " SKIP $skip LIMIT $limit\nRETURN " + proj + " AS n"
+	}
+	cy := m + ret
+	if len(q.Rels) > 0 {
+		cy = m + "\nWITH DISTINCT n" + ret
 	}
 	rows, err := s.query(ctx, cy, params)
 	if err != nil {

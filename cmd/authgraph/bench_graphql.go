@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -49,6 +51,7 @@ throughput per scenario. The tenant is kept and reused by later runs
 	f.IntVar(&o.requests, "requests", 2000, "measured requests per scenario")
 	f.BoolVar(&o.rebuild, "rebuild", false, "sync the tenant again even when it is there")
 	f.StringVar(&o.only, "only", "", "run only the scenarios whose name contains this text")
+	f.StringVar(&o.cpuProfile, "cpuprofile", "", "write a Go CPU profile of the measured requests (server and clients) to this file")
 	benchCmd.AddCommand(cmd)
 }
 
@@ -56,7 +59,7 @@ type gqlBenchOptions struct {
 	users, clients, requests int
 	seed                     int64
 	rebuild                  bool
-	only                     string
+	only, cpuProfile         string
 }
 
 // benchTenant names the benchmark tenant so runs with the same size reuse it.
@@ -214,6 +217,17 @@ func benchGraphQL(ctx context.Context, out io.Writer, o gqlBenchOptions) error {
 	fmt.Fprintf(out, "\n%d concurrent clients, %d measured requests per scenario (after %d warm-up), tenant %s\n\n",
 		o.clients, o.requests, o.requests/10, tenant)
 	fmt.Fprintf(out, "%-30s %9s %9s %9s %9s %8s\n", "scenario", "p50 ms", "p95 ms", "p99 ms", "max ms", "req/s")
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return apperr.Wrap(apperr.Invalid, err, "cpu profile")
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	for _, sc := range scenarios {
 		if o.only != "" && !strings.Contains(sc.name, o.only) {
 			continue

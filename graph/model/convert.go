@@ -242,3 +242,28 @@ func PathFrom(p store.Path) *Path {
 	}
 	return out
 }
+
+// FieldProps maps the GraphQL field names of every asset type to the stored
+// properties they show (emailVerified -> email_verified, lastSeen ->
+// lastupdated), for reading only what a query selects.
+func FieldProps() map[string][]string {
+	fieldPropsOnce.Do(func() {
+		fieldProps = map[string][]string{}
+		seen := map[string]bool{}
+		for name := range newAsset {
+			for _, f := range planFor(reflect.TypeOf(KindModel(name)).Elem()) {
+				tag := strings.Split(reflect.TypeOf(KindModel(name)).Elem().Field(f.index).Tag.Get("json"), ",")[0]
+				if key := tag + "\x00" + f.prop; !seen[key] {
+					seen[key] = true
+					fieldProps[tag] = append(fieldProps[tag], f.prop)
+				}
+			}
+		}
+	})
+	return fieldProps
+}
+
+var (
+	fieldPropsOnce sync.Once
+	fieldProps     map[string][]string
+)

@@ -1,0 +1,64 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/authgraph/authgraph/schema"
+	"github.com/authgraph/authgraph/store"
+)
+
+// Under a projection, asset reads return the projected and common
+// properties only; without one, every stored property.
+func TestProjectionLimitsProperties(t *testing.T) {
+	st, _, tenant := setup(t)
+	ctx := context.Background()
+	if err := st.EnsureTenant(ctx, tenant, 1); err != nil {
+		t.Fatal(err)
+	}
+	users := []store.Node{
+		{NativeID: "auth0|1", Name: "Ada", Props: map[string]any{"email": "ada@example.com", "logins_count": 3, "blocked": false, "last_login": time.Unix(1700000000, 0)}},
+		{NativeID: "auth0|2", Name: "Bob", Props: map[string]any{"email": "bob@example.com", "logins_count": 5}},
+	}
+	if _, err := st.UpsertNodes(ctx, tenant, schema.User, 1, users); err != nil {
+		t.Fatal(err)
+	}
+	role := []store.Node{{NativeID: "rol_1", Name: "admin", Props: map[string]any{"description": "all"}}}
+	if _, err := st.UpsertNodes(ctx, tenant, schema.Role, 1, role); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.UpsertRels(ctx, tenant, schema.RelHasRole, 1, []store.Rel{{From: "auth0|1", To: "rol_1"}}); err != nil {
+		t.Fatal(err)
+	}
+	pctx := store.WithProjection(ctx, []string{"email", "last_login", "not_a_property"})
+	list, _, err := st.List(pctx, store.ListQuery{Kind: schema.User, Tenant: tenant, Limit: 10, Sort: "logins_count", Desc: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 2 || list[0].Name() != "Bob" {
+		t.Fatalf("projected list (sorted by an unprojected property): %+v", list)
+	}
+	a := list[1].Props
+	if a["email"] != "ada@example.com" || a["logins_count"] != nil || a["blocked"] != nil || a["tenant"] != tenant || list[1].Kind != schema.User {
+		t.Errorf("projected user: %+v", a)
+	}
+	if _, ok := a["last_login"].(time.Time); !ok {
+		t.Errorf("projected last_login: %T", a["last_login"])
+	}
+	byID, err := st.AssetsByID(pctx, []string{list[1].ID()})
+	if err != nil || byID[list[1].ID()].Props["logins_count"] != nil || byID[list[1].ID()].Props["email"] == nil {
+		t.Errorf("projected AssetsByID: %+v %v", byID, err)
+	}
+	rel, err := st.RelatedMulti(pctx, []store.RelRequest{{Spec: store.Out(schema.RelHasRole), IDs: []string{list[1].ID()}}})
+	if err != nil || len(rel[0][list[1].ID()]) != 1 {
+		t.Fatalf("projected RelatedMulti: %+v %v", rel, err)
+	}
+	if r := rel[0][list[1].ID()][0].Asset; r.Name() != "admin" || r.Props["description"] != nil || r.Kind != schema.Role {
+		t.Errorf("projected role: %+v", r)
+	}
+	full, _, err := st.List(ctx, store.ListQuery{Kind: schema.User, Tenant: tenant, Limit: 10})
+	if err != nil || len(full) != 2 || full[0].Props["logins_count"] == nil {
+		t.Errorf("unprojected list: %+v %v", full, err)
+	}
+}
