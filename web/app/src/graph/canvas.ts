@@ -67,6 +67,8 @@ const LARGE_EDGES = 3000;
 const LARGE_NODES = 1500;
 /** The cheap programs: GL points for nodes, 1 px GL lines for edges. */
 const NODE_FAST = 'point';
+/** Sigma's layers that draw nothing while a big graph moves. */
+const MOVING_HIDDEN_LAYERS = ['edges', 'edgeLabels', 'labels', 'hovers', 'hoverNodes'];
 const EDGE_FAST = 'fast';
 
 export class GraphCanvas {
@@ -80,6 +82,7 @@ export class GraphCanvas {
   private hovered: string | null = null;
   private events: CanvasEvents;
   private large = false;
+  private layersHidden = false;
 
   constructor(container: HTMLElement, events: CanvasEvents = {}) {
     this.events = events;
@@ -107,6 +110,7 @@ export class GraphCanvas {
       nodeReducer: (node, data) => this.reduceNode(node, data),
       edgeReducer: (edge, data) => this.reduceEdge(edge, data),
     });
+    this.sigma.on('beforeRender', () => this.syncMovingLayers());
     this.sigma.on('clickNode', ({ node }) => this.events.onClickNode?.(node));
     this.sigma.on('doubleClickNode', (e) => {
       e.preventSigmaDefault();
@@ -251,6 +255,26 @@ export class GraphCanvas {
     // Thousands of nodes read better (and draw faster) as small dots.
     const [base, k, max] = g.order > LARGE_NODES ? [2, 0.7, 10] : [5, 1.6, 22];
     g.updateEachNodeAttributes((n, a) => ({ ...a, size: Math.min(base + Math.sqrt(g.degree(n)) * k, max) }));
+  }
+
+  /**
+   * While a big graph's camera moves, sigma draws neither edges nor labels
+   * (see adapt), yet it clears their canvases each frame and the browser
+   * still composites every layer: five full-size layers blended per frame
+   * on a software renderer. Hiding those canvases while moving leaves the
+   * nodes' layer alone to composite; they come back with the first frame
+   * drawn at rest, which has edges and labels again.
+   */
+  private syncMovingLayers(): void {
+    const captor = this.sigma.getMouseCaptor() as unknown as { isMoving?: boolean; draggedEvents?: number; currentWheelDirection?: number };
+    const moving = this.large && (this.sigma.getCamera().isAnimated() || !!captor.isMoving || (captor.draggedEvents ?? 0) > 0 || !!captor.currentWheelDirection);
+    if (moving === this.layersHidden) return;
+    this.layersHidden = moving;
+    const canvases = this.sigma.getCanvases();
+    for (const id of MOVING_HIDDEN_LAYERS) {
+      const c = canvases[id];
+      if (c) c.style.visibility = moving ? 'hidden' : '';
+    }
   }
 
   /**
