@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -228,13 +230,15 @@ func (s *Store) runConsole(ctx context.Context, query string, params map[string]
 	defer tx.Close(context.WithoutCancel(ctx))
 
 	countQuery(ctx)
-	plan, err := tx.Run(ctx, "EXPLAIN "+query, params)
+	// EXPLAIN on a line of its own: Neo4j's error positions then point one
+	// line down from the user's, which explainErr shifts back.
+	plan, err := tx.Run(ctx, explainPrefix+query, params)
 	if err != nil {
-		return nil, consoleErr(err, o.Timeout)
+		return nil, consoleErr(explainErr(err), o.Timeout)
 	}
 	sum, err := plan.Consume(ctx)
 	if err != nil {
-		return nil, consoleErr(err, o.Timeout)
+		return nil, consoleErr(explainErr(err), o.Timeout)
 	}
 	if st := sum.StatementType(); st != neo4j.StatementTypeReadOnly {
 		return nil, forbid("the console is read-only: Neo4j plans this query as %s", st)
@@ -368,4 +372,29 @@ func consoleErr(err error, timeout time.Duration) error {
 		return apperr.New(apperr.Invalid, "query stopped: it ran longer than the %s limit", timeout)
 	}
 	return wrapDBErr(err)
+}
+
+const explainPrefix = "EXPLAIN\n"
+
+var errPosition = regexp.MustCompile(`line (\d+), column (\d+) \(offset: (\d+)\)`)
+
+// explainErr maps the positions in a Neo4j error about the EXPLAIN-prefixed
+// query back to the user's query (one line up, offsets shifted), so the
+// console points at what the user typed.
+func explainErr(err error) error {
+	var ne *neo4j.Neo4jError
+	if !errors.As(err, &ne) {
+		return err
+	}
+	shifted := *ne
+	shifted.Msg = errPosition.ReplaceAllStringFunc(ne.Msg, func(m string) string {
+		p := errPosition.FindStringSubmatch(m)
+		line, _ := strconv.Atoi(p[1])
+		off, _ := strconv.Atoi(p[3])
+		if line < 2 || off < len(explainPrefix) {
+			return m
+		}
+		return fmt.Sprintf("line %d, column %s (offset: %d)", line-1, p[2], off-len(explainPrefix))
+	})
+	return &shifted
 }

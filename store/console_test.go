@@ -130,3 +130,18 @@ func TestConsolePlanCheck(t *testing.T) {
 		t.Errorf("read: %+v %v", res, err)
 	}
 }
+
+// Syntax errors point at the user's query, not at the EXPLAIN in front of it.
+func TestConsoleErrorPositions(t *testing.T) {
+	s := FromDriver(neo4jtest.Driver(t))
+	ctx := context.Background()
+	for q, want := range map[string]string{
+		"MATCH (n) RETRUN n":                 "line 1, column 11 (offset: 10)",
+		"MATCH (n)\nWHERE n.x = 1\nRETRUN n": "line 3, column 1 (offset: 24)",
+	} {
+		_, err := s.runConsole(ctx, q, nil, ConsoleOptions{})
+		if apperr.KindOf(err) != apperr.Invalid || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "EXPLAIN") {
+			t.Errorf("%q: want %q in %v", q, want, err)
+		}
+	}
+}
