@@ -33,7 +33,10 @@ type Property struct {
 	Type Type
 	// Search puts the property in the shared full-text index.
 	Search bool
-	// Index creates a range index on (tenant, property) for filters.
+	// Index creates a range index on (property, id) for filters: the id's
+	// tenant prefix scopes a seek to one tenant without reading the nodes,
+	// and the assets with one value (a connection's users) come in id
+	// order, so a page reads a page rather than every match.
 	Index bool
 	// NotSecret marks a reviewed name that looks secret but holds none
 	// (e.g. the names, not values, of an action's secrets).

@@ -23,7 +23,7 @@ func SchemaStatements() []string {
 		)
 		for _, p := range k.AllProps() {
 			if p.Index {
-				out = append(out, fmt.Sprintf("CREATE INDEX %s_%s IF NOT EXISTS FOR (n:%s) ON (n.%s)", l, p.Name, k.Label, p.Name))
+				out = append(out, fmt.Sprintf("CREATE INDEX %s_%s_id IF NOT EXISTS FOR (n:%s) ON (n.%s, n.id)", l, p.Name, k.Label, p.Name))
 			}
 		}
 	}
@@ -45,6 +45,17 @@ func SchemaStatements() []string {
 func (s *Store) EnsureSchema(ctx context.Context) error {
 	if err := s.migrateFullText(ctx); err != nil {
 		return err
+	}
+	// The single-property indexes of earlier versions are replaced by
+	// (property, id) indexes.
+	for _, k := range schema.Kinds {
+		for _, p := range k.AllProps() {
+			if p.Index {
+				if _, err := s.write(ctx, fmt.Sprintf("DROP INDEX %s_%s IF EXISTS", strings.ToLower(k.Label), p.Name), nil); err != nil {
+					return fmt.Errorf("ensure schema: %w", err)
+				}
+			}
+		}
 	}
 	for _, stmt := range SchemaStatements() {
 		if _, err := s.write(ctx, stmt, nil); err != nil {

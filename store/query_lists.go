@@ -44,7 +44,7 @@ type ListQuery struct {
 	Tenant string // "" for every tenant
 	Conds  []Cond
 	Rels   []RelCond
-	Sort   string // declared property; default id
+	Sort   string // declared property; default id (see indexOrder)
 	Desc   bool
 	Skip   int
 	Limit  int
@@ -80,6 +80,79 @@ func (q ListQuery) check() error {
 	return nil
 }
 
+// seekable reports whether condition c can be answered by its property's
+// (property, id) index.
+func (q ListQuery) seekable(c Cond) bool {
+	p, ok := q.Kind.Prop(c.Prop)
+	return ok && p.Index && (c.Op == Eq || c.Op == OneOf || c.Op == Prefix || c.Op == Before || c.Op == After)
+}
+
+// byIndex says the list can seek by an indexed condition: no relation
+// anchor, and a condition its property's index answers.
+func (q ListQuery) byIndex() bool {
+	if len(q.Rels) > 0 {
+		return false
+	}
+	for _, c := range q.Conds {
+		if q.seekable(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// seekProp returns the property whose (property, id) index the list seeks
+// by: the one that gives its order (indexOrder), else the only indexed
+// condition's. With several, the planner weighs them. The hint matters: on
+// its own the planner can prefer walking a whole tenant's ids to a seek on
+// an e-mail prefix.
+func (q ListQuery) seekProp() string {
+	if p := q.indexOrder(); p != "" {
+		return p
+	}
+	if len(q.Rels) > 0 {
+		return ""
+	}
+	found := ""
+	for _, c := range q.Conds {
+		if q.seekable(c) {
+			if found != "" && found != c.Prop {
+				return ""
+			}
+			found = c.Prop
+		}
+	}
+	return found
+}
+
+// indexOrder returns the property whose (property, id) index reads a list
+// of default order a page at a time, or "": an equality keeps one value,
+// whose assets the index yields in id order (the default order); else a
+// lone prefix (an e-mail or name prefix) orders the list by that property,
+// as its index yields it.
+func (q ListQuery) indexOrder() string {
+	if len(q.Rels) > 0 || (q.Sort != "" && q.Sort != schema.PropID) {
+		return ""
+	}
+	prefix, prefixes := "", 0
+	for _, c := range q.Conds {
+		if !q.seekable(c) {
+			continue
+		}
+		switch c.Op {
+		case Eq:
+			return c.Prop
+		case Prefix:
+			prefix = c.Prop
+			prefixes++
+		}
+	}
+	if prefixes == 1 && q.Sort == "" {
+		return prefix
+	}
+	return ""
+}
+
 // match builds the MATCH … WHERE part shared by List and Count. Relation
 // conditions become patterns anchored at the other end's unique key, so a
 // role's users start from the role, not from every user.
@@ -100,7 +173,16 @@ func (q ListQuery) match(idOrder bool) (string, map[string]any) {
 		pats = append(pats, fmt.Sprintf("(n:%s)", q.Kind.Label))
 	}
 	var where []string
-	if q.Tenant != "" {
+	byIndex := q.byIndex()
+	if byIndex {
+		// The tenant as an id prefix, which a (property, id) index checks
+		// without reading the nodes ("" prefix: every tenant).
+		params["idPrefix"] = ""
+		if q.Tenant != "" {
+			params["idPrefix"] = q.Tenant + "/" + q.Kind.Slug + "/"
+		}
+		where = append(where, "n.id STARTS WITH $idPrefix")
+	} else if q.Tenant != "" {
 		if len(q.Conds) == 0 && len(q.Rels) == 0 || idOrder {
 			// Only the tenant: its ids share a prefix, a range seek on the
 			// unique constraint's index that also yields the default order.
@@ -147,6 +229,8 @@ func (q ListQuery) match(idOrder bool) (string, map[string]any) {
 	s := "MATCH " + strings.Join(pats, ", ")
 	if idOrder {
 		s += fmt.Sprintf(" USING INDEX n:%s(id)", q.Kind.Label)
+	} else if p := q.seekProp(); p != "" {
+		s += fmt.Sprintf(" USING INDEX n:%s(%s, id)", q.Kind.Label, p)
 	}
 	if len(where) > 0 {
 		s += "\nWHERE " + strings.Join(where, " AND ")
@@ -162,12 +246,13 @@ var selectiveProps = map[string]bool{
 }
 
 // Broad says the list is a tenant's, in id order, with only conditions that
-// can keep a large share of it (flags, categories like connection or app
-// type, time ranges): no relation anchor and no condition on a selective
-// property. Seeking by such a condition and sorting by id can read and sort
-// most of the tenant; walking the id index may be better (IndexOrder).
+// can keep a large share of it (flags, several categories, time ranges): no
+// relation anchor, no condition on a selective property and no equality an
+// index reads in id order. Seeking by such a condition and sorting by id
+// can read and sort most of the tenant; walking the id index may be better
+// (IndexOrder).
 func (q ListQuery) Broad() bool {
-	if q.Tenant == "" || len(q.Conds) == 0 || len(q.Rels) > 0 || (q.Sort != "" && q.Sort != schema.PropID) {
+	if q.Tenant == "" || len(q.Conds) == 0 || len(q.Rels) > 0 || (q.Sort != "" && q.Sort != schema.PropID) || q.indexOrder() != "" {
 		return false
 	}
 	for _, c := range q.Conds {
@@ -191,6 +276,10 @@ func (s *Store) List(ctx context.Context, q ListQuery) ([]Asset, bool, error) {
 	order := "n.id" + dir
 	if q.Sort != "" && q.Sort != schema.PropID {
 		order = "n." + q.Sort + dir + ", n.id"
+	} else if p := q.indexOrder(); p != "" {
+		// For an equality the same order as n.id's, in the words the
+		// planner needs to see that the (property, id) index provides it.
+		order = "n." + p + dir + ", n.id" + dir
 	}
 	params["skip"] = q.Skip
 	params["limit"] = q.Limit + 1
@@ -226,7 +315,11 @@ func (s *Store) Count(ctx context.Context, q ListQuery) (int, error) {
 		return 0, err
 	}
 	m, params := q.match(false)
-	rows, err := s.query(ctx, m+"\nRETURN count(DISTINCT n) AS c", params)
+	agg := "count(n)"
+	if len(q.Rels) > 0 {
+		agg = "count(DISTINCT n)" // two relation conditions can match one asset twice
+	}
+	rows, err := s.query(ctx, m+"\nRETURN "+agg+" AS c", params)
 	if err != nil || len(rows) == 0 {
 		return 0, err
 	}

@@ -4448,7 +4448,12 @@ enum SortDirection {
   DESC
 }
 
-"Order of a list: field is a property of the listed kind (camelCase, e.g. name, email, lastLogin, createdAt)."
+"""
+Order of a list: field is a property of the listed kind (camelCase, e.g.
+name, email, lastLogin, createdAt). Without an orderBy a list is in id
+order, except that a prefix filter on an indexed property (email, name, …)
+orders it by that property, as its index reads it.
+"""
 input Sort {
   field: String!
   direction: SortDirection = ASC

@@ -782,7 +782,10 @@ type SkippedKind struct {
 	Reason string `json:"reason"`
 }
 
-// Order of a list: field is a property of the listed kind (camelCase, e.g. name, email, lastLogin, createdAt).
+// Order of a list: field is a property of the listed kind (camelCase, e.g.
+// name, email, lastLogin, createdAt). Without an orderBy a list is in id
+// order, except that a prefix filter on an indexed property (email, name, …)
+// orders it by that property, as its index reads it.
 type Sort struct {
 	Field     string         `json:"field"`
 	Direction *SortDirection `json:"direction,omitempty"`
