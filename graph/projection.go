@@ -13,19 +13,22 @@ import (
 // harmless, one less would show a null). Resolvers of asset types read only
 // the id and tenant of their object, which are always read, so every other
 // property is needed only when its own field is selected. Field names that
-// are not properties (relations, pageInfo, …) add nothing.
+// are not properties (relations, pageInfo, …) add nothing; a graph node's
+// properties map needs them all (nil).
 func operationProps(op *graphql.OperationContext) []string {
 	if op == nil || op.Operation == nil {
 		return nil
 	}
 	fp := model.FieldProps()
 	set := map[string]bool{}
+	all := false
 	seenFrag := map[string]bool{}
 	var walk func(ss ast.SelectionSet)
 	walk = func(ss ast.SelectionSet) {
 		for _, s := range ss {
 			switch s := s.(type) {
 			case *ast.Field:
+				all = all || s.Name == "properties"
 				for _, p := range fp[s.Name] {
 					set[p] = true
 				}
@@ -48,6 +51,9 @@ func operationProps(op *graphql.OperationContext) []string {
 		}
 	}
 	walk(op.Operation.SelectionSet)
+	if all {
+		return nil
+	}
 	out := make([]string, 0, len(set))
 	for p := range set {
 		out = append(out, p)

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j/dbtype"
+
 	"github.com/authgraph/authgraph/schema"
 )
 
@@ -65,4 +67,43 @@ func returnAsset(ctx context.Context, v string) string {
 		parts[i] = "." + n
 	}
 	return fmt.Sprintf("%s {%s}", v, strings.Join(parts, ", "))
+}
+
+// returnGraphNode is returnAsset for readers that need a node's element id
+// and labels too (the graph view's subgraphs): the node itself, or a map of
+// them and the projected properties, which nodeOf reads back.
+func returnGraphNode(ctx context.Context, v string) string {
+	p := returnAsset(ctx, v)
+	if p == v {
+		return v
+	}
+	return fmt.Sprintf("CASE WHEN %[1]s IS NULL THEN null ELSE {eid: elementId(%[1]s), labels: labels(%[1]s), props: %[2]s} END", v, p)
+}
+
+// nodeOf reads a node returned by returnGraphNode.
+func nodeOf(v any) (dbtype.Node, bool) {
+	switch n := v.(type) {
+	case dbtype.Node:
+		return n, true
+	case map[string]any:
+		eid, _ := n["eid"].(string)
+		props, _ := n["props"].(map[string]any)
+		if eid == "" || props == nil {
+			return dbtype.Node{}, false
+		}
+		for k, p := range props {
+			if p == nil {
+				delete(props, k)
+			}
+		}
+		var labels []string
+		l, _ := n["labels"].([]any)
+		for _, x := range l {
+			if s, ok := x.(string); ok {
+				labels = append(labels, s)
+			}
+		}
+		return dbtype.Node{ElementId: eid, Labels: labels, Props: props}, true
+	}
+	return dbtype.Node{}, false
 }

@@ -57,6 +57,15 @@ func TestProjectionLimitsProperties(t *testing.T) {
 	if r := rel[0][list[1].ID()][0].Asset; r.Name() != "admin" || r.Props["description"] != nil || r.Kind != schema.Role {
 		t.Errorf("projected role: %+v", r)
 	}
+	sub, err := st.Neighbourhood(pctx, list[1].ID(), 2, 10)
+	if err != nil || len(sub.Nodes) != 2 || len(sub.Edges) != 1 {
+		t.Fatalf("projected neighbourhood: %+v %v", sub, err)
+	}
+	for _, n := range sub.Nodes {
+		if n.ElementID == "" || len(n.Labels) < 2 || n.Props["id"] == nil || n.Props["description"] != nil || n.Props["logins_count"] != nil {
+			t.Errorf("projected graph node: %+v", n)
+		}
+	}
 	full, _, err := st.List(ctx, store.ListQuery{Kind: schema.User, Tenant: tenant, Limit: 10})
 	if err != nil || len(full) != 2 || full[0].Props["logins_count"] == nil {
 		t.Errorf("unprojected list: %+v %v", full, err)

@@ -101,6 +101,18 @@ func (q ListQuery) byIndex() bool {
 	return false
 }
 
+// anchoredInTenant says every relation anchor is an asset of q.Tenant:
+// relations never cross tenants, so the anchor scopes the list and the
+// tenant needs no check on each asset.
+func (q ListQuery) anchoredInTenant() bool {
+	for _, r := range q.Rels {
+		if !strings.HasPrefix(r.ID, q.Tenant+"/") {
+			return false
+		}
+	}
+	return len(q.Rels) > 0
+}
+
 // seekProp returns the property whose (property, id) index the list seeks
 // by: the one that gives its order (indexOrder), else the only indexed
 // condition's. With several, the planner weighs them. The hint matters: on
@@ -182,7 +194,7 @@ func (q ListQuery) match(idOrder bool) (string, map[string]any) {
 			params["idPrefix"] = q.Tenant + "/" + q.Kind.Slug + "/"
 		}
 		where = append(where, "n.id STARTS WITH $idPrefix")
-	} else if q.Tenant != "" {
+	} else if q.Tenant != "" && !q.anchoredInTenant() {
 		if len(q.Conds) == 0 && len(q.Rels) == 0 || idOrder {
 			// Only the tenant: its ids share a prefix, a range seek on the
 			// unique constraint's index that also yields the default order.

@@ -150,7 +150,7 @@ func (s *Store) Neighbourhood(ctx context.Context, id string, depth, limit int) 
 	rows, err := s.query(ctx, fmt.Sprintf(`MATCH (a:%s {id: $id})
 OPTIONAL MATCH (a)-[r]-(b:%s) WHERE NOT type(r) IN $skip
 WITH a, r, b LIMIT $limit
-RETURN a, r, b`, k.Label, schema.AssetLabel), map[string]any{"id": id, "skip": skip, "limit": limit})
+RETURN %s AS a, r, %s AS b`, k.Label, schema.AssetLabel, returnGraphNode(ctx, "a"), returnGraphNode(ctx, "b")), map[string]any{"id": id, "skip": skip, "limit": limit})
 	if err != nil {
 		return Subgraph{}, err
 	}
@@ -158,12 +158,12 @@ RETURN a, r, b`, k.Label, schema.AssetLabel), map[string]any{"id": id, "skip": s
 		return Subgraph{}, apperr.New(apperr.NotFound, "no asset with id %q", id)
 	}
 	b := newGraphBuilder()
-	center, _ := rows[0]["a"].(dbtype.Node)
+	center, _ := nodeOf(rows[0]["a"])
 	b.addNode(center)
 	var truncated bool
 	var ring []string // element ids of the first ring, to expand at depth 2
 	for _, row := range rows {
-		n, ok := row["b"].(dbtype.Node)
+		n, ok := nodeOf(row["b"])
 		if !ok {
 			continue
 		}
@@ -192,7 +192,7 @@ CALL (x) {
   MATCH (x)-[r]-(y:%s) WHERE NOT type(r) IN $skip AND elementId(y) <> $center
   RETURN r, y LIMIT $per
 }
-RETURN eid, r, y`, schema.AssetLabel), map[string]any{
+RETURN eid, r, %s AS y`, schema.AssetLabel, returnGraphNode(ctx, "y")), map[string]any{
 			"ring": ring, "skip": noise, "center": center.ElementId, "per": per + 1,
 		})
 		if err != nil {
@@ -206,7 +206,7 @@ RETURN eid, r, y`, schema.AssetLabel), map[string]any{
 				truncated = true
 				continue
 			}
-			n := row["y"].(dbtype.Node)
+			n, _ := nodeOf(row["y"])
 			if !b.has(n.ElementId) {
 				if len(b.nodes) >= limit {
 					truncated = true
