@@ -263,7 +263,9 @@ export class GraphCanvas {
    * still composites every layer: five full-size layers blended per frame
    * on a software renderer. Hiding those canvases while moving leaves the
    * nodes' layer alone to composite; they come back with the first frame
-   * drawn at rest, which has edges and labels again.
+   * drawn at rest, which has edges and labels again. Sigma also gives the
+   * nodes' picking layer (hover detection) a new full-size texture every
+   * frame; nothing is hovered while moving, so that waits for rest too.
    */
   private syncMovingLayers(): void {
     const captor = this.sigma.getMouseCaptor() as unknown as { isMoving?: boolean; draggedEvents?: number; currentWheelDirection?: number };
@@ -274,6 +276,12 @@ export class GraphCanvas {
     for (const id of MOVING_HIDDEN_LAYERS) {
       const c = canvases[id];
       if (c) c.style.visibility = moving ? 'hidden' : '';
+    }
+    // beforeRender runs before sigma resets the picking textures.
+    const picking = (this.sigma as unknown as { pickingLayers?: Set<string> }).pickingLayers;
+    if (picking) {
+      if (moving) picking.delete('nodes');
+      else picking.add('nodes');
     }
   }
 
