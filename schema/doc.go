@@ -19,6 +19,8 @@ func Markdown() string {
 	b.WriteString("(the sync tag), so stale cleanup and freshness checks are integer comparisons.\n\n")
 	b.WriteString("Only the properties below are ever written (an allowlist checked by the store): client secrets, signing and ")
 	b.WriteString("encryption keys, connection option secrets, log stream sinks, identity tokens and action code never reach the graph.\n\n")
+	b.WriteString("In the tables, *searched* properties are in the full-text index `asset_search` (over every kind but the ")
+	b.WriteString("link nodes noted below), and *indexed* ones have a range index on (property, id), which lists seek by.\n\n")
 	b.WriteString("## Kinds\n\n")
 	for _, k := range Kinds {
 		fmt.Fprintf(&b, "### %s (`:%s`)\n\n%s\n\n- key: `<tenant>/%s/<native id>`; native id: %s\n", k.Name, k.Label, k.Doc, k.Slug, k.NativeID)
