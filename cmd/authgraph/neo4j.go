@@ -10,13 +10,14 @@ import (
 
 // neo4jFlags are shared by the neo4j subcommands.
 type neo4jFlags struct {
-	dir      string
-	port     int
-	password string
+	dir             string
+	port            int
+	password        string
+	heap, pageCache string
 }
 
 func (f *neo4jFlags) options(cmd *cobra.Command) neo4jlocal.Options {
-	o := neo4jlocal.Options{Dir: f.dir, Password: f.password, Out: cmd.OutOrStdout()}
+	o := neo4jlocal.Options{Dir: f.dir, Password: f.password, HeapInitial: f.heap, HeapMax: f.heap, PageCache: f.pageCache, Out: cmd.OutOrStdout()}
 	if cmd.Flags().Changed("port") {
 		o.Port = f.port
 	}
@@ -31,6 +32,10 @@ func (f *neo4jFlags) register(cmd *cobra.Command, withStartFlags bool) {
 			"Bolt port on 127.0.0.1 (when omitted: the port of the last start)")
 		cmd.Flags().StringVar(&f.password, "password", "",
 			"password of user neo4j, set when the data directory is created (default $"+neo4jlocal.EnvPassword+" or "+neo4jlocal.DefaultPassword+")")
+		cmd.Flags().StringVar(&f.heap, "heap", "",
+			"maximum JVM heap, e.g. 2g (default "+neo4jlocal.DefaultHeapMax+")")
+		cmd.Flags().StringVar(&f.pageCache, "page-cache", "",
+			"page cache size, e.g. 4g: the store and its indexes should fit for steady figures (default "+neo4jlocal.DefaultPageCache+")")
 	}
 }
 
