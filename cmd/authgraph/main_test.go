@@ -44,6 +44,7 @@ func TestExitCodesAndMessages(t *testing.T) {
 		{"sync with Neo4j down", []string{"sync", "--domain", "http://127.0.0.1:1", "--client-id", "a", "--client-secret", "b"},
 			[]string{"NEO4J_URI=bolt://127.0.0.1:1"}, 4, "Neo4j not reachable at bolt://127.0.0.1:1"},
 		{"sim negative users", []string{"sim", "--users", "-1"}, nil, 2, "users"},
+		{"neo4j bad page cache", []string{"neo4j", "start", "--dir", "/nonexistent/authgraph-test", "--page-cache", "lots"}, nil, 2, `bad page cache size "lots"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
