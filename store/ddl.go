@@ -46,16 +46,8 @@ func (s *Store) EnsureSchema(ctx context.Context) error {
 	if err := s.migrateFullText(ctx); err != nil {
 		return err
 	}
-	// The single-property indexes of earlier versions are replaced by
-	// (property, id) indexes.
-	for _, k := range schema.Kinds {
-		for _, p := range k.AllProps() {
-			if p.Index {
-				if _, err := s.write(ctx, fmt.Sprintf("DROP INDEX %s_%s IF EXISTS", strings.ToLower(k.Label), p.Name), nil); err != nil {
-					return fmt.Errorf("ensure schema: %w", err)
-				}
-			}
-		}
+	if err := s.dropSinglePropertyIndexes(ctx); err != nil {
+		return err
 	}
 	for _, stmt := range SchemaStatements() {
 		if _, err := s.write(ctx, stmt, nil); err != nil {
@@ -100,4 +92,28 @@ func sameStrings(have any, want []string) bool {
 		}
 	}
 	return true
+}
+
+// dropSinglePropertyIndexes drops the (property) indexes of earlier versions,
+// which (property, id) indexes replace; one read when there are none.
+func (s *Store) dropSinglePropertyIndexes(ctx context.Context) error {
+	var old []string
+	for _, k := range schema.Kinds {
+		for _, p := range k.AllProps() {
+			if p.Index {
+				old = append(old, strings.ToLower(k.Label)+"_"+p.Name)
+			}
+		}
+	}
+	rows, err := s.readRows(ctx, "SHOW RANGE INDEXES YIELD name WHERE name IN $old RETURN name", map[string]any{"old": old})
+	if err != nil {
+		return fmt.Errorf("ensure schema: %w", err)
+	}
+	for _, row := range rows {
+		// Names come from the schema (checked by the IN above).
+		if _, err := s.write(ctx, fmt.Sprintf("DROP INDEX %s IF EXISTS", row["name"]), nil); err != nil {
+			return fmt.Errorf("ensure schema: %w", err)
+		}
+	}
+	return nil
 }

@@ -30,9 +30,8 @@ func WithProjection(ctx context.Context, props []string) context.Context {
 	for _, p := range schema.Common {
 		set[p.Name] = true
 	}
-	declared := declaredProps()
 	for _, p := range props {
-		if declared[p] {
+		if declaredProps[p] {
 			set[p] = true
 		}
 	}
@@ -44,7 +43,9 @@ func WithProjection(ctx context.Context, props []string) context.Context {
 	return context.WithValue(ctx, projectionKey{}, names)
 }
 
-func declaredProps() map[string]bool {
+// declaredProps are the property names of every kind, built once: a
+// projection is made for each request.
+var declaredProps = func() map[string]bool {
 	out := map[string]bool{}
 	for _, k := range schema.Kinds {
 		for _, p := range k.AllProps() {
@@ -52,6 +53,17 @@ func declaredProps() map[string]bool {
 		}
 	}
 	return out
+}()
+
+// dropNulls removes the properties a projection returned as null (absent
+// on the node), so a projected asset holds what a whole node would.
+func dropNulls(props map[string]any) map[string]any {
+	for k, v := range props {
+		if v == nil {
+			delete(props, k)
+		}
+	}
+	return props
 }
 
 // returnAsset is the expression that returns the asset bound to v: the node
@@ -91,11 +103,6 @@ func nodeOf(v any) (dbtype.Node, bool) {
 		if eid == "" || props == nil {
 			return dbtype.Node{}, false
 		}
-		for k, p := range props {
-			if p == nil {
-				delete(props, k)
-			}
-		}
 		var labels []string
 		l, _ := n["labels"].([]any)
 		for _, x := range l {
@@ -103,7 +110,7 @@ func nodeOf(v any) (dbtype.Node, bool) {
 				labels = append(labels, s)
 			}
 		}
-		return dbtype.Node{ElementId: eid, Labels: labels, Props: props}, true
+		return dbtype.Node{ElementId: eid, Labels: labels, Props: dropNulls(props)}, true
 	}
 	return dbtype.Node{}, false
 }

@@ -90,12 +90,7 @@ func projectedAsset(m map[string]any) (Asset, bool) {
 	if !ok {
 		return Asset{}, false
 	}
-	for p, v := range m {
-		if v == nil {
-			delete(m, p)
-		}
-	}
-	return Asset{Kind: k, Props: m}, true
+	return Asset{Kind: k, Props: dropNulls(m)}, true
 }
 
 // Asset reads one asset by id. A missing asset is a NotFound error.

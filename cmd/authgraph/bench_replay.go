@@ -62,8 +62,10 @@ func (r *recorder) DeleteStaleRels(context.Context, string, *schema.Relation, in
 
 func (r *recorder) nodeRows() int {
 	n := 0
-	for _, b := range append(append([]nodeBatch(nil), r.primary...), r.refs...) {
-		n += len(b.nodes)
+	for _, phase := range [][]nodeBatch{r.primary, r.refs} {
+		for _, b := range phase {
+			n += len(b.nodes)
+		}
 	}
 	return n
 }

@@ -66,9 +66,11 @@ func Camel(prop string) string {
 	return strings.Join(parts, "")
 }
 
-// fieldPlan says which stored property fills which struct field.
+// fieldPlan says which stored property fills which struct field, and the
+// field's GraphQL name.
 type fieldPlan struct {
 	index int
+	field string
 	prop  string
 }
 
@@ -93,7 +95,7 @@ func planFor(t reflect.Type) []fieldPlan {
 		case "nativeId":
 			prop = schema.PropNativeID
 		}
-		out = append(out, fieldPlan{index: i, prop: prop})
+		out = append(out, fieldPlan{index: i, field: tag, prop: prop})
 	}
 	plans.Store(t, out)
 	return out
@@ -252,10 +254,9 @@ func FieldProps() map[string][]string {
 		seen := map[string]bool{}
 		for name := range newAsset {
 			for _, f := range planFor(reflect.TypeOf(KindModel(name)).Elem()) {
-				tag := strings.Split(reflect.TypeOf(KindModel(name)).Elem().Field(f.index).Tag.Get("json"), ",")[0]
-				if key := tag + "\x00" + f.prop; !seen[key] {
+				if key := f.field + "\x00" + f.prop; !seen[key] {
 					seen[key] = true
-					fieldProps[tag] = append(fieldProps[tag], f.prop)
+					fieldProps[f.field] = append(fieldProps[f.field], f.prop)
 				}
 			}
 		}
