@@ -42,8 +42,7 @@ func (c *countCache) count(ctx context.Context, st *store.Store, q store.ListQue
 	if c == nil {
 		return st.Count(ctx, q)
 	}
-	q.Skip, q.Limit, q.Sort, q.Desc = 0, 0, "", false
-	key := fmt.Sprintf("%s|%s|%v|%v", q.Kind.Name, q.Tenant, q.Conds, q.Rels)
+	key := countKey(q)
 	c.mu.Lock()
 	e, ok := c.m[key]
 	if ok {
@@ -75,4 +74,52 @@ func (c *countCache) count(ctx context.Context, st *store.Store, q store.ListQue
 	case <-ctx.Done():
 		return 0, ctx.Err()
 	}
+}
+
+// countKey names a list's total: its kind, tenant and conditions.
+func countKey(q store.ListQuery) string {
+	return fmt.Sprintf("%s|%s|%v|%v", q.Kind.Name, q.Tenant, q.Conds, q.Rels)
+}
+
+// cached returns q's total when a fresh one is known.
+func (c *countCache) cached(q store.ListQuery) (int, bool) {
+	if c == nil {
+		return 0, false
+	}
+	c.mu.Lock()
+	e, ok := c.m[countKey(q)]
+	c.mu.Unlock()
+	if !ok {
+		return 0, false
+	}
+	select {
+	case <-e.done:
+		return e.n, e.err == nil && time.Since(e.at) < c.ttl
+	default:
+		return 0, false
+	}
+}
+
+// put stores a total counted elsewhere (with a list page), unless a count
+// of it is under way.
+func (c *countCache) put(q store.ListQuery, n int) {
+	if c == nil {
+		return
+	}
+	e := &countEntry{n: n, at: time.Now(), done: make(chan struct{})}
+	close(e.done)
+	key := countKey(q)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.m[key]; ok {
+		select {
+		case <-old.done:
+		default:
+			return
+		}
+	}
+	if len(c.m) >= maxCountEntries {
+		c.m = map[string]*countEntry{}
+	}
+	c.m[key] = e
 }

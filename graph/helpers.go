@@ -93,32 +93,38 @@ func listPage[T, E any](ctx context.Context, r *Resolver, q store.ListQuery, fir
 		all, err2 := r.counts.count(ctx, r.Store, store.ListQuery{Kind: q.Kind, Tenant: q.Tenant})
 		q.IndexOrder = err1 == nil && err2 == nil && n*5 >= all
 	}
-	assets, more, err := r.Store.List(ctx, q)
+	exp, wantTotal := pageExpands(ctx, q.Kind)
+	_, known := r.counts.cached(q)
+	p, err := r.Store.ListPage(ctx, q, exp, wantTotal && !known)
 	if err != nil {
 		return nil, nil, pg, err
 	}
-	nodes := make([]*T, 0, len(assets))
-	edges := make([]E, 0, len(assets))
-	for i, a := range assets {
-		n := model.As[T](a)
+	if p.Counted {
+		r.counts.put(q, p.Total)
+	}
+	r.loaders(ctx).primeTrees(exp, p.Items)
+	nodes := make([]*T, 0, len(p.Items))
+	edges := make([]E, 0, len(p.Items))
+	for i, t := range p.Items {
+		n := model.As[T](t.Asset)
 		if n == nil {
 			continue
 		}
 		nodes = append(nodes, n)
 		edges = append(edges, edge(encodeCursor(skip+i), n))
 	}
-	ids := make([]string, len(assets))
-	for i, a := range assets {
-		ids[i] = a.ID()
-	}
-	r.prefetchPage(ctx, q.Kind, ids)
-	pg.PageInfo = &model.PageInfo{HasNextPage: more, HasPreviousPage: skip > 0}
-	if len(assets) > 0 {
-		s, e := encodeCursor(skip), encodeCursor(skip+len(assets)-1)
+	pg.PageInfo = &model.PageInfo{HasNextPage: p.More, HasPreviousPage: skip > 0}
+	if len(p.Items) > 0 {
+		s, e := encodeCursor(skip), encodeCursor(skip+len(p.Items)-1)
 		pg.PageInfo.StartCursor, pg.PageInfo.EndCursor = &s, &e
 	}
 	st, counts := r.Store, r.counts
-	pg.Count = func(ctx context.Context) (int, error) { return counts.count(ctx, st, q) }
+	pg.Count = func(ctx context.Context) (int, error) {
+		if p.Counted {
+			return p.Total, nil
+		}
+		return counts.count(ctx, st, q)
+	}
 	return nodes, edges, pg, nil
 }
 

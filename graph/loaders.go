@@ -90,15 +90,6 @@ func (l *Loaders) RelatedAll(ctx context.Context, spec store.RelSpec, ids []stri
 	return l.relatedLoader(spec).LoadAll(ctx, ids)
 }
 
-// PrimeRelated stores neighbours loaded elsewhere (the look-ahead) in the
-// loader's cache; ids without neighbours are stored as empty.
-func (l *Loaders) PrimeRelated(spec store.RelSpec, ids []string, found map[string][]store.Related) {
-	ld := l.relatedLoader(spec)
-	for _, id := range ids {
-		ld.Prime(id, found[id])
-	}
-}
-
 // PrimeAsset stores an asset read elsewhere in the asset loader's cache.
 func (l *Loaders) PrimeAsset(a store.Asset) { l.assets.Prime(a.ID(), &a) }
 

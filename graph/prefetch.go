@@ -74,16 +74,15 @@ var relFields = map[string]map[string]relField{
 	},
 }
 
-// prefetchPage looks ahead from a list field (a *Connection) at the
-// relation fields selected under nodes and edges.node, and loads each for
-// the whole page at once, then their own relation fields, and so on. The
-// resolvers then find everything in the loaders' caches: a page costs one
-// round trip per relation selected, however many assets it has, and does
-// not depend on concurrent resolvers meeting within the loaders' wait.
-func (r *Resolver) prefetchPage(ctx context.Context, kind *schema.Kind, ids []string) {
+// pageExpands looks ahead from a list field (a *Connection) at the relation
+// fields selected under nodes and edges.node, and their own relation
+// fields, and so on: the expansions to read with the page, so a page with
+// every relation it shows is one round trip however many assets it has.
+// It also says whether the total is selected.
+func pageExpands(ctx context.Context, kind *schema.Kind) (exp []store.Expand, total bool) {
 	fc := graphql.GetFieldContext(ctx)
-	if fc == nil || len(ids) == 0 || !graphql.HasOperationContext(ctx) {
-		return
+	if fc == nil || !graphql.HasOperationContext(ctx) {
+		return nil, true
 	}
 	op := graphql.GetOperationContext(ctx)
 	connType := fc.Field.Definition.Type.Name()
@@ -99,92 +98,79 @@ func (r *Resolver) prefetchPage(ctx context.Context, kind *schema.Kind, ids []st
 					sels = append(sels, g.Selections)
 				}
 			}
+		case "totalCount":
+			total = true
 		}
 	}
-	r.prefetch(ctx, op, level{typeName: kind.Name, ids: ids, sels: sels})
+	return expandsFor(op, kind.Name, sels, 1), total
 }
 
-// prefetchAsset looks ahead from a field returning one asset (node).
-func (r *Resolver) prefetchAsset(ctx context.Context, a store.Asset) {
+// assetExpands looks ahead from a field returning one asset (node).
+func assetExpands(ctx context.Context, kind *schema.Kind) []store.Expand {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil || !graphql.HasOperationContext(ctx) {
-		return
+		return nil
 	}
-	r.prefetch(ctx, graphql.GetOperationContext(ctx), level{typeName: a.Kind.Name, ids: []string{a.ID()}, sels: []ast.SelectionSet{fc.Field.Selections}})
+	return expandsFor(graphql.GetOperationContext(ctx), kind.Name, []ast.SelectionSet{fc.Field.Selections}, 1)
 }
 
-// maxPrefetchDepth bounds the look-ahead (the depth limit bounds queries).
+// maxPrefetchDepth bounds the look-ahead (the depth limit bounds queries;
+// deeper relations are loaded by the resolvers, batched).
 const maxPrefetchDepth = 4
 
-// level is one GraphQL type's assets at one level of the look-ahead, with
-// the selection sets applied to them.
-type level struct {
-	typeName string
-	ids      []string
-	sels     []ast.SelectionSet
+// expandsFor returns the expansions for the relation fields selected in
+// sels on assets of typeName. A field may be selected in several places
+// (nodes and edges.node, fragments): its sub-selections are grouped.
+// Wrapped fields stop the look-ahead: their resolvers load what is under
+// the wrapper.
+func expandsFor(op *graphql.OperationContext, typeName string, sels []ast.SelectionSet, depth int) []store.Expand {
+	fields := relFields[typeName]
+	if fields == nil || depth > maxPrefetchDepth {
+		return nil
+	}
+	wanted := map[string][]ast.SelectionSet{}
+	var order []string
+	for _, sel := range sels {
+		for _, f := range graphql.CollectFields(op, sel, []string{typeName, "Asset"}) {
+			if _, ok := fields[f.Name]; ok {
+				if _, seen := wanted[f.Name]; !seen {
+					order = append(order, f.Name)
+				}
+				wanted[f.Name] = append(wanted[f.Name], f.Selections)
+			}
+		}
+	}
+	var out []store.Expand
+	for _, name := range order {
+		rf := fields[name]
+		e := store.Expand{Spec: rf.spec}
+		if !rf.wrapped {
+			e.Sub = expandsFor(op, rf.spec.Far().Name, wanted[name], depth+1)
+		}
+		out = append(out, e)
+	}
+	return out
 }
 
-// prefetch loads, level by level, every relation field selected under the
-// assets of start: one round trip per level of nesting (all the relations
-// of a level in one query), and primes the loaders with the results.
-func (r *Resolver) prefetch(ctx context.Context, op *graphql.OperationContext, start level) {
-	l := r.loaders(ctx)
-	current := []level{start}
-	for depth := 0; depth < maxPrefetchDepth && len(current) > 0; depth++ {
-		var reqs []store.RelRequest
-		var subs [][]ast.SelectionSet
-		var wrapped []bool
-		for _, lv := range current {
-			fields := relFields[lv.typeName]
-			if fields == nil || len(lv.ids) == 0 {
+// primeTrees puts what an expanded read returned into the loaders' caches,
+// where the relation fields' resolvers find it: for each asset, its
+// neighbours across each expansion (none is an answer too), then theirs.
+func (l *Loaders) primeTrees(exp []store.Expand, trees []store.Tree) {
+	for i, e := range exp {
+		var next []store.Tree
+		for _, t := range trees {
+			if i >= len(t.Rel) {
 				continue
 			}
-			// A field may be selected in several places (nodes and
-			// edges.node, fragments): group its sub-selections.
-			wanted := map[string][]ast.SelectionSet{}
-			var order []string
-			for _, sel := range lv.sels {
-				for _, f := range graphql.CollectFields(op, sel, []string{lv.typeName, "Asset"}) {
-					if _, ok := fields[f.Name]; ok {
-						if _, seen := wanted[f.Name]; !seen {
-							order = append(order, f.Name)
-						}
-						wanted[f.Name] = append(wanted[f.Name], f.Selections)
-					}
-				}
+			rel := make([]store.Related, len(t.Rel[i]))
+			for j, c := range t.Rel[i] {
+				rel[j] = c.Related
 			}
-			for _, name := range order {
-				rf := fields[name]
-				reqs = append(reqs, store.RelRequest{Spec: rf.spec, IDs: lv.ids})
-				subs = append(subs, wanted[name])
-				wrapped = append(wrapped, rf.wrapped)
-			}
+			l.relatedLoader(e.Spec).Prime(t.Asset.ID(), rel)
+			next = append(next, t.Rel[i]...)
 		}
-		if len(reqs) == 0 {
-			return
+		if len(e.Sub) > 0 {
+			l.primeTrees(e.Sub, next)
 		}
-		found, err := r.Store.RelatedMulti(ctx, reqs)
-		if err != nil {
-			return // the resolvers load (and report) on their own
-		}
-		var next []level
-		for i, rq := range reqs {
-			l.PrimeRelated(rq.Spec, rq.IDs, found[i])
-			if wrapped[i] {
-				continue
-			}
-			var ids []string
-			seen := map[string]bool{}
-			for _, id := range rq.IDs {
-				for _, x := range found[i][id] {
-					if nid := x.Asset.ID(); !seen[nid] {
-						seen[nid] = true
-						ids = append(ids, nid)
-					}
-				}
-			}
-			next = append(next, level{typeName: rq.Spec.Far().Name, ids: ids, sels: subs[i]})
-		}
-		current = next
 	}
 }

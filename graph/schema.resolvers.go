@@ -16,15 +16,31 @@ import (
 
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id string) (model.Asset, error) {
-	if _, err := store.KindOfID(id); err != nil {
+	k, err := store.KindOfID(id)
+	if err != nil {
 		return nil, err
 	}
-	a, err := r.loaders(ctx).Asset(ctx, id)
-	if err != nil || a == nil {
+	exp := assetExpands(ctx, k)
+	if len(exp) == 0 {
+		// Batched with the request's other node fields.
+		a, err := r.loaders(ctx).Asset(ctx, id)
+		if err != nil || a == nil {
+			return nil, err
+		}
+		return model.FromAsset(*a), nil
+	}
+	// The asset and every relation the query shows under it, at once.
+	t, err := r.Store.AssetTree(ctx, id, exp)
+	if err != nil && apperr.KindOf(err) == apperr.NotFound {
+		return nil, nil
+	}
+	if err != nil {
 		return nil, err
 	}
-	r.prefetchAsset(ctx, *a)
-	return model.FromAsset(*a), nil
+	l := r.loaders(ctx)
+	l.PrimeAsset(t.Asset)
+	l.primeTrees(exp, []store.Tree{t})
+	return model.FromAsset(t.Asset), nil
 }
 
 // Nodes is the resolver for the nodes field.

@@ -19,19 +19,19 @@ import (
 // query; reads without one return whole assets.
 type projectionKey struct{}
 
-// WithProjection returns a context under which List, Related, RelatedMulti
-// and AssetsByID return assets with only props (and the common properties).
+// WithProjection returns a context under which List, Related, RelatedMulti,
+// AssetsByID and AssetTree return assets with only props (and the id, with
+// the kind, tenant and native id it holds).
 // Names that are not declared properties are ignored; nil props means all.
 func WithProjection(ctx context.Context, props []string) context.Context {
 	if props == nil {
 		return ctx
 	}
-	set := map[string]bool{}
-	for _, p := range schema.Common {
-		set[p.Name] = true
-	}
+	// The id is always read: the kind, tenant and native id are parts of it
+	// (projectedAsset fills them in), so they cost no property reads.
+	set := map[string]bool{schema.PropID: true}
 	for _, p := range props {
-		if declaredProps[p] {
+		if declaredProps[p] && !idParts[p] {
 			set[p] = true
 		}
 	}
@@ -42,6 +42,10 @@ func WithProjection(ctx context.Context, props []string) context.Context {
 	sort.Strings(names)
 	return context.WithValue(ctx, projectionKey{}, names)
 }
+
+// idParts are the properties an asset's id holds: never read under a
+// projection, filled in from the id (withIDParts).
+var idParts = map[string]bool{schema.PropKind: true, schema.PropTenant: true, schema.PropNativeID: true}
 
 // declaredProps are the property names of every kind, built once: a
 // projection is made for each request.
@@ -110,7 +114,9 @@ func nodeOf(v any) (dbtype.Node, bool) {
 				labels = append(labels, s)
 			}
 		}
-		return dbtype.Node{ElementId: eid, Labels: labels, Props: dropNulls(props)}, true
+		props = dropNulls(props)
+		withIDParts(props) // assets: the parts of the id a projection skips
+		return dbtype.Node{ElementId: eid, Labels: labels, Props: props}, true
 	}
 	return dbtype.Node{}, false
 }

@@ -9,8 +9,9 @@ import (
 	"github.com/authgraph/authgraph/store"
 )
 
-// Under a projection, asset reads return the projected and common
-// properties only; without one, every stored property.
+// Under a projection, asset reads return the projected properties and the
+// id (with the kind, tenant and native id it holds) only; without one,
+// every stored property.
 func TestProjectionLimitsProperties(t *testing.T) {
 	st, _, tenant := setup(t)
 	ctx := context.Background()
@@ -36,11 +37,12 @@ func TestProjectionLimitsProperties(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(list) != 2 || list[0].Name() != "Bob" {
+	if len(list) != 2 || list[0].Props["email"] != "bob@example.com" || list[0].Props["name"] != nil {
 		t.Fatalf("projected list (sorted by an unprojected property): %+v", list)
 	}
 	a := list[1].Props
-	if a["email"] != "ada@example.com" || a["logins_count"] != nil || a["blocked"] != nil || a["tenant"] != tenant || list[1].Kind != schema.User {
+	if a["email"] != "ada@example.com" || a["logins_count"] != nil || a["blocked"] != nil || a["tenant"] != tenant ||
+		a["native_id"] != "auth0|1" || a["kind"] != schema.User.Name || list[1].Kind != schema.User {
 		t.Errorf("projected user: %+v", a)
 	}
 	if _, ok := a["last_login"].(time.Time); !ok {
@@ -54,7 +56,7 @@ func TestProjectionLimitsProperties(t *testing.T) {
 	if err != nil || len(rel[0][list[1].ID()]) != 1 {
 		t.Fatalf("projected RelatedMulti: %+v %v", rel, err)
 	}
-	if r := rel[0][list[1].ID()][0].Asset; r.Name() != "admin" || r.Props["description"] != nil || r.Kind != schema.Role {
+	if r := rel[0][list[1].ID()][0].Asset; r.Props["native_id"] != "rol_1" || r.Props["description"] != nil || r.Kind != schema.Role {
 		t.Errorf("projected role: %+v", r)
 	}
 	sub, err := st.Neighbourhood(pctx, list[1].ID(), 2, 10)

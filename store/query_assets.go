@@ -83,14 +83,33 @@ func assetOf(v any) (Asset, bool) {
 	return Asset{Kind: k, Props: n.Props, ElementID: n.ElementId}, true
 }
 
-// projectedAsset reads an asset returned as a projection (returnAsset): its
-// kind from the kind property, absent properties dropped.
+// projectedAsset reads an asset returned as a projection (returnAsset):
+// absent properties dropped, and the parts of the id filled in.
 func projectedAsset(m map[string]any) (Asset, bool) {
-	k, ok := schema.KindByName(str(m[schema.PropKind]))
+	m = dropNulls(m)
+	k, ok := withIDParts(m)
 	if !ok {
 		return Asset{}, false
 	}
-	return Asset{Kind: k, Props: dropNulls(m)}, true
+	return Asset{Kind: k, Props: m}, true
+}
+
+// withIDParts sets the kind, tenant and native id of the asset whose
+// properties are m from its id, which holds them (so projections need not
+// read them), and returns the kind; false when m has no asset id.
+func withIDParts(m map[string]any) (*schema.Kind, bool) {
+	tenant, slug, native, err := schema.ParseKey(str(m[schema.PropID]))
+	if err != nil {
+		return nil, false
+	}
+	k, ok := schema.KindBySlug(slug)
+	if !ok {
+		return nil, false
+	}
+	m[schema.PropKind] = k.Name
+	m[schema.PropTenant] = tenant
+	m[schema.PropNativeID] = native
+	return k, true
 }
 
 // Asset reads one asset by id. A missing asset is a NotFound error.

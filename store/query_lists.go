@@ -277,8 +277,34 @@ func (q ListQuery) Broad() bool {
 
 // List returns one page of assets and whether more follow.
 func (s *Store) List(ctx context.Context, q ListQuery) ([]Asset, bool, error) {
-	if err := q.check(); err != nil {
+	p, err := s.ListPage(ctx, q, nil, false)
+	if err != nil {
 		return nil, false, err
+	}
+	out := make([]Asset, len(p.Items))
+	for i, t := range p.Items {
+		out[i] = t.Asset
+	}
+	return out, p.More, nil
+}
+
+// Page is one page of a list: its assets with their expansions, whether
+// more follow, and the total when it was asked for.
+type Page struct {
+	Items   []Tree
+	More    bool
+	Total   int
+	Counted bool
+}
+
+// ListPage reads one page of q's list with the expansions exp of each
+// asset, and its total when count is set, in one round trip.
+func (s *Store) ListPage(ctx context.Context, q ListQuery, exp []Expand, count bool) (Page, error) {
+	if err := q.check(); err != nil {
+		return Page{}, err
+	}
+	if err := checkExpand(exp, q.Kind.Name, 1); err != nil {
+		return Page{}, err
 	}
 	m, params := q.match(q.IndexOrder && q.Broad())
 	dir := ""
@@ -295,30 +321,69 @@ func (s *Store) List(ctx context.Context, q ListQuery) ([]Asset, bool, error) {
 	}
 	params["skip"] = q.Skip
 	params["limit"] = q.Limit + 1
+	params["cap"] = RelatedCap
 	// DISTINCT: two relation conditions can match one asset twice.
-	ret := "\nRETURN n ORDER BY " + order + " SKIP $skip LIMIT $limit"
-	if proj := returnAsset(ctx, "n"); proj != "n" {
-		ret = "\nWITH n ORDER BY " + order + " SKIP $skip LIMIT $limit\nRETURN " + proj + " AS n"
-	}
-	cy := m + ret
+	distinct := ""
 	if len(q.Rels) > 0 {
-		cy = m + "\nWITH DISTINCT n" + ret
+		distinct = "\nWITH DISTINCT n"
+	}
+	page := m + distinct + "\nWITH n ORDER BY " + order + " SKIP $skip LIMIT $limit\nRETURN "
+	if len(exp) == 0 && returnAsset(ctx, "n") == "n" {
+		page += "n" // whole nodes: the driver's node values
+	} else {
+		page += expandProjection(ctx, "n", 0, exp, nil)
+	}
+	cy := page + " AS n"
+	if count {
+		// Both in one round trip; the page as a list, so an empty page
+		// still returns the total.
+		cm, cparams := q.match(false)
+		for k, v := range cparams {
+			params[k] = v // the same names hold the same values
+		}
+		cy = "CALL () { " + cm + "\nRETURN " + q.countExpr() + " AS total }\nCALL () { " +
+			strings.Replace(page, "\nRETURN ", "\nRETURN collect(", 1) + ") AS page }\nRETURN total, page"
 	}
 	rows, err := s.query(ctx, cy, params)
 	if err != nil {
-		return nil, false, err
+		return Page{}, err
 	}
-	out := make([]Asset, 0, len(rows))
-	for _, row := range rows {
-		if a, ok := assetOf(row["n"]); ok {
-			out = append(out, a)
+	var out Page
+	var vals []any
+	if count {
+		if len(rows) > 0 {
+			out.Total, out.Counted = int(i64(rows[0]["total"])), true
+			vals, _ = rows[0]["page"].([]any)
+		}
+	} else {
+		for _, row := range rows {
+			vals = append(vals, row["n"])
 		}
 	}
-	more := len(out) > q.Limit
-	if more {
-		out = out[:q.Limit]
+	for _, v := range vals {
+		var t Tree
+		var ok bool
+		if n, isMap := v.(map[string]any); isMap {
+			t, ok = treeOf(n, exp, "", RelSpec{})
+		} else {
+			t.Asset, ok = assetOf(v)
+		}
+		if ok {
+			out.Items = append(out.Items, t)
+		}
 	}
-	return out, more, nil
+	if len(out.Items) > q.Limit {
+		out.Items, out.More = out.Items[:q.Limit], true
+	}
+	return out, nil
+}
+
+// countExpr counts the assets q.match binds to n.
+func (q ListQuery) countExpr() string {
+	if len(q.Rels) > 0 {
+		return "count(DISTINCT n)" // two relation conditions can match one asset twice
+	}
+	return "count(n)"
 }
 
 // Count returns how many assets the query's conditions keep.
@@ -327,11 +392,7 @@ func (s *Store) Count(ctx context.Context, q ListQuery) (int, error) {
 		return 0, err
 	}
 	m, params := q.match(false)
-	agg := "count(n)"
-	if len(q.Rels) > 0 {
-		agg = "count(DISTINCT n)" // two relation conditions can match one asset twice
-	}
-	rows, err := s.query(ctx, m+"\nRETURN "+agg+" AS c", params)
+	rows, err := s.query(ctx, m+"\nRETURN "+q.countExpr()+" AS c", params)
 	if err != nil || len(rows) == 0 {
 		return 0, err
 	}
