@@ -147,10 +147,21 @@ func (s *Store) Neighbourhood(ctx context.Context, id string, depth, limit int) 
 	if k == schema.Tenant {
 		skip = []string{schema.SyncedRel}
 	}
+	// Relationships come back as [element id, type, outgoing, properties]
+	// (properties only when the request shows them): lighter to send and
+	// decode than relationship values, whose ends the rows already hold.
+	relProps := "null"
+	if returnAsset(ctx, "r") == "r" {
+		relProps = "properties(r)"
+	}
 	rows, err := s.query(ctx, fmt.Sprintf(`MATCH (a:%s {id: $id})
-OPTIONAL MATCH (a)-[r]-(b:%s) WHERE NOT type(r) IN $skip
-WITH a, r, b LIMIT $limit
-RETURN %s AS a, r, %s AS b`, k.Label, schema.AssetLabel, returnGraphNode(ctx, "a"), returnGraphNode(ctx, "b")), map[string]any{"id": id, "skip": skip, "limit": limit})
+CALL (a) {
+  MATCH (a)-[r]-(b:%s) WHERE NOT type(r) IN $skip
+  WITH a, r, b LIMIT $limit
+  RETURN collect([elementId(r), type(r), startNode(r) = a, %s, %s]) AS ring
+}
+RETURN %s AS a, ring`, k.Label, schema.AssetLabel, relProps, returnGraphNode(ctx, "b"), returnGraphNode(ctx, "a")),
+		map[string]any{"id": id, "skip": skip, "limit": limit})
 	if err != nil {
 		return Subgraph{}, err
 	}
@@ -162,8 +173,13 @@ RETURN %s AS a, r, %s AS b`, k.Label, schema.AssetLabel, returnGraphNode(ctx, "a
 	b.addNode(center)
 	var truncated bool
 	var ring []string // element ids of the first ring, to expand at depth 2
-	for _, row := range rows {
-		n, ok := nodeOf(row["b"])
+	list, _ := rows[0]["ring"].([]any)
+	for _, x := range list {
+		e, _ := x.([]any)
+		if len(e) != 5 {
+			continue
+		}
+		n, ok := nodeOf(e[4])
 		if !ok {
 			continue
 		}
@@ -177,7 +193,7 @@ RETURN %s AS a, r, %s AS b`, k.Label, schema.AssetLabel, returnGraphNode(ctx, "a
 				ring = append(ring, n.ElementId)
 			}
 		}
-		b.addRel(row["r"].(dbtype.Relationship))
+		b.addRel(compactRel(e, center.ElementId, n.ElementId))
 	}
 	if depth == 2 && len(ring) > 0 && len(b.nodes) < limit {
 		// Share what room is left between the ring's nodes, so one hub (a
@@ -192,7 +208,7 @@ CALL (x) {
   MATCH (x)-[r]-(y:%s) WHERE NOT type(r) IN $skip AND elementId(y) <> $center
   RETURN r, y LIMIT $per
 }
-RETURN eid, r, %s AS y`, schema.AssetLabel, returnGraphNode(ctx, "y")), map[string]any{
+RETURN eid, [elementId(r), type(r), startNode(r) = x, %s] AS r, %s AS y`, schema.AssetLabel, relProps, returnGraphNode(ctx, "y")), map[string]any{
 			"ring": ring, "skip": noise, "center": center.ElementId, "per": per + 1,
 		})
 		if err != nil {
@@ -206,7 +222,10 @@ RETURN eid, r, %s AS y`, schema.AssetLabel, returnGraphNode(ctx, "y")), map[stri
 				truncated = true
 				continue
 			}
-			n, _ := nodeOf(row["y"])
+			n, ok := nodeOf(row["y"])
+			if !ok {
+				continue
+			}
 			if !b.has(n.ElementId) {
 				if len(b.nodes) >= limit {
 					truncated = true
@@ -214,7 +233,8 @@ RETURN eid, r, %s AS y`, schema.AssetLabel, returnGraphNode(ctx, "y")), map[stri
 				}
 				b.addNode(n)
 			}
-			b.addRel(row["r"].(dbtype.Relationship))
+			e, _ := row["r"].([]any)
+			b.addRel(compactRel(e, eid, n.ElementId))
 		}
 	} else if depth == 2 && len(ring) > 0 {
 		truncated = true
@@ -279,4 +299,19 @@ func (s *Store) ShortestPath(ctx context.Context, from, to string, maxDepth int)
 // length) between two assets.
 func (s *Store) Paths(ctx context.Context, from, to string, maxDepth, limit int) ([]Path, error) {
 	return s.pathQuery(ctx, "allShortestPaths", from, to, maxDepth, limit)
+}
+
+// compactRel reads a relationship sent as [element id, type, outgoing from
+// near, properties] between the nodes with element ids near and far.
+func compactRel(e []any, near, far string) dbtype.Relationship {
+	r := dbtype.Relationship{StartElementId: near, EndElementId: far}
+	if len(e) < 4 {
+		return r
+	}
+	r.ElementId, r.Type = str(e[0]), str(e[1])
+	if out, _ := e[2].(bool); !out {
+		r.StartElementId, r.EndElementId = far, near
+	}
+	r.Props, _ = e[3].(map[string]any)
+	return r
 }
