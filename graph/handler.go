@@ -78,7 +78,8 @@ func NewHandler(o Options) *handler.Server {
 		return apperr.New(apperr.Internal, "internal error")
 	})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		ctx = store.WithProjection(ctx, operationProps(graphql.GetOperationContext(ctx)))
+		props, byKind := operationProps(graphql.GetOperationContext(ctx))
+		ctx = store.WithKindProjection(ctx, props, byKind)
 		return next(WithLoaders(ctx, NewLoaders(o.Store)))
 	})
 	return srv

@@ -5,6 +5,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/authgraph/authgraph/graph/model"
+	"github.com/authgraph/authgraph/schema"
 )
 
 // operationProps returns the stored properties an operation can show: the
@@ -14,13 +15,16 @@ import (
 // the id and tenant of their object, which are always read, so every other
 // property is needed only when its own field is selected. Field names that
 // are not properties (relations, pageInfo, …) add nothing; a graph node's
-// properties map needs them all (nil).
-func operationProps(op *graphql.OperationContext) []string {
+// properties map needs them all (nil). byKind narrows it for each asset
+// type: the fields selected on that type, on the Asset interface, and on
+// types that are not assets (a graph node's name, …).
+func operationProps(op *graphql.OperationContext) (props []string, byKind map[string][]string) {
 	if op == nil || op.Operation == nil {
-		return nil
+		return nil, nil
 	}
 	fp := model.FieldProps()
-	set := map[string]bool{}
+	shared := map[string]bool{}
+	typed := map[string]map[string]bool{}
 	all := false
 	seenFrag := map[string]bool{}
 	var walk func(ss ast.SelectionSet)
@@ -29,6 +33,13 @@ func operationProps(op *graphql.OperationContext) []string {
 			switch s := s.(type) {
 			case *ast.Field:
 				all = all || s.Name == "properties"
+				set := shared
+				if s.ObjectDefinition != nil && model.KindModel(s.ObjectDefinition.Name) != nil {
+					if typed[s.ObjectDefinition.Name] == nil {
+						typed[s.ObjectDefinition.Name] = map[string]bool{}
+					}
+					set = typed[s.ObjectDefinition.Name]
+				}
 				for _, p := range fp[s.Name] {
 					set[p] = true
 				}
@@ -52,11 +63,33 @@ func operationProps(op *graphql.OperationContext) []string {
 	}
 	walk(op.Operation.SelectionSet)
 	if all {
-		return nil
+		return nil, nil
 	}
-	out := make([]string, 0, len(set))
-	for p := range set {
-		out = append(out, p)
+	union := map[string]bool{}
+	for p := range shared {
+		union[p] = true
+	}
+	byKind = map[string][]string{}
+	for _, k := range schema.Kinds {
+		if model.KindModel(k.Name) == nil {
+			continue
+		}
+		list := keys(shared)
+		for p := range typed[k.Name] {
+			if !shared[p] {
+				list = append(list, p)
+			}
+			union[p] = true
+		}
+		byKind[k.Name] = list
+	}
+	return keys(union), byKind
+}
+
+func keys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
 	}
 	return out
 }

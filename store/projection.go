@@ -19,16 +19,41 @@ import (
 // query; reads without one return whole assets.
 type projectionKey struct{}
 
+// projection is the properties to read: for each kind by name, and for
+// reads whose kinds are not known in advance (a graph view's nodes).
+type projection struct {
+	any    []string
+	byKind map[string][]string
+}
+
 // WithProjection returns a context under which List, Related, RelatedMulti,
-// AssetsByID and AssetTree return assets with only props (and the id, with
-// the kind, tenant and native id it holds).
-// Names that are not declared properties are ignored; nil props means all.
+// AssetsByID, AssetTree and Neighbourhood return assets with only props
+// (and the id, with the kind, tenant and native id it holds). Names that
+// are not declared properties are ignored; nil props means all.
 func WithProjection(ctx context.Context, props []string) context.Context {
+	return WithKindProjection(ctx, props, nil)
+}
+
+// WithKindProjection is WithProjection with the properties of each kind
+// named in byKind narrowed to its list: reading a property an asset does
+// not have costs a walk of its whole property chain, so a role need not be
+// asked for a user's e-mail. Reads of other kinds, and of mixed kinds, use
+// props.
+func WithKindProjection(ctx context.Context, props []string, byKind map[string][]string) context.Context {
 	if props == nil {
 		return ctx
 	}
-	// The id is always read: the kind, tenant and native id are parts of it
-	// (projectedAsset fills them in), so they cost no property reads.
+	p := projection{any: propNames(props), byKind: map[string][]string{}}
+	for k, list := range byKind {
+		p.byKind[k] = propNames(list)
+	}
+	return context.WithValue(ctx, projectionKey{}, p)
+}
+
+// propNames returns the declared properties of props, sorted, with the id
+// and without the parts of the id: the id is always read, and its kind,
+// tenant and native id come with it (projectedAsset fills them in).
+func propNames(props []string) []string {
 	set := map[string]bool{schema.PropID: true}
 	for _, p := range props {
 		if declaredProps[p] && !idParts[p] {
@@ -40,7 +65,22 @@ func WithProjection(ctx context.Context, props []string) context.Context {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	return context.WithValue(ctx, projectionKey{}, names)
+	return names
+}
+
+// projectedNames returns the properties to read of assets of kind k (nil:
+// of any kind), and false when the context asks for whole assets.
+func projectedNames(ctx context.Context, k *schema.Kind) ([]string, bool) {
+	p, ok := ctx.Value(projectionKey{}).(projection)
+	if !ok {
+		return nil, false
+	}
+	if k != nil {
+		if names, ok := p.byKind[k.Name]; ok {
+			return names, true
+		}
+	}
+	return p.any, true
 }
 
 // idParts are the properties an asset's id holds: never read under a
@@ -70,12 +110,13 @@ func dropNulls(props map[string]any) map[string]any {
 	return props
 }
 
-// returnAsset is the expression that returns the asset bound to v: the node
-// itself, or a map of the projected properties (names are declared ones,
-// checked above, so they are safe to interpolate).
-func returnAsset(ctx context.Context, v string) string {
-	names, _ := ctx.Value(projectionKey{}).([]string)
-	if names == nil {
+// returnAsset is the expression that returns the asset of kind k (nil: of
+// any kind) bound to v: the node itself, or a map of the projected
+// properties (names are declared ones, checked above, so they are safe to
+// interpolate).
+func returnAsset(ctx context.Context, v string, k *schema.Kind) string {
+	names, ok := projectedNames(ctx, k)
+	if !ok {
 		return v
 	}
 	parts := make([]string, len(names))
@@ -89,7 +130,7 @@ func returnAsset(ctx context.Context, v string) string {
 // and labels too (the graph view's subgraphs): the node itself, or a map of
 // them and the projected properties, which nodeOf reads back.
 func returnGraphNode(ctx context.Context, v string) string {
-	p := returnAsset(ctx, v)
+	p := returnAsset(ctx, v, nil)
 	if p == v {
 		return v
 	}

@@ -153,7 +153,7 @@ func (s *Store) AssetsByID(ctx context.Context, ids []string) (map[string]Asset,
 	for i, k := range kinds {
 		p := fmt.Sprintf("ids%d", i)
 		params[p] = byKind[k]
-		parts = append(parts, fmt.Sprintf("UNWIND $%s AS id MATCH (n:%s {id: id}) RETURN %s AS n", p, k.Label, returnAsset(ctx, "n")))
+		parts = append(parts, fmt.Sprintf("UNWIND $%s AS id MATCH (n:%s {id: id}) RETURN %s AS n", p, k.Label, returnAsset(ctx, "n", k)))
 	}
 	rows, err := s.query(ctx, "CALL () { "+strings.Join(parts, " UNION ALL ")+" } RETURN n", params)
 	if err != nil {
@@ -221,7 +221,7 @@ func (s *Store) Related(ctx context.Context, spec RelSpec, ids []string) (map[st
 	q := fmt.Sprintf(`UNWIND $ids AS id
 MATCH (a:%s {id: id})
 CALL (a) { MATCH %s RETURN r, b ORDER BY b.name, b.id LIMIT $cap }
-RETURN id, r, %s AS b`, spec.Near().Label, spec.pattern("a", "r", "b"), returnAsset(ctx, "b"))
+RETURN id, r, %s AS b`, spec.Near().Label, spec.pattern("a", "r", "b"), returnAsset(ctx, "b", spec.Far()))
 	rows, err := s.query(ctx, q, map[string]any{"ids": ids, "cap": RelatedCap})
 	if err != nil {
 		return nil, err
@@ -265,7 +265,7 @@ func (s *Store) RelatedMulti(ctx context.Context, requests []RelRequest) ([]map[
 		parts = append(parts, fmt.Sprintf(`UNWIND $%s AS id
 MATCH (a:%s {id: id})
 CALL (a) { MATCH %s RETURN r, b ORDER BY b.name, b.id LIMIT $cap }
-RETURN %d AS q, id, r, %s AS b`, p, rq.Spec.Near().Label, rq.Spec.pattern("a", "r", "b"), i, returnAsset(ctx, "b")))
+RETURN %d AS q, id, r, %s AS b`, p, rq.Spec.Near().Label, rq.Spec.pattern("a", "r", "b"), i, returnAsset(ctx, "b", rq.Spec.Far())))
 	}
 	if len(parts) == 0 {
 		return out, nil

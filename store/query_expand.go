@@ -51,10 +51,10 @@ type relProps struct {
 // subquery that reads the neighbours in Related's order. The declared
 // properties of the relation it was reached by come along (the relation
 // fields that show any, such as an identity's provider, read only those).
-func expandProjection(ctx context.Context, v string, depth int, exp []Expand, rel *relProps) string {
-	names, _ := ctx.Value(projectionKey{}).([]string)
+func expandProjection(ctx context.Context, v string, k *schema.Kind, depth int, exp []Expand, rel *relProps) string {
+	names, ok := projectedNames(ctx, k)
 	var parts []string
-	if names == nil {
+	if !ok {
 		parts = append(parts, ".*")
 	} else {
 		for _, n := range names {
@@ -75,7 +75,7 @@ func expandProjection(ctx context.Context, v string, depth int, exp []Expand, re
 			rp = &relProps{v: r, props: e.Spec.Rel.Props}
 		}
 		parts = append(parts, fmt.Sprintf("%s%d: COLLECT { MATCH %s WITH %s, %s ORDER BY %s.name, %s.id LIMIT $cap RETURN %s }",
-			keyExpand, i, e.Spec.pattern(v, r, b), r, b, b, b, expandProjection(ctx, b, depth+1, e.Sub, rp)))
+			keyExpand, i, e.Spec.pattern(v, r, b), r, b, b, b, expandProjection(ctx, b, e.Spec.Far(), depth+1, e.Sub, rp)))
 	}
 	return fmt.Sprintf("%s {%s}", v, strings.Join(parts, ", "))
 }
@@ -146,7 +146,7 @@ func (s *Store) AssetTree(ctx context.Context, id string, exp []Expand) (Tree, e
 	if err := checkExpand(exp, k.Name, 1); err != nil {
 		return Tree{}, err
 	}
-	rows, err := s.query(ctx, fmt.Sprintf("MATCH (n:%s {id: $id}) RETURN %s AS n", k.Label, expandProjection(ctx, "n", 0, exp, nil)),
+	rows, err := s.query(ctx, fmt.Sprintf("MATCH (n:%s {id: $id}) RETURN %s AS n", k.Label, expandProjection(ctx, "n", k, 0, exp, nil)),
 		map[string]any{"id": id, "cap": RelatedCap})
 	if err != nil {
 		return Tree{}, err

@@ -111,6 +111,18 @@ func TestExpandedReadsMatchRelated(t *testing.T) {
 		t.Errorf("identity with its relation's properties: %+v", tree.Rel[1])
 	}
 
+	// Per-kind projections: the user's e-mail but not its name, the
+	// roles' names.
+	kctx := store.WithKindProjection(ctx, []string{"email", "name"}, map[string][]string{"User": {"email"}, "Role": {"name"}})
+	kt, err := st.AssetTree(kctx, u0, exp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kt.Asset.Props["name"] != nil || kt.Asset.Props["email"] != "u0@example.com" || len(kt.Rel[0]) != 3 || kt.Rel[0][0].Asset.Name() != "admin" ||
+		kt.Rel[0][0].Rel[0][0].Asset.Name() != "read" {
+		t.Errorf("per-kind projection: user %v, roles %+v", kt.Asset.Props, kt.Rel[0])
+	}
+
 	// A page with expansions and its total: one round trip.
 	q := store.ListQuery{Kind: schema.User, Tenant: tenant, Limit: 2}
 	calls = store.QueryCounter{}

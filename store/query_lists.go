@@ -328,10 +328,10 @@ func (s *Store) ListPage(ctx context.Context, q ListQuery, exp []Expand, count b
 		distinct = "\nWITH DISTINCT n"
 	}
 	page := m + distinct + "\nWITH n ORDER BY " + order + " SKIP $skip LIMIT $limit\nRETURN "
-	if len(exp) == 0 && returnAsset(ctx, "n") == "n" {
+	if len(exp) == 0 && returnAsset(ctx, "n", q.Kind) == "n" {
 		page += "n" // whole nodes: the driver's node values
 	} else {
-		page += expandProjection(ctx, "n", 0, exp, nil)
+		page += expandProjection(ctx, "n", q.Kind, 0, exp, nil)
 	}
 	cy := page + " AS n"
 	if count {

@@ -151,7 +151,7 @@ func (s *Store) Neighbourhood(ctx context.Context, id string, depth, limit int) 
 	// (properties only when the request shows them): lighter to send and
 	// decode than relationship values, whose ends the rows already hold.
 	relProps := "null"
-	if returnAsset(ctx, "r") == "r" {
+	if returnAsset(ctx, "r", nil) == "r" {
 		relProps = "properties(r)"
 	}
 	rows, err := s.query(ctx, fmt.Sprintf(`MATCH (a:%s {id: $id})
