@@ -155,7 +155,7 @@ func (s *Store) AssetsByID(ctx context.Context, ids []string) (map[string]Asset,
 		params[p] = byKind[k]
 		parts = append(parts, fmt.Sprintf("UNWIND $%s AS id MATCH (n:%s {id: id}) RETURN %s AS n", p, k.Label, returnAsset(ctx, "n", k)))
 	}
-	rows, err := s.query(ctx, "CALL () { "+strings.Join(parts, " UNION ALL ")+" } RETURN n", params)
+	rows, err := s.queryRows(ctx, "CALL () { "+strings.Join(parts, " UNION ALL ")+" } RETURN n", params, "n")
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +222,7 @@ func (s *Store) Related(ctx context.Context, spec RelSpec, ids []string) (map[st
 MATCH (a:%s {id: id})
 CALL (a) { MATCH %s RETURN r, b ORDER BY b.name, b.id LIMIT $cap }
 RETURN id, r, %s AS b`, spec.Near().Label, spec.pattern("a", "r", "b"), returnAsset(ctx, "b", spec.Far()))
-	rows, err := s.query(ctx, q, map[string]any{"ids": ids, "cap": RelatedCap})
+	rows, err := s.queryRows(ctx, q, map[string]any{"ids": ids, "cap": RelatedCap}, "id", "r", "b")
 	if err != nil {
 		return nil, err
 	}
@@ -270,7 +270,7 @@ RETURN %d AS q, id, r, %s AS b`, p, rq.Spec.Near().Label, rq.Spec.pattern("a", "
 	if len(parts) == 0 {
 		return out, nil
 	}
-	rows, err := s.query(ctx, "CALL () {\n"+strings.Join(parts, "\nUNION ALL\n")+"\n}\nRETURN q, id, r, b", params)
+	rows, err := s.queryRows(ctx, "CALL () {\n"+strings.Join(parts, "\nUNION ALL\n")+"\n}\nRETURN q, id, r, b", params, "q", "id", "r", "b")
 	if err != nil {
 		return nil, err
 	}

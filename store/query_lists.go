@@ -344,7 +344,13 @@ func (s *Store) ListPage(ctx context.Context, q ListQuery, exp []Expand, count b
 		cy = "CALL () { " + cm + "\nRETURN " + q.countExpr() + " AS total }\nCALL () { " +
 			strings.Replace(page, "\nRETURN ", "\nRETURN collect(", 1) + ") AS page }\nRETURN total, page"
 	}
-	rows, err := s.query(ctx, cy, params)
+	var rows []map[string]any
+	var err error
+	if count {
+		rows, err = s.query(ctx, cy, params)
+	} else {
+		rows, err = s.queryRows(ctx, cy, params, "n")
+	}
 	if err != nil {
 		return Page{}, err
 	}

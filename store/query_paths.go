@@ -202,7 +202,7 @@ RETURN %s AS a, ring`, k.Label, schema.AssetLabel, relProps, returnGraphNode(ctx
 		if per < 1 {
 			per = 1
 		}
-		rows, err := s.query(ctx, fmt.Sprintf(`UNWIND $ring AS eid
+		rows, err := s.queryRows(ctx, fmt.Sprintf(`UNWIND $ring AS eid
 MATCH (x) WHERE elementId(x) = eid
 CALL (x) {
   MATCH (x)-[r]-(y:%s) WHERE NOT type(r) IN $skip AND elementId(y) <> $center
@@ -210,7 +210,7 @@ CALL (x) {
 }
 RETURN eid, [elementId(r), type(r), startNode(r) = x, %s] AS r, %s AS y`, schema.AssetLabel, relProps, returnGraphNode(ctx, "y")), map[string]any{
 			"ring": ring, "skip": noise, "center": center.ElementId, "per": per + 1,
-		})
+		}, "eid", "r", "y")
 		if err != nil {
 			return Subgraph{}, err
 		}

@@ -141,7 +141,7 @@ func (s *Store) userPaths(ctx context.Context, users, perms []string, api string
 	if api != "" {
 		params["api"] = api
 	}
-	rows, err := s.query(ctx, userPathsCypher, params)
+	rows, err := s.queryRows(ctx, userPathsCypher, params, "uid", "perm", "api", "paths")
 	if err != nil {
 		return nil, err
 	}

@@ -87,7 +87,7 @@ func (s *Store) Search(ctx context.Context, text string, kinds []*schema.Kind, t
 		cy += "WHERE " + strings.Join(where, " AND ") + "\n"
 	}
 	cy += "RETURN node, score LIMIT $limit"
-	rows, err := s.query(ctx, cy, params)
+	rows, err := s.queryRows(ctx, cy, params, "node", "score")
 	if err != nil {
 		return nil, err
 	}
