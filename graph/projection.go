@@ -16,8 +16,10 @@ import (
 // property is needed only when its own field is selected. Field names that
 // are not properties (relations, pageInfo, …) add nothing; a graph node's
 // properties map needs them all (nil). byKind narrows it for each asset
-// type: the fields selected on that type, on the Asset interface, and on
-// types that are not assets (a graph node's name, …).
+// type: the fields selected on that type and on the Asset interface, and a
+// graph node's (its name is its asset's). Fields of other types that are
+// not assets (an identity's provider, a page's totalCount) read no asset
+// property.
 func operationProps(op *graphql.OperationContext) (props []string, byKind map[string][]string) {
 	if op == nil || op.Operation == nil {
 		return nil, nil
@@ -33,15 +35,20 @@ func operationProps(op *graphql.OperationContext) (props []string, byKind map[st
 			switch s := s.(type) {
 			case *ast.Field:
 				all = all || s.Name == "properties"
-				set := shared
-				if s.ObjectDefinition != nil && model.KindModel(s.ObjectDefinition.Name) != nil {
-					if typed[s.ObjectDefinition.Name] == nil {
-						typed[s.ObjectDefinition.Name] = map[string]bool{}
+				var set map[string]bool
+				switch def := s.ObjectDefinition; {
+				case def == nil || def.Name == "Asset" || def.Name == "GraphNode":
+					set = shared
+				case model.KindModel(def.Name) != nil:
+					if typed[def.Name] == nil {
+						typed[def.Name] = map[string]bool{}
 					}
-					set = typed[s.ObjectDefinition.Name]
+					set = typed[def.Name]
 				}
 				for _, p := range fp[s.Name] {
-					set[p] = true
+					if set != nil {
+						set[p] = true
+					}
 				}
 				walk(s.SelectionSet)
 			case *ast.InlineFragment:

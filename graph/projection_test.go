@@ -29,6 +29,8 @@ func TestOperationProps(t *testing.T) {
 			map[string][]string{"User": {"email_verified", "lastupdated", "-", "description"}, "Role": {"description", "-", "email_verified"}}},
 		{`{ node(id: "x") { name ... on User { roles { description } } } }`, []string{"name", "description"}, nil,
 			map[string][]string{"User": {"name", "-", "description"}, "Role": {"name", "description"}, "Client": {"name", "-", "description"}}},
+		{`{ node(id: "x") { ... on User { identities { provider connection { id } } } } }`, nil, []string{"connection", "provider"},
+			map[string][]string{"Connection": {"id", "-", "connection", "provider"}}},
 		{`{ neighbourhood(id: "x") { nodes { id name } } }`, []string{"name"}, nil,
 			map[string][]string{"User": {"name"}, "Connection": {"name"}}},
 		{`{ neighbourhood(id: "x") { nodes { id properties } } }`, []string{"email", "logins_count", "description"}, nil, nil},
