@@ -322,9 +322,10 @@ func (s *Store) ListPage(ctx context.Context, q ListQuery, exp []Expand, count b
 	params["skip"] = q.Skip
 	params["limit"] = q.Limit + 1
 	params["cap"] = RelatedCap
-	// DISTINCT: two relation conditions can match one asset twice.
+	// DISTINCT: two relation conditions can match one asset twice; one
+	// cannot, as the sync writes one relation per pair and type.
 	distinct := ""
-	if len(q.Rels) > 0 {
+	if len(q.Rels) > 1 {
 		distinct = "\nWITH DISTINCT n"
 	}
 	page := m + distinct + "\nWITH n ORDER BY " + order + " SKIP $skip LIMIT $limit\nRETURN "
@@ -386,7 +387,7 @@ func (s *Store) ListPage(ctx context.Context, q ListQuery, exp []Expand, count b
 
 // countExpr counts the assets q.match binds to n.
 func (q ListQuery) countExpr() string {
-	if len(q.Rels) > 0 {
+	if len(q.Rels) > 1 {
 		return "count(DISTINCT n)" // two relation conditions can match one asset twice
 	}
 	return "count(n)"

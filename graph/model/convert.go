@@ -76,6 +76,19 @@ type fieldPlan struct {
 
 var plans sync.Map // reflect.Type -> []fieldPlan
 
+var kindFields sync.Map // reflect.Type -> index of the Kind field
+
+// kindField returns the index of a model's Kind field (looked up by name
+// once per type: FieldByName scans the fields).
+func kindField(t reflect.Type) int {
+	if i, ok := kindFields.Load(t); ok {
+		return i.(int)
+	}
+	f, _ := t.FieldByName("Kind")
+	kindFields.Store(t, f.Index[0])
+	return f.Index[0]
+}
+
 func planFor(t reflect.Type) []fieldPlan {
 	if p, ok := plans.Load(t); ok {
 		return p.([]fieldPlan)
@@ -112,10 +125,12 @@ func FromAsset(a store.Asset) Asset {
 	}
 	v := reflect.ValueOf(m).Elem()
 	for _, f := range planFor(v.Type()) {
-		setField(v.Field(f.index), a.Props[f.prop])
+		if p, ok := a.Props[f.prop]; ok {
+			setField(v.Field(f.index), p)
+		}
 	}
 	// The kind comes from the label, whatever the property says.
-	v.FieldByName("Kind").SetString(a.Kind.Name)
+	v.Field(kindField(v.Type())).SetString(a.Kind.Name)
 	return m
 }
 
