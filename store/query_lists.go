@@ -328,13 +328,12 @@ func (s *Store) ListPage(ctx context.Context, q ListQuery, exp []Expand, count b
 	if len(q.Rels) > 1 {
 		distinct = "\nWITH DISTINCT n"
 	}
-	page := m + distinct + "\nWITH n ORDER BY " + order + " SKIP $skip LIMIT $limit\nRETURN "
-	if len(exp) == 0 && returnAsset(ctx, "n", q.Kind) == "n" {
-		page += "n" // whole nodes: the driver's node values
-	} else {
-		page += expandProjection(ctx, "n", q.Kind, 0, exp, nil)
+	head := m + distinct + "\nWITH n ORDER BY " + order + " SKIP $skip LIMIT $limit"
+	ret := "n" // whole nodes: the driver's node values
+	if len(exp) > 0 || returnAsset(ctx, "n", q.Kind) != "n" {
+		ret = expandProjection(ctx, "n", q.Kind, 0, exp, nil)
 	}
-	cy := page + " AS n"
+	cy := head + "\nRETURN " + ret + " AS n"
 	if count {
 		// Both in one round trip; the page as a list, so an empty page
 		// still returns the total.
@@ -343,7 +342,7 @@ func (s *Store) ListPage(ctx context.Context, q ListQuery, exp []Expand, count b
 			params[k] = v // the same names hold the same values
 		}
 		cy = "CALL () { " + cm + "\nRETURN " + q.countExpr() + " AS total }\nCALL () { " +
-			strings.Replace(page, "\nRETURN ", "\nRETURN collect(", 1) + ") AS page }\nRETURN total, page"
+			head + "\nRETURN collect(" + ret + ") AS page }\nRETURN total, page"
 	}
 	var rows []map[string]any
 	var err error
