@@ -236,8 +236,8 @@ func TestNoNPlusOne(t *testing.T) {
 	e := setup(t)
 	q := `query($t: String, $n: Int) { users(tenant: $t, first: $n) { totalCount nodes { id email
 		roles { id name }
-		organizations { id organization { id name } roles { id name } }
-		identities { connection { id name } } } } }`
+		organizations { id organization { id name connections { assignMembershipOnLogin connection { id name } } } roles { id name } }
+		identities { provider connection { id name clients { id name } } } } } }`
 	count := func(n int) int64 {
 		var calls store.QueryCounter
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -252,16 +252,46 @@ func TestNoNPlusOne(t *testing.T) {
 					Roles         []ref
 					Organizations []struct {
 						ID           string
-						Organization ref
-						Roles        []ref
+						Organization struct {
+							ID          string
+							Name        string
+							Connections []struct {
+								AssignMembershipOnLogin *bool
+								Connection              ref
+							}
+						}
+						Roles []ref
 					}
-					Identities []struct{ Connection ref }
+					Identities []struct {
+						Provider   *string
+						Connection struct {
+							ID      string
+							Name    string
+							Clients []ref
+						}
+					}
 				}
 			}
 		}
 		post(t, client.New(h), q, &resp, client.Var("t", e.tenant), client.Var("n", n))
 		if len(resp.Users.Nodes) != n || resp.Users.TotalCount < n {
 			t.Fatalf("%d users of %d, want %d", len(resp.Users.Nodes), resp.Users.TotalCount, n)
+		}
+		// What the look-ahead read through the wrappers is there.
+		var clients, orgConns int
+		for _, u := range resp.Users.Nodes {
+			for _, id := range u.Identities {
+				if id.Provider == nil || id.Connection.ID == "" {
+					t.Errorf("identity without provider or connection: %+v", id)
+				}
+				clients += len(id.Connection.Clients)
+			}
+			for _, m := range u.Organizations {
+				orgConns += len(m.Organization.Connections)
+			}
+		}
+		if clients == 0 || orgConns == 0 {
+			t.Errorf("%d clients of identity connections, %d organization connections: want some of each", clients, orgConns)
 		}
 		return calls.Count()
 	}

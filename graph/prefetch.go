@@ -12,11 +12,13 @@ import (
 )
 
 // relField says which relation a relation field of a GraphQL type reads.
-// Wrapped fields return a wrapper (Identity, ApiAccess, OrgConnection)
-// around the neighbour, so prefetching stops there.
+// Wrapped fields return a wrapper type (Identity, ApiAccess, OrgConnection)
+// around each neighbour, which its field far holds: the look-ahead goes on
+// through that field.
 type relField struct {
 	spec    store.RelSpec
-	wrapped bool
+	wrapper string
+	far     string
 }
 
 // relFields lists the batched relation fields by GraphQL type and field,
@@ -27,7 +29,7 @@ var relFields = map[string]map[string]relField{
 		"organizations": {spec: store.Out(schema.RelHasMembership)},
 		"permissions":   {spec: store.Out(schema.RelHasPermission)},
 		"grants":        {spec: store.Out(schema.RelConsented)},
-		"identities":    {spec: store.Out(schema.RelHasIdentity), wrapped: true},
+		"identities":    {spec: store.Out(schema.RelHasIdentity), wrapper: "Identity", far: "connection"},
 	},
 	schema.OrgMembership.Name: {
 		"user":         {spec: store.In(schema.RelHasMembership)},
@@ -43,11 +45,11 @@ var relFields = map[string]map[string]relField{
 		"clientGrants": {spec: store.In(schema.RelClientGrantGrants)},
 	},
 	schema.Organization.Name: {
-		"connections": {spec: store.Out(schema.RelEnables), wrapped: true},
+		"connections": {spec: store.Out(schema.RelEnables), wrapper: "OrgConnection", far: "connection"},
 	},
 	schema.Client.Name: {
 		"grants":      {spec: store.In(schema.RelClientGrantForClient)},
-		"apis":        {spec: store.Out(schema.RelCanAccess), wrapped: true},
+		"apis":        {spec: store.Out(schema.RelCanAccess), wrapper: "ApiAccess", far: "api"},
 		"connections": {spec: store.Out(schema.RelUsesConnection)},
 	},
 	schema.ClientGrant.Name: {
@@ -62,7 +64,7 @@ var relFields = map[string]map[string]relField{
 	},
 	schema.ResourceServer.Name: {
 		"permissions":  {spec: store.Out(schema.RelDefines)},
-		"clients":      {spec: store.In(schema.RelCanAccess), wrapped: true},
+		"clients":      {spec: store.In(schema.RelCanAccess), wrapper: "ApiAccess", far: "client"},
 		"clientGrants": {spec: store.In(schema.RelClientGrantForAPI)},
 	},
 	schema.Connection.Name: {
@@ -120,9 +122,9 @@ const maxPrefetchDepth = 4
 
 // expandsFor returns the expansions for the relation fields selected in
 // sels on assets of typeName. A field may be selected in several places
-// (nodes and edges.node, fragments): its sub-selections are grouped.
-// Wrapped fields stop the look-ahead: their resolvers load what is under
-// the wrapper.
+// (nodes and edges.node, fragments): its sub-selections are grouped. Under
+// a wrapped field, the look-ahead goes on with what is selected on the
+// wrapper's neighbour (identities { connection { … } }).
 func expandsFor(op *graphql.OperationContext, typeName string, sels []ast.SelectionSet, depth int) []store.Expand {
 	fields := relFields[typeName]
 	if fields == nil || depth > maxPrefetchDepth {
@@ -143,11 +145,18 @@ func expandsFor(op *graphql.OperationContext, typeName string, sels []ast.Select
 	var out []store.Expand
 	for _, name := range order {
 		rf := fields[name]
-		e := store.Expand{Spec: rf.spec}
-		if !rf.wrapped {
-			e.Sub = expandsFor(op, rf.spec.Far().Name, wanted[name], depth+1)
+		sub := wanted[name]
+		if rf.wrapper != "" {
+			sub = nil
+			for _, sel := range wanted[name] {
+				for _, f := range graphql.CollectFields(op, sel, []string{rf.wrapper}) {
+					if f.Name == rf.far {
+						sub = append(sub, f.Selections)
+					}
+				}
+			}
 		}
-		out = append(out, e)
+		out = append(out, store.Expand{Spec: rf.spec, Sub: expandsFor(op, rf.spec.Far().Name, sub, depth+1)})
 	}
 	return out
 }
