@@ -335,6 +335,10 @@ func startFailure(dir string) string {
 
 // runningPID returns the pid in dir/neo4j.pid when that process is alive and
 // is this directory's Neo4j server; else 0.
+// RunningPID returns the pid of the Neo4j that `authgraph neo4j start` runs
+// from dir, or 0 when none runs.
+func RunningPID(dir string) int { return runningPID(dir) }
+
 func runningPID(dir string) int {
 	b, err := os.ReadFile(pidPath(dir))
 	if err != nil {

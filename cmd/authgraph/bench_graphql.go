@@ -37,8 +37,9 @@ func init() {
 GraphQL API on a loopback port, and send it --clients concurrent clients for
 each scenario: an asset's detail with relations, a filtered list page, search,
 effective permissions and a neighbourhood. Prints p50, p95 and p99 latency and
-throughput per scenario. The tenant is kept and reused by later runs
-(--rebuild forces a new sync).`,
+throughput per scenario, and the CPU time each request cost this process
+(the server and the clients) and, when it is the local one, Neo4j. The
+tenant is kept and reused by later runs (--rebuild forces a new sync).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return benchGraphQL(cmd.Context(), cmd.OutOrStdout(), o)
@@ -217,7 +218,8 @@ func benchGraphQL(ctx context.Context, out io.Writer, o gqlBenchOptions) error {
 
 	fmt.Fprintf(out, "\n%d concurrent clients, %d measured requests per scenario (after %d warm-up), tenant %s\n\n",
 		o.clients, o.requests, o.requests/10, tenant)
-	fmt.Fprintf(out, "%-30s %9s %9s %9s %9s %8s\n", "scenario", "p50 ms", "p95 ms", "p99 ms", "max ms", "req/s")
+	fmt.Fprintf(out, "%-30s %9s %9s %9s %9s %8s %12s %12s\n", "scenario", "p50 ms", "p95 ms", "p99 ms", "max ms", "req/s", "cpu ms/req", "neo4j ms/req")
+	meter := newCPUMeter()
 	if o.cpuProfile != "" {
 		f, err := os.Create(o.cpuProfile)
 		if err != nil {
@@ -236,14 +238,19 @@ func benchGraphQL(ctx context.Context, out io.Writer, o gqlBenchOptions) error {
 		if _, err := runScenario(ctx, hc, url, sc, o.clients, o.requests/10); err != nil {
 			return fmt.Errorf("%s (warm-up): %w", sc.name, err)
 		}
-		start := time.Now()
+		start, cpu0 := time.Now(), meter.sample()
 		lat, err := runScenario(ctx, hc, url, sc, o.clients, o.requests)
 		if err != nil {
 			return fmt.Errorf("%s: %w", sc.name, err)
 		}
 		el := time.Since(start)
-		fmt.Fprintf(out, "%-30s %9.1f %9.1f %9.1f %9.1f %8.0f\n", sc.name,
-			pct(lat, 50), pct(lat, 95), pct(lat, 99), pct(lat, 100), float64(len(lat))/el.Seconds())
+		self, db := perRequest(cpu0, meter.sample(), len(lat))
+		dbs := "-"
+		if db >= 0 {
+			dbs = fmt.Sprintf("%.2f", db)
+		}
+		fmt.Fprintf(out, "%-30s %9.1f %9.1f %9.1f %9.1f %8.0f %12.2f %12s\n", sc.name,
+			pct(lat, 50), pct(lat, 95), pct(lat, 99), pct(lat, 100), float64(len(lat))/el.Seconds(), self, dbs)
 	}
 	return nil
 }
