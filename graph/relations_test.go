@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/99designs/gqlgen/client"
@@ -350,4 +351,56 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// A query that also asks for a graph node's whole properties reads whole
+// assets (no projection): relations under it come out as with a projection.
+func TestRelationsWithWholeAssets(t *testing.T) {
+	e := setup(t)
+	c := e.client()
+	checked := 0
+	for _, r := range e.truth().Roles {
+		if len(r.UserIDs) == 0 || checked == 5 {
+			continue
+		}
+		id := e.key(schema.User, r.UserIDs[0])
+		type user struct {
+			Email *string
+			Roles []struct {
+				ID          string
+				Name        string
+				Permissions []ref
+			}
+		}
+		var projected struct{ Node user }
+		post(t, c, `query($id: ID!) { node(id: $id) { ... on User { email roles { id name permissions { id name } } } } }`,
+			&projected, client.Var("id", id))
+		var whole struct {
+			Node          user
+			Neighbourhood struct {
+				Nodes []struct {
+					ID         string
+					Properties map[string]any
+				}
+			}
+		}
+		post(t, c, `query($id: ID!) { node(id: $id) { ... on User { email roles { id name permissions { id name } } } }
+			neighbourhood(id: $id, depth: 1) { nodes { id properties } } }`, &whole, client.Var("id", id))
+		if !reflect.DeepEqual(whole.Node, projected.Node) || len(projected.Node.Roles) == 0 || projected.Node.Email == nil {
+			t.Errorf("user %s:\nwhole assets %+v\nprojected    %+v", id, whole.Node, projected.Node)
+		}
+		var center map[string]any
+		for _, n := range whole.Neighbourhood.Nodes {
+			if n.ID == id {
+				center = n.Properties
+			}
+		}
+		if center == nil || center["email"] != *projected.Node.Email || center["tenant"] != e.tenant {
+			t.Errorf("user %s: graph node properties %v", id, center)
+		}
+		checked++
+	}
+	if checked == 0 {
+		t.Fatal("no role with users in the simulated tenant")
+	}
 }
