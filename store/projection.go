@@ -26,7 +26,7 @@ type projection struct {
 	byKind map[string][]string
 }
 
-// WithProjection returns a context under which List, Related, RelatedMulti,
+// WithProjection returns a context under which List, ListPage, Related,
 // AssetsByID, AssetTree and Neighbourhood return assets with only props
 // (and the id, with the kind, tenant and native id it holds). Names that
 // are not declared properties are ignored; nil props means all.

@@ -52,11 +52,11 @@ func TestProjectionLimitsProperties(t *testing.T) {
 	if err != nil || byID[list[1].ID()].Props["logins_count"] != nil || byID[list[1].ID()].Props["email"] == nil {
 		t.Errorf("projected AssetsByID: %+v %v", byID, err)
 	}
-	rel, err := st.RelatedMulti(pctx, []store.RelRequest{{Spec: store.Out(schema.RelHasRole), IDs: []string{list[1].ID()}}})
-	if err != nil || len(rel[0][list[1].ID()]) != 1 {
-		t.Fatalf("projected RelatedMulti: %+v %v", rel, err)
+	rel, err := st.Related(pctx, store.Out(schema.RelHasRole), []string{list[1].ID()})
+	if err != nil || len(rel[list[1].ID()]) != 1 {
+		t.Fatalf("projected Related: %+v %v", rel, err)
 	}
-	if r := rel[0][list[1].ID()][0].Asset; r.Props["native_id"] != "rol_1" || r.Props["description"] != nil || r.Kind != schema.Role {
+	if r := rel[list[1].ID()][0].Asset; r.Props["native_id"] != "rol_1" || r.Props["description"] != nil || r.Kind != schema.Role {
 		t.Errorf("projected role: %+v", r)
 	}
 	sub, err := st.Neighbourhood(pctx, list[1].ID(), 2, 10)
