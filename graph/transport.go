@@ -53,7 +53,7 @@ func (h fastPOST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 	responses, ctx := exec.DispatchOperation(ctx, rc)
 	resp := responses(ctx)
 	w.Header().Set("Content-Type", "application/json")
-	if len(resp.Errors) == 0 && resp.Extensions == nil && resp.Label == "" && resp.Path == nil && resp.HasNext == nil && len(resp.Data) > 0 {
+	if dataOnly(resp) {
 		w.Write([]byte(`{"data":`))
 		w.Write(resp.Data)
 		w.Write([]byte(`}`))
@@ -65,4 +65,12 @@ func (h fastPOST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 		return
 	}
 	w.Write(b)
+}
+
+// dataOnly says that a response is its data alone. gqlgen's executor sets
+// Extensions to an empty map when no extension wrote one, which
+// json.Marshal leaves out (omitempty), so an empty map counts as none.
+func dataOnly(resp *graphql.Response) bool {
+	return resp != nil && len(resp.Errors) == 0 && len(resp.Extensions) == 0 && resp.Label == "" &&
+		resp.Path == nil && resp.HasNext == nil && len(resp.Data) > 0
 }

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/executor"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 
@@ -65,6 +67,30 @@ func TestFastPOSTAnswersAsGqlgenPOST(t *testing.T) {
 		}
 		if _, hasErrors := g["errors"]; hasErrors != c.wantErrors {
 			t.Errorf("%s: errors in %s: %v, want %v", c.name, got.Body.String(), hasErrors, c.wantErrors)
+		}
+	}
+}
+
+// The fast way out is taken for what gqlgen's executor answers a query
+// without errors (it sets Extensions to an empty map), and not for an
+// answer with errors.
+func TestDataOnlyTakesExecutorResponses(t *testing.T) {
+	exec := executor.New(generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{}}))
+	for _, c := range []struct {
+		query string
+		want  bool
+	}{
+		{"{ __typename }", true},
+		{`{ node(id: "not-an-id") { id } }`, false},
+	} {
+		ctx := graphql.StartOperationTrace(context.Background())
+		rc, errs := exec.CreateOperationContext(ctx, &graphql.RawParams{Query: c.query})
+		if errs != nil {
+			t.Fatalf("%s: %v", c.query, errs)
+		}
+		responses, ctx := exec.DispatchOperation(ctx, rc)
+		if got := dataOnly(responses(ctx)); got != c.want {
+			t.Errorf("dataOnly(answer to %s) = %v, want %v", c.query, got, c.want)
 		}
 	}
 }
