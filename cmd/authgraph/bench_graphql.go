@@ -123,7 +123,7 @@ type scenario struct {
 }
 
 func benchGraphQL(ctx context.Context, out io.Writer, o gqlBenchOptions) error {
-	tuneServerGC() // the server under test runs in this process
+	tuneServerRuntime() // the server under test runs in this process
 	st, err := openStore(ctx)
 	if err != nil {
 		return err

@@ -41,7 +41,7 @@ and --max-rows.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			tuneServerGC()
+			tuneServerRuntime()
 			st, err := openStore(ctx)
 			if err != nil {
 				return err
@@ -74,12 +74,15 @@ and --max-rows.`,
 	rootCmd.AddCommand(cmd)
 }
 
-// tuneServerGC lets the heap grow to five times the live data between
+// tuneServerRuntime lets the heap grow to five times the live data between
 // collections (GOGC=400) unless GOGC is set: the API's live heap is small
 // (tens of MB) and mostly short-lived per-request garbage, so the default
 // spends a quarter of the server's CPU collecting (bench graphql: list pages
 // +25–40% requests/s). A soft limit keeps a large result from running away.
-func tuneServerGC() {
+// New goroutines start with stacks deep enough for a GraphQL field
+// (holdDeepStacks).
+func tuneServerRuntime() {
+	holdDeepStacks(stackHolders, stackHoldKB)
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
@@ -87,3 +90,9 @@ func tuneServerGC() {
 		debug.SetMemoryLimit(1 << 30)
 	}
 }
+
+// Goroutines holding deep stacks, and how deep (see holdDeepStacks).
+const (
+	stackHolders = 128
+	stackHoldKB  = 12
+)
