@@ -154,14 +154,38 @@ func (s *Store) Neighbourhood(ctx context.Context, id string, depth, limit int) 
 	if returnAsset(ctx, "r", nil) == "r" {
 		relProps = "properties(r)"
 	}
-	rows, err := s.query(ctx, fmt.Sprintf(`MATCH (a:%s {id: $id})
+	// One statement reads both rings. The second ring shares the room left
+	// by the first between the first ring's nodes (tenants excepted), so
+	// one hub (a role with every user) does not fill the picture alone:
+	// per = (limit - nodes) / ring nodes, at least 1, as the Go side below
+	// computes it again. LIMIT takes no variable, so each ring node reads at most
+	// $limit relationships and keeps per+1 of them (one more tells that
+	// there were more); nodes are projected only for the kept ones.
+	ring2 := "[] AS far"
+	if depth == 2 {
+		ring2 = fmt.Sprintf(`CASE WHEN size(xs) = 0 OR room <= 0 THEN [] ELSE COLLECT {
+  WITH a, xs, room
+  UNWIND xs AS x
+  WITH a, x, COLLECT {
+    MATCH (x)-[r]-(y:%[1]s) WHERE NOT type(r) IN $noise AND y <> a
+    RETURN [r, y] LIMIT $limit
+  }[..CASE WHEN room < size(xs) THEN 2 ELSE room / size(xs) + 1 END] AS pairs
+  UNWIND pairs AS p
+  WITH x, p[0] AS r, p[1] AS y
+  RETURN [elementId(x), [elementId(r), type(r), startNode(r) = x, %[2]s], %[3]s]
+} END AS far`, schema.AssetLabel, relProps, returnGraphNode(ctx, "y"))
+	}
+	rows, err := s.query(ctx, fmt.Sprintf(`MATCH (a:%[1]s {id: $id})
 CALL (a) {
-  MATCH (a)-[r]-(b:%s) WHERE NOT type(r) IN $skip
+  MATCH (a)-[r]-(b:%[2]s) WHERE NOT type(r) IN $skip
   WITH a, r, b LIMIT $limit
-  RETURN collect([elementId(r), type(r), startNode(r) = a, %s, %s]) AS ring
+  RETURN collect([elementId(r), type(r), startNode(r) = a, %[3]s, %[4]s]) AS ring,
+    collect(DISTINCT b)[..$limit - 1] AS near
 }
-RETURN %s AS a, ring`, k.Label, schema.AssetLabel, relProps, returnGraphNode(ctx, "b"), returnGraphNode(ctx, "a")),
-		map[string]any{"id": id, "skip": skip, "limit": limit})
+WITH a, ring, [x IN near WHERE NOT x:%[5]s] AS xs, $limit - 1 - size(near) AS room
+RETURN %[6]s AS a, ring, %[7]s`, k.Label, schema.AssetLabel, relProps, returnGraphNode(ctx, "b"), schema.Tenant.Label,
+		returnGraphNode(ctx, "a"), ring2),
+		map[string]any{"id": id, "skip": skip, "noise": noise, "limit": limit})
 	if err != nil {
 		return Subgraph{}, err
 	}
@@ -196,33 +220,24 @@ RETURN %s AS a, ring`, k.Label, schema.AssetLabel, relProps, returnGraphNode(ctx
 		b.addRel(compactRel(e, center.ElementId, n.ElementId))
 	}
 	if depth == 2 && len(ring) > 0 && len(b.nodes) < limit {
-		// Share what room is left between the ring's nodes, so one hub (a
-		// role with every user) does not fill the picture alone.
 		per := (limit - len(b.nodes)) / len(ring)
 		if per < 1 {
 			per = 1
 		}
-		rows, err := s.queryRows(ctx, fmt.Sprintf(`UNWIND $ring AS eid
-MATCH (x) WHERE elementId(x) = eid
-CALL (x) {
-  MATCH (x)-[r]-(y:%s) WHERE NOT type(r) IN $skip AND elementId(y) <> $center
-  RETURN r, y LIMIT $per
-}
-RETURN eid, [elementId(r), type(r), startNode(r) = x, %s] AS r, %s AS y`, schema.AssetLabel, relProps, returnGraphNode(ctx, "y")), map[string]any{
-			"ring": ring, "skip": noise, "center": center.ElementId, "per": per + 1,
-		}, "eid", "r", "y")
-		if err != nil {
-			return Subgraph{}, err
-		}
+		far, _ := rows[0]["far"].([]any)
 		perX := map[string]int{}
-		for _, row := range rows {
-			eid := str(row["eid"])
+		for _, x := range far {
+			row, _ := x.([]any)
+			if len(row) != 3 {
+				continue
+			}
+			eid := str(row[0])
 			perX[eid]++
 			if perX[eid] > per {
 				truncated = true
 				continue
 			}
-			n, ok := nodeOf(row["y"])
+			n, ok := nodeOf(row[2])
 			if !ok {
 				continue
 			}
@@ -233,7 +248,7 @@ RETURN eid, [elementId(r), type(r), startNode(r) = x, %s] AS r, %s AS y`, schema
 				}
 				b.addNode(n)
 			}
-			e, _ := row["r"].([]any)
+			e, _ := row[1].([]any)
 			b.addRel(compactRel(e, eid, n.ElementId))
 		}
 	} else if depth == 2 && len(ring) > 0 {
