@@ -78,6 +78,22 @@ var plans sync.Map // reflect.Type -> []fieldPlan
 
 var kindFields sync.Map // reflect.Type -> index of the Kind field
 
+var propIndexes sync.Map // reflect.Type -> map[string][]int
+
+// propFields maps each stored property to the indexes of the struct fields
+// it fills, from planFor.
+func propFields(t reflect.Type) map[string][]int {
+	if m, ok := propIndexes.Load(t); ok {
+		return m.(map[string][]int)
+	}
+	m := map[string][]int{}
+	for _, f := range planFor(t) {
+		m[f.prop] = append(m[f.prop], f.index)
+	}
+	propIndexes.Store(t, m)
+	return m
+}
+
 // kindField returns the index of a model's Kind field (looked up by name
 // once per type: FieldByName scans the fields).
 func kindField(t reflect.Type) int {
@@ -124,9 +140,20 @@ func FromAsset(a store.Asset) Asset {
 		return nil
 	}
 	v := reflect.ValueOf(m).Elem()
-	for _, f := range planFor(v.Type()) {
-		if p, ok := a.Props[f.prop]; ok {
-			setField(v.Field(f.index), p)
+	// A projected asset holds a few of the many properties its model can
+	// show: walk whichever of the two is shorter.
+	if plan := planFor(v.Type()); len(a.Props) >= len(plan) {
+		for _, f := range plan {
+			if p, ok := a.Props[f.prop]; ok {
+				setField(v.Field(f.index), p)
+			}
+		}
+	} else {
+		byProp := propFields(v.Type())
+		for prop, p := range a.Props {
+			for _, i := range byProp[prop] {
+				setField(v.Field(i), p)
+			}
 		}
 	}
 	// The kind comes from the label, whatever the property says.
