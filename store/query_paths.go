@@ -157,19 +157,20 @@ func (s *Store) Neighbourhood(ctx context.Context, id string, depth, limit int) 
 	// One statement reads both rings. The second ring shares the room left
 	// by the first between the first ring's nodes (tenants excepted), so
 	// one hub (a role with every user) does not fill the picture alone:
-	// per = (limit - nodes) / ring nodes, at least 1, as the Go side below
-	// computes it again. LIMIT takes no variable, so each ring node reads at most
-	// $limit relationships and keeps per+1 of them (one more tells that
-	// there were more); nodes are projected only for the kept ones.
+	// per = (limit - nodes) / ring nodes, at least 1 (0 when there is no
+	// room), which the statement returns for the Go side below. LIMIT takes
+	// no variable, so each ring node reads at most $limit relationships and
+	// keeps per+1 of them (one more tells that there were more); nodes are
+	// projected only for the kept ones.
 	ring2 := "[] AS far"
 	if depth == 2 {
-		ring2 = fmt.Sprintf(`CASE WHEN size(xs) = 0 OR room <= 0 THEN [] ELSE COLLECT {
-  WITH a, xs, room
+		ring2 = fmt.Sprintf(`CASE WHEN per = 0 THEN [] ELSE COLLECT {
+  WITH a, xs, per
   UNWIND xs AS x
   WITH a, x, COLLECT {
     MATCH (x)-[r]-(y:%[1]s) WHERE NOT type(r) IN $noise AND y <> a
     RETURN [r, y] LIMIT $limit
-  }[..CASE WHEN room < size(xs) THEN 2 ELSE room / size(xs) + 1 END] AS pairs
+  }[..per + 1] AS pairs
   UNWIND pairs AS p
   WITH x, p[0] AS r, p[1] AS y
   RETURN [elementId(x), [elementId(r), type(r), startNode(r) = x, %[2]s], %[3]s]
@@ -183,7 +184,8 @@ CALL (a) {
     collect(DISTINCT b)[..$limit - 1] AS near
 }
 WITH a, ring, [x IN near WHERE NOT x:%[5]s] AS xs, $limit - 1 - size(near) AS room
-RETURN %[6]s AS a, ring, %[7]s`, k.Label, schema.AssetLabel, relProps, returnGraphNode(ctx, "b"), schema.Tenant.Label,
+WITH a, ring, xs, CASE WHEN size(xs) = 0 OR room <= 0 THEN 0 WHEN room < size(xs) THEN 1 ELSE room / size(xs) END AS per
+RETURN %[6]s AS a, ring, per, %[7]s`, k.Label, schema.AssetLabel, relProps, returnGraphNode(ctx, "b"), schema.Tenant.Label,
 		returnGraphNode(ctx, "a"), ring2),
 		map[string]any{"id": id, "skip": skip, "noise": noise, "limit": limit})
 	if err != nil {
@@ -220,12 +222,9 @@ RETURN %[6]s AS a, ring, %[7]s`, k.Label, schema.AssetLabel, relProps, returnGra
 		b.addRel(compactRel(e, center.ElementId, n.ElementId))
 	}
 	if depth == 2 && len(ring) > 0 && len(b.nodes) < limit {
-		per := (limit - len(b.nodes)) / len(ring)
-		if per < 1 {
-			per = 1
-		}
+		per, _ := rows[0]["per"].(int64)
 		far, _ := rows[0]["far"].([]any)
-		perX := map[string]int{}
+		perX := map[string]int64{}
 		for _, x := range far {
 			row, _ := x.([]any)
 			if len(row) != 3 {
