@@ -26809,6 +26809,9 @@ func (ec *executionContext) marshalNCypherResult2ᚖgithubᚗcomᚋauthgraphᚋa
 }
 
 func (ec *executionContext) marshalNEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge) graphql.Marshaler {
+	if m, ok := model.MarshalEdges(ctx, sel, v); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26927,6 +26930,9 @@ func (ec *executionContext) marshalNGrantEdge2ᚖgithubᚗcomᚋauthgraphᚋauth
 }
 
 func (ec *executionContext) marshalNGraphNode2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGraphNodeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GraphNode) graphql.Marshaler {
+	if m, ok := model.MarshalGraphNodes(ctx, sel, v); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]

@@ -1,0 +1,192 @@
+package model
+
+import (
+	"context"
+	"io"
+	"sync/atomic"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// A graph view (a neighbourhood, a path, a console result) is hundreds of
+// nodes and edges of a few plain fields each. gqlgen marshals every element
+// in a goroutine of its own and every field through a field context, a
+// resolver wrapper and a marshaller value: for a 100-node neighbourhood that
+// was about half of the request's CPU. MarshalGraphNodes and MarshalEdges
+// write such lists directly, once per list, when the selection holds only
+// plain fields; anything else (an asset, a deferred fragment) returns false
+// and gqlgen's generated code marshals the list as usual. The generated
+// list marshallers call them first: graph/internal/directlists adds the call
+// after gqlgen generates (go generate ./graph). The output is byte for byte
+// gqlgen's (graph tests compare both ways).
+
+// gqlgenGraphLists turns the direct writers off (tests compare both ways).
+var gqlgenGraphLists atomic.Bool
+
+// UseGQLGenGraphLists makes graph view lists go through gqlgen's generated
+// marshallers only (on) or through the direct writers when they can (off,
+// the default). For tests that compare the two.
+func UseGQLGenGraphLists(on bool) { gqlgenGraphLists.Store(on) }
+
+// directWrites counts the lists the direct writers took (tests read it).
+var directWrites atomic.Int64
+
+// DirectListWrites is how many graph view lists the direct writers took.
+func DirectListWrites() int64 { return directWrites.Load() }
+
+var (
+	graphNodePlain = map[string]bool{"__typename": true, "id": true, "elementId": true, "labels": true, "kind": true, "name": true, "properties": true}
+	edgePlain      = map[string]bool{"__typename": true, "id": true, "type": true, "source": true, "target": true, "properties": true}
+)
+
+// plainFields collects the fields sel selects on typ and reports whether
+// the direct writer can write them all.
+func plainFields(ctx context.Context, sel ast.SelectionSet, typ string, plain map[string]bool) ([]graphql.CollectedField, bool) {
+	if gqlgenGraphLists.Load() {
+		return nil, false
+	}
+	oc := graphql.GetOperationContext(ctx)
+	if oc == nil {
+		return nil, false
+	}
+	fields := graphql.CollectFields(oc, sel, []string{typ})
+	for _, f := range fields {
+		if !plain[f.Name] || len(f.Deferrables) > 0 || len(f.Arguments) > 0 || len(f.Selections) > 0 {
+			return nil, false
+		}
+	}
+	directWrites.Add(1)
+	return fields, true
+}
+
+// MarshalGraphNodes writes v when sel selects only plain fields of
+// GraphNode; ok is false otherwise.
+func MarshalGraphNodes(ctx context.Context, sel ast.SelectionSet, v []*GraphNode) (m graphql.Marshaler, ok bool) {
+	for _, n := range v {
+		if n == nil {
+			return nil, false // gqlgen reports the null
+		}
+	}
+	fields, ok := plainFields(ctx, sel, "GraphNode", graphNodePlain)
+	if !ok {
+		return nil, false
+	}
+	return graphql.WriterFunc(func(w io.Writer) {
+		writeList(w, v, fields, func(w io.Writer, n *GraphNode, f string) {
+			switch f {
+			case "__typename":
+				writeString(w, "GraphNode")
+			case "id":
+				writeString(w, n.ID)
+			case "elementId":
+				writeString(w, n.ElementID)
+			case "labels":
+				w.Write(openBracket)
+				for i, l := range n.Labels {
+					if i > 0 {
+						w.Write(comma)
+					}
+					writeString(w, l)
+				}
+				w.Write(closeBracket)
+			case "kind":
+				writeOptString(w, n.Kind)
+			case "name":
+				writeOptString(w, n.Name)
+			case "properties":
+				graphql.MarshalMap(n.Properties()).MarshalGQL(w)
+			}
+		})
+	}), true
+}
+
+// MarshalEdges writes v when sel selects only plain fields of Edge; ok is
+// false otherwise.
+func MarshalEdges(ctx context.Context, sel ast.SelectionSet, v []*Edge) (m graphql.Marshaler, ok bool) {
+	for _, e := range v {
+		if e == nil {
+			return nil, false
+		}
+	}
+	fields, ok := plainFields(ctx, sel, "Edge", edgePlain)
+	if !ok {
+		return nil, false
+	}
+	return graphql.WriterFunc(func(w io.Writer) {
+		writeList(w, v, fields, func(w io.Writer, e *Edge, f string) {
+			switch f {
+			case "__typename":
+				writeString(w, "Edge")
+			case "id":
+				writeString(w, e.ID)
+			case "type":
+				writeString(w, e.Type)
+			case "source":
+				writeString(w, e.Source)
+			case "target":
+				writeString(w, e.Target)
+			case "properties":
+				graphql.MarshalMap(e.Properties()).MarshalGQL(w)
+			}
+		})
+	}), true
+}
+
+var (
+	openBracket  = []byte{'['}
+	closeBracket = []byte{']'}
+	openBrace    = []byte{'{'}
+	closeBrace   = []byte{'}'}
+	comma        = []byte{','}
+	colon        = []byte{':'}
+	null         = []byte("null")
+)
+
+// writeList writes [{"alias":value,…},…] as gqlgen's Array and FieldSet
+// do: fields in selection order, an alias written once.
+func writeList[T any](w io.Writer, v []T, fields []graphql.CollectedField, value func(io.Writer, T, string)) {
+	// Keys are quoted once per list rather than once per element.
+	keys := make([][]byte, len(fields))
+	for i, f := range fields {
+		keys[i] = quoted(f.Alias)
+	}
+	w.Write(openBracket)
+	for i, x := range v {
+		if i > 0 {
+			w.Write(comma)
+		}
+		w.Write(openBrace)
+		for j, f := range fields {
+			if j > 0 {
+				w.Write(comma)
+			}
+			w.Write(keys[j])
+			w.Write(colon)
+			value(w, x, f.Name)
+		}
+		w.Write(closeBrace)
+	}
+	w.Write(closeBracket)
+}
+
+type byteSink struct{ b []byte }
+
+func (s *byteSink) Write(p []byte) (int, error) { s.b = append(s.b, p...); return len(p), nil }
+
+func quoted(s string) []byte {
+	var sink byteSink
+	writeString(&sink, s)
+	return sink.b
+}
+
+// writeString writes s as a JSON string, escaped as gqlgen escapes it.
+func writeString(w io.Writer, s string) { graphql.MarshalString(s).MarshalGQL(w) }
+
+func writeOptString(w io.Writer, s *string) {
+	if s == nil {
+		w.Write(null)
+		return
+	}
+	writeString(w, *s)
+}
