@@ -17,6 +17,7 @@ import (
 
 	"github.com/authgraph/authgraph/apperr"
 	"github.com/authgraph/authgraph/graph/generated"
+	"github.com/authgraph/authgraph/graph/model"
 	"github.com/authgraph/authgraph/store"
 )
 
@@ -80,7 +81,8 @@ func NewHandler(o Options) *handler.Server {
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		props, byKind := operationProps(graphql.GetOperationContext(ctx))
 		ctx = store.WithKindProjection(ctx, props, byKind)
-		return next(WithLoaders(ctx, NewLoaders(o.Store)))
+		l := NewLoaders(o.Store)
+		return next(model.WithRelationSource(WithLoaders(ctx, l), l.relationSource))
 	})
 	return srv
 }

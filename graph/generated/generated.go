@@ -26365,6 +26365,9 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 // region    ***************************** type.gotpl *****************************
 
 func (ec *executionContext) marshalNAccessPath2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAccessPathᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AccessPath) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, accessPathImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26389,6 +26392,9 @@ func (ec *executionContext) marshalNAccessPath2ᚖgithubᚗcomᚋauthgraphᚋaut
 }
 
 func (ec *executionContext) marshalNAction2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐActionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Action) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, actionImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26421,6 +26427,9 @@ func (ec *executionContext) marshalNActionConnection2ᚖgithubᚗcomᚋauthgraph
 }
 
 func (ec *executionContext) marshalNActionEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐActionEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ActionEdge) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, actionEdgeImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26497,6 +26506,9 @@ func (ec *executionContext) marshalNAny2ᚕᚕinterfaceᚄ(ctx context.Context, 
 }
 
 func (ec *executionContext) marshalNApiAccess2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAPIAccessᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.APIAccess) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, apiAccessImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26553,6 +26565,9 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 }
 
 func (ec *executionContext) marshalNClient2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐClientᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Client) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, clientImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26585,6 +26600,9 @@ func (ec *executionContext) marshalNClientConnection2ᚖgithubᚗcomᚋauthgraph
 }
 
 func (ec *executionContext) marshalNClientEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐClientEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ClientEdge) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, clientEdgeImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26609,6 +26627,9 @@ func (ec *executionContext) marshalNClientEdge2ᚖgithubᚗcomᚋauthgraphᚋaut
 }
 
 func (ec *executionContext) marshalNClientGrant2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐClientGrantᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ClientGrant) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, clientGrantImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26641,6 +26662,9 @@ func (ec *executionContext) marshalNClientGrantConnection2ᚖgithubᚗcomᚋauth
 }
 
 func (ec *executionContext) marshalNClientGrantEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐClientGrantEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ClientGrantEdge) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, clientGrantEdgeImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26665,6 +26689,9 @@ func (ec *executionContext) marshalNClientGrantEdge2ᚖgithubᚗcomᚋauthgraph�
 }
 
 func (ec *executionContext) marshalNClientReach2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐClientReachᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ClientReach) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, clientReachImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26689,6 +26716,9 @@ func (ec *executionContext) marshalNClientReach2ᚖgithubᚗcomᚋauthgraphᚋau
 }
 
 func (ec *executionContext) marshalNConnection2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Connection) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, connectionImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26721,6 +26751,9 @@ func (ec *executionContext) marshalNConnectionConnection2ᚖgithubᚗcomᚋauthg
 }
 
 func (ec *executionContext) marshalNConnectionEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectionEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ConnectionEdge) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, connectionEdgeImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26745,6 +26778,9 @@ func (ec *executionContext) marshalNConnectionEdge2ᚖgithubᚗcomᚋauthgraph�
 }
 
 func (ec *executionContext) marshalNCustomDomain2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐCustomDomainᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CustomDomain) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, customDomainImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26777,6 +26813,9 @@ func (ec *executionContext) marshalNCustomDomainConnection2ᚖgithubᚗcomᚋaut
 }
 
 func (ec *executionContext) marshalNCustomDomainEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐCustomDomainEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CustomDomainEdge) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, customDomainEdgeImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26836,6 +26875,9 @@ func (ec *executionContext) marshalNEdge2ᚖgithubᚗcomᚋauthgraphᚋauthgraph
 }
 
 func (ec *executionContext) marshalNEffectivePermission2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐEffectivePermissionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EffectivePermission) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, effectivePermissionImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26874,6 +26916,9 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 }
 
 func (ec *executionContext) marshalNGrant2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGrantᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Grant) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, grantImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26906,6 +26951,9 @@ func (ec *executionContext) marshalNGrantConnection2ᚖgithubᚗcomᚋauthgraph�
 }
 
 func (ec *executionContext) marshalNGrantEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGrantEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GrantEdge) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, grantEdgeImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27000,6 +27048,9 @@ func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast
 }
 
 func (ec *executionContext) marshalNIdentity2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐIdentityᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Identity) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, identityImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27038,6 +27089,9 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 }
 
 func (ec *executionContext) marshalNKindCount2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐKindCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.KindCount) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, kindCountImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27062,6 +27116,9 @@ func (ec *executionContext) marshalNKindCount2ᚖgithubᚗcomᚋauthgraphᚋauth
 }
 
 func (ec *executionContext) marshalNLogStream2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐLogStreamᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LogStream) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, logStreamImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27094,6 +27151,9 @@ func (ec *executionContext) marshalNLogStreamConnection2ᚖgithubᚗcomᚋauthgr
 }
 
 func (ec *executionContext) marshalNLogStreamEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐLogStreamEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LogStreamEdge) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, logStreamEdgeImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27136,6 +27196,9 @@ func (ec *executionContext) marshalNMap2map(ctx context.Context, sel ast.Selecti
 }
 
 func (ec *executionContext) marshalNOrgConnection2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐOrgConnectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrgConnection) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, orgConnectionImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27160,6 +27223,9 @@ func (ec *executionContext) marshalNOrgConnection2ᚖgithubᚗcomᚋauthgraphᚋ
 }
 
 func (ec *executionContext) marshalNOrgMembership2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐOrgMembershipᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrgMembership) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, orgMembershipImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27192,6 +27258,9 @@ func (ec *executionContext) marshalNOrgMembershipConnection2ᚖgithubᚗcomᚋau
 }
 
 func (ec *executionContext) marshalNOrgMembershipEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐOrgMembershipEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrgMembershipEdge) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, orgMembershipEdgeImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27216,6 +27285,9 @@ func (ec *executionContext) marshalNOrgMembershipEdge2ᚖgithubᚗcomᚋauthgrap
 }
 
 func (ec *executionContext) marshalNOrganization2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐOrganizationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Organization) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, organizationImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27248,6 +27320,9 @@ func (ec *executionContext) marshalNOrganizationConnection2ᚖgithubᚗcomᚋaut
 }
 
 func (ec *executionContext) marshalNOrganizationEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐOrganizationEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrganizationEdge) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, organizationEdgeImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27280,6 +27355,9 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋauthgraphᚋauthg
 }
 
 func (ec *executionContext) marshalNPath2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐPathᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Path) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, pathImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27304,6 +27382,9 @@ func (ec *executionContext) marshalNPath2ᚖgithubᚗcomᚋauthgraphᚋauthgraph
 }
 
 func (ec *executionContext) marshalNPermission2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐPermissionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Permission) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, permissionImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27336,6 +27417,9 @@ func (ec *executionContext) marshalNPermissionConnection2ᚖgithubᚗcomᚋauthg
 }
 
 func (ec *executionContext) marshalNPermissionEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐPermissionEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PermissionEdge) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, permissionEdgeImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27368,6 +27452,9 @@ func (ec *executionContext) marshalNReach2ᚖgithubᚗcomᚋauthgraphᚋauthgrap
 }
 
 func (ec *executionContext) marshalNResourceServer2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐResourceServerᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ResourceServer) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, resourceServerImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27400,6 +27487,9 @@ func (ec *executionContext) marshalNResourceServerConnection2ᚖgithubᚗcomᚋa
 }
 
 func (ec *executionContext) marshalNResourceServerEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐResourceServerEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ResourceServerEdge) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, resourceServerEdgeImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27424,6 +27514,9 @@ func (ec *executionContext) marshalNResourceServerEdge2ᚖgithubᚗcomᚋauthgra
 }
 
 func (ec *executionContext) marshalNRole2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Role) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, roleImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27456,6 +27549,9 @@ func (ec *executionContext) marshalNRoleConnection2ᚖgithubᚗcomᚋauthgraph�
 }
 
 func (ec *executionContext) marshalNRoleEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐRoleEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RoleEdge) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, roleEdgeImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27480,6 +27576,9 @@ func (ec *executionContext) marshalNRoleEdge2ᚖgithubᚗcomᚋauthgraphᚋauthg
 }
 
 func (ec *executionContext) marshalNSearchHit2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSearchHitᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SearchHit) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, searchHitImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27504,6 +27603,9 @@ func (ec *executionContext) marshalNSearchHit2ᚖgithubᚗcomᚋauthgraphᚋauth
 }
 
 func (ec *executionContext) marshalNSkippedKind2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSkippedKindᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SkippedKind) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, skippedKindImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27579,6 +27681,9 @@ func (ec *executionContext) marshalNSubgraph2ᚖgithubᚗcomᚋauthgraphᚋauthg
 }
 
 func (ec *executionContext) marshalNSync2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSyncᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Sync) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, syncImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27603,6 +27708,9 @@ func (ec *executionContext) marshalNSync2ᚖgithubᚗcomᚋauthgraphᚋauthgraph
 }
 
 func (ec *executionContext) marshalNTenant2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTenantᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Tenant) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, tenantImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27627,6 +27735,9 @@ func (ec *executionContext) marshalNTenant2ᚖgithubᚗcomᚋauthgraphᚋauthgra
 }
 
 func (ec *executionContext) marshalNTenantSettings2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTenantSettingsᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TenantSettings) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, tenantSettingsImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27659,6 +27770,9 @@ func (ec *executionContext) marshalNTenantSettingsConnection2ᚖgithubᚗcomᚋa
 }
 
 func (ec *executionContext) marshalNTenantSettingsEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTenantSettingsEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TenantSettingsEdge) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, tenantSettingsEdgeImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27683,6 +27797,9 @@ func (ec *executionContext) marshalNTenantSettingsEdge2ᚖgithubᚗcomᚋauthgra
 }
 
 func (ec *executionContext) marshalNUser2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐUserᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.User) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, userImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27715,6 +27832,9 @@ func (ec *executionContext) marshalNUserConnection2ᚖgithubᚗcomᚋauthgraph�
 }
 
 func (ec *executionContext) marshalNUserEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐUserEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserEdge) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, userEdgeImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27739,6 +27859,9 @@ func (ec *executionContext) marshalNUserEdge2ᚖgithubᚗcomᚋauthgraphᚋauthg
 }
 
 func (ec *executionContext) marshalNUserReach2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐUserReachᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserReach) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, userReachImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]

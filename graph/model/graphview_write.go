@@ -21,18 +21,18 @@ import (
 // after gqlgen generates (go generate ./graph). The output is byte for byte
 // gqlgen's (graph tests compare both ways).
 
-// gqlgenGraphLists turns the direct writers off (tests compare both ways).
-var gqlgenGraphLists atomic.Bool
+// gqlgenLists turns the direct writers off (tests compare both ways).
+var gqlgenLists atomic.Bool
 
-// UseGQLGenGraphLists makes graph view lists go through gqlgen's generated
-// marshallers only (on) or through the direct writers when they can (off,
-// the default). For tests that compare the two.
-func UseGQLGenGraphLists(on bool) { gqlgenGraphLists.Store(on) }
+// UseGQLGenLists makes lists go through gqlgen's generated marshallers only
+// (on) or through the direct writers (these and MarshalObjects) when they
+// can (off, the default). For tests that compare the two.
+func UseGQLGenLists(on bool) { gqlgenLists.Store(on) }
 
 // directWrites counts the lists the direct writers took (tests read it).
 var directWrites atomic.Int64
 
-// DirectListWrites is how many graph view lists the direct writers took.
+// DirectListWrites is how many lists the direct writers took.
 func DirectListWrites() int64 { return directWrites.Load() }
 
 var (
@@ -43,7 +43,7 @@ var (
 // plainFields collects the fields sel selects on typ and reports whether
 // the direct writer can write them all.
 func plainFields(ctx context.Context, sel ast.SelectionSet, typ string, plain map[string]bool) ([]graphql.CollectedField, bool) {
-	if gqlgenGraphLists.Load() {
+	if gqlgenLists.Load() {
 		return nil, false
 	}
 	oc := graphql.GetOperationContext(ctx)

@@ -1,9 +1,10 @@
-// Command directlists adds, after gqlgen generates the executor, a call to
-// the direct writers of graph view lists (model.MarshalGraphNodes and
-// model.MarshalEdges) at the top of gqlgen's marshallers of those lists. It
-// runs from go generate in graph/ and fails when gqlgen's output no longer
-// has the shape it expects, so a gqlgen upgrade cannot drop the call
-// silently. Running it twice changes nothing.
+// Command directlists adds, after gqlgen generates the executor, calls to
+// the direct list writers of package model at the top of gqlgen's
+// marshallers of lists of models: model.MarshalGraphNodes and
+// model.MarshalEdges for graph views, model.MarshalObjects for the others.
+// It runs from go generate in graph/ and fails when gqlgen's output no
+// longer has the shape it expects, so a gqlgen upgrade cannot drop the
+// calls silently. Running it twice changes nothing.
 package main
 
 import (
@@ -11,6 +12,7 @@ import (
 	"fmt"
 	"go/format"
 	"os"
+	"regexp"
 	"strings"
 )
 
@@ -50,9 +52,36 @@ func run(path string) error {
 	return os.WriteFile(path, out, 0o644)
 }
 
+// listSig matches gqlgen's marshaller of a list of models: its GraphQL
+// type name and the model's Go type name.
+var listSig = regexp.MustCompile(`^func \(ec \*executionContext\) marshal[NO](\w+?)2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐ\w+ᚄ?\(ctx context\.Context, sel ast\.SelectionSet, v \[\]\*model\.(\w+)\) graphql\.Marshaler \{$`)
+
 // addHooks returns src with each hook's call at the top of its function.
 func addHooks(src []byte) ([]byte, error) {
 	lines := strings.Split(string(src), "\n")
+	// Lists of the other models: model.MarshalObjects, given the type's
+	// implementors (the names its fragments may use), which gqlgen declares
+	// as <type>Implementors.
+	objects := 0
+	for i := 0; i < len(lines); i++ {
+		m := listSig.FindStringSubmatch(lines[i])
+		if m == nil || m[2] == "GraphNode" || m[2] == "Edge" {
+			continue
+		}
+		objects++
+		impl := strings.ToLower(m[1][:1]) + m[1][1:] + "Implementors"
+		if !strings.Contains(string(src), "\nvar "+impl+" = ") {
+			return nil, fmt.Errorf("no %s for %s", impl, lines[i])
+		}
+		if i+1 < len(lines) && strings.Contains(lines[i+1], marker) {
+			continue
+		}
+		call := fmt.Sprintf("\tif m, ok := model.MarshalObjects(ctx, sel, v, %s); ok { %s\n\t\treturn m\n\t}", impl, marker)
+		lines = append(lines[:i+1], append([]string{call}, lines[i+1:]...)...)
+	}
+	if objects == 0 {
+		return nil, fmt.Errorf("no marshaller of a list of models found")
+	}
 	for _, h := range hooks {
 		found := 0
 		for i := 0; i < len(lines); i++ {
