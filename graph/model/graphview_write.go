@@ -139,7 +139,6 @@ var (
 	openBrace    = []byte{'{'}
 	closeBrace   = []byte{'}'}
 	comma        = []byte{','}
-	colon        = []byte{':'}
 	null         = []byte("null")
 )
 
@@ -149,7 +148,7 @@ func writeList[T any](w io.Writer, v []T, fields []graphql.CollectedField, value
 	// Keys are quoted once per list rather than once per element.
 	keys := make([][]byte, len(fields))
 	for i, f := range fields {
-		keys[i] = quoted(f.Alias)
+		keys[i] = key(f.Alias)
 	}
 	w.Write(openBracket)
 	for i, x := range v {
@@ -162,7 +161,6 @@ func writeList[T any](w io.Writer, v []T, fields []graphql.CollectedField, value
 				w.Write(comma)
 			}
 			w.Write(keys[j])
-			w.Write(colon)
 			value(w, x, f.Name)
 		}
 		w.Write(closeBrace)
@@ -170,14 +168,13 @@ func writeList[T any](w io.Writer, v []T, fields []graphql.CollectedField, value
 	w.Write(closeBracket)
 }
 
-type byteSink struct{ b []byte }
-
-func (s *byteSink) Write(p []byte) (int, error) { s.b = append(s.b, p...); return len(p), nil }
-
-func quoted(s string) []byte {
-	var sink byteSink
-	writeString(&sink, s)
-	return sink.b
+// key returns `"alias":`. GraphQL names match [_A-Za-z][_0-9A-Za-z]*, so
+// an alias never needs escaping.
+func key(alias string) []byte {
+	b := make([]byte, 0, len(alias)+3)
+	b = append(b, '"')
+	b = append(b, alias...)
+	return append(b, '"', ':')
 }
 
 // writeString writes s as a JSON string, escaped as gqlgen escapes it.

@@ -84,7 +84,7 @@ type objWriter struct {
 type shape struct {
 	typeName string
 	goType   reflect.Type
-	keys     [][]byte // quoted aliases
+	keys     [][]byte // `"alias":`
 	fields   []fieldShape
 }
 
@@ -155,7 +155,7 @@ func (w *objWriter) compile(sel ast.SelectionSet, goType reflect.Type, implement
 			}
 		}
 		sh.fields = append(sh.fields, fs)
-		sh.keys = append(sh.keys, quoted(f.Alias))
+		sh.keys = append(sh.keys, key(f.Alias))
 	}
 	return sh
 }
@@ -239,7 +239,6 @@ func (t *tree) writeObject(w io.Writer, i int) {
 			w.Write(comma)
 		}
 		w.Write(t.sh.keys[j])
-		w.Write(colon)
 		switch f.kind {
 		case typename:
 			writeString(w, t.sh.typeName)
