@@ -127,35 +127,50 @@ func returnAsset(ctx context.Context, v string, k *schema.Kind) string {
 }
 
 // returnGraphNode is returnAsset for readers that need a node's element id
-// and labels too (the graph view's subgraphs): the node itself, or a map of
-// them and the projected properties, which nodeOf reads back.
-func returnGraphNode(ctx context.Context, v string) string {
-	p := returnAsset(ctx, v, nil)
-	if p == v {
-		return v
+// and labels too (the graph view's subgraphs): the node itself (names nil),
+// or [element id, labels, the projected properties in names' order], which
+// nodeOf reads back with the same names. A list rather than a map: Neo4j
+// would send, and the driver decode, every map key with every node.
+func returnGraphNode(ctx context.Context, v string) (expr string, names []string) {
+	names, ok := projectedNames(ctx, nil)
+	if !ok {
+		return v, nil
 	}
-	return fmt.Sprintf("CASE WHEN %[1]s IS NULL THEN null ELSE {eid: elementId(%[1]s), labels: labels(%[1]s), props: %[2]s} END", v, p)
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = v + "." + n
+	}
+	return fmt.Sprintf("CASE WHEN %[1]s IS NULL THEN null ELSE [elementId(%[1]s), labels(%[1]s), %[2]s] END", v, strings.Join(parts, ", ")), names
 }
 
-// nodeOf reads a node returned by returnGraphNode.
-func nodeOf(v any) (dbtype.Node, bool) {
+// nodeOf reads a node returned by returnGraphNode with names.
+func nodeOf(v any, names []string) (dbtype.Node, bool) {
 	switch n := v.(type) {
 	case dbtype.Node:
 		return n, true
-	case map[string]any:
-		eid, _ := n["eid"].(string)
-		props, _ := n["props"].(map[string]any)
-		if eid == "" || props == nil {
+	case []any:
+		if len(n) != 2+len(names) {
 			return dbtype.Node{}, false
 		}
-		var labels []string
-		l, _ := n["labels"].([]any)
+		eid, _ := n[0].(string)
+		if eid == "" {
+			return dbtype.Node{}, false
+		}
+		l, _ := n[1].([]any)
+		labels := make([]string, 0, len(l))
 		for _, x := range l {
 			if s, ok := x.(string); ok {
 				labels = append(labels, s)
 			}
 		}
-		props = dropNulls(props)
+		// Absent properties come back null and are left out, so a
+		// projected node holds what a whole node would.
+		props := make(map[string]any, len(names)+len(idParts))
+		for i, name := range names {
+			if x := n[2+i]; x != nil {
+				props[name] = x
+			}
+		}
 		withIDParts(props) // assets: the parts of the id a projection skips
 		return dbtype.Node{ElementId: eid, Labels: labels, Props: props}, true
 	}

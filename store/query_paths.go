@@ -162,6 +162,8 @@ func (s *Store) Neighbourhood(ctx context.Context, id string, depth, limit int) 
 	// no variable, so each ring node reads at most $limit relationships and
 	// keeps per+1 of them (one more tells that there were more); nodes are
 	// projected only for the kept ones.
+	nodeExpr := func(v string) string { e, _ := returnGraphNode(ctx, v); return e }
+	_, names := returnGraphNode(ctx, "a")
 	ring2 := "[] AS far"
 	if depth == 2 {
 		ring2 = fmt.Sprintf(`CASE WHEN per = 0 THEN [] ELSE COLLECT {
@@ -174,7 +176,7 @@ func (s *Store) Neighbourhood(ctx context.Context, id string, depth, limit int) 
   UNWIND pairs AS p
   WITH x, p[0] AS r, p[1] AS y
   RETURN [elementId(x), [elementId(r), type(r), startNode(r) = x, %[2]s], %[3]s]
-} END AS far`, schema.AssetLabel, relProps, returnGraphNode(ctx, "y"))
+} END AS far`, schema.AssetLabel, relProps, nodeExpr("y"))
 	}
 	rows, err := s.query(ctx, fmt.Sprintf(`MATCH (a:%[1]s {id: $id})
 CALL (a) {
@@ -185,8 +187,8 @@ CALL (a) {
 }
 WITH a, ring, [x IN near WHERE NOT x:%[5]s] AS xs, $limit - 1 - size(near) AS room
 WITH a, ring, xs, CASE WHEN size(xs) = 0 OR room <= 0 THEN 0 WHEN room < size(xs) THEN 1 ELSE room / size(xs) END AS per
-RETURN %[6]s AS a, ring, per, %[7]s`, k.Label, schema.AssetLabel, relProps, returnGraphNode(ctx, "b"), schema.Tenant.Label,
-		returnGraphNode(ctx, "a"), ring2),
+RETURN %[6]s AS a, ring, per, %[7]s`, k.Label, schema.AssetLabel, relProps, nodeExpr("b"), schema.Tenant.Label,
+		nodeExpr("a"), ring2),
 		map[string]any{"id": id, "skip": skip, "noise": noise, "limit": limit})
 	if err != nil {
 		return Subgraph{}, err
@@ -195,7 +197,7 @@ RETURN %[6]s AS a, ring, per, %[7]s`, k.Label, schema.AssetLabel, relProps, retu
 		return Subgraph{}, apperr.New(apperr.NotFound, "no asset with id %q", id)
 	}
 	b := newGraphBuilder()
-	center, _ := nodeOf(rows[0]["a"])
+	center, _ := nodeOf(rows[0]["a"], names)
 	b.addNode(center)
 	var truncated bool
 	var ring []string // element ids of the first ring, to expand at depth 2
@@ -205,7 +207,7 @@ RETURN %[6]s AS a, ring, per, %[7]s`, k.Label, schema.AssetLabel, relProps, retu
 		if len(e) != 5 {
 			continue
 		}
-		n, ok := nodeOf(e[4])
+		n, ok := nodeOf(e[4], names)
 		if !ok {
 			continue
 		}
@@ -236,7 +238,7 @@ RETURN %[6]s AS a, ring, per, %[7]s`, k.Label, schema.AssetLabel, relProps, retu
 				truncated = true
 				continue
 			}
-			n, ok := nodeOf(row[2])
+			n, ok := nodeOf(row[2], names)
 			if !ok {
 				continue
 			}
