@@ -126,25 +126,36 @@ func returnAsset(ctx context.Context, v string, k *schema.Kind) string {
 	return fmt.Sprintf("%s {%s}", v, strings.Join(parts, ", "))
 }
 
-// returnGraphNode is returnAsset for readers that need a node's element id
-// and labels too (the graph view's subgraphs): the node itself (names nil),
-// or [element id, labels, the projected properties in names' order], which
-// nodeOf reads back with the same names. A list rather than a map: Neo4j
-// would send, and the driver decode, every map key with every node.
-func returnGraphNode(ctx context.Context, v string) (expr string, names []string) {
-	names, ok := projectedNames(ctx, nil)
-	if !ok {
-		return v, nil
-	}
-	parts := make([]string, len(names))
-	for i, n := range names {
-		parts[i] = v + "." + n
-	}
-	return fmt.Sprintf("CASE WHEN %[1]s IS NULL THEN null ELSE [elementId(%[1]s), labels(%[1]s), %[2]s] END", v, strings.Join(parts, ", ")), names
+// graphNodes is how a subgraph read returns its nodes, the same for every
+// node of the statement: whole nodes when the request asks for whole
+// assets, else [element id, labels, the projected properties in names'
+// order]. A list rather than a map: Neo4j would send, and the driver
+// decode, every map key with every node.
+type graphNodes struct {
+	whole bool
+	names []string
 }
 
-// nodeOf reads a node returned by returnGraphNode with names.
-func nodeOf(v any, names []string) (dbtype.Node, bool) {
+func graphNodesFor(ctx context.Context) graphNodes {
+	names, ok := projectedNames(ctx, nil)
+	return graphNodes{whole: !ok, names: names}
+}
+
+// expr is the expression that returns the node bound to v.
+func (g graphNodes) expr(v string) string {
+	if g.whole {
+		return v
+	}
+	parts := make([]string, len(g.names))
+	for i, n := range g.names {
+		parts[i] = v + "." + n
+	}
+	return fmt.Sprintf("CASE WHEN %[1]s IS NULL THEN null ELSE [elementId(%[1]s), labels(%[1]s), %[2]s] END", v, strings.Join(parts, ", "))
+}
+
+// read reads back a node that expr returned.
+func (g graphNodes) read(v any) (dbtype.Node, bool) {
+	names := g.names
 	switch n := v.(type) {
 	case dbtype.Node:
 		return n, true

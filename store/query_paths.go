@@ -162,8 +162,7 @@ func (s *Store) Neighbourhood(ctx context.Context, id string, depth, limit int) 
 	// no variable, so each ring node reads at most $limit relationships and
 	// keeps per+1 of them (one more tells that there were more); nodes are
 	// projected only for the kept ones.
-	nodeExpr := func(v string) string { e, _ := returnGraphNode(ctx, v); return e }
-	_, names := returnGraphNode(ctx, "a")
+	gn := graphNodesFor(ctx)
 	ring2 := "[] AS far"
 	if depth == 2 {
 		ring2 = fmt.Sprintf(`CASE WHEN per = 0 THEN [] ELSE COLLECT {
@@ -176,7 +175,7 @@ func (s *Store) Neighbourhood(ctx context.Context, id string, depth, limit int) 
   UNWIND pairs AS p
   WITH x, p[0] AS r, p[1] AS y
   RETURN [elementId(x), [elementId(r), type(r), startNode(r) = x, %[2]s], %[3]s]
-} END AS far`, schema.AssetLabel, relProps, nodeExpr("y"))
+} END AS far`, schema.AssetLabel, relProps, gn.expr("y"))
 	}
 	rows, err := s.query(ctx, fmt.Sprintf(`MATCH (a:%[1]s {id: $id})
 CALL (a) {
@@ -187,8 +186,8 @@ CALL (a) {
 }
 WITH a, ring, [x IN near WHERE NOT x:%[5]s] AS xs, $limit - 1 - size(near) AS room
 WITH a, ring, xs, CASE WHEN size(xs) = 0 OR room <= 0 THEN 0 WHEN room < size(xs) THEN 1 ELSE room / size(xs) END AS per
-RETURN %[6]s AS a, ring, per, %[7]s`, k.Label, schema.AssetLabel, relProps, nodeExpr("b"), schema.Tenant.Label,
-		nodeExpr("a"), ring2),
+RETURN %[6]s AS a, ring, per, %[7]s`, k.Label, schema.AssetLabel, relProps, gn.expr("b"), schema.Tenant.Label,
+		gn.expr("a"), ring2),
 		map[string]any{"id": id, "skip": skip, "noise": noise, "limit": limit})
 	if err != nil {
 		return Subgraph{}, err
@@ -197,7 +196,7 @@ RETURN %[6]s AS a, ring, per, %[7]s`, k.Label, schema.AssetLabel, relProps, node
 		return Subgraph{}, apperr.New(apperr.NotFound, "no asset with id %q", id)
 	}
 	b := newGraphBuilder()
-	center, _ := nodeOf(rows[0]["a"], names)
+	center, _ := gn.read(rows[0]["a"])
 	b.addNode(center)
 	var truncated bool
 	var ring []string // element ids of the first ring, to expand at depth 2
@@ -207,7 +206,7 @@ RETURN %[6]s AS a, ring, per, %[7]s`, k.Label, schema.AssetLabel, relProps, node
 		if len(e) != 5 {
 			continue
 		}
-		n, ok := nodeOf(e[4], names)
+		n, ok := gn.read(e[4])
 		if !ok {
 			continue
 		}
@@ -238,7 +237,7 @@ RETURN %[6]s AS a, ring, per, %[7]s`, k.Label, schema.AssetLabel, relProps, node
 				truncated = true
 				continue
 			}
-			n, ok := nodeOf(row[2], names)
+			n, ok := gn.read(row[2])
 			if !ok {
 				continue
 			}
