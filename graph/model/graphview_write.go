@@ -63,72 +63,70 @@ func plainFields(ctx context.Context, sel ast.SelectionSet, typ string, plain ma
 // MarshalGraphNodes writes v when sel selects only plain fields of
 // GraphNode; ok is false otherwise.
 func MarshalGraphNodes(ctx context.Context, sel ast.SelectionSet, v []*GraphNode) (m graphql.Marshaler, ok bool) {
-	for _, n := range v {
-		if n == nil {
-			return nil, false // gqlgen reports the null
-		}
-	}
-	fields, ok := plainFields(ctx, sel, "GraphNode", graphNodePlain)
-	if !ok {
-		return nil, false
-	}
-	return graphql.WriterFunc(func(w io.Writer) {
-		writeList(w, v, fields, func(w io.Writer, n *GraphNode, f string) {
-			switch f {
-			case "__typename":
-				writeString(w, "GraphNode")
-			case "id":
-				writeString(w, n.ID)
-			case "elementId":
-				writeString(w, n.ElementID)
-			case "labels":
-				w.Write(openBracket)
-				for i, l := range n.Labels {
-					if i > 0 {
-						w.Write(comma)
-					}
-					writeString(w, l)
+	return marshalPlain(ctx, sel, v, "GraphNode", graphNodePlain, func(w io.Writer, n *GraphNode, f string) {
+		switch f {
+		case "id":
+			writeString(w, n.ID)
+		case "elementId":
+			writeString(w, n.ElementID)
+		case "labels":
+			w.Write(openBracket)
+			for i, l := range n.Labels {
+				if i > 0 {
+					w.Write(comma)
 				}
-				w.Write(closeBracket)
-			case "kind":
-				writeOptString(w, n.Kind)
-			case "name":
-				writeOptString(w, n.Name)
-			case "properties":
-				graphql.MarshalMap(n.Properties()).MarshalGQL(w)
+				writeString(w, l)
 			}
-		})
-	}), true
+			w.Write(closeBracket)
+		case "kind":
+			writeOptString(w, n.Kind)
+		case "name":
+			writeOptString(w, n.Name)
+		case "properties":
+			graphql.MarshalMap(n.Properties()).MarshalGQL(w)
+		}
+	})
 }
 
 // MarshalEdges writes v when sel selects only plain fields of Edge; ok is
 // false otherwise.
 func MarshalEdges(ctx context.Context, sel ast.SelectionSet, v []*Edge) (m graphql.Marshaler, ok bool) {
-	for _, e := range v {
-		if e == nil {
-			return nil, false
+	return marshalPlain(ctx, sel, v, "Edge", edgePlain, func(w io.Writer, e *Edge, f string) {
+		switch f {
+		case "id":
+			writeString(w, e.ID)
+		case "type":
+			writeString(w, e.Type)
+		case "source":
+			writeString(w, e.Source)
+		case "target":
+			writeString(w, e.Target)
+		case "properties":
+			graphql.MarshalMap(e.Properties()).MarshalGQL(w)
+		}
+	})
+}
+
+// marshalPlain writes v, a list of typ, when sel selects only the fields
+// plain names; value writes one field of one element (__typename aside).
+func marshalPlain[T any](ctx context.Context, sel ast.SelectionSet, v []*T, typ string, plain map[string]bool,
+	value func(io.Writer, *T, string)) (graphql.Marshaler, bool) {
+	for _, x := range v {
+		if x == nil {
+			return nil, false // gqlgen reports the null
 		}
 	}
-	fields, ok := plainFields(ctx, sel, "Edge", edgePlain)
+	fields, ok := plainFields(ctx, sel, typ, plain)
 	if !ok {
 		return nil, false
 	}
 	return graphql.WriterFunc(func(w io.Writer) {
-		writeList(w, v, fields, func(w io.Writer, e *Edge, f string) {
-			switch f {
-			case "__typename":
-				writeString(w, "Edge")
-			case "id":
-				writeString(w, e.ID)
-			case "type":
-				writeString(w, e.Type)
-			case "source":
-				writeString(w, e.Source)
-			case "target":
-				writeString(w, e.Target)
-			case "properties":
-				graphql.MarshalMap(e.Properties()).MarshalGQL(w)
+		writeList(w, v, fields, func(w io.Writer, x *T, f string) {
+			if f == "__typename" {
+				writeString(w, typ)
+				return
 			}
+			value(w, x, f)
 		})
 	}), true
 }
