@@ -3,9 +3,11 @@ package model
 import (
 	"bytes"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -66,5 +68,35 @@ func TestScalarWriter(t *testing.T) {
 				t.Errorf("wrote %q, want %q", buf.String(), c.want)
 			}
 		})
+	}
+}
+
+// writeString must write what gqlgen's string marshaller writes, byte for
+// byte, on either path (plain strings copied, the rest through gqlgen) and
+// to any writer.
+func TestWriteStringWritesWhatGQLGenWrites(t *testing.T) {
+	tests := []string{
+		"", "plain", "tenant.sim.local/user/auth0|65f24339dc6ca56697c6f586", "Zoë Ünïcode ✓ 日本",
+		`a "quoted" word`, `back\slash`, "tab\there", "line\nbreak\r\n", "nul\x00bell\x07", "\x1f\x20",
+		"invalid \xff\xfe utf-8", "mixed \xff\"\\\n", "\u2028 line separator", "<script>&amp;</script>",
+	}
+	for _, s := range tests {
+		var want bytes.Buffer
+		graphql.MarshalString(s).MarshalGQL(&want)
+		var got bytes.Buffer
+		got.WriteString("prefix,")
+		writeString(&got, s)
+		if g := strings.TrimPrefix(got.String(), "prefix,"); g != want.String() {
+			t.Errorf("writeString(%q) = %s, gqlgen writes %s", s, g, want.String())
+		}
+		// A writer that is not a buffer takes gqlgen's path.
+		var sb strings.Builder
+		writeString(&sb, s)
+		if sb.String() != want.String() {
+			t.Errorf("writeString(%q) to a strings.Builder = %s, want %s", s, sb.String(), want.String())
+		}
+		if needsEscape(s) != (want.Len() != len(s)+2) {
+			t.Errorf("needsEscape(%q) = %v, but gqlgen writes %s", s, needsEscape(s), want.String())
+		}
 	}
 }
