@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -90,6 +91,38 @@ func TestNeighbourhood(t *testing.T) {
 	checkSubgraph(t, resp.Neighbourhood)
 	if len(resp.Neighbourhood.Nodes) > 10 || !resp.Neighbourhood.Truncated {
 		t.Errorf("limit 10: %d nodes, truncated %v", len(resp.Neighbourhood.Nodes), resp.Neighbourhood.Truncated)
+	}
+
+	// A graph view that shows only ids, kinds and names reads lean nodes
+	// (no element ids, labels or id parts): it shows what a view that
+	// asks for everything shows, in the same order.
+	type shown struct {
+		Neighbourhood struct {
+			Nodes []struct {
+				ID, Kind, Name string
+				ElementID      string `json:"elementId"`
+				Labels         []string
+			}
+			Edges     []struct{ ID, Type, Source, Target string }
+			Truncated bool
+		}
+	}
+	for _, l := range []int{5, 40, 1000} {
+		var lean, full shown
+		post(t, c, `query($id: ID!, $l: Int) { neighbourhood(id: $id, depth: 2, limit: $l) {
+			nodes { id kind name } edges { id type source target } truncated } }`, &lean, client.Var("id", uid), client.Var("l", l))
+		post(t, c, `query($id: ID!, $l: Int) { neighbourhood(id: $id, depth: 2, limit: $l) {
+			nodes { id kind name elementId labels } edges { id type source target } truncated } }`, &full, client.Var("id", uid), client.Var("l", l))
+		for i := range full.Neighbourhood.Nodes {
+			n := &full.Neighbourhood.Nodes[i]
+			if n.ElementID == "" || len(n.Labels) != 2 {
+				t.Errorf("limit %d: node %+v lacks its element id or labels", l, *n)
+			}
+			n.ElementID, n.Labels = "", nil
+		}
+		if len(lean.Neighbourhood.Nodes) < 2 || fmt.Sprint(lean) != fmt.Sprint(full) {
+			t.Errorf("limit %d: lean graph view\n%+v\nfull graph view\n%+v", l, lean, full)
+		}
 	}
 
 	raw, _ := c.RawPost(neighbourhoodQuery, client.Var("id", uid), client.Var("d", 3))

@@ -79,8 +79,12 @@ func NewHandler(o Options) *handler.Server {
 		return apperr.New(apperr.Internal, "internal error")
 	})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		props, byKind := operationProps(graphql.GetOperationContext(ctx))
+		op := graphql.GetOperationContext(ctx)
+		props, byKind := operationProps(op)
 		ctx = store.WithKindProjection(ctx, props, byKind)
+		if leanGraphNodes(op) {
+			ctx = store.WithLeanGraphNodes(ctx)
+		}
 		l := NewLoaders(o.Store)
 		return next(model.WithRelationSource(WithLoaders(ctx, l), l.relationSource))
 	})

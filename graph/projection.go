@@ -28,47 +28,24 @@ func operationProps(op *graphql.OperationContext) (props []string, byKind map[st
 	shared := map[string]bool{}
 	typed := map[string]map[string]bool{}
 	all := false
-	seenFrag := map[string]bool{}
-	var walk func(ss ast.SelectionSet)
-	walk = func(ss ast.SelectionSet) {
-		for _, s := range ss {
-			switch s := s.(type) {
-			case *ast.Field:
-				all = all || s.Name == "properties"
-				var set map[string]bool
-				switch def := s.ObjectDefinition; {
-				case def == nil || def.Name == "Asset" || def.Name == "GraphNode":
-					set = shared
-				case model.KindModel(def.Name) != nil:
-					if typed[def.Name] == nil {
-						typed[def.Name] = map[string]bool{}
-					}
-					set = typed[def.Name]
-				}
-				for _, p := range fp[s.Name] {
-					if set != nil {
-						set[p] = true
-					}
-				}
-				walk(s.SelectionSet)
-			case *ast.InlineFragment:
-				walk(s.SelectionSet)
-			case *ast.FragmentSpread:
-				if seenFrag[s.Name] {
-					continue
-				}
-				seenFrag[s.Name] = true
-				if s.Definition != nil {
-					walk(s.Definition.SelectionSet)
-				} else if op.Doc != nil {
-					if d := op.Doc.Fragments.ForName(s.Name); d != nil {
-						walk(d.SelectionSet)
-					}
-				}
+	eachField(op, func(s *ast.Field) {
+		all = all || s.Name == "properties"
+		var set map[string]bool
+		switch def := s.ObjectDefinition; {
+		case def == nil || def.Name == "Asset" || def.Name == "GraphNode":
+			set = shared
+		case model.KindModel(def.Name) != nil:
+			if typed[def.Name] == nil {
+				typed[def.Name] = map[string]bool{}
+			}
+			set = typed[def.Name]
+		}
+		for _, p := range fp[s.Name] {
+			if set != nil {
+				set[p] = true
 			}
 		}
-	}
-	walk(op.Operation.SelectionSet)
+	})
 	if all {
 		return nil, nil
 	}
@@ -99,4 +76,55 @@ func keys(m map[string]bool) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// eachField calls fn for every field an operation selects, at every level,
+// in fragments too (each named fragment once).
+func eachField(op *graphql.OperationContext, fn func(*ast.Field)) {
+	seenFrag := map[string]bool{}
+	var walk func(ss ast.SelectionSet)
+	walk = func(ss ast.SelectionSet) {
+		for _, s := range ss {
+			switch s := s.(type) {
+			case *ast.Field:
+				fn(s)
+				walk(s.SelectionSet)
+			case *ast.InlineFragment:
+				walk(s.SelectionSet)
+			case *ast.FragmentSpread:
+				if seenFrag[s.Name] {
+					continue
+				}
+				seenFrag[s.Name] = true
+				if s.Definition != nil {
+					walk(s.Definition.SelectionSet)
+				} else if op.Doc != nil {
+					if d := op.Doc.Fragments.ForName(s.Name); d != nil {
+						walk(d.SelectionSet)
+					}
+				}
+			}
+		}
+	}
+	walk(op.Operation.SelectionSet)
+}
+
+// graphNodeDetails are the fields of a graph node that need more of it than
+// its id, kind and name: with none of them selected, a neighbourhood reads
+// lean nodes (store.WithLeanGraphNodes).
+var graphNodeDetails = map[string]bool{"elementId": true, "labels": true, "properties": true, "asset": true}
+
+// leanGraphNodes reports whether an operation selects none of a graph
+// node's details.
+func leanGraphNodes(op *graphql.OperationContext) bool {
+	if op == nil || op.Operation == nil {
+		return false
+	}
+	lean := true
+	eachField(op, func(f *ast.Field) {
+		if f.ObjectDefinition != nil && f.ObjectDefinition.Name == "GraphNode" && graphNodeDetails[f.Name] {
+			lean = false
+		}
+	})
+	return lean
 }

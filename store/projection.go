@@ -126,19 +126,35 @@ func returnAsset(ctx context.Context, v string, k *schema.Kind) string {
 	return fmt.Sprintf("%s {%s}", v, strings.Join(parts, ", "))
 }
 
+type leanKey struct{}
+
+// WithLeanGraphNodes returns a context under which a subgraph read under a
+// projection (a neighbourhood) reads neither the element ids nor the labels
+// of its nodes, and does not fill in the parts of their ids: for requests
+// that show none of a graph node's elementId, labels or asset. Such nodes
+// have no ElementID, the labels of their kind, and assets with the
+// projected properties only. Neo4j then sends, and the driver decodes,
+// three strings and a list fewer for each node.
+func WithLeanGraphNodes(ctx context.Context) context.Context {
+	return context.WithValue(ctx, leanKey{}, true)
+}
+
 // graphNodes is how a subgraph read returns its nodes, the same for every
 // node of the statement: whole nodes when the request asks for whole
 // assets, else [element id, labels, the projected properties in names'
-// order]. A list rather than a map: Neo4j would send, and the driver
-// decode, every map key with every node.
+// order], or only the properties when lean (WithLeanGraphNodes). A list
+// rather than a map: Neo4j would send, and the driver decode, every map key
+// with every node.
 type graphNodes struct {
 	whole bool
+	lean  bool
 	names []string
 }
 
 func graphNodesFor(ctx context.Context) graphNodes {
 	names, ok := projectedNames(ctx, nil)
-	return graphNodes{whole: !ok, names: names}
+	lean, _ := ctx.Value(leanKey{}).(bool)
+	return graphNodes{whole: !ok, lean: ok && lean, names: names}
 }
 
 // expr is the expression that returns the node bound to v.
@@ -150,7 +166,28 @@ func (g graphNodes) expr(v string) string {
 	for i, n := range g.names {
 		parts[i] = v + "." + n
 	}
+	if g.lean {
+		return fmt.Sprintf("CASE WHEN %[1]s IS NULL THEN null ELSE [%[2]s] END", v, strings.Join(parts, ", "))
+	}
 	return fmt.Sprintf("CASE WHEN %[1]s IS NULL THEN null ELSE [elementId(%[1]s), labels(%[1]s), %[2]s] END", v, strings.Join(parts, ", "))
+}
+
+// keyExpr is the expression of the key (nodeKey) of the node bound to v:
+// its element id, or its asset id when lean.
+func (g graphNodes) keyExpr(v string) string {
+	if g.lean {
+		return v + "." + schema.PropID
+	}
+	return "elementId(" + v + ")"
+}
+
+// nodeKey identifies a node within a subgraph read: its element id, or,
+// for a lean node, which has none, its asset id.
+func nodeKey(n dbtype.Node) string {
+	if n.ElementId != "" {
+		return n.ElementId
+	}
+	return str(n.Props[schema.PropID])
 }
 
 // read reads back a node that expr returned.
@@ -160,6 +197,9 @@ func (g graphNodes) read(v any) (dbtype.Node, bool) {
 	case dbtype.Node:
 		return n, true
 	case []any:
+		if g.lean {
+			return g.readLean(n)
+		}
 		if len(n) != 2+len(names) {
 			return dbtype.Node{}, false
 		}
@@ -187,3 +227,30 @@ func (g graphNodes) read(v any) (dbtype.Node, bool) {
 	}
 	return dbtype.Node{}, false
 }
+
+func (g graphNodes) readLean(n []any) (dbtype.Node, bool) {
+	if len(n) != len(g.names) {
+		return dbtype.Node{}, false
+	}
+	props := make(map[string]any, len(g.names))
+	for i, name := range g.names {
+		if x := n[i]; x != nil {
+			props[name] = x
+		}
+	}
+	k, err := KindOfID(str(props[schema.PropID]))
+	if err != nil {
+		return dbtype.Node{}, false
+	}
+	return dbtype.Node{Labels: kindLabels[k], Props: props}, true
+}
+
+// kindLabels are the labels of each kind's asset nodes, shared (read only)
+// by the lean nodes of every read.
+var kindLabels = func() map[*schema.Kind][]string {
+	out := make(map[*schema.Kind][]string, len(schema.Kinds))
+	for _, k := range schema.Kinds {
+		out[k] = []string{k.Label, schema.AssetLabel}
+	}
+	return out
+}()

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -66,6 +67,19 @@ func TestProjectionLimitsProperties(t *testing.T) {
 	for _, n := range sub.Nodes {
 		if n.ElementID == "" || len(n.Labels) < 2 || n.Props["id"] == nil || n.Props["description"] != nil || n.Props["logins_count"] != nil {
 			t.Errorf("projected graph node: %+v", n)
+		}
+	}
+	// Lean: no element ids, the labels of the kind, the projected
+	// properties without the parts of the id.
+	lean, err := st.Neighbourhood(store.WithLeanGraphNodes(pctx), list[1].ID(), 2, 10)
+	if err != nil || len(lean.Nodes) != 2 || len(lean.Edges) != 1 || lean.Edges[0].ID != sub.Edges[0].ID {
+		t.Fatalf("lean neighbourhood: %+v %v", lean, err)
+	}
+	for i, n := range lean.Nodes {
+		if n.ID != sub.Nodes[i].ID || n.ElementID != "" || n.Asset == nil || n.Asset.Kind != sub.Nodes[i].Asset.Kind ||
+			fmt.Sprint(n.Labels) != fmt.Sprint([]string{n.Asset.Kind.Label, schema.AssetLabel}) ||
+			n.Props["id"] != n.ID || n.Props["native_id"] != nil || n.Props["description"] != nil {
+			t.Errorf("lean graph node: %+v (projected: %+v)", n, sub.Nodes[i])
 		}
 	}
 	full, _, err := st.List(ctx, store.ListQuery{Kind: schema.User, Tenant: tenant, Limit: 10})

@@ -35,10 +35,12 @@ type Path struct {
 }
 
 func graphNodeOf(n dbtype.Node) GraphNode {
-	g := GraphNode{ID: "element:" + n.ElementId, ElementID: n.ElementId, Labels: n.Labels, Props: n.Props}
+	g := GraphNode{ElementID: n.ElementId, Labels: n.Labels, Props: n.Props}
 	if a, ok := assetOf(n); ok {
 		g.ID = a.ID()
 		g.Asset = &a
+	} else {
+		g.ID = "element:" + n.ElementId
 	}
 	return g
 }
@@ -47,7 +49,7 @@ func graphNodeOf(n dbtype.Node) GraphNode {
 // ids when built, and edges with an end not gathered are dropped.
 type graphBuilder struct {
 	nodes []GraphNode
-	seen  map[string]string // element id -> node id
+	seen  map[string]string // node key (nodeKey: element id) -> node id
 	rels  []dbtype.Relationship
 	rseen map[string]bool
 }
@@ -59,11 +61,12 @@ func newGraphBuilder() *graphBuilder {
 func (b *graphBuilder) has(elementID string) bool { _, ok := b.seen[elementID]; return ok }
 
 func (b *graphBuilder) addNode(n dbtype.Node) {
-	if b.has(n.ElementId) {
+	k := nodeKey(n)
+	if b.has(k) {
 		return
 	}
 	g := graphNodeOf(n)
-	b.seen[n.ElementId] = g.ID
+	b.seen[k] = g.ID
 	b.nodes = append(b.nodes, g)
 }
 
@@ -150,9 +153,9 @@ func (s *Store) Neighbourhood(ctx context.Context, id string, depth, limit int) 
 	// Relationships come back as [element id, type, outgoing, properties]
 	// (properties only when the request shows them): lighter to send and
 	// decode than relationship values, whose ends the rows already hold.
-	relProps := "null"
+	relProps := func(string) string { return "null" }
 	if returnAsset(ctx, "r", nil) == "r" {
-		relProps = "properties(r)"
+		relProps = func(r string) string { return "properties(" + r + ")" }
 	}
 	// One statement reads both rings. The second ring shares the room left
 	// by the first between the first ring's nodes (tenants excepted), so
@@ -161,7 +164,8 @@ func (s *Store) Neighbourhood(ctx context.Context, id string, depth, limit int) 
 	// room), which the statement returns for the Go side below. LIMIT takes
 	// no variable, so each ring node reads at most $limit relationships and
 	// keeps per+1 of them (one more tells that there were more); nodes are
-	// projected only for the kept ones.
+	// projected only for the kept ones. The second ring comes back as one
+	// entry per first-ring node: [its key, [[relationship, node], …]].
 	gn := graphNodesFor(ctx)
 	ring2 := "[] AS far"
 	if depth == 2 {
@@ -172,10 +176,8 @@ func (s *Store) Neighbourhood(ctx context.Context, id string, depth, limit int) 
     MATCH (x)-[r]-(y:%[1]s) WHERE NOT type(r) IN $noise AND y <> a
     RETURN [r, y] LIMIT $limit
   }[..per + 1] AS pairs
-  UNWIND pairs AS p
-  WITH x, p[0] AS r, p[1] AS y
-  RETURN [elementId(x), [elementId(r), type(r), startNode(r) = x, %[2]s], %[3]s]
-} END AS far`, schema.AssetLabel, relProps, gn.expr("y"))
+  RETURN [%[2]s, [p IN pairs | [[elementId(p[0]), type(p[0]), startNode(p[0]) = x, %[3]s], %[4]s]]]
+} END AS far`, schema.AssetLabel, gn.keyExpr("x"), relProps("p[0]"), gn.expr("p[1]"))
 	}
 	rows, err := s.query(ctx, fmt.Sprintf(`MATCH (a:%[1]s {id: $id})
 CALL (a) {
@@ -186,7 +188,7 @@ CALL (a) {
 }
 WITH a, ring, [x IN near WHERE NOT x:%[5]s] AS xs, $limit - 1 - size(near) AS room
 WITH a, ring, xs, CASE WHEN size(xs) = 0 OR room <= 0 THEN 0 WHEN room < size(xs) THEN 1 ELSE room / size(xs) END AS per
-RETURN %[6]s AS a, ring, per, %[7]s`, k.Label, schema.AssetLabel, relProps, gn.expr("b"), schema.Tenant.Label,
+RETURN %[6]s AS a, ring, per, %[7]s`, k.Label, schema.AssetLabel, relProps("r"), gn.expr("b"), schema.Tenant.Label,
 		gn.expr("a"), ring2),
 		map[string]any{"id": id, "skip": skip, "noise": noise, "limit": limit})
 	if err != nil {
@@ -196,10 +198,14 @@ RETURN %[6]s AS a, ring, per, %[7]s`, k.Label, schema.AssetLabel, relProps, gn.e
 		return Subgraph{}, apperr.New(apperr.NotFound, "no asset with id %q", id)
 	}
 	b := newGraphBuilder()
-	center, _ := gn.read(rows[0]["a"])
+	center, ok := gn.read(rows[0]["a"])
+	if !ok {
+		return Subgraph{}, apperr.New(apperr.Internal, "neighbourhood of %q: unreadable centre", id)
+	}
 	b.addNode(center)
+	ck := nodeKey(center)
 	var truncated bool
-	var ring []string // element ids of the first ring, to expand at depth 2
+	rings := 0 // first-ring nodes to expand at depth 2
 	list, _ := rows[0]["ring"].([]any)
 	for _, x := range list {
 		e, _ := x.([]any)
@@ -210,48 +216,55 @@ RETURN %[6]s AS a, ring, per, %[7]s`, k.Label, schema.AssetLabel, relProps, gn.e
 		if !ok {
 			continue
 		}
-		if !b.has(n.ElementId) {
+		nk := nodeKey(n)
+		if !b.has(nk) {
 			if len(b.nodes) >= limit {
 				truncated = true
 				continue
 			}
 			b.addNode(n)
 			if kindOfLabels(n.Labels) != schema.Tenant {
-				ring = append(ring, n.ElementId)
+				rings++
 			}
 		}
-		b.addRel(compactRel(e, center.ElementId, n.ElementId))
+		b.addRel(compactRel(e, ck, nk))
 	}
-	if depth == 2 && len(ring) > 0 && len(b.nodes) < limit {
+	if depth == 2 && rings > 0 && len(b.nodes) < limit {
 		per, _ := rows[0]["per"].(int64)
 		far, _ := rows[0]["far"].([]any)
-		perX := map[string]int64{}
 		for _, x := range far {
-			row, _ := x.([]any)
-			if len(row) != 3 {
+			group, _ := x.([]any)
+			if len(group) != 2 {
 				continue
 			}
-			eid := str(row[0])
-			perX[eid]++
-			if perX[eid] > per {
-				truncated = true
-				continue
-			}
-			n, ok := gn.read(row[2])
-			if !ok {
-				continue
-			}
-			if !b.has(n.ElementId) {
-				if len(b.nodes) >= limit {
+			xk := str(group[0])
+			pairs, _ := group[1].([]any)
+			for i, p := range pairs {
+				if int64(i) >= per {
 					truncated = true
+					break
+				}
+				pair, _ := p.([]any)
+				if len(pair) != 2 {
 					continue
 				}
-				b.addNode(n)
+				n, ok := gn.read(pair[1])
+				if !ok {
+					continue
+				}
+				nk := nodeKey(n)
+				if !b.has(nk) {
+					if len(b.nodes) >= limit {
+						truncated = true
+						continue
+					}
+					b.addNode(n)
+				}
+				e, _ := pair[0].([]any)
+				b.addRel(compactRel(e, xk, nk))
 			}
-			e, _ := row[1].([]any)
-			b.addRel(compactRel(e, eid, n.ElementId))
 		}
-	} else if depth == 2 && len(ring) > 0 {
+	} else if depth == 2 && rings > 0 {
 		truncated = true
 	}
 	return Subgraph{Nodes: b.nodes, Edges: b.edges(), Truncated: truncated}, nil

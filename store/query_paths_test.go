@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/authgraph/authgraph/schema"
@@ -60,10 +61,29 @@ func TestNeighbourhoodSharesRoomBetweenRingNodes(t *testing.T) {
 		// the first ring fills the limit
 		{2, 3, 3, 2, true},
 	}
+	// Whole nodes, projected nodes and lean nodes make the same subgraph,
+	// in the same order.
+	projected := store.WithProjection(ctx, []string{"name"})
+	lean := store.WithLeanGraphNodes(projected)
 	for _, c := range cases {
 		g, err := st.Neighbourhood(ctx, center, c.depth, c.limit)
 		if err != nil {
 			t.Fatal(err)
+		}
+		for mode, mctx := range map[string]context.Context{"projected": projected, "lean": lean} {
+			m, err := st.Neighbourhood(mctx, center, c.depth, c.limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := subgraphShape(m), subgraphShape(g); got != want {
+				t.Errorf("depth %d limit %d, %s nodes:\n%s\nwhole nodes:\n%s", c.depth, c.limit, mode, got, want)
+			}
+			for _, n := range m.Nodes {
+				lk := n.Asset != nil && len(n.Labels) == 2 && n.Labels[0] == n.Asset.Kind.Label && n.Labels[1] == schema.AssetLabel
+				if n.Asset == nil || n.Asset.Name() == "" || !lk || (mode == "lean") != (n.ElementID == "") {
+					t.Errorf("depth %d limit %d, %s node: %+v", c.depth, c.limit, mode, n)
+				}
+			}
 		}
 		if len(g.Nodes) != c.nodes || len(g.Edges) != c.edges || g.Truncated != c.truncated {
 			t.Errorf("depth %d limit %d: %d nodes, %d edges, truncated %v; want %d, %d, %v",
@@ -79,4 +99,22 @@ func TestNeighbourhoodSharesRoomBetweenRingNodes(t *testing.T) {
 			t.Errorf("depth 2 limit %d: %d of the organization's other members, want 2", c.limit, members)
 		}
 	}
+}
+
+// subgraphShape writes what a graph view shows of a subgraph: its nodes'
+// ids, kinds and names, and its edges, in order.
+func subgraphShape(g store.Subgraph) string {
+	var b strings.Builder
+	for _, n := range g.Nodes {
+		k := "-"
+		if n.Asset != nil {
+			k = n.Asset.Kind.Name + " " + n.Asset.Name()
+		}
+		fmt.Fprintf(&b, "node %s %s\n", n.ID, k)
+	}
+	for _, e := range g.Edges {
+		fmt.Fprintf(&b, "edge %s %s %s %s\n", e.ID, e.Type, e.Source, e.Target)
+	}
+	fmt.Fprintf(&b, "truncated %v\n", g.Truncated)
+	return b.String()
 }

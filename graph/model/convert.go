@@ -248,9 +248,9 @@ func setField(f reflect.Value, v any) {
 func GraphNodeFrom(n store.GraphNode) *GraphNode {
 	g := &GraphNode{ID: n.ID, ElementID: n.ElementID, Labels: n.Labels, node: n}
 	if n.Asset != nil {
-		k := n.Asset.Kind.Name
 		name := n.Asset.Name()
-		g.Kind, g.Name = &k, &name
+		// The kind's name is the schema's own, never written to.
+		g.Kind, g.Name = &n.Asset.Kind.Name, &name
 	}
 	if g.Labels == nil {
 		g.Labels = []string{}
