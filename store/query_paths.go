@@ -205,6 +205,26 @@ RETURN %[6]s AS a, ring, per, %[7]s`, k.Label, schema.AssetLabel, relProps("r"),
 	b.addNode(center)
 	ck := nodeKey(center)
 	var truncated bool
+	// place adds the node v and its relationship e (to the node keyed
+	// near): a node not placed yet only while there is room, else the
+	// subgraph is truncated. added says the node was placed just now.
+	place := func(v any, e []any, near string) (n dbtype.Node, added bool) {
+		n, ok := gn.read(v)
+		if !ok {
+			return n, false
+		}
+		nk := nodeKey(n)
+		if !b.has(nk) {
+			if len(b.nodes) >= limit {
+				truncated = true
+				return n, false
+			}
+			b.addNode(n)
+			added = true
+		}
+		b.addRel(compactRel(e, near, nk))
+		return n, added
+	}
 	rings := 0 // first-ring nodes to expand at depth 2
 	list, _ := rows[0]["ring"].([]any)
 	for _, x := range list {
@@ -212,22 +232,9 @@ RETURN %[6]s AS a, ring, per, %[7]s`, k.Label, schema.AssetLabel, relProps("r"),
 		if len(e) != 5 {
 			continue
 		}
-		n, ok := gn.read(e[4])
-		if !ok {
-			continue
+		if n, added := place(e[4], e, ck); added && kindOfLabels(n.Labels) != schema.Tenant {
+			rings++
 		}
-		nk := nodeKey(n)
-		if !b.has(nk) {
-			if len(b.nodes) >= limit {
-				truncated = true
-				continue
-			}
-			b.addNode(n)
-			if kindOfLabels(n.Labels) != schema.Tenant {
-				rings++
-			}
-		}
-		b.addRel(compactRel(e, ck, nk))
 	}
 	if depth == 2 && rings > 0 && len(b.nodes) < limit {
 		per, _ := rows[0]["per"].(int64)
@@ -244,24 +251,10 @@ RETURN %[6]s AS a, ring, per, %[7]s`, k.Label, schema.AssetLabel, relProps("r"),
 					truncated = true
 					break
 				}
-				pair, _ := p.([]any)
-				if len(pair) != 2 {
-					continue
+				if pair, _ := p.([]any); len(pair) == 2 {
+					e, _ := pair[0].([]any)
+					place(pair[1], e, xk)
 				}
-				n, ok := gn.read(pair[1])
-				if !ok {
-					continue
-				}
-				nk := nodeKey(n)
-				if !b.has(nk) {
-					if len(b.nodes) >= limit {
-						truncated = true
-						continue
-					}
-					b.addNode(n)
-				}
-				e, _ := pair[0].([]any)
-				b.addRel(compactRel(e, xk, nk))
 			}
 		}
 	} else if depth == 2 && rings > 0 {
