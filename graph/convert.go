@@ -4,7 +4,7 @@ import (
 	"sort"
 
 	"github.com/authgraph/authgraph/graph/model"
-	"github.com/authgraph/authgraph/store"
+	"github.com/authgraph/authgraph/internal/store"
 )
 
 func syncFrom(s store.SyncRecord) *model.Sync {

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/authgraph/authgraph/store"
+	"github.com/authgraph/authgraph/internal/store"
 )
 
 // countCache keeps list totals for a short while. Counting a broad filter

@@ -13,13 +13,13 @@ import (
 	"github.com/99designs/gqlgen/client"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
-	"github.com/authgraph/authgraph/auth0sim"
+	"github.com/authgraph/authgraph/internal/auth0sim"
 	"github.com/authgraph/authgraph/graph"
 	"github.com/authgraph/authgraph/ingest"
 	"github.com/authgraph/authgraph/internal/neo4jtest"
-	"github.com/authgraph/authgraph/neo4jlocal"
+	"github.com/authgraph/authgraph/internal/neo4jlocal"
 	"github.com/authgraph/authgraph/schema"
-	"github.com/authgraph/authgraph/store"
+	"github.com/authgraph/authgraph/internal/store"
 )
 
 // The tests of this package share one simulated tenant, synced once into

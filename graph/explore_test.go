@@ -7,9 +7,9 @@ import (
 
 	"github.com/99designs/gqlgen/client"
 
-	"github.com/authgraph/authgraph/auth0sim"
+	"github.com/authgraph/authgraph/internal/auth0sim"
 	"github.com/authgraph/authgraph/schema"
-	"github.com/authgraph/authgraph/store"
+	"github.com/authgraph/authgraph/internal/store"
 	"net/http"
 )
 

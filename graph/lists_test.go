@@ -7,7 +7,7 @@ import (
 
 	"github.com/99designs/gqlgen/client"
 
-	"github.com/authgraph/authgraph/auth0sim"
+	"github.com/authgraph/authgraph/internal/auth0sim"
 	"github.com/authgraph/authgraph/schema"
 )
 

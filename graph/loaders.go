@@ -8,7 +8,7 @@ import (
 	"github.com/vikstrous/dataloadgen"
 
 	"github.com/authgraph/authgraph/graph/model"
-	"github.com/authgraph/authgraph/store"
+	"github.com/authgraph/authgraph/internal/store"
 )
 
 // loaderWait is how long a loader gathers keys before it queries: long

@@ -7,7 +7,7 @@ package graph
 //go:generate go -C .. tool gqlgen generate
 //go:generate go run ./internal/directlists generated/generated.go
 
-import "github.com/authgraph/authgraph/store"
+import "github.com/authgraph/authgraph/internal/store"
 
 // Resolver is the root resolver; it holds what every request shares.
 type Resolver struct {

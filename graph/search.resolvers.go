@@ -8,7 +8,7 @@ package graph
 import (
 	"context"
 
-	"github.com/authgraph/authgraph/apperr"
+	"github.com/authgraph/authgraph/internal/apperr"
 	"github.com/authgraph/authgraph/graph/model"
 	"github.com/authgraph/authgraph/schema"
 )

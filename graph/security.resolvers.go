@@ -8,9 +8,9 @@ package graph
 import (
 	"context"
 
-	"github.com/authgraph/authgraph/apperr"
+	"github.com/authgraph/authgraph/internal/apperr"
 	"github.com/authgraph/authgraph/graph/model"
-	"github.com/authgraph/authgraph/store"
+	"github.com/authgraph/authgraph/internal/store"
 )
 
 // EffectivePermissions is the resolver for the effectivePermissions field.

@@ -5,9 +5,9 @@ import (
 
 	"github.com/99designs/gqlgen/client"
 
-	"github.com/authgraph/authgraph/auth0sim"
+	"github.com/authgraph/authgraph/internal/auth0sim"
 	"github.com/authgraph/authgraph/schema"
-	"github.com/authgraph/authgraph/store"
+	"github.com/authgraph/authgraph/internal/store"
 )
 
 type accessPath struct {

@@ -14,7 +14,7 @@ import (
 
 	"github.com/auth0/go-auth0/management"
 
-	"github.com/authgraph/authgraph/apperr"
+	"github.com/authgraph/authgraph/internal/apperr"
 )
 
 // API is the narrow slice of the Auth0 Management API the ingester reads.

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/authgraph/authgraph/schema"
-	"github.com/authgraph/authgraph/store"
+	"github.com/authgraph/authgraph/internal/store"
 )
 
 // Writer is what the loader needs from the store (the store itself, or a

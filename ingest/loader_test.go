@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/authgraph/authgraph/schema"
-	"github.com/authgraph/authgraph/store"
+	"github.com/authgraph/authgraph/internal/store"
 )
 
 // fakeWriter records which nodes are committed and fails the test if a

@@ -6,7 +6,7 @@ import (
 	"github.com/auth0/go-auth0/management"
 
 	"github.com/authgraph/authgraph/schema"
-	"github.com/authgraph/authgraph/store"
+	"github.com/authgraph/authgraph/internal/store"
 )
 
 func init() {

@@ -10,7 +10,7 @@ import (
 	"github.com/auth0/go-auth0/management"
 
 	"github.com/authgraph/authgraph/schema"
-	"github.com/authgraph/authgraph/store"
+	"github.com/authgraph/authgraph/internal/store"
 )
 
 // Users. Auth0 lists and searches only the first 1,000 results of a query.

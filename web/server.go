@@ -21,8 +21,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/authgraph/authgraph/apperr"
-	"github.com/authgraph/authgraph/store"
+	"github.com/authgraph/authgraph/internal/apperr"
+	"github.com/authgraph/authgraph/internal/store"
 )
 
 // Config configures a Server.

@@ -7,7 +7,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/authgraph/authgraph/neo4jlocal"
+	"github.com/authgraph/authgraph/internal/neo4jlocal"
 )
 
 // cpuMeter reads the CPU time of this process (the server under test and

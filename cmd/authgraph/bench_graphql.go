@@ -19,12 +19,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/authgraph/authgraph/apperr"
-	"github.com/authgraph/authgraph/auth0sim"
+	"github.com/authgraph/authgraph/internal/apperr"
+	"github.com/authgraph/authgraph/internal/auth0sim"
 	"github.com/authgraph/authgraph/graph"
 	"github.com/authgraph/authgraph/ingest"
 	"github.com/authgraph/authgraph/schema"
-	"github.com/authgraph/authgraph/store"
+	"github.com/authgraph/authgraph/internal/store"
 	"github.com/authgraph/authgraph/web"
 )
 

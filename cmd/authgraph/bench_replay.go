@@ -7,7 +7,7 @@ import (
 
 	"github.com/authgraph/authgraph/ingest"
 	"github.com/authgraph/authgraph/schema"
-	"github.com/authgraph/authgraph/store"
+	"github.com/authgraph/authgraph/internal/store"
 )
 
 // recorder is an ingest.DB that keeps the loader's batches instead of

@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 
-	"github.com/authgraph/authgraph/neo4jlocal"
-	"github.com/authgraph/authgraph/store"
+	"github.com/authgraph/authgraph/internal/neo4jlocal"
+	"github.com/authgraph/authgraph/internal/store"
 )
 
 // openStore connects to the Neo4j every command uses: NEO4J_URI (and

@@ -13,7 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/authgraph/authgraph/apperr"
+	"github.com/authgraph/authgraph/internal/apperr"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".

@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/authgraph/authgraph/neo4jlocal"
+	"github.com/authgraph/authgraph/internal/neo4jlocal"
 )
 
 // neo4jFlags are shared by the neo4j subcommands.

@@ -11,8 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/authgraph/authgraph/apperr"
-	"github.com/authgraph/authgraph/auth0sim"
+	"github.com/authgraph/authgraph/internal/apperr"
+	"github.com/authgraph/authgraph/internal/auth0sim"
 )
 
 type simFlags struct {

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/authgraph/authgraph/schema"
-	"github.com/authgraph/authgraph/store"
+	"github.com/authgraph/authgraph/internal/store"
 )
 
 // newAsset makes the empty model of each kind, by schema kind name.

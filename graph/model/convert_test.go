@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/authgraph/authgraph/schema"
-	"github.com/authgraph/authgraph/store"
+	"github.com/authgraph/authgraph/internal/store"
 )
 
 // FromAsset fills each model field from its stored property, whether it

@@ -1,6 +1,6 @@
 package model
 
-import "github.com/authgraph/authgraph/store"
+import "github.com/authgraph/authgraph/internal/store"
 
 // GraphNode is a node of a graph view. Its properties and asset are
 // converted only when a query selects them (a neighbourhood of 1000 nodes

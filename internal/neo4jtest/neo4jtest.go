@@ -33,7 +33,7 @@ import (
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
-	"github.com/authgraph/authgraph/neo4jlocal"
+	"github.com/authgraph/authgraph/internal/neo4jlocal"
 )
 
 // LockName is the lock file's name in os.TempDir().

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/authgraph/authgraph/apperr"
+	"github.com/authgraph/authgraph/internal/apperr"
 	"github.com/authgraph/authgraph/schema"
 )
 

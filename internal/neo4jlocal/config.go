@@ -7,7 +7,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/authgraph/authgraph/apperr"
+	"github.com/authgraph/authgraph/internal/apperr"
 )
 
 // Default memory of the managed server, sized for a 2-core, 24 GB machine

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/authgraph/authgraph/schema"
-	"github.com/authgraph/authgraph/store"
+	"github.com/authgraph/authgraph/internal/store"
 )
 
 // Under a projection, asset reads return the projected properties and the

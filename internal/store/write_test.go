@@ -10,7 +10,7 @@ import (
 
 	"github.com/authgraph/authgraph/internal/neo4jtest"
 	"github.com/authgraph/authgraph/schema"
-	"github.com/authgraph/authgraph/store"
+	"github.com/authgraph/authgraph/internal/store"
 )
 
 func setup(t *testing.T) (*store.Store, neo4j.DriverWithContext, string) {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/authgraph/authgraph/apperr"
+	"github.com/authgraph/authgraph/internal/apperr"
 )
 
 func TestRender(t *testing.T) {

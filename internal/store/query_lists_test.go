@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/authgraph/authgraph/schema"
-	"github.com/authgraph/authgraph/store"
+	"github.com/authgraph/authgraph/internal/store"
 )
 
 // An equality filter reads by its (property, id) index in id order and a

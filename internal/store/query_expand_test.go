@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/authgraph/authgraph/schema"
-	"github.com/authgraph/authgraph/store"
+	"github.com/authgraph/authgraph/internal/store"
 )
 
 // An expanded read returns, at every level, what Related returns for the

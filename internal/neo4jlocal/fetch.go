@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/authgraph/authgraph/apperr"
+	"github.com/authgraph/authgraph/internal/apperr"
 )
 
 // completeMarker is written into DIR/lib after a successful fetch; a lib

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/authgraph/authgraph/apperr"
+	"github.com/authgraph/authgraph/internal/apperr"
 	"github.com/authgraph/authgraph/internal/neo4jtest"
 )
 

@@ -15,7 +15,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/authgraph/authgraph/apperr"
+	"github.com/authgraph/authgraph/internal/apperr"
 )
 
 // Timeouts of Start and Stop.

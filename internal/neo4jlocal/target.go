@@ -34,7 +34,7 @@ import (
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j/config"
 
-	"github.com/authgraph/authgraph/apperr"
+	"github.com/authgraph/authgraph/internal/apperr"
 )
 
 // Version is the Neo4j Community version that Fetch installs.

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/authgraph/authgraph/schema"
-	"github.com/authgraph/authgraph/store"
+	"github.com/authgraph/authgraph/internal/store"
 )
 
 // At depth 2 the room the first ring leaves is shared between its nodes:

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/authgraph/authgraph/apperr"
+	"github.com/authgraph/authgraph/internal/apperr"
 )
 
 // The console's guard reads a query as tokens, so that keywords inside
