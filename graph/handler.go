@@ -15,9 +15,9 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"github.com/authgraph/authgraph/internal/apperr"
 	"github.com/authgraph/authgraph/graph/generated"
 	"github.com/authgraph/authgraph/graph/model"
+	"github.com/authgraph/authgraph/internal/apperr"
 	"github.com/authgraph/authgraph/internal/store"
 )
 

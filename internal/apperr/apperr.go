@@ -20,8 +20,8 @@ const (
 	// revoked or expired (HTTP 401; Forbidden is 403, a known caller whose
 	// role does not allow the action).
 	Unauthenticated Kind = "unauthenticated"
-	Conflict    Kind = "conflict"
-	Internal    Kind = "internal"
+	Conflict        Kind = "conflict"
+	Internal        Kind = "internal"
 )
 
 // Error carries a kind and a user-safe message, and wraps the cause.
