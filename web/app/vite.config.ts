@@ -14,6 +14,10 @@ export default defineConfig({
     sourcemap: false,
     target: 'es2022',
     chunkSizeWarningLimit: 700,
+    // Two pages: the app, and GraphiQL (served at GET /graphql).
+    rollupOptions: {
+      input: { index: 'index.html', graphiql: 'graphiql.html' },
+    },
   },
   oxc: {
     jsx: { runtime: 'automatic', importSource: 'preact' },
