@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/authgraph/authgraph/internal/access"
 	"github.com/authgraph/authgraph/internal/apperr"
 	"github.com/authgraph/authgraph/internal/store"
 )
@@ -300,4 +301,17 @@ func NewHTTPServer(h http.Handler) *http.Server {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 	}
+}
+
+// Routes lists the routes the server registered (tests hold them against
+// the access table).
+func (s *Server) Routes() []access.Route {
+	var out []access.Route
+	for _, r := range s.e.Routes() {
+		if strings.HasPrefix(r.Name, "github.com/labstack/echo") {
+			continue // echo's own (method-not-allowed) entries
+		}
+		out = append(out, access.Route{Method: r.Method, Path: r.Path})
+	}
+	return out
 }
