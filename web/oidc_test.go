@@ -239,7 +239,9 @@ func TestOIDCSignIn(t *testing.T) {
 			t.Fatal(err)
 		}
 		var out struct {
-			Data struct{ AuditLog []struct{ Action, Actor, Outcome string } }
+			Data struct {
+				AuditLog []struct{ Action, Actor, Outcome string }
+			}
 		}
 		json.NewDecoder(r2.Body).Decode(&out)
 		r2.Body.Close()

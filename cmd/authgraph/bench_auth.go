@@ -121,8 +121,16 @@ func benchAuth(ctx context.Context, out io.Writer, o gqlBenchOptions, rounds, pe
 	var none, token []time.Duration
 	for r := 0; r < rounds; r++ {
 		turns := []func() error{
-			func() error { l, err := runScenario(ctx, hc, open, sc, 1, perTurn); none = append(none, l...); return err },
-			func() error { l, err := runScenario(ctx, bearer, guarded, sc, 1, perTurn); token = append(token, l...); return err },
+			func() error {
+				l, err := runScenario(ctx, hc, open, sc, 1, perTurn)
+				none = append(none, l...)
+				return err
+			},
+			func() error {
+				l, err := runScenario(ctx, bearer, guarded, sc, 1, perTurn)
+				token = append(token, l...)
+				return err
+			},
 		}
 		if r%2 == 1 {
 			turns[0], turns[1] = turns[1], turns[0]
