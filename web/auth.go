@@ -264,6 +264,16 @@ func (s *Server) Audit(ctx context.Context, action, target, outcome string) {
 	}
 }
 
+// auditFailure records a failed sign-in, at most a few a second: anyone
+// may fail, and a flood must not become a flood of writes.
+func (s *Server) auditFailure(ctx context.Context, target string) {
+	if !s.failures.Allow() {
+		s.cfg.Logger.Warn("auth: failed sign-in not audited (too many)", "target", target, "from", access.Remote(ctx))
+		return
+	}
+	s.Audit(ctx, "signin.failed", target, "denied")
+}
+
 // startSession opens a cookie session for p and sets the cookie.
 func (s *Server) startSession(c echo.Context, p *access.Principal, tokenID string) error {
 	r := c.Request()
@@ -301,7 +311,7 @@ func (s *Server) tokenSignIn(c echo.Context) error {
 	}
 	if p == nil || p.Role == access.Ingest {
 		// Ingest tokens deliver events; they do not open the web app.
-		s.Audit(c.Request().Context(), "signin.failed", "token", "denied")
+		s.auditFailure(c.Request().Context(), "token")
 		return unauthenticated(c, "the API token is unknown, revoked, expired or not for people")
 	}
 	p = &access.Principal{Subject: p.Subject, Name: p.Name, Role: p.Role, Via: "token"}

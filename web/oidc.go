@@ -112,9 +112,14 @@ func (s *Server) oidcStart(c echo.Context) error {
 			delete(o.pending, k)
 		}
 	}
-	if len(o.pending) >= maxPending {
-		o.mu.Unlock()
-		return apperr.New(apperr.Unavailable, "too many sign-ins in flight; try again in a few minutes")
+	for k := range o.pending {
+		if len(o.pending) < maxPending {
+			break
+		}
+		// Full (a flood of /auth/login): make room rather than refuse
+		// everyone for ten minutes; a flooder can only cut others' sign-ins
+		// in flight short, and they start again.
+		delete(o.pending, k)
 	}
 	o.pending[state] = pendingLogin{verifier: verifier, nonce: nonce, until: now.Add(loginTTL)}
 	o.mu.Unlock()
@@ -137,7 +142,7 @@ func (s *Server) oidcCallback(c echo.Context) error {
 	clear := &http.Cookie{Name: oidcStateCookie, Value: "", Path: "/auth/", HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteLaxMode, MaxAge: -1}
 	http.SetCookie(c.Response(), clear)
 	fail := func(status int, reason, msg string) error {
-		s.Audit(r.Context(), "signin.failed", "oidc: "+reason, "denied")
+		s.auditFailure(r.Context(), "oidc: "+reason)
 		return c.JSON(status, map[string]string{"error": msg})
 	}
 	q := r.URL.Query()
@@ -186,7 +191,7 @@ func (s *Server) oidcCallback(c echo.Context) error {
 	}
 	p := &access.Principal{Subject: "oidc:" + idt.Subject, Name: name, Role: role, Via: "oidc"}
 	if role == access.None || role == access.Ingest {
-		s.Audit(access.WithPrincipal(r.Context(), p), "signin.failed", "oidc: no role", "denied")
+		s.auditFailure(access.WithPrincipal(r.Context(), p), "oidc: no role")
 		return c.JSON(http.StatusForbidden, map[string]string{"error": fmt.Sprintf("signed in, but your %q claim maps to no authgraph role", o.cfg.RoleClaim)})
 	}
 	if err := s.startSession(c, p, ""); err != nil {

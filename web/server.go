@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/time/rate"
 
 	"github.com/authgraph/authgraph/internal/access"
 	"github.com/authgraph/authgraph/internal/apperr"
@@ -59,6 +60,8 @@ type Server struct {
 	oidc   *OIDC
 	hosts  map[string]bool
 	cop    *http.CrossOriginProtection
+	// failures paces the audit of failed sign-ins.
+	failures *rate.Limiter
 
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
@@ -80,6 +83,7 @@ func New(cfg Config) *Server {
 	// The audit log's "from" is the peer's address: X-Forwarded-For is
 	// anyone's to write.
 	s.e.IPExtractor = echo.ExtractIPDirect()
+	s.failures = rate.NewLimiter(5, 20)
 	s.auth = newAuthenticator(cfg.Store, cfg.Auth.CacheTTL, cfg.Logger)
 	s.oidc = cfg.Auth.OIDC
 	s.hosts = allowedHosts(cfg.PublicURL)

@@ -23,6 +23,6 @@ export default defineConfig({
     jsx: { runtime: 'automatic', importSource: 'preact' },
   },
   server: {
-    proxy: { '/graphql': api, '/healthz': api },
+    proxy: { '/graphql': api, '/healthz': api, '/auth': api },
   },
 });
