@@ -164,7 +164,13 @@ async function otherOrigin() {
     res.end('<!doctype html><title>another origin</title><p>another origin</p>');
   });
   await new Promise((r) => srv.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${srv.address().port}/`, close: () => new Promise((r) => srv.close(r)) };
+  return {
+    url: `http://127.0.0.1:${srv.address().port}/`,
+    close: () => new Promise((r) => {
+      srv.close(r);
+      srv.closeAllConnections(); // the browser keeps its connection alive
+    }),
+  };
 }
 
 function cases(base, fx) {
@@ -334,6 +340,7 @@ function cases(base, fx) {
         try {
           // From a page of another origin on the same site (the Lax cookie
           // goes along): a forged sign-out and a forged query, as forms.
+          const t0 = Date.now();
           for (const [p, field] of [['/auth/logout', 'x'], ['/graphql', '{"query":"{ tenants { id } }"}']]) {
             await page.goto(other.url);
             const answer = page.waitForResponse((r) => r.url() === base + p, { timeout: 20_000 });
@@ -350,6 +357,7 @@ function cases(base, fx) {
               f.submit();
             }, [base + p, field]);
             const r = await answer;
+            log(`cross-origin POST ${p}: answered ${r.status()} after ${Date.now() - t0} ms`);
             const sent = await r.request().allHeaders();
             assert(/authgraph_session=/.test(sent.cookie ?? ''), `the forged POST ${p} carried no session cookie (the test proves nothing)`);
             const text = await r.text();
@@ -358,6 +366,7 @@ function cases(base, fx) {
           // The session survived the forged sign-out.
           await page.goto(`${base}/#/`);
           await page.locator('[data-testid="signed-in-as"]').waitFor({ timeout: 20_000 });
+          log(`cross-origin: session checked after ${Date.now() - t0} ms`);
         } finally {
           await other.close();
         }
