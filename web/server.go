@@ -109,7 +109,11 @@ func New(cfg Config) *Server {
 		return s.graphiql(c)
 	})
 	s.e.GET("/healthz", s.healthz)
-	if !cfg.MetricsElsewhere {
+	if cfg.MetricsElsewhere {
+		s.e.GET("/metrics", func(c echo.Context) error {
+			return c.JSON(http.StatusNotFound, map[string]string{"error": "metrics are served on --metrics-addr"})
+		})
+	} else {
 		s.e.GET("/metrics", echo.WrapHandler(s.MetricsHandler()))
 	}
 	s.e.GET("/auth/login", s.oidcStart)
