@@ -15,9 +15,8 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"github.com/authgraph/authgraph/internal/apperr"
 	"github.com/authgraph/authgraph/graph/generated"
-	"github.com/authgraph/authgraph/graph/model"
+	"github.com/authgraph/authgraph/internal/apperr"
 	"github.com/authgraph/authgraph/internal/store"
 )
 
@@ -86,7 +85,7 @@ func NewHandler(o Options) *handler.Server {
 			ctx = store.WithLeanGraphNodes(ctx)
 		}
 		l := NewLoaders(o.Store)
-		return next(model.WithRelationSource(WithLoaders(ctx, l), l.relationSource))
+		return next(WithLoaders(ctx, l))
 	})
 	return srv
 }

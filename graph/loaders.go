@@ -7,7 +7,6 @@ import (
 
 	"github.com/vikstrous/dataloadgen"
 
-	"github.com/authgraph/authgraph/graph/model"
 	"github.com/authgraph/authgraph/internal/store"
 )
 
@@ -23,9 +22,6 @@ type Loaders struct {
 
 	mu      sync.Mutex
 	related map[store.RelSpec]*dataloadgen.Loader[string, []store.Related]
-	// primed holds what primeRelated put into the related loaders, for the
-	// direct list writers, which read it without waiting on a loader.
-	primed map[store.RelSpec]map[string][]store.Related
 
 	assets   *dataloadgen.Loader[string, *store.Asset]
 	lastSync *dataloadgen.Loader[string, *store.SyncRecord]
@@ -33,8 +29,7 @@ type Loaders struct {
 
 // NewLoaders returns fresh loaders for one request.
 func NewLoaders(st *store.Store) *Loaders {
-	l := &Loaders{st: st, related: map[store.RelSpec]*dataloadgen.Loader[string, []store.Related]{},
-		primed: map[store.RelSpec]map[string][]store.Related{}}
+	l := &Loaders{st: st, related: map[store.RelSpec]*dataloadgen.Loader[string, []store.Related]{}}
 	l.assets = dataloadgen.NewMappedLoader(func(ctx context.Context, ids []string) (map[string]*store.Asset, error) {
 		found, err := st.AssetsByID(ctx, ids)
 		if err != nil {
@@ -118,53 +113,6 @@ func (l *Loaders) relatedLoader(spec store.RelSpec) *dataloadgen.Loader[string, 
 	}
 	l.mu.Unlock()
 	return ld
-}
-
-// primeRelated stores id's neighbours across spec, read ahead, in the
-// related loader's cache, and keeps them for peekRelated when the cache had
-// nothing for id (the loader keeps what it had).
-func (l *Loaders) primeRelated(spec store.RelSpec, id string, rel []store.Related) {
-	if !l.relatedLoader(spec).Prime(id, rel) {
-		return
-	}
-	l.mu.Lock()
-	m := l.primed[spec]
-	if m == nil {
-		m = map[string][]store.Related{}
-		l.primed[spec] = m
-	}
-	m[id] = rel
-	l.mu.Unlock()
-}
-
-// peekRelated returns id's neighbours across spec when they were primed,
-// without waiting.
-func (l *Loaders) peekRelated(spec store.RelSpec, id string) ([]store.Related, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	rel, ok := l.primed[spec][id]
-	return rel, ok
-}
-
-// relationSource answers the direct list writers' relation fields from
-// what the look-ahead primed: the fields of relFields that the resolvers
-// answer with related or one (not the wrapped ones), as models.
-func (l *Loaders) relationSource(ctx context.Context, typeName, field, id string) ([]any, bool) {
-	rf, ok := relFields[typeName][field]
-	if !ok || rf.wrapper != "" {
-		return nil, false
-	}
-	rel, ok := l.peekRelated(rf.spec, id)
-	if !ok {
-		return nil, false
-	}
-	out := make([]any, 0, len(rel))
-	for _, x := range rel {
-		if m := model.FromAsset(x.Asset); m != nil {
-			out = append(out, m)
-		}
-	}
-	return out, true
 }
 
 // Asset loads one asset by id (nil when there is none), batched.

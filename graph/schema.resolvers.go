@@ -8,9 +8,9 @@ package graph
 import (
 	"context"
 
-	"github.com/authgraph/authgraph/internal/apperr"
 	"github.com/authgraph/authgraph/graph/generated"
 	"github.com/authgraph/authgraph/graph/model"
+	"github.com/authgraph/authgraph/internal/apperr"
 	"github.com/authgraph/authgraph/internal/store"
 )
 
