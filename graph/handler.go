@@ -78,13 +78,7 @@ func NewHandler(o Options) *handler.Server {
 		return apperr.New(apperr.Internal, "internal error")
 	})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		op := graphql.GetOperationContext(ctx)
-		props, byKind := operationProps(op)
-		ctx = store.WithKindProjection(ctx, props, byKind)
-		if leanGraphNodes(op) {
-			ctx = store.WithLeanGraphNodes(ctx)
-		}
-		l := NewLoaders(o.Store)
+		l := NewLoaders(o.Store, projectionOf(graphql.GetOperationContext(ctx)))
 		return next(WithLoaders(ctx, l))
 	})
 	return srv

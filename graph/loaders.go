@@ -19,6 +19,9 @@ const loaderWait = 2 * time.Millisecond
 // their roles makes one query for all 50, not 50 queries.
 type Loaders struct {
 	st *store.Store
+	// proj is what the request's assets are read with (nil: whole), decided
+	// from the operation's selections (projectionOf).
+	proj *store.Projection
 
 	mu      sync.Mutex
 	related map[store.RelSpec]*dataloadgen.Loader[string, []store.Related]
@@ -27,11 +30,12 @@ type Loaders struct {
 	lastSync *dataloadgen.Loader[string, *store.SyncRecord]
 }
 
-// NewLoaders returns fresh loaders for one request.
-func NewLoaders(st *store.Store) *Loaders {
-	l := &Loaders{st: st, related: map[store.RelSpec]*dataloadgen.Loader[string, []store.Related]{}}
+// NewLoaders returns fresh loaders for one request whose assets are read
+// with proj (nil: whole assets).
+func NewLoaders(st *store.Store, proj *store.Projection) *Loaders {
+	l := &Loaders{st: st, proj: proj, related: map[store.RelSpec]*dataloadgen.Loader[string, []store.Related]{}}
 	l.assets = dataloadgen.NewMappedLoader(func(ctx context.Context, ids []string) (map[string]*store.Asset, error) {
-		found, err := st.AssetsByID(ctx, ids)
+		found, err := st.AssetsByID(ctx, ids, proj)
 		if err != nil {
 			return nil, err
 		}
@@ -76,7 +80,7 @@ func (r *Resolver) loaders(ctx context.Context) *Loaders {
 	if l, ok := ctx.Value(loadersKey{}).(*Loaders); ok {
 		return l
 	}
-	return NewLoaders(r.Store)
+	return NewLoaders(r.Store, nil)
 }
 
 // Related loads the neighbours of id across spec, batched with the other
@@ -98,7 +102,7 @@ func (l *Loaders) relatedLoader(spec store.RelSpec) *dataloadgen.Loader[string, 
 	ld, ok := l.related[spec]
 	if !ok {
 		ld = dataloadgen.NewMappedLoader(func(ctx context.Context, ids []string) (map[string][]store.Related, error) {
-			found, err := l.st.Related(ctx, spec, ids)
+			found, err := l.st.Related(ctx, spec, ids, l.proj)
 			if err != nil {
 				return nil, err
 			}
