@@ -37,10 +37,3 @@ func (r *queryResolver) AuditLog(ctx context.Context, first *int, before *time.T
 	}
 	return out, nil
 }
-
-func optStr(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}

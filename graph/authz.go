@@ -126,3 +126,11 @@ func walkFields(set ast.SelectionSet, frags ast.FragmentDefinitionList, visiting
 		}
 	}
 }
+
+// optStr is nil for "" (optional strings of the audit log).
+func optStr(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
