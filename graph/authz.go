@@ -50,7 +50,7 @@ func (a Authorize) MutateOperationContext(ctx context.Context, rc *graphql.Opera
 		need    access.Need
 		roots   []string
 	)
-	walkFields(rc.Operation.SelectionSet, rc.Doc.Fragments, map[string]bool{}, true, func(f *ast.Field, root bool) {
+	walkFields(rc.Operation.SelectionSet, rc.Doc.Fragments, map[string]bool{}, map[string]bool{}, true, func(f *ast.Field, root bool) {
 		if len(f.Name) > 1 && f.Name[:2] == "__" {
 			return // introspection and __typename: the schema is not data
 		}
@@ -104,24 +104,30 @@ func needText(n access.Need) string {
 	return fmt.Sprintf("needs %s", n.Min)
 }
 
-// walkFields calls fn for every field of set, following fragments (each
-// once per path, so cycles end); root says the field is a root field.
-func walkFields(set ast.SelectionSet, frags ast.FragmentDefinitionList, visiting map[string]bool, root bool, fn func(*ast.Field, bool)) {
+// walkFields calls fn for every field of set, following fragments: each
+// fragment is walked once at root level and once below it (a field's
+// decision does not depend on the path to it), so nested spreads cannot
+// make the walk exponential and cycles end; root says the field is a root
+// field.
+func walkFields(set ast.SelectionSet, frags ast.FragmentDefinitionList, doneRoot, doneNested map[string]bool, root bool, fn func(*ast.Field, bool)) {
 	for _, sel := range set {
 		switch s := sel.(type) {
 		case *ast.Field:
 			fn(s, root)
-			walkFields(s.SelectionSet, frags, visiting, false, fn)
+			walkFields(s.SelectionSet, frags, doneRoot, doneNested, false, fn)
 		case *ast.InlineFragment:
-			walkFields(s.SelectionSet, frags, visiting, root, fn)
+			walkFields(s.SelectionSet, frags, doneRoot, doneNested, root, fn)
 		case *ast.FragmentSpread:
-			if visiting[s.Name] {
+			done := doneNested
+			if root {
+				done = doneRoot
+			}
+			if done[s.Name] {
 				continue
 			}
+			done[s.Name] = true
 			if f := frags.ForName(s.Name); f != nil {
-				visiting[s.Name] = true
-				walkFields(f.SelectionSet, frags, visiting, root, fn)
-				delete(visiting, s.Name)
+				walkFields(f.SelectionSet, frags, doneRoot, doneNested, root, fn)
 			}
 		}
 	}

@@ -239,6 +239,18 @@ func TestGraphQLRoleTable(t *testing.T) {
 	if code != http.StatusForbidden || strings.Contains(body, `"tenants"`) {
 		t.Errorf("mixed operation as viewer: %d %s", code, body)
 	}
+	// A fragment bomb (each fragment spreads the next twice: 2^40 paths)
+	// ends: fragments are walked once each.
+	var bomb strings.Builder
+	bomb.WriteString("query { ...F0 } ")
+	for i := 0; i < 40; i++ {
+		fmt.Fprintf(&bomb, "fragment F%d on Query { ...F%d ...F%d } ", i, i+1, i+1)
+	}
+	bomb.WriteString("fragment F40 on Query { auditLog { action } }")
+	code, body = f.do(t, "viewer", "POST", "/graphql", fmt.Sprintf(`{"query":%q}`, bomb.String()))
+	if code == http.StatusOK && strings.Contains(body, `"auditLog"`) && !strings.Contains(body, "errors") {
+		t.Errorf("fragment bomb as viewer ran: %d %.200s", code, body)
+	}
 	// Through a fragment too.
 	code, body = f.do(t, "analyst", "POST", "/graphql", `{"query":"query { ...F } fragment F on Query { auditLog { action } }"}`)
 	if code != http.StatusForbidden {
