@@ -44,8 +44,8 @@ reused.`,
 	f.IntVar(&o.users, "users", 2000, "users in the simulated tenant")
 	f.Int64Var(&o.seed, "seed", 11, "generator seed")
 	f.BoolVar(&o.rebuild, "rebuild", false, "sync the tenant again even when it is there")
-	f.IntVar(&rounds, "rounds", 20, "alternating turns per server")
-	f.IntVar(&perTurn, "per-turn", 100, "requests per turn")
+	f.IntVar(&rounds, "rounds", 200, "alternating turns per server")
+	f.IntVar(&perTurn, "per-turn", 10, "requests per turn (short turns: both servers see the same moments of a shared machine)")
 	benchCmd.AddCommand(cmd)
 }
 
