@@ -575,7 +575,7 @@ func (s *Sim) genClientGrants(r *rng) {
 	add(s.clients[clBillingWorker], s.api(0), "client", false, "read:invoices", "create:invoices")
 	add(s.clients[clLegacy], mgmt, "client", false, "read:users", "read:logs")
 	// A grant to an API deleted since (its audience names no API any more).
-	add(s.clients[clLegacy], &ResourceServer{Identifier: "https://reports-v1." + s.slug + ".example/api"}, "", false, "read:reports")
+	add(s.clients[clLegacy], &ResourceServer{Identifier: "https://reports-v1." + s.slug + ".example/api"}, "", false, "export:reports")
 	add(s.clients[clSystem], mgmt, "client", true, "read:clients", "read:connections", "create:connections",
 		"update:connections", "read:organization_connections", "create:organization_connections")
 	add(s.clients[clSPA], s.api(0), "user", false, "read:invoices")

@@ -109,7 +109,7 @@ func TestBuiltinRules(t *testing.T) {
 		"log-stream-inactive":                  {want: []string{"Old Splunk"}},
 		"m2m-management-write":                 {want: []string{grant("CI Deployer", mgmt), grant("Provisioning Service", mgmt)}},
 		"org-without-connection":               {want: []string{"fabrikam-traders"}},
-		"permission-undefined":                 {want: []string{"read:reports", "read:statements"}},
+		"permission-undefined":                 {want: []string{"export:reports", "read:reports", "read:statements"}},
 		"role-unassigned":                      {want: []string{"approver"}},
 		"role-undefined-permission":            {want: []string{"auditor"}},
 		"role-without-permissions":             {want: []string{"legacy-editor"}},
