@@ -15,10 +15,11 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"github.com/authgraph/authgraph/internal/apperr"
 	"github.com/authgraph/authgraph/graph/generated"
 	"github.com/authgraph/authgraph/graph/model"
+	"github.com/authgraph/authgraph/internal/apperr"
 	"github.com/authgraph/authgraph/internal/store"
+	"github.com/authgraph/authgraph/rules"
 )
 
 // Options configure the GraphQL handler. Zero values mean the defaults.
@@ -39,6 +40,8 @@ type Options struct {
 	// counts every time).
 	CountTTL time.Duration
 	Logger   *slog.Logger
+	// Rules are the security rules served and run (nil: the built-in pack).
+	Rules []*rules.Rule
 }
 
 // NewHandler returns the GraphQL HTTP handler: POST and GET (queries only)
@@ -61,7 +64,7 @@ func NewHandler(o Options) *handler.Server {
 	if o.CountTTL == 0 {
 		o.CountTTL = 30 * time.Second
 	}
-	res := &Resolver{Store: o.Store, Console: o.Console, counts: newCountCache(o.CountTTL)}
+	res := &Resolver{Store: o.Store, Console: o.Console, Rules: o.Rules, counts: newCountCache(o.CountTTL)}
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: res}))
 	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions}})
 	srv.AddTransport(transport.GET{})
