@@ -228,7 +228,7 @@ func OCSF(fs []store.Finding, byID map[string]*rules.Rule, version string) []map
 			"type_uid": 2004*100 + act, "type_name": "Detection Finding: " + actName,
 			"severity_id": sevID, "severity": sev,
 			"status_id": stID, "status": st,
-			"time": f.LastSeen.UnixMilli(),
+			"time":    f.LastSeen.UnixMilli(),
 			"message": fmt.Sprintf("%s: %s %s", f.Title, f.Kind, f.Name),
 			"metadata": map[string]any{"version": OCSFVersion, "uid": f.ID,
 				"product": map[string]any{"name": "authgraph", "vendor_name": "authgraph", "version": version}},

@@ -181,9 +181,9 @@ func checkExports(t *testing.T, fs []store.Finding, rs []*rules.Rule) {
 				} `json:"driver"`
 			} `json:"tool"`
 			Results []struct {
-				RuleID              string            `json:"ruleId"`
-				RuleIndex           int               `json:"ruleIndex"`
-				Level               string            `json:"level"`
+				RuleID              string `json:"ruleId"`
+				RuleIndex           int    `json:"ruleIndex"`
+				Level               string `json:"level"`
 				Message             struct{ Text string }
 				Locations           []map[string]any  `json:"locations"`
 				PartialFingerprints map[string]string `json:"partialFingerprints"`
