@@ -30318,9 +30318,6 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 // region    ***************************** type.gotpl *****************************
 
 func (ec *executionContext) marshalNAccessPath2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAccessPathᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AccessPath) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, accessPathImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -30345,9 +30342,6 @@ func (ec *executionContext) marshalNAccessPath2ᚖgithubᚗcomᚋauthgraphᚋaut
 }
 
 func (ec *executionContext) marshalNAction2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐActionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Action) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, actionImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -30380,9 +30374,6 @@ func (ec *executionContext) marshalNActionConnection2ᚖgithubᚗcomᚋauthgraph
 }
 
 func (ec *executionContext) marshalNActionEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐActionEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ActionEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, actionEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -30459,9 +30450,6 @@ func (ec *executionContext) marshalNAny2ᚕᚕinterfaceᚄ(ctx context.Context, 
 }
 
 func (ec *executionContext) marshalNApiAccess2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAPIAccessᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.APIAccess) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, apiAccessImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -30518,9 +30506,6 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 }
 
 func (ec *executionContext) marshalNClient2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐClientᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Client) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, clientImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -30553,9 +30538,6 @@ func (ec *executionContext) marshalNClientConnection2ᚖgithubᚗcomᚋauthgraph
 }
 
 func (ec *executionContext) marshalNClientEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐClientEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ClientEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, clientEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -30580,9 +30562,6 @@ func (ec *executionContext) marshalNClientEdge2ᚖgithubᚗcomᚋauthgraphᚋaut
 }
 
 func (ec *executionContext) marshalNClientGrant2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐClientGrantᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ClientGrant) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, clientGrantImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -30615,9 +30594,6 @@ func (ec *executionContext) marshalNClientGrantConnection2ᚖgithubᚗcomᚋauth
 }
 
 func (ec *executionContext) marshalNClientGrantEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐClientGrantEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ClientGrantEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, clientGrantEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -30642,9 +30618,6 @@ func (ec *executionContext) marshalNClientGrantEdge2ᚖgithubᚗcomᚋauthgraph�
 }
 
 func (ec *executionContext) marshalNClientReach2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐClientReachᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ClientReach) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, clientReachImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -30669,9 +30642,6 @@ func (ec *executionContext) marshalNClientReach2ᚖgithubᚗcomᚋauthgraphᚋau
 }
 
 func (ec *executionContext) marshalNConnection2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Connection) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, connectionImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -30704,9 +30674,6 @@ func (ec *executionContext) marshalNConnectionConnection2ᚖgithubᚗcomᚋauthg
 }
 
 func (ec *executionContext) marshalNConnectionEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectionEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ConnectionEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, connectionEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -30731,9 +30698,6 @@ func (ec *executionContext) marshalNConnectionEdge2ᚖgithubᚗcomᚋauthgraph�
 }
 
 func (ec *executionContext) marshalNCustomDomain2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐCustomDomainᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CustomDomain) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, customDomainImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -30766,9 +30730,6 @@ func (ec *executionContext) marshalNCustomDomainConnection2ᚖgithubᚗcomᚋaut
 }
 
 func (ec *executionContext) marshalNCustomDomainEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐCustomDomainEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CustomDomainEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, customDomainEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -30801,9 +30762,6 @@ func (ec *executionContext) marshalNCypherResult2ᚖgithubᚗcomᚋauthgraphᚋa
 }
 
 func (ec *executionContext) marshalNEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge) graphql.Marshaler {
-	if m, ok := model.MarshalEdges(ctx, sel, v); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -30828,9 +30786,6 @@ func (ec *executionContext) marshalNEdge2ᚖgithubᚗcomᚋauthgraphᚋauthgraph
 }
 
 func (ec *executionContext) marshalNEffectivePermission2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐEffectivePermissionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EffectivePermission) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, effectivePermissionImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -30855,9 +30810,6 @@ func (ec *executionContext) marshalNEffectivePermission2ᚖgithubᚗcomᚋauthgr
 }
 
 func (ec *executionContext) marshalNFinding2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐFindingᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Finding) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, findingImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -30922,9 +30874,6 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 }
 
 func (ec *executionContext) marshalNGrant2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGrantᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Grant) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, grantImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -30957,9 +30906,6 @@ func (ec *executionContext) marshalNGrantConnection2ᚖgithubᚗcomᚋauthgraph�
 }
 
 func (ec *executionContext) marshalNGrantEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGrantEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GrantEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, grantEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -30984,9 +30930,6 @@ func (ec *executionContext) marshalNGrantEdge2ᚖgithubᚗcomᚋauthgraphᚋauth
 }
 
 func (ec *executionContext) marshalNGraphNode2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGraphNodeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GraphNode) graphql.Marshaler {
-	if m, ok := model.MarshalGraphNodes(ctx, sel, v); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -31054,9 +30997,6 @@ func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast
 }
 
 func (ec *executionContext) marshalNIdentity2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐIdentityᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Identity) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, identityImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -31095,9 +31035,6 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 }
 
 func (ec *executionContext) marshalNKindCount2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐKindCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.KindCount) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, kindCountImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -31122,9 +31059,6 @@ func (ec *executionContext) marshalNKindCount2ᚖgithubᚗcomᚋauthgraphᚋauth
 }
 
 func (ec *executionContext) marshalNLogStream2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐLogStreamᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LogStream) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, logStreamImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -31157,9 +31091,6 @@ func (ec *executionContext) marshalNLogStreamConnection2ᚖgithubᚗcomᚋauthgr
 }
 
 func (ec *executionContext) marshalNLogStreamEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐLogStreamEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LogStreamEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, logStreamEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -31202,9 +31133,6 @@ func (ec *executionContext) marshalNMap2map(ctx context.Context, sel ast.Selecti
 }
 
 func (ec *executionContext) marshalNOrgConnection2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐOrgConnectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrgConnection) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, orgConnectionImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -31229,9 +31157,6 @@ func (ec *executionContext) marshalNOrgConnection2ᚖgithubᚗcomᚋauthgraphᚋ
 }
 
 func (ec *executionContext) marshalNOrgMembership2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐOrgMembershipᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrgMembership) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, orgMembershipImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -31264,9 +31189,6 @@ func (ec *executionContext) marshalNOrgMembershipConnection2ᚖgithubᚗcomᚋau
 }
 
 func (ec *executionContext) marshalNOrgMembershipEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐOrgMembershipEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrgMembershipEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, orgMembershipEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -31291,9 +31213,6 @@ func (ec *executionContext) marshalNOrgMembershipEdge2ᚖgithubᚗcomᚋauthgrap
 }
 
 func (ec *executionContext) marshalNOrganization2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐOrganizationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Organization) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, organizationImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -31326,9 +31245,6 @@ func (ec *executionContext) marshalNOrganizationConnection2ᚖgithubᚗcomᚋaut
 }
 
 func (ec *executionContext) marshalNOrganizationEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐOrganizationEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrganizationEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, organizationEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -31361,9 +31277,6 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋauthgraphᚋauthg
 }
 
 func (ec *executionContext) marshalNPath2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐPathᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Path) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, pathImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -31388,9 +31301,6 @@ func (ec *executionContext) marshalNPath2ᚖgithubᚗcomᚋauthgraphᚋauthgraph
 }
 
 func (ec *executionContext) marshalNPermission2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐPermissionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Permission) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, permissionImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -31423,9 +31333,6 @@ func (ec *executionContext) marshalNPermissionConnection2ᚖgithubᚗcomᚋauthg
 }
 
 func (ec *executionContext) marshalNPermissionEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐPermissionEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PermissionEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, permissionEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -31458,9 +31365,6 @@ func (ec *executionContext) marshalNReach2ᚖgithubᚗcomᚋauthgraphᚋauthgrap
 }
 
 func (ec *executionContext) marshalNResourceServer2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐResourceServerᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ResourceServer) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, resourceServerImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -31493,9 +31397,6 @@ func (ec *executionContext) marshalNResourceServerConnection2ᚖgithubᚗcomᚋa
 }
 
 func (ec *executionContext) marshalNResourceServerEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐResourceServerEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ResourceServerEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, resourceServerEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -31520,9 +31421,6 @@ func (ec *executionContext) marshalNResourceServerEdge2ᚖgithubᚗcomᚋauthgra
 }
 
 func (ec *executionContext) marshalNRole2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Role) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, roleImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -31555,9 +31453,6 @@ func (ec *executionContext) marshalNRoleConnection2ᚖgithubᚗcomᚋauthgraph�
 }
 
 func (ec *executionContext) marshalNRoleEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐRoleEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RoleEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, roleEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -31582,9 +31477,6 @@ func (ec *executionContext) marshalNRoleEdge2ᚖgithubᚗcomᚋauthgraphᚋauthg
 }
 
 func (ec *executionContext) marshalNRule2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐRuleᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Rule) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, ruleImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -31609,9 +31501,6 @@ func (ec *executionContext) marshalNRule2ᚖgithubᚗcomᚋauthgraphᚋauthgraph
 }
 
 func (ec *executionContext) marshalNRuleFailure2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐRuleFailureᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RuleFailure) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, ruleFailureImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -31636,9 +31525,6 @@ func (ec *executionContext) marshalNRuleFailure2ᚖgithubᚗcomᚋauthgraphᚋau
 }
 
 func (ec *executionContext) marshalNRuleResult2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐRuleResultᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RuleResult) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, ruleResultImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -31671,9 +31557,6 @@ func (ec *executionContext) marshalNRuleRun2ᚖgithubᚗcomᚋauthgraphᚋauthgr
 }
 
 func (ec *executionContext) marshalNSearchHit2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSearchHitᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SearchHit) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, searchHitImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -31708,9 +31591,6 @@ func (ec *executionContext) marshalNSeverity2githubᚗcomᚋauthgraphᚋauthgrap
 }
 
 func (ec *executionContext) marshalNSeverityStatusCount2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSeverityStatusCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SeverityStatusCount) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, severityStatusCountImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -31735,9 +31615,6 @@ func (ec *executionContext) marshalNSeverityStatusCount2ᚖgithubᚗcomᚋauthgr
 }
 
 func (ec *executionContext) marshalNSkippedKind2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSkippedKindᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SkippedKind) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, skippedKindImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -31813,9 +31690,6 @@ func (ec *executionContext) marshalNSubgraph2ᚖgithubᚗcomᚋauthgraphᚋauthg
 }
 
 func (ec *executionContext) marshalNSync2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSyncᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Sync) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, syncImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -31840,9 +31714,6 @@ func (ec *executionContext) marshalNSync2ᚖgithubᚗcomᚋauthgraphᚋauthgraph
 }
 
 func (ec *executionContext) marshalNTenant2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTenantᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Tenant) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, tenantImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -31867,9 +31738,6 @@ func (ec *executionContext) marshalNTenant2ᚖgithubᚗcomᚋauthgraphᚋauthgra
 }
 
 func (ec *executionContext) marshalNTenantSettings2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTenantSettingsᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TenantSettings) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, tenantSettingsImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -31902,9 +31770,6 @@ func (ec *executionContext) marshalNTenantSettingsConnection2ᚖgithubᚗcomᚋa
 }
 
 func (ec *executionContext) marshalNTenantSettingsEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTenantSettingsEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TenantSettingsEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, tenantSettingsEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -31943,9 +31808,6 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 }
 
 func (ec *executionContext) marshalNUser2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐUserᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.User) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, userImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -31978,9 +31840,6 @@ func (ec *executionContext) marshalNUserConnection2ᚖgithubᚗcomᚋauthgraph�
 }
 
 func (ec *executionContext) marshalNUserEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐUserEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, userEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -32005,9 +31864,6 @@ func (ec *executionContext) marshalNUserEdge2ᚖgithubᚗcomᚋauthgraphᚋauthg
 }
 
 func (ec *executionContext) marshalNUserReach2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐUserReachᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserReach) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, userReachImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
