@@ -23,6 +23,7 @@ func init() {
 		cypherTimeout time.Duration
 		maxRows       int
 		maxBytes      int
+		rulesDir      string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -50,8 +51,13 @@ and --max-rows.`,
 			if err := st.EnsureSchema(ctx); err != nil {
 				return err
 			}
+			rs, _, err := loadRules(cmd.ErrOrStderr(), rulesDir)
+			if err != nil {
+				return err
+			}
 			log := slog.Default()
 			h := graph.NewHandler(graph.Options{
+				Rules:         rs,
 				Store:         st,
 				Introspection: introspection,
 				Console:       store.ConsoleOptions{Timeout: cypherTimeout, MaxRows: maxRows, MaxBytes: maxBytes},
@@ -71,6 +77,7 @@ and --max-rows.`,
 	f.DurationVar(&cypherTimeout, "cypher-timeout", 10*time.Second, "time limit of one cypher console query")
 	f.IntVar(&maxRows, "max-rows", 1000, "rows a cypher console query returns at most")
 	f.IntVar(&maxBytes, "max-bytes", 4<<20, "bytes of JSON rows a cypher console query returns at most")
+	f.StringVar(&rulesDir, "rules-dir", "", "folder of custom rules (*.yaml) served and run by GraphQL beside the built-in pack")
 	rootCmd.AddCommand(cmd)
 }
 
