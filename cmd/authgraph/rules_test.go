@@ -46,7 +46,7 @@ func TestRulesCommands(t *testing.T) {
 	}
 
 	code, out, errOut := run("sync", "--domain", srv.URL, "--client-id", sim.ClientID(), "--client-secret", sim.ClientSecret(), "--tenant", tenant)
-	if code != 0 || !strings.Contains(out, "rules: 57 run in") || !strings.Contains(out, "posture") {
+	if code != 0 || !strings.Contains(out, "rules: 60 run in") || !strings.Contains(out, "posture") {
 		t.Fatalf("sync: exit %d\n%s\n%s", code, out, errOut)
 	}
 
@@ -71,7 +71,7 @@ func TestRulesCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, errOut = run("rules", "run", "--tenant", tenant, "--rules-dir", dir)
-	if code != 2 || !strings.Contains(errOut, "broken.yaml not loaded: bad YAML") || !strings.Contains(out, "57 run") ||
+	if code != 2 || !strings.Contains(errOut, "broken.yaml not loaded: bad YAML") || !strings.Contains(out, "60 run") ||
 		!strings.Contains(out, "0 opened, 0 reopened, 0 resolved") {
 		t.Fatalf("rules run with a broken custom rule: exit %d\n%s\n%s", code, out, errOut)
 	}
