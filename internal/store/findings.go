@@ -60,7 +60,8 @@ type RuleHit struct {
 
 // RunRuleQuery evaluates a rule's query for one tenant. The text has passed
 // the token-level check when the rule was loaded (rules.CheckQuery); here
-// Neo4j must plan it read-only before it runs, and it runs in a READ
+// Neo4j must plan it read-only, and the plan pass the console's allowlist,
+// before it runs, and it runs in a READ
 // transaction with a timeout, so a write is refused twice more. Rows must
 // have an `id` (string) column; `evidence` is optional and any value.
 func (s *Store) RunRuleQuery(ctx context.Context, query, tenant string, timeout time.Duration) ([]RuleHit, error) {
@@ -88,6 +89,17 @@ func (s *Store) RunRuleQuery(ctx context.Context, query, tenant string, timeout 
 	}
 	if st := sum.StatementType(); st != neo4j.StatementTypeReadOnly {
 		return nil, forbid("rules are read-only: Neo4j plans this query as %s", st)
+	}
+	// The console's plan allowlist: read operators, allowed procedures and
+	// functions, this database only.
+	if sum.Plan() == nil {
+		return nil, forbid("the rule's plan could not be read, so it does not run")
+	}
+	if d := sum.Database(); d != nil && d.Name() != s.db {
+		return nil, forbid("USE is not allowed: rules read the %s database only", s.db)
+	}
+	if err := checkConsolePlan(readPlan(sum.Plan()), sum.StatementType(), s.db); err != nil {
+		return nil, err
 	}
 	res, err := tx.Run(ctx, query, params)
 	if err != nil {
