@@ -100,18 +100,19 @@ func (e *testEnv) init(tenant string) error {
 		return fmt.Errorf("sync status %s: failed %v skipped %v", e.summary.Status, e.summary.Failed, e.summary.Skipped)
 	}
 	e.snap = sim.Snapshot()
-	e.handler = asViewer(graph.NewHandler(graph.Options{
+	e.handler = signedIn(graph.NewHandler(graph.Options{
 		Store: e.st, Introspection: true,
 		Console: store.ConsoleOptions{Timeout: cypherTimeout, MaxRows: cypherMaxRows},
 	}))
 	return nil
 }
 
-// asViewer runs every request as a signed-in viewer (the web server's
-// authentication does this in front of the real handler; web/access_test.go
-// tests the roles themselves).
-func asViewer(h http.Handler) http.Handler {
-	p := &access.Principal{Subject: "test", Name: "graph tests", Role: access.Viewer, Via: "test"}
+// signedIn runs every request as a signed-in analyst, who may read
+// everything and run rules and suppress findings (the web server's
+// authentication does this in front of the real handler;
+// web/access_test.go tests the roles themselves).
+func signedIn(h http.Handler) http.Handler {
+	p := &access.Principal{Subject: "test", Name: "graph tests", Role: access.Analyst, Via: "test"}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.ServeHTTP(w, r.WithContext(access.WithPrincipal(r.Context(), p)))
 	})
