@@ -297,7 +297,10 @@ func connectError(domain string, err error) error {
 	case strings.Contains(msg, "oauth2:") || apiStatus(err) == 401:
 		for _, s := range []string{"access_denied", "Unauthorized", "invalid_client", "401", "403"} {
 			if strings.Contains(msg, s) || apiStatus(err) == 401 {
-				return apperr.Wrap(apperr.Forbidden, err, fmt.Sprintf("Auth0 rejected the client credentials for %s", domain))
+				// One line, what to check, without the transport's noise.
+				return apperr.New(apperr.Forbidden, "Auth0 at %s rejected the client credentials: check that the application is a "+
+					"machine-to-machine application authorised for the Management API, that the client id and secret are "+
+					"its current ones, and that it was created in this tenant (domain %s)", domain, domain)
 			}
 		}
 		return apperr.Wrap(apperr.Unavailable, err, fmt.Sprintf("cannot get a token from %s", domain))

@@ -548,6 +548,10 @@ func TestBadInputChangesNothing(t *testing.T) {
 			if err == nil || apperr.KindOf(err) != c.kind || !strings.Contains(err.Error(), c.text) {
 				t.Fatalf("err = %v (kind %s), want %s containing %q", err, apperr.KindOf(err), c.kind, c.text)
 			}
+			if c.name == "wrong secret" && (!strings.Contains(err.Error(), "machine-to-machine") || strings.Contains(err.Error(), "oauth2") ||
+				strings.Contains(err.Error(), "Response")) {
+				t.Errorf("a rejected secret should say what to check, without transport noise: %v", err)
+			}
 			if n := len(e.actual().nodes); n != 0 {
 				t.Fatalf("%d nodes written by a sync that failed up front", n)
 			}

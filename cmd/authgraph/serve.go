@@ -26,9 +26,10 @@ func init() {
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Serve the GraphQL API (and GraphiQL) over the asset graph",
-		Long: `Serve the GraphQL API over the asset graph:
+		Short: "Serve the web app at / and the GraphQL API over the asset graph",
+		Long: `Serve the web app and the GraphQL API over the asset graph:
 
+  GET  /          the web app (overview, directory, graph view, Cypher console)
   POST /graphql   GraphQL (GET works for queries too)
   GET  /graphql   the GraphiQL explorer, in a browser (--graphiql)
   GET  /healthz   200 when Neo4j answers, 503 when not
@@ -59,9 +60,9 @@ and --max-rows.`,
 			})
 			srv := web.New(web.Config{Store: st, GraphQL: h, GraphiQL: graphiql, Logger: log})
 			store.QueryObserver = srv.ObserveQuery
-			return srv.Serve(ctx, addr, func(a net.Addr) {
-				fmt.Fprintf(cmd.OutOrStdout(), "authgraph serving GraphQL at http://%s/graphql (Neo4j %s)\n", a, st.URI())
-			})
+			return listenError(srv.Serve(ctx, addr, func(a net.Addr) {
+				fmt.Fprintf(cmd.OutOrStdout(), "authgraph serving the web app at http://%s/ and GraphQL at http://%s/graphql (Neo4j %s)\n", a, a, st.URI())
+			}), addr, "serve")
 		},
 	}
 	f := cmd.Flags()
