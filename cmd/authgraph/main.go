@@ -20,8 +20,8 @@ import (
 var version = "dev"
 
 var rootCmd = &cobra.Command{
-	Use:           "authgraph",
-	Short:         "Auth0 tenant asset explorer on a Neo4j graph",
+	Use:   "authgraph",
+	Short: "Auth0 tenant asset explorer on a Neo4j graph",
 	Long: `authgraph collects Auth0 tenants into a Neo4j asset graph and lets people explore it.
 
 Start with 'make demo' (a local Neo4j, a simulated tenant, a sync and the web

@@ -14,6 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { artifactsDir, freePort, launch, repoDir, requireChromium, run, start, stopAll, waitForHttp } from './lib.mjs';
+import { firstHourCases, sweepLeftovers, testNeo4j, userPermissionsLimit } from './first-hour.mjs';
 
 const began = Date.now();
 const shotsDir = path.join(artifactsDir, 'screenshots');
@@ -48,12 +49,15 @@ async function setUp() {
   assert(fs.existsSync(BIN), `no ${BIN}: run make build`);
 
   if (!process.env.NEO4J_URI) {
+    // The tests' own Neo4j, never the demo's graph (children inherit AUTHGRAPH_NEO4J_DIR).
+    process.env.AUTHGRAPH_NEO4J_DIR ||= testNeo4j.dir;
     const status = await run(BIN, ['neo4j', 'status'], { quiet: true }).catch((e) => e.message);
     if (!/^running/m.test(status)) {
-      log('starting Neo4j');
-      await run(BIN, ['neo4j', 'start'], { quiet: true });
+      log(`starting the tests' Neo4j (${path.relative(repoDir, process.env.AUTHGRAPH_NEO4J_DIR)}, port ${testNeo4j.port})`);
+      await run(BIN, ['neo4j', 'start', '--port', String(testNeo4j.port), ...testNeo4j.size], { quiet: true });
       neo4jStartedHere = true;
     }
+    await sweepLeftovers(BIN);
   }
 
   const simPort = await freePort();
@@ -63,7 +67,8 @@ async function setUp() {
   await waitForHttp(`http://127.0.0.1:${simPort}/`, { child: sim });
   log(`simulator on :${simPort}; syncing ${users} users into tenant ${tenant}`);
   const t0 = Date.now();
-  await run(BIN, ['sync', '--domain', `http://127.0.0.1:${simPort}`, '--client-id', 'sim-client', '--client-secret', 'sim-secret', '--tenant', tenant], { quiet: true });
+  // Below the user count on purpose: direct user permissions are skipped, so the completeness notes show.
+  await run(BIN, ['sync', '--domain', `http://127.0.0.1:${simPort}`, '--client-id', 'sim-client', '--client-secret', 'sim-secret', '--tenant', tenant, '--user-permissions-limit', String(userPermissionsLimit)], { quiet: true });
   log(`synced in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
   const port = await freePort();
@@ -235,6 +240,7 @@ function cases(base, fx) {
         assert(probe.cypher.rows[0][0] === 0, 'the write reached the graph');
       },
     },
+    ...firstHourCases({ base, fx, tenant, users, gql, assert }),
   ];
 }
 
