@@ -3,6 +3,7 @@
 //
 //	go run ./internal/cmd/testgraph counts       # "tenant nodes rels" per tenant
 //	go run ./internal/cmd/testgraph sweep e2e-   # delete tenants e2e-… (test server only)
+//	go run ./internal/cmd/testgraph drop TENANT  # delete one e2e-… tenant (any server)
 //
 // It talks to the server every authgraph command uses (NEO4J_URI, else the
 // managed server of $AUTHGRAPH_NEO4J_DIR or .authgraph/neo4j). CI prints the
@@ -16,13 +17,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/authgraph/authgraph/internal/neo4jlocal"
 	"github.com/authgraph/authgraph/internal/store"
 )
 
-const usage = "usage: testgraph counts | testgraph sweep PREFIX"
+const usage = "usage: testgraph counts | testgraph sweep PREFIX | testgraph drop e2e-TENANT"
 
 func main() {
 	if len(os.Args) < 2 {
@@ -61,6 +63,17 @@ func main() {
 		}
 		if n > 0 {
 			fmt.Printf("testgraph: swept %d nodes of leftover %s… tenants from %s\n", n, os.Args[2], t)
+		}
+	case "drop":
+		// One browser-test tenant, by its exact name, on whatever server the
+		// run used: what it created, removed whatever happened to it.
+		if len(os.Args) != 3 || !strings.HasPrefix(os.Args[2], "e2e-") {
+			fail("testgraph drop takes one browser-test tenant name (e2e-…)")
+		}
+		st := open(ctx, t)
+		defer st.Close(context.Background())
+		if _, err := st.DeleteTenantsWithPrefix(ctx, os.Args[2]); err != nil {
+			fail("testgraph: " + err.Error())
 		}
 	default:
 		fail(usage)

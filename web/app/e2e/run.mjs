@@ -14,7 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { artifactsDir, freePort, launch, repoDir, requireChromium, run, start, stopAll, waitForHttp } from './lib.mjs';
-import { firstHourCases, sweepLeftovers, testNeo4j, userPermissionsLimit } from './first-hour.mjs';
+import { dropTenant, firstHourCases, sweepLeftovers, testNeo4j, userPermissionsLimit } from './first-hour.mjs';
 
 const began = Date.now();
 const shotsDir = path.join(artifactsDir, 'screenshots');
@@ -57,7 +57,7 @@ async function setUp() {
       await run(BIN, ['neo4j', 'start', '--port', String(testNeo4j.port), ...testNeo4j.size], { quiet: true });
       neo4jStartedHere = true;
     }
-    await sweepLeftovers(BIN);
+    await sweepLeftovers();
   }
 
   const simPort = await freePort();
@@ -314,6 +314,7 @@ async function main() {
       await new Promise((r) => process.once('SIGINT', r));
     }
     await stopAll();
+    await dropTenant(tenant).catch((e) => log(`could not remove tenant ${tenant}: ${e.message.split('\n')[0]}`));
     if (neo4jStartedHere) await run(BIN, ['neo4j', 'stop'], { quiet: true }).catch(() => {});
   }
   log(`screenshots in ${path.relative(repoDir, shotsDir)}/; took ${((Date.now() - began) / 1000).toFixed(0)} s`);
