@@ -143,7 +143,7 @@ func Driver(t testing.TB) neo4j.DriverWithContext {
 	defer cancel()
 	if err := d.VerifyConnectivity(ctx); err != nil {
 		d.Close(context.Background())
-		t.Fatalf("Neo4j not reachable at %s: start it with `authgraph neo4j start` or run `make test` (%v)", target.URI, err)
+		t.Fatalf("Neo4j not reachable at %s: start the tests' own server with `make test-neo4j` (authgraph neo4j start --dir %s --port %d), or run `make test` (%v)", target.URI, TestDir, TestPort, err)
 	}
 	if err := lock(); err != nil {
 		d.Close(context.Background())
