@@ -26671,9 +26671,6 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 // region    ***************************** type.gotpl *****************************
 
 func (ec *executionContext) marshalNAccessPath2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAccessPathᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AccessPath) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, accessPathImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26698,9 +26695,6 @@ func (ec *executionContext) marshalNAccessPath2ᚖgithubᚗcomᚋauthgraphᚋaut
 }
 
 func (ec *executionContext) marshalNAction2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐActionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Action) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, actionImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26733,9 +26727,6 @@ func (ec *executionContext) marshalNActionConnection2ᚖgithubᚗcomᚋauthgraph
 }
 
 func (ec *executionContext) marshalNActionEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐActionEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ActionEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, actionEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26812,9 +26803,6 @@ func (ec *executionContext) marshalNAny2ᚕᚕinterfaceᚄ(ctx context.Context, 
 }
 
 func (ec *executionContext) marshalNApiAccess2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAPIAccessᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.APIAccess) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, apiAccessImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26871,9 +26859,6 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 }
 
 func (ec *executionContext) marshalNClient2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐClientᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Client) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, clientImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26906,9 +26891,6 @@ func (ec *executionContext) marshalNClientConnection2ᚖgithubᚗcomᚋauthgraph
 }
 
 func (ec *executionContext) marshalNClientEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐClientEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ClientEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, clientEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26933,9 +26915,6 @@ func (ec *executionContext) marshalNClientEdge2ᚖgithubᚗcomᚋauthgraphᚋaut
 }
 
 func (ec *executionContext) marshalNClientGrant2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐClientGrantᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ClientGrant) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, clientGrantImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26968,9 +26947,6 @@ func (ec *executionContext) marshalNClientGrantConnection2ᚖgithubᚗcomᚋauth
 }
 
 func (ec *executionContext) marshalNClientGrantEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐClientGrantEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ClientGrantEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, clientGrantEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26995,9 +26971,6 @@ func (ec *executionContext) marshalNClientGrantEdge2ᚖgithubᚗcomᚋauthgraph�
 }
 
 func (ec *executionContext) marshalNClientReach2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐClientReachᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ClientReach) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, clientReachImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27022,9 +26995,6 @@ func (ec *executionContext) marshalNClientReach2ᚖgithubᚗcomᚋauthgraphᚋau
 }
 
 func (ec *executionContext) marshalNConnection2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Connection) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, connectionImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27057,9 +27027,6 @@ func (ec *executionContext) marshalNConnectionConnection2ᚖgithubᚗcomᚋauthg
 }
 
 func (ec *executionContext) marshalNConnectionEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectionEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ConnectionEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, connectionEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27084,9 +27051,6 @@ func (ec *executionContext) marshalNConnectionEdge2ᚖgithubᚗcomᚋauthgraph�
 }
 
 func (ec *executionContext) marshalNCustomDomain2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐCustomDomainᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CustomDomain) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, customDomainImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27119,9 +27083,6 @@ func (ec *executionContext) marshalNCustomDomainConnection2ᚖgithubᚗcomᚋaut
 }
 
 func (ec *executionContext) marshalNCustomDomainEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐCustomDomainEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CustomDomainEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, customDomainEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27154,9 +27115,6 @@ func (ec *executionContext) marshalNCypherResult2ᚖgithubᚗcomᚋauthgraphᚋa
 }
 
 func (ec *executionContext) marshalNEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge) graphql.Marshaler {
-	if m, ok := model.MarshalEdges(ctx, sel, v); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27181,9 +27139,6 @@ func (ec *executionContext) marshalNEdge2ᚖgithubᚗcomᚋauthgraphᚋauthgraph
 }
 
 func (ec *executionContext) marshalNEffectivePermission2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐEffectivePermissionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EffectivePermission) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, effectivePermissionImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27222,9 +27177,6 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 }
 
 func (ec *executionContext) marshalNGrant2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGrantᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Grant) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, grantImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27257,9 +27209,6 @@ func (ec *executionContext) marshalNGrantConnection2ᚖgithubᚗcomᚋauthgraph�
 }
 
 func (ec *executionContext) marshalNGrantEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGrantEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GrantEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, grantEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27284,9 +27233,6 @@ func (ec *executionContext) marshalNGrantEdge2ᚖgithubᚗcomᚋauthgraphᚋauth
 }
 
 func (ec *executionContext) marshalNGraphNode2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGraphNodeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GraphNode) graphql.Marshaler {
-	if m, ok := model.MarshalGraphNodes(ctx, sel, v); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27354,9 +27300,6 @@ func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast
 }
 
 func (ec *executionContext) marshalNIdentity2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐIdentityᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Identity) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, identityImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27422,9 +27365,6 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 }
 
 func (ec *executionContext) marshalNKindCount2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐKindCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.KindCount) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, kindCountImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27449,9 +27389,6 @@ func (ec *executionContext) marshalNKindCount2ᚖgithubᚗcomᚋauthgraphᚋauth
 }
 
 func (ec *executionContext) marshalNLogStream2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐLogStreamᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LogStream) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, logStreamImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27484,9 +27421,6 @@ func (ec *executionContext) marshalNLogStreamConnection2ᚖgithubᚗcomᚋauthgr
 }
 
 func (ec *executionContext) marshalNLogStreamEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐLogStreamEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LogStreamEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, logStreamEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27529,9 +27463,6 @@ func (ec *executionContext) marshalNMap2map(ctx context.Context, sel ast.Selecti
 }
 
 func (ec *executionContext) marshalNOrgConnection2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐOrgConnectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrgConnection) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, orgConnectionImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27556,9 +27487,6 @@ func (ec *executionContext) marshalNOrgConnection2ᚖgithubᚗcomᚋauthgraphᚋ
 }
 
 func (ec *executionContext) marshalNOrgMembership2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐOrgMembershipᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrgMembership) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, orgMembershipImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27591,9 +27519,6 @@ func (ec *executionContext) marshalNOrgMembershipConnection2ᚖgithubᚗcomᚋau
 }
 
 func (ec *executionContext) marshalNOrgMembershipEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐOrgMembershipEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrgMembershipEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, orgMembershipEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27618,9 +27543,6 @@ func (ec *executionContext) marshalNOrgMembershipEdge2ᚖgithubᚗcomᚋauthgrap
 }
 
 func (ec *executionContext) marshalNOrganization2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐOrganizationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Organization) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, organizationImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27653,9 +27575,6 @@ func (ec *executionContext) marshalNOrganizationConnection2ᚖgithubᚗcomᚋaut
 }
 
 func (ec *executionContext) marshalNOrganizationEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐOrganizationEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrganizationEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, organizationEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27688,9 +27607,6 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋauthgraphᚋauthg
 }
 
 func (ec *executionContext) marshalNPath2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐPathᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Path) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, pathImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27715,9 +27631,6 @@ func (ec *executionContext) marshalNPath2ᚖgithubᚗcomᚋauthgraphᚋauthgraph
 }
 
 func (ec *executionContext) marshalNPermission2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐPermissionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Permission) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, permissionImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27750,9 +27663,6 @@ func (ec *executionContext) marshalNPermissionConnection2ᚖgithubᚗcomᚋauthg
 }
 
 func (ec *executionContext) marshalNPermissionEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐPermissionEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PermissionEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, permissionEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27785,9 +27695,6 @@ func (ec *executionContext) marshalNReach2ᚖgithubᚗcomᚋauthgraphᚋauthgrap
 }
 
 func (ec *executionContext) marshalNResourceServer2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐResourceServerᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ResourceServer) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, resourceServerImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27820,9 +27727,6 @@ func (ec *executionContext) marshalNResourceServerConnection2ᚖgithubᚗcomᚋa
 }
 
 func (ec *executionContext) marshalNResourceServerEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐResourceServerEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ResourceServerEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, resourceServerEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27847,9 +27751,6 @@ func (ec *executionContext) marshalNResourceServerEdge2ᚖgithubᚗcomᚋauthgra
 }
 
 func (ec *executionContext) marshalNRole2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Role) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, roleImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27882,9 +27783,6 @@ func (ec *executionContext) marshalNRoleConnection2ᚖgithubᚗcomᚋauthgraph�
 }
 
 func (ec *executionContext) marshalNRoleEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐRoleEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RoleEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, roleEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27909,9 +27807,6 @@ func (ec *executionContext) marshalNRoleEdge2ᚖgithubᚗcomᚋauthgraphᚋauthg
 }
 
 func (ec *executionContext) marshalNSearchHit2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSearchHitᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SearchHit) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, searchHitImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27936,9 +27831,6 @@ func (ec *executionContext) marshalNSearchHit2ᚖgithubᚗcomᚋauthgraphᚋauth
 }
 
 func (ec *executionContext) marshalNSkippedKind2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSkippedKindᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SkippedKind) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, skippedKindImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -28014,9 +27906,6 @@ func (ec *executionContext) marshalNSubgraph2ᚖgithubᚗcomᚋauthgraphᚋauthg
 }
 
 func (ec *executionContext) marshalNSync2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSyncᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Sync) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, syncImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -28041,9 +27930,6 @@ func (ec *executionContext) marshalNSync2ᚖgithubᚗcomᚋauthgraphᚋauthgraph
 }
 
 func (ec *executionContext) marshalNTenant2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTenantᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Tenant) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, tenantImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -28068,9 +27954,6 @@ func (ec *executionContext) marshalNTenant2ᚖgithubᚗcomᚋauthgraphᚋauthgra
 }
 
 func (ec *executionContext) marshalNTenantSettings2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTenantSettingsᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TenantSettings) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, tenantSettingsImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -28103,9 +27986,6 @@ func (ec *executionContext) marshalNTenantSettingsConnection2ᚖgithubᚗcomᚋa
 }
 
 func (ec *executionContext) marshalNTenantSettingsEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTenantSettingsEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TenantSettingsEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, tenantSettingsEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -28130,9 +28010,6 @@ func (ec *executionContext) marshalNTenantSettingsEdge2ᚖgithubᚗcomᚋauthgra
 }
 
 func (ec *executionContext) marshalNUser2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐUserᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.User) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, userImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -28165,9 +28042,6 @@ func (ec *executionContext) marshalNUserConnection2ᚖgithubᚗcomᚋauthgraph�
 }
 
 func (ec *executionContext) marshalNUserEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐUserEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, userEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -28192,9 +28066,6 @@ func (ec *executionContext) marshalNUserEdge2ᚖgithubᚗcomᚋauthgraphᚋauthg
 }
 
 func (ec *executionContext) marshalNUserReach2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐUserReachᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserReach) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, userReachImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
