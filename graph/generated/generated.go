@@ -27324,9 +27324,6 @@ func (ec *executionContext) marshalNIdentity2ᚖgithubᚗcomᚋauthgraphᚋauthg
 }
 
 func (ec *executionContext) marshalNIncompleteness2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐIncompletenessᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Incompleteness) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, incompletenessImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
