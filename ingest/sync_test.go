@@ -13,12 +13,12 @@ import (
 	"github.com/auth0/go-auth0/management"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
+	"github.com/authgraph/authgraph/ingest"
 	"github.com/authgraph/authgraph/internal/apperr"
 	"github.com/authgraph/authgraph/internal/auth0sim"
-	"github.com/authgraph/authgraph/ingest"
 	"github.com/authgraph/authgraph/internal/neo4jtest"
-	"github.com/authgraph/authgraph/schema"
 	"github.com/authgraph/authgraph/internal/store"
+	"github.com/authgraph/authgraph/schema"
 )
 
 // Integration tests: the real sync against the simulator into the real

@@ -12,8 +12,8 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
-	"github.com/authgraph/authgraph/internal/apperr"
 	"github.com/authgraph/authgraph/ingest"
+	"github.com/authgraph/authgraph/internal/apperr"
 	"github.com/authgraph/authgraph/schema"
 )
 
