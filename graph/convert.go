@@ -33,7 +33,20 @@ func syncFrom(s store.SyncRecord) *model.Sync {
 		out.Skipped = append(out.Skipped, &model.SkippedKind{Kind: k, Reason: why})
 	}
 	sort.Slice(out.Skipped, func(i, j int) bool { return out.Skipped[i].Kind < out.Skipped[j].Kind })
+	out.Incomplete = make([]*model.Incompleteness, 0, len(s.Incomplete))
+	for _, inc := range s.Incomplete {
+		out.Incomplete = append(out.Incomplete, &model.Incompleteness{
+			Resource: inc.Resource, Kinds: nonNil(inc.Kinds), Relations: nonNil(inc.Relations), Reason: inc.Reason,
+		})
+	}
 	return out
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 func accessPathFrom(p store.AccessPath) *model.AccessPath {

@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/authgraph/authgraph/internal/apperr"
-	"github.com/authgraph/authgraph/schema"
 	"github.com/authgraph/authgraph/internal/store"
+	"github.com/authgraph/authgraph/schema"
 )
 
 // Config is one sync run.
@@ -67,12 +67,15 @@ type Summary struct {
 	Counts   map[string]int    `json:"counts"`
 	Skipped  map[string]string `json:"skipped,omitempty"`
 	Failed   map[string]string `json:"failed,omitempty"`
-	Deleted  map[string]int    `json:"deleted,omitempty"`
-	APICalls int               `json:"api_calls"`
-	Retries  int               `json:"retries"`
-	Seen429  int               `json:"seen_429"`
-	Load     LoadStats         `json:"load"`
-	UsersVia string            `json:"users_via,omitempty"`
+	// Incomplete lists what was not (fully) collected, with the kinds and
+	// relations that lack data and why (skipped and failed resources).
+	Incomplete []store.Incompleteness `json:"incomplete,omitempty"`
+	Deleted    map[string]int         `json:"deleted,omitempty"`
+	APICalls   int                    `json:"api_calls"`
+	Retries    int                    `json:"retries"`
+	Seen429    int                    `json:"seen_429"`
+	Load       LoadStats              `json:"load"`
+	UsersVia   string                 `json:"users_via,omitempty"`
 }
 
 // DB is what a sync needs from the store.
@@ -194,6 +197,8 @@ func RunWith(ctx context.Context, db DB, api API, cfg Config) (*Summary, error) 
 	for k, v := range r.failed {
 		rec.Skipped[k] = "failed: " + v
 	}
+	sum.Incomplete = incompleteness(rec.Skipped)
+	rec.Incomplete = sum.Incomplete
 	if runErr != nil {
 		rec.Error = runErr.Error()
 	}
@@ -292,7 +297,10 @@ func connectError(domain string, err error) error {
 	case strings.Contains(msg, "oauth2:") || apiStatus(err) == 401:
 		for _, s := range []string{"access_denied", "Unauthorized", "invalid_client", "401", "403"} {
 			if strings.Contains(msg, s) || apiStatus(err) == 401 {
-				return apperr.Wrap(apperr.Forbidden, err, fmt.Sprintf("Auth0 rejected the client credentials for %s", domain))
+				// One line, what to check, without the transport's noise.
+				return apperr.New(apperr.Forbidden, "Auth0 at %s rejected the client credentials: check that the application is a "+
+					"machine-to-machine application authorised for the Management API, that the client id and secret are "+
+					"its current ones, and that it was created in this tenant (domain %s)", domain, domain)
 			}
 		}
 		return apperr.Wrap(apperr.Unavailable, err, fmt.Sprintf("cannot get a token from %s", domain))

@@ -13,12 +13,12 @@ import (
 	"github.com/auth0/go-auth0/management"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
+	"github.com/authgraph/authgraph/ingest"
 	"github.com/authgraph/authgraph/internal/apperr"
 	"github.com/authgraph/authgraph/internal/auth0sim"
-	"github.com/authgraph/authgraph/ingest"
 	"github.com/authgraph/authgraph/internal/neo4jtest"
-	"github.com/authgraph/authgraph/schema"
 	"github.com/authgraph/authgraph/internal/store"
+	"github.com/authgraph/authgraph/schema"
 )
 
 // Integration tests: the real sync against the simulator into the real
@@ -547,6 +547,10 @@ func TestBadInputChangesNothing(t *testing.T) {
 			_, err := ingest.Run(ctx, e.st, cfg)
 			if err == nil || apperr.KindOf(err) != c.kind || !strings.Contains(err.Error(), c.text) {
 				t.Fatalf("err = %v (kind %s), want %s containing %q", err, apperr.KindOf(err), c.kind, c.text)
+			}
+			if c.name == "wrong secret" && (!strings.Contains(err.Error(), "machine-to-machine") || strings.Contains(err.Error(), "oauth2") ||
+				strings.Contains(err.Error(), "Response")) {
+				t.Errorf("a rejected secret should say what to check, without transport noise: %v", err)
 			}
 			if n := len(e.actual().nodes); n != 0 {
 				t.Fatalf("%d nodes written by a sync that failed up front", n)

@@ -10,6 +10,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# In a terminal, run the demo as its own foreground job (job control): Ctrl-C
+# then reaches the demo's processes only, not make, which sees the demo's
+# clean exit (0) instead of dying of the signal ("make: *** … Error 130").
+if [ -t 0 ] && [ -z "${AUTHGRAPH_DEMO_JOB:-}" ]; then
+	set -m
+	AUTHGRAPH_DEMO_JOB=1 "$0" "$@"
+	exit $?
+fi
+
 BIN=${AUTHGRAPH_BIN:-bin/authgraph}
 LOGS=.authgraph/logs
 mkdir -p "$LOGS"
@@ -28,7 +37,9 @@ stop_services() {
 	wait 2>/dev/null || true
 }
 trap stop_services EXIT
-trap 'exit 130' INT TERM
+# Ctrl-C is how the demo is meant to end: stop what it started, exit 0.
+trap 'echo; echo "demo: stopping (Ctrl-C)"; exit 0' INT
+trap 'exit 143' TERM
 
 # require_command NAME: fail clearly when this build lacks `authgraph NAME`.
 require_command() {
@@ -100,7 +111,8 @@ start_database
 start_services
 run_steps
 
-echo "demo: running; press Ctrl-C to stop (Neo4j keeps running; 'make stop' stops it)"
+echo "demo: running in this terminal until Ctrl-C (Neo4j keeps running; 'make stop' stops it)"
+echo "demo: run 'make test' from a second terminal: the tests use their own Neo4j and leave this graph as it is"
 set +e
 wait -n "${pids[@]}"
 status=$?

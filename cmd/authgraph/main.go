@@ -20,8 +20,14 @@ import (
 var version = "dev"
 
 var rootCmd = &cobra.Command{
-	Use:           "authgraph",
-	Short:         "Auth0 tenant asset explorer on a Neo4j graph",
+	Use:   "authgraph",
+	Short: "Auth0 tenant asset explorer on a Neo4j graph",
+	Long: `authgraph collects Auth0 tenants into a Neo4j asset graph and lets people explore it.
+
+Start with 'make demo' (a local Neo4j, a simulated tenant, a sync and the web
+app), or: authgraph neo4j start; authgraph sync --domain …; authgraph serve.
+'authgraph serve' serves the web app at http://127.0.0.1:8080/ (overview,
+asset directory, graph view, Cypher console) and GraphQL at /graphql.`,
 	SilenceUsage:  true,
 	SilenceErrors: true,
 }
@@ -39,14 +45,13 @@ var versionCmd = &cobra.Command{
 func init() {
 	rootCmd.AddCommand(versionCmd)
 	// Bad flags are user errors: classify them so the exit code says so.
-	rootCmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return apperr.Wrap(apperr.Invalid, err, "bad flag")
-	})
+	// The message names the nearest flag and the command's --help.
+	rootCmd.SetFlagErrorFunc(flagError)
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := rootCmd.ExecuteContext(ctx)
+	err := commandError(rootCmd.ExecuteContext(ctx))
 	stop()
 	if err != nil {
 		var code exitStatus

@@ -39,6 +39,9 @@ func TestExitCodesAndMessages(t *testing.T) {
 	}{
 		{"version", []string{"version"}, nil, 0, "authgraph "},
 		{"bad flag", []string{"--bogus"}, nil, 2, "unknown flag"},
+		{"unknown command suggests", []string{"serv"}, nil, 2, "did you mean serve?); see 'authgraph --help'"},
+		{"flag typo suggests", []string{"serve", "--adr", "127.0.0.1:0"}, nil, 2, "did you mean --addr?); see 'authgraph serve --help'"},
+		{"sync flag typo suggests", []string{"sync", "--domian", "x"}, nil, 2, "did you mean --domain?"},
 		{"sync without domain", []string{"sync"}, nil, 2, "missing domain"},
 		{"sync plain http elsewhere", []string{"sync", "--domain", "http://example.com", "--client-id", "a", "--client-secret", "b"}, nil, 2, "loopback"},
 		{"sync without secret", []string{"sync", "--domain", "https://x.auth0.com", "--client-id", "a"}, nil, 2, "missing client credentials"},

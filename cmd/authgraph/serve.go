@@ -33,9 +33,10 @@ func init() {
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Serve the GraphQL API (and GraphiQL) over the asset graph",
-		Long: `Serve the GraphQL API over the asset graph:
+		Short: "Serve the web app at / and the GraphQL API over the asset graph",
+		Long: `Serve the web app and the GraphQL API over the asset graph:
 
+  GET  /          the web app (overview, directory, graph view, Cypher console)
   POST /graphql   GraphQL (not over GET)
   GET  /graphql   the GraphiQL explorer, in a browser (--graphiql)
   GET  /healthz   200 up when Neo4j answers, 503 down when not
@@ -103,9 +104,9 @@ whole operation by --request-timeout.`,
 					return err
 				}
 			}
-			return srv.Serve(ctx, addr, func(a net.Addr) {
-				fmt.Fprintf(cmd.OutOrStdout(), "authgraph serving GraphQL at http://%s/graphql (Neo4j %s; auth %s)\n", a, st.URI(), authCfg.Mode)
-			})
+			return listenError(srv.Serve(ctx, addr, func(a net.Addr) {
+				fmt.Fprintf(cmd.OutOrStdout(), "authgraph serving the web app at http://%s/ and GraphQL at http://%s/graphql (Neo4j %s; auth %s)\n", a, a, st.URI(), authCfg.Mode)
+			}), addr, "serve")
 		},
 	}
 	f := cmd.Flags()

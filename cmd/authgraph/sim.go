@@ -124,6 +124,9 @@ func runSim(cmd *cobra.Command, f simFlags) error {
 	}
 	l, err := net.Listen("tcp", f.addr)
 	if err != nil {
+		if e := listenError(err, f.addr, "sim"); e != err {
+			return e
+		}
 		return apperr.Wrap(apperr.Unavailable, err, "cannot listen on "+f.addr+" (is another simulator running?)")
 	}
 	// Show a reachable URL even when listening on every interface or port 0.

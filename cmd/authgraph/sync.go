@@ -94,6 +94,9 @@ func runSync(cmd *cobra.Command, f syncFlags) error {
 	if fh, ok := errOut.(*os.File); ok {
 		tty = isatty.IsTerminal(fh.Fd())
 	}
+	// Say what happens before the first API answer (the token, then a
+	// read-access check of every resource) so the first seconds aren't silent.
+	fmt.Fprintf(errOut, "sync: connecting to %s: getting a token and checking read access to each resource…\n", f.domain)
 	prog := newSyncProgress(errOut, tty)
 	cfg.Progress = prog.Event
 	sum, err := ingest.Run(ctx, st, cfg)
@@ -172,10 +175,18 @@ func printSummary(w io.Writer, s *ingest.Summary) {
 		}
 	}
 	fmt.Fprintln(w, "  relations:")
+	// One column wide enough for the longest pattern, so counts line up.
+	var pats []string
+	var counts []int
+	width := 0
 	for _, r := range schema.Relations {
 		if n, ok := s.Counts[r.Name()]; ok {
-			fmt.Fprintf(w, "    %-44s %8d\n", fmt.Sprintf("(%s)-[:%s]->(%s)", r.From.Label, r.Type, r.To.Label), n)
+			p := fmt.Sprintf("(%s)-[:%s]->(%s)", r.From.Label, r.Type, r.To.Label)
+			pats, counts, width = append(pats, p), append(counts, n), max(width, len(p))
 		}
+	}
+	for i, p := range pats {
+		fmt.Fprintf(w, "    %-*s %8d\n", width, p, counts[i])
 	}
 	printMap(w, "  skipped:", s.Skipped)
 	printMap(w, "  failed (old data kept):", s.Failed)

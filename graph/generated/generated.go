@@ -378,6 +378,13 @@ type ComplexityRoot struct {
 		UserID     func(childComplexity int) int
 	}
 
+	Incompleteness struct {
+		Kinds     func(childComplexity int) int
+		Reason    func(childComplexity int) int
+		Relations func(childComplexity int) int
+		Resource  func(childComplexity int) int
+	}
+
 	KindCount struct {
 		Count func(childComplexity int) int
 		Kind  func(childComplexity int) int
@@ -693,23 +700,25 @@ type ComplexityRoot struct {
 	}
 
 	Sync struct {
-		APICalls func(childComplexity int) int
-		Counts   func(childComplexity int) int
-		Error    func(childComplexity int) int
-		Finished func(childComplexity int) int
-		ID       func(childComplexity int) int
-		Retries  func(childComplexity int) int
-		Seen429  func(childComplexity int) int
-		Skipped  func(childComplexity int) int
-		Started  func(childComplexity int) int
-		Status   func(childComplexity int) int
-		Tenant   func(childComplexity int) int
+		APICalls   func(childComplexity int) int
+		Counts     func(childComplexity int) int
+		Error      func(childComplexity int) int
+		Finished   func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Incomplete func(childComplexity int) int
+		Retries    func(childComplexity int) int
+		Seen429    func(childComplexity int) int
+		Skipped    func(childComplexity int) int
+		Started    func(childComplexity int) int
+		Status     func(childComplexity int) int
+		Tenant     func(childComplexity int) int
 	}
 
 	Tenant struct {
 		Domain         func(childComplexity int) int
 		FirstSeen      func(childComplexity int) int
 		ID             func(childComplexity int) int
+		Incomplete     func(childComplexity int) int
 		Kind           func(childComplexity int) int
 		LastSeen       func(childComplexity int) int
 		LastSync       func(childComplexity int) int
@@ -923,6 +932,7 @@ type TenantResolver interface {
 	LastSync(ctx context.Context, obj *model.Tenant) (*model.Sync, error)
 	Syncs(ctx context.Context, obj *model.Tenant, limit *int) ([]*model.Sync, error)
 	Settings(ctx context.Context, obj *model.Tenant) (*model.TenantSettings, error)
+	Incomplete(ctx context.Context, obj *model.Tenant) ([]*model.Incompleteness, error)
 }
 type UserResolver interface {
 	Roles(ctx context.Context, obj *model.User) ([]*model.Role, error)
@@ -2418,6 +2428,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Identity.UserID(childComplexity), true
+
+	case "Incompleteness.kinds":
+		if e.ComplexityRoot.Incompleteness.Kinds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incompleteness.Kinds(childComplexity), true
+	case "Incompleteness.reason":
+		if e.ComplexityRoot.Incompleteness.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incompleteness.Reason(childComplexity), true
+	case "Incompleteness.relations":
+		if e.ComplexityRoot.Incompleteness.Relations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incompleteness.Relations(childComplexity), true
+	case "Incompleteness.resource":
+		if e.ComplexityRoot.Incompleteness.Resource == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incompleteness.Resource(childComplexity), true
 
 	case "KindCount.count":
 		if e.ComplexityRoot.KindCount.Count == nil {
@@ -3936,6 +3971,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Sync.ID(childComplexity), true
+	case "Sync.incomplete":
+		if e.ComplexityRoot.Sync.Incomplete == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Sync.Incomplete(childComplexity), true
 	case "Sync.retries":
 		if e.ComplexityRoot.Sync.Retries == nil {
 			break
@@ -3991,6 +4032,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Tenant.ID(childComplexity), true
+	case "Tenant.incomplete":
+		if e.ComplexityRoot.Tenant.Incomplete == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Tenant.Incomplete(childComplexity), true
 	case "Tenant.kind":
 		if e.ComplexityRoot.Tenant.Kind == nil {
 			break
@@ -4878,6 +4925,32 @@ extend type Query {
   clients(tenant: String, filter: ClientFilter, orderBy: Sort, first: Int = 50, after: String): ClientConnection!
   clientGrants(tenant: String, filter: ClientGrantFilter, orderBy: Sort, first: Int = 50, after: String): ClientGrantConnection!
   grants(tenant: String, filter: GrantFilter, orderBy: Sort, first: Int = 50, after: String): GrantConnection!
+}
+`, BuiltIn: false},
+	{Name: "../schema/completeness.graphqls", Input: `"""
+Something a sync did not (fully) collect: a resource that was skipped (a
+limit, the plan, a missing scope) or failed. Answers that depend on its kinds
+or relations are incomplete for the tenant.
+"""
+type Incompleteness {
+  "The Auth0 resource, e.g. user_permissions, custom_domains."
+  resource: String!
+  "Asset kinds it would have written (kind names)."
+  kinds: [String!]!
+  "Relations it would have written (e.g. User-HAS_PERMISSION->Permission)."
+  relations: [String!]!
+  "Why it was not collected."
+  reason: String!
+}
+
+extend type Sync {
+  "What this sync did not (fully) collect; empty when it collected everything."
+  incomplete: [Incompleteness!]!
+}
+
+extend type Tenant {
+  "What the newest sync did not (fully) collect; empty when the tenant's data is complete."
+  incomplete: [Incompleteness!]! @goField(forceResolver: true)
 }
 `, BuiltIn: false},
 	{Name: "../schema/connections.graphqls", Input: `"An identity connection (database, social, enterprise, passwordless)."
@@ -6438,6 +6511,20 @@ func (ec *executionContext) childFields_Identity(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type Identity", field.Name)
 }
 
+func (ec *executionContext) childFields_Incompleteness(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "resource":
+		return ec.fieldContext_Incompleteness_resource(ctx, field)
+	case "kinds":
+		return ec.fieldContext_Incompleteness_kinds(ctx, field)
+	case "relations":
+		return ec.fieldContext_Incompleteness_relations(ctx, field)
+	case "reason":
+		return ec.fieldContext_Incompleteness_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Incompleteness", field.Name)
+}
+
 func (ec *executionContext) childFields_KindCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "kind":
@@ -7014,6 +7101,8 @@ func (ec *executionContext) childFields_Sync(ctx context.Context, field graphql.
 		return ec.fieldContext_Sync_seen429(ctx, field)
 	case "error":
 		return ec.fieldContext_Sync_error(ctx, field)
+	case "incomplete":
+		return ec.fieldContext_Sync_incomplete(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Sync", field.Name)
 }
@@ -7046,6 +7135,8 @@ func (ec *executionContext) childFields_Tenant(ctx context.Context, field graphq
 		return ec.fieldContext_Tenant_syncs(ctx, field)
 	case "settings":
 		return ec.fieldContext_Tenant_settings(ctx, field)
+	case "incomplete":
+		return ec.fieldContext_Tenant_incomplete(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Tenant", field.Name)
 }
@@ -14676,6 +14767,98 @@ func (ec *executionContext) fieldContext_Identity_userId(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Identity", field, false, false, "String")
 }
 
+func (ec *executionContext) _Incompleteness_resource(ctx context.Context, field graphql.CollectedField, obj *model.Incompleteness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incompleteness_resource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Resource, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incompleteness_resource(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incompleteness", field, false, false, "String")
+}
+
+func (ec *executionContext) _Incompleteness_kinds(ctx context.Context, field graphql.CollectedField, obj *model.Incompleteness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incompleteness_kinds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kinds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incompleteness_kinds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incompleteness", field, false, false, "String")
+}
+
+func (ec *executionContext) _Incompleteness_relations(ctx context.Context, field graphql.CollectedField, obj *model.Incompleteness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incompleteness_relations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Relations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incompleteness_relations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incompleteness", field, false, false, "String")
+}
+
+func (ec *executionContext) _Incompleteness_reason(ctx context.Context, field graphql.CollectedField, obj *model.Incompleteness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incompleteness_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incompleteness_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incompleteness", field, false, false, "String")
+}
+
 func (ec *executionContext) _KindCount_kind(ctx context.Context, field graphql.CollectedField, obj *model.KindCount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21078,6 +21261,38 @@ func (ec *executionContext) fieldContext_Sync_error(_ context.Context, field gra
 	return graphql.NewScalarFieldContext("Sync", field, false, false, "String")
 }
 
+func (ec *executionContext) _Sync_incomplete(ctx context.Context, field graphql.CollectedField, obj *model.Sync) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Sync_incomplete(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Incomplete, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Incompleteness) graphql.Marshaler {
+			return ec.marshalNIncompleteness2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐIncompletenessᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Sync_incomplete(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Sync",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Incompleteness(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Tenant_id(ctx context.Context, field graphql.CollectedField, obj *model.Tenant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21411,6 +21626,38 @@ func (ec *executionContext) fieldContext_Tenant_settings(_ context.Context, fiel
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_TenantSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Tenant_incomplete(ctx context.Context, field graphql.CollectedField, obj *model.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Tenant_incomplete(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Tenant().Incomplete(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Incompleteness) graphql.Marshaler {
+			return ec.marshalNIncompleteness2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐIncompletenessᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Tenant_incomplete(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Tenant",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Incompleteness(ctx, field)
 		},
 	}
 	return fc, nil
@@ -27532,6 +27779,54 @@ func (ec *executionContext) _Identity(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var incompletenessImplementors = []string{"Incompleteness"}
+
+func (ec *executionContext) _Incompleteness(ctx context.Context, sel ast.SelectionSet, obj *model.Incompleteness) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, incompletenessImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Incompleteness")
+		case "resource":
+			out.Values[i] = ec._Incompleteness_resource(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kinds":
+			out.Values[i] = ec._Incompleteness_kinds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "relations":
+			out.Values[i] = ec._Incompleteness_relations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._Incompleteness_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var kindCountImplementors = []string{"KindCount"}
 
 func (ec *executionContext) _KindCount(ctx context.Context, sel ast.SelectionSet, obj *model.KindCount) graphql.Marshaler {
@@ -29698,6 +29993,11 @@ func (ec *executionContext) _Sync(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "incomplete":
+			out.Values[i] = ec._Sync_incomplete(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -29793,6 +30093,12 @@ func (ec *executionContext) _Tenant(ctx context.Context, sel ast.SelectionSet, o
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Tenant_settings(ctx, field, obj)
+				})
+		case "incomplete":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Tenant_incomplete(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -31487,6 +31793,30 @@ func (ec *executionContext) marshalNIdentity2ᚖgithubᚗcomᚋauthgraphᚋauthg
 		return graphql.Null
 	}
 	return ec._Identity(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNIncompleteness2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐIncompletenessᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Incompleteness) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNIncompleteness2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐIncompleteness(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNIncompleteness2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐIncompleteness(ctx context.Context, sel ast.SelectionSet, v *model.Incompleteness) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Incompleteness!")
+		return graphql.Null
+	}
+	return ec._Incompleteness(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {

@@ -485,6 +485,20 @@ type Identity struct {
 	UserID     *string     `json:"userId,omitempty"`
 }
 
+// Something a sync did not (fully) collect: a resource that was skipped (a
+// limit, the plan, a missing scope) or failed. Answers that depend on its kinds
+// or relations are incomplete for the tenant.
+type Incompleteness struct {
+	// The Auth0 resource, e.g. user_permissions, custom_domains.
+	Resource string `json:"resource"`
+	// Asset kinds it would have written (kind names).
+	Kinds []string `json:"kinds"`
+	// Relations it would have written (e.g. User-HAS_PERMISSION->Permission).
+	Relations []string `json:"relations"`
+	// Why it was not collected.
+	Reason string `json:"reason"`
+}
+
 type KindCount struct {
 	Kind  string `json:"kind"`
 	Count int    `json:"count"`
@@ -928,6 +942,8 @@ type Sync struct {
 	Retries  int            `json:"retries"`
 	Seen429  int            `json:"seen429"`
 	Error    *string        `json:"error,omitempty"`
+	// What this sync did not (fully) collect; empty when it collected everything.
+	Incomplete []*Incompleteness `json:"incomplete"`
 }
 
 // A collected Auth0 tenant: the root of its assets.

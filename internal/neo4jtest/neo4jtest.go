@@ -7,11 +7,16 @@
 //		...
 //	}
 //
-// The server is the one neo4jlocal.ResolveTarget names: NEO4J_URI (and
-// NEO4J_USER / NEO4J_PASSWORD) when set, else the managed local server of the
-// module's .authgraph/neo4j (or $AUTHGRAPH_NEO4J_DIR), which `authgraph neo4j
-// start` or `make test` starts. A test never skips because Neo4j is down: it
-// fails and says how to start it.
+// Tests never touch the user's graph: the server is a Neo4j of their own,
+// the managed local server in the module's .authgraph/neo4j-test on port
+// 7688 (TestDir, TestPort), which `make test` starts with `authgraph neo4j
+// start --dir .authgraph/neo4j-test --port 7688`. NEO4J_URI (with
+// NEO4J_USER / NEO4J_PASSWORD) or $AUTHGRAPH_NEO4J_DIR override it. A test
+// never skips because Neo4j is down: it fails and says how to start it.
+//
+// Each test removes its tenant (Cleanup); a test binary killed mid-way can't,
+// so the first Driver call of a binary on the managed test server also
+// sweeps leftover test tenants (*.test.local) before any test writes.
 //
 // Neo4j Community has a single database and `go test ./...` runs package
 // test binaries in parallel, so the first Driver call in a test binary takes
@@ -23,6 +28,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -70,15 +76,38 @@ func lock() error {
 	return lockErr
 }
 
+// The tests' own server: its folder under the module root and its port.
+const (
+	TestDir  = ".authgraph/neo4j-test"
+	TestPort = 7688
+)
+
 // Target returns the server the tests use (see the package doc).
 func Target() neo4jlocal.Target {
 	dir := ""
 	if os.Getenv(neo4jlocal.EnvDir) == "" {
 		if root := moduleRoot(); root != "" {
-			dir = filepath.Join(root, ".authgraph", "neo4j")
+			dir = filepath.Join(root, filepath.FromSlash(TestDir))
 		}
 	}
-	return neo4jlocal.ResolveTarget(dir)
+	t := neo4jlocal.ResolveTarget(dir)
+	if t.Managed && dir != "" && !configured(t.Dir) {
+		// Never started yet: its port is TestPort, not the demo's default.
+		t.URI = fmt.Sprintf("bolt://127.0.0.1:%d", TestPort)
+	}
+	return t
+}
+
+// configured says whether dir holds a neo4j.conf (written by the first start).
+func configured(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, "home", "conf", "neo4j.conf"))
+	return err == nil
+}
+
+// isTestServer says whether t is the managed test server (TestDir), the only
+// one the sweep may touch.
+func isTestServer(t neo4jlocal.Target) bool {
+	return t.Managed && filepath.Base(t.Dir) == filepath.Base(TestDir)
 }
 
 // moduleRoot walks up from the working directory (the package's directory
@@ -114,11 +143,17 @@ func Driver(t testing.TB) neo4j.DriverWithContext {
 	defer cancel()
 	if err := d.VerifyConnectivity(ctx); err != nil {
 		d.Close(context.Background())
-		t.Fatalf("Neo4j not reachable at %s: start it with `authgraph neo4j start` or run `make test` (%v)", target.URI, err)
+		t.Fatalf("Neo4j not reachable at %s: start the tests' own server with `make test-neo4j` (authgraph neo4j start --dir %s --port %d), or run `make test` (%v)", target.URI, TestDir, TestPort, err)
 	}
 	if err := lock(); err != nil {
 		d.Close(context.Background())
 		t.Fatalf("neo4jtest: take the test lock %s: %v", filepath.Join(os.TempDir(), LockName), err)
+	}
+	if isTestServer(target) {
+		sweepOnce.Do(func() { sweepErr = SweepTestTenants(context.Background(), d) })
+		if sweepErr != nil {
+			t.Logf("neo4jtest: sweep of leftover test tenants: %v", sweepErr)
+		}
 	}
 	t.Cleanup(func() { d.Close(context.Background()) })
 	return d
@@ -132,7 +167,7 @@ func Tenant(t testing.TB) string {
 	if _, err := rand.Read(b[:]); err != nil {
 		t.Fatalf("neo4jtest: random tenant: %v", err)
 	}
-	return "t-" + sanitise(t.Name()) + "-" + hex.EncodeToString(b[:]) + ".test.local"
+	return "t-" + sanitise(t.Name()) + "-" + hex.EncodeToString(b[:]) + TenantSuffix
 }
 
 // sanitise lowercases name and keeps [a-z0-9-], at most 40 characters.
@@ -157,6 +192,35 @@ func sanitise(name string) string {
 		s = "test"
 	}
 	return s
+}
+
+var (
+	sweepOnce sync.Once
+	sweepErr  error
+)
+
+// TenantSuffix ends every tenant name Tenant returns.
+const TenantSuffix = ".test.local"
+
+// SweepQuery deletes every node of a test tenant (*.test.local), whatever
+// test left it, in batches.
+const SweepQuery = `MATCH (n) WHERE n.tenant ENDS WITH $suffix
+CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS`
+
+// SweepTestTenants deletes what earlier, interrupted runs left: every node
+// of a *.test.local tenant. Driver runs it once per test binary, holding the
+// lock, and only on the managed test server.
+func SweepTestTenants(ctx context.Context, driver neo4j.DriverWithContext) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	s := driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeWrite})
+	defer s.Close(ctx)
+	res, err := s.Run(ctx, SweepQuery, map[string]any{"suffix": TenantSuffix})
+	if err != nil {
+		return err
+	}
+	_, err = res.Consume(ctx)
+	return err
 }
 
 // CleanupQuery deletes every node of tenant $tenant in batches.

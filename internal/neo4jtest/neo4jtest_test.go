@@ -98,3 +98,55 @@ func TestCleanupRunsAtEnd(t *testing.T) {
 		t.Fatalf("%d nodes left after the subtest's Cleanup", c)
 	}
 }
+
+// TestTargetIsTheTestServer: without NEO4J_URI or AUTHGRAPH_NEO4J_DIR the
+// tests use their own server (.authgraph/neo4j-test on port 7688 before its
+// first start), never the demo's.
+func TestTargetIsTheTestServer(t *testing.T) {
+	t.Setenv("NEO4J_URI", "")
+	t.Setenv("AUTHGRAPH_NEO4J_DIR", "")
+	tg := Target()
+	if !tg.Managed || !isTestServer(tg) || filepath.Base(filepath.Dir(tg.Dir)) != ".authgraph" {
+		t.Fatalf("Target = %+v, want the managed server in %s", tg, TestDir)
+	}
+	if !configured(tg.Dir) && tg.URI != "bolt://127.0.0.1:7688" {
+		t.Errorf("unstarted test server at %s, want port %d", tg.URI, TestPort)
+	}
+	if tg.URI == "bolt://127.0.0.1:7687" {
+		t.Errorf("tests would use the demo's server %s", tg.URI)
+	}
+	t.Setenv("NEO4J_URI", "bolt://example.invalid:7999")
+	if tg := Target(); tg.URI != "bolt://example.invalid:7999" || isTestServer(tg) {
+		t.Errorf("NEO4J_URI does not override: %+v", tg)
+	}
+}
+
+// TestSweepTestTenants removes every *.test.local tenant and nothing else.
+func TestSweepTestTenants(t *testing.T) {
+	d := Driver(t)
+	ctx := context.Background()
+	left := Tenant(t)
+	keep := "sweep-keep-" + left[len(left)-19:len(left)-11] + ".example"
+	Cleanup(t, d, keep)
+	_, err := neo4j.ExecuteQuery(ctx, d,
+		`UNWIND [$left, $keep] AS tn CREATE (:NeoTestThing {tenant: tn})-[:NEOTEST_LINK]->(:NeoTestOther {tenant: tn})`,
+		map[string]any{"left": left, "keep": keep}, neo4j.EagerResultTransformer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := SweepTestTenants(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	r, err := neo4j.ExecuteQuery(ctx, d, `MATCH (n) WHERE n.tenant IN [$left, $keep] RETURN n.tenant AS tn, count(n) AS c`,
+		map[string]any{"left": left, "keep": keep}, neo4j.EagerResultTransformer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for _, rec := range r.Records {
+		got[rec.Values[0].(string)] = rec.Values[1].(int64)
+	}
+	if got[left] != 0 || got[keep] != 2 {
+		t.Errorf("after the sweep: %v; want %s gone and 2 nodes of %s", got, left, keep)
+	}
+}

@@ -299,6 +299,12 @@ RETURN p LIMIT $limit`, kf.Label, kt.Label, fn, maxDepth),
 	if err != nil {
 		return nil, err
 	}
+	if len(rows) == 0 {
+		// No path, or no such asset: say which (a mistyped id is not "no path").
+		if err := s.requireAssets(ctx, from, to); err != nil {
+			return nil, err
+		}
+	}
 	out := make([]Path, 0, len(rows))
 	for _, row := range rows {
 		if p, ok := row["p"].(dbtype.Path); ok {

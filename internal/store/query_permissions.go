@@ -169,6 +169,12 @@ func (s *Store) UserEffectivePermissions(ctx context.Context, userID string) ([]
 	if err != nil {
 		return nil, err
 	}
+	if len(rows) == 0 {
+		// No permission, or no such user: a mistyped id is not "no access".
+		if err := s.requireAssets(ctx, userID); err != nil {
+			return nil, err
+		}
+	}
 	out := make([]PermissionAccess, len(rows))
 	for i, r := range rows {
 		out[i] = r.access
@@ -185,6 +191,11 @@ func (s *Store) ClientEffectivePermissions(ctx context.Context, clientID string)
 	rows, err := s.query(ctx, clientPathsCypher, map[string]any{"clients": []string{clientID}, "perms": nil, "api": nil})
 	if err != nil {
 		return nil, err
+	}
+	if len(rows) == 0 {
+		if err := s.requireAssets(ctx, clientID); err != nil {
+			return nil, err
+		}
 	}
 	out := make([]PermissionAccess, 0, len(rows))
 	for _, row := range rows {

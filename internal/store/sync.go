@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/authgraph/authgraph/schema"
@@ -22,11 +23,15 @@ type SyncRecord struct {
 	// written in this run.
 	Counts map[string]int
 	// Skipped maps a resource to why it was not collected.
-	Skipped  map[string]string
-	APICalls int
-	Retries  int
-	Seen429  int
-	Error    string
+	Skipped map[string]string
+	// Incomplete says, per resource not (fully) collected, which kinds and
+	// relations it would have written and why: what the graph's answers
+	// that depend on them can't be trusted for.
+	Incomplete []Incompleteness
+	APICalls   int
+	Retries    int
+	Seen429    int
+	Error      string
 }
 
 // StartSync records a running sync and links it to its tenant.
@@ -43,14 +48,15 @@ CREATE (t)-[:%s]->(s)`, schema.Tenant.Label, schema.SyncLabel, schema.SyncedRel)
 func (s *Store) FinishSync(ctx context.Context, r SyncRecord) error {
 	counts, _ := json.Marshal(r.Counts)
 	skipped, _ := json.Marshal(r.Skipped)
+	incomplete, _ := json.Marshal(r.Incomplete)
 	_, err := s.write(ctx, fmt.Sprintf(`MATCH (s:%s {id: $id})
-SET s.finished = $finished, s.status = $status, s.counts = $counts, s.skipped = $skipped,
+SET s.finished = $finished, s.status = $status, s.counts = $counts, s.skipped = $skipped, s.incomplete = $incomplete,
     s.api_calls = $calls, s.retries = $retries, s.seen_429 = $seen429, s.error = $error
 WITH s
 MATCH (t:%s {id: $tenantKey})
 SET t.last_sync_status = $status, t.last_sync_at = $finishedMs`, schema.SyncLabel, schema.Tenant.Label), map[string]any{
 		"id": r.ID, "finished": r.Finished.UTC(), "status": r.Status, "counts": string(counts),
-		"skipped": string(skipped), "calls": r.APICalls, "retries": r.Retries, "seen429": r.Seen429,
+		"skipped": string(skipped), "incomplete": string(incomplete), "calls": r.APICalls, "retries": r.Retries, "seen429": r.Seen429,
 		"error": r.Error, "tenantKey": TenantKey(r.Tenant), "finishedMs": r.Finished.UnixMilli(),
 	})
 	return err
@@ -88,5 +94,25 @@ func syncFromProps(p map[string]any) SyncRecord {
 	if c := str(p["skipped"]); c != "" {
 		_ = json.Unmarshal([]byte(c), &r.Skipped)
 	}
+	if c := str(p["incomplete"]); c != "" {
+		_ = json.Unmarshal([]byte(c), &r.Incomplete)
+	} else {
+		// Syncs recorded before incompleteness was: the resource and why.
+		for res, why := range r.Skipped {
+			r.Incomplete = append(r.Incomplete, Incompleteness{Resource: res, Reason: why})
+		}
+		sort.Slice(r.Incomplete, func(i, j int) bool { return r.Incomplete[i].Resource < r.Incomplete[j].Resource })
+	}
 	return r
+}
+
+// Incompleteness is one resource a sync did not (fully) collect.
+type Incompleteness struct {
+	// Resource is the Auth0 resource, e.g. user_permissions.
+	Resource string `json:"resource"`
+	// Kinds and Relations (schema names) it would have written.
+	Kinds     []string `json:"kinds,omitempty"`
+	Relations []string `json:"relations,omitempty"`
+	// Reason says why, e.g. "2000 users need one call each; above …".
+	Reason string `json:"reason"`
 }

@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { artifactsDir, freePort, launch, repoDir, requireChromium, run, start, stopAll, waitForHttp } from './lib.mjs';
+import { dropTenant, firstHourCases, sweepLeftovers, testNeo4j, userPermissionsLimit } from './first-hour.mjs';
 
 const began = Date.now();
 const shotsDir = path.join(artifactsDir, 'screenshots');
@@ -61,12 +62,15 @@ async function setUp() {
   assert(fs.existsSync(BIN), `no ${BIN}: run make build`);
 
   if (!process.env.NEO4J_URI) {
+    // The tests' own Neo4j, never the demo's graph (children inherit AUTHGRAPH_NEO4J_DIR).
+    process.env.AUTHGRAPH_NEO4J_DIR ||= testNeo4j.dir;
     const status = await run(BIN, ['neo4j', 'status'], { quiet: true }).catch((e) => e.message);
     if (!/^running/m.test(status)) {
-      log('starting Neo4j');
-      await run(BIN, ['neo4j', 'start'], { quiet: true });
+      log(`starting the tests' Neo4j (${path.relative(repoDir, process.env.AUTHGRAPH_NEO4J_DIR)}, port ${testNeo4j.port})`);
+      await run(BIN, ['neo4j', 'start', '--port', String(testNeo4j.port), ...testNeo4j.size], { quiet: true });
       neo4jStartedHere = true;
     }
+    await sweepLeftovers();
   }
 
   const simPort = await freePort();
@@ -76,7 +80,8 @@ async function setUp() {
   await waitForHttp(`http://127.0.0.1:${simPort}/`, { child: sim });
   log(`simulator on :${simPort}; syncing ${users} users into tenant ${tenant}`);
   const t0 = Date.now();
-  await run(BIN, ['sync', '--domain', `http://127.0.0.1:${simPort}`, '--client-id', 'sim-client', '--client-secret', 'sim-secret', '--tenant', tenant], { quiet: true });
+  // Below the user count on purpose: direct user permissions are skipped, so the completeness notes show.
+  await run(BIN, ['sync', '--domain', `http://127.0.0.1:${simPort}`, '--client-id', 'sim-client', '--client-secret', 'sim-secret', '--tenant', tenant, '--user-permissions-limit', String(userPermissionsLimit)], { quiet: true });
   log(`synced in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
   // A token from the CLI, as an administrator would make one; serve asks
@@ -317,6 +322,7 @@ function cases(base, fx) {
         assert(probe.cypher.rows[0][0] === 0, 'the write reached the graph');
       },
     },
+    ...firstHourCases({ base, fx, tenant, users, gql, assert }),
     {
       name: 'GraphiQL loads from the server alone, under the CSP',
       async run(page) {
@@ -483,6 +489,7 @@ async function main() {
       await new Promise((r) => process.once('SIGINT', r));
     }
     await stopAll();
+    await dropTenant(tenant).catch((e) => log(`could not remove tenant ${tenant}: ${e.message.split('\n')[0]}`));
     if (tokenId) await run(BIN, ['tokens', 'revoke', tokenId], { quiet: true }).catch((e) => log(`revoking ${tokenId}: ${e.message}`));
     if (neo4jStartedHere) await run(BIN, ['neo4j', 'stop'], { quiet: true }).catch(() => {});
   }

@@ -45,6 +45,9 @@ export function formatJson(key: string, v: Json | undefined): string {
 
 /** snake_case or camelCase property name to words. */
 export function humanize(key: string): string {
+  // authgraph's own bookkeeping, never to be read as Auth0's dates.
+  if (key === 'firstseen') return 'First seen by authgraph';
+  if (key === 'lastupdated') return 'Last updated by authgraph';
   const s = key.replace(/_/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
   return s.charAt(0).toUpperCase() + s.slice(1);
 }

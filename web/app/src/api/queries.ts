@@ -11,7 +11,7 @@ const SYNC = `id status started finished counts { kind count } skipped { kind re
 
 export async function fetchTenants(signal?: AbortSignal): Promise<Tenant[]> {
   const d = await gql<{ tenants: Tenant[] }>(
-    `query Tenants { tenants { id kind name domain lastSyncStatus lastSyncAt lastSync { ${SYNC} } } }`,
+    `query Tenants { tenants { id kind name domain lastSyncStatus lastSyncAt lastSync { ${SYNC} } incomplete { resource kinds relations reason } } }`,
     {}, signal,
   );
   return d.tenants;
@@ -219,3 +219,28 @@ export async function fetchNodes(ids: string[], signal?: AbortSignal): Promise<(
 }
 
 export type { GraphNode };
+
+/**
+ * What a user or client can reach, as a graph: every path that gives it a
+ * permission (roles and their permissions, organization roles, direct
+ * grants, client grants). "Open in graph" from a user shows this with the
+ * user's own neighbours, rather than every holder of its roles.
+ */
+export async function reachGraph(principal: { userId?: string; clientId?: string }, signal?: AbortSignal): Promise<Subgraph> {
+  const d = await gql<{ effectivePermissions: { paths: { nodes: GraphNode[]; edges: Subgraph['edges'] }[] }[] }>(
+    `query ReachGraph($userId: ID, $clientId: ID) {
+      effectivePermissions(userId: $userId, clientId: $clientId) { paths { nodes { ${NODE} } edges { ${EDGE} } } }
+    }`,
+    { userId: principal.userId ?? null, clientId: principal.clientId ?? null },
+    signal,
+  );
+  const nodes = new Map<string, GraphNode>();
+  const edges = new Map<string, Subgraph['edges'][number]>();
+  for (const p of d.effectivePermissions) {
+    for (const path of p.paths) {
+      for (const n of path.nodes) nodes.set(n.id, n);
+      for (const e of path.edges) edges.set(e.id, e);
+    }
+  }
+  return { nodes: [...nodes.values()], edges: [...edges.values()], truncated: false };
+}

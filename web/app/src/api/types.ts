@@ -55,6 +55,8 @@ export interface Tenant extends AssetRef {
   lastSyncStatus: string | null;
   lastSyncAt: number | null;
   lastSync: SyncInfo | null;
+  /** What the newest sync did not collect (empty: complete). */
+  incomplete?: { resource: string; kinds: string[]; relations: string[]; reason: string }[];
 }
 
 export interface SearchHit {

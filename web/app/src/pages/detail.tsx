@@ -13,11 +13,15 @@ import { AssetLink, KindBadge, KindDot } from '../components/asset';
 import { AccessPaths, ViaBadge } from '../components/paths';
 import { Empty, ErrorBox, Loading } from '../components/state';
 import { formatJson, formatNumber, humanize } from '../format';
+import { DIRECT_USER_GRANTS, IncompleteNote, useIncomplete } from '../completeness';
 import { useAsync } from '../hooks';
 import { kindMeta } from '../kinds';
 import { links, type Route } from '../router';
 
 type Node = NonNullable<AssetDetail['node']>;
+
+/** "Open in graph" from these shows what they reach (roles with their permissions, organizations), not only their neighbours. */
+const GRAPH_VIEW: Record<string, string> = { User: 'reach', Client: 'reach' };
 
 function Section({ title, count, children, id }: { title: string; count?: number; children: preact.ComponentChildren; id?: string }) {
   return (
@@ -45,18 +49,40 @@ function RefList({ items, empty }: { items: AssetRef[]; empty: string }) {
 
 const HIDDEN_PROPS = new Set(['id', 'kind', 'name', 'tenant']);
 
+/** authgraph's own bookkeeping, kept apart from Auth0's properties and dates. */
+const BOOKKEEPING: Record<string, string> = {
+  firstseen: 'First seen by authgraph',
+  lastupdated: 'Last updated by authgraph',
+};
+
 function Properties({ props }: { props: JsonObject }) {
-  const keys = Object.keys(props).filter((k) => !HIDDEN_PROPS.has(k)).sort();
-  if (!keys.length) return <p class="muted">No other properties.</p>;
+  const keys = Object.keys(props).filter((k) => !HIDDEN_PROPS.has(k) && !(k in BOOKKEEPING)).sort();
+  const own = Object.keys(BOOKKEEPING).filter((k) => k in props);
   return (
-    <dl class="props" data-testid="properties">
-      {keys.map((k) => (
-        <div key={k}>
-          <dt title={k}>{humanize(k)}</dt>
-          <dd>{formatJson(k, props[k])}</dd>
-        </div>
-      ))}
-    </dl>
+    <>
+      {keys.length ? (
+        <dl class="props" data-testid="properties">
+          {keys.map((k) => (
+            <div key={k}>
+              <dt title={k}>{humanize(k)}</dt>
+              <dd>{formatJson(k, props[k])}</dd>
+            </div>
+          ))}
+        </dl>
+      ) : (
+        <p class="muted">No other properties.</p>
+      )}
+      {own.length > 0 && (
+        <dl class="props bookkeeping" data-testid="bookkeeping" aria-label="Recorded by authgraph">
+          {own.map((k) => (
+            <div key={k}>
+              <dt title={k}>{BOOKKEEPING[k]}</dt>
+              <dd>{formatJson(k, props[k])}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
+    </>
   );
 }
 
@@ -188,14 +214,17 @@ function ScopeTable({ rows, head }: { rows: { who: AssetRef; scopes: string[] }[
   );
 }
 
-function EffectivePermissions({ principal }: { principal: { userId?: string; clientId?: string } }) {
+function EffectivePermissions({ principal, tenant }: { principal: { userId?: string; clientId?: string }; tenant: string }) {
   const key = principal.userId ?? principal.clientId ?? '';
+  // A user's direct grants may not have been collected (one call per user).
+  const missing = useIncomplete(tenant, { relations: principal.userId ? [DIRECT_USER_GRANTS] : [] });
   const res = useAsync((s) => effectivePermissions(principal, s), [key]);
   const [filter, setFilter] = useState('');
   const list: EffectivePermission[] = res.data ?? [];
   const shown = filter ? list.filter((p) => `${p.permission.value ?? p.permission.name} ${p.api?.name ?? ''}`.toLowerCase().includes(filter.toLowerCase())) : list;
   return (
     <Section title="Effective permissions" count={res.data?.length} id="effective">
+      <IncompleteNote items={missing} lead="Direct permissions were not collected for this user, so this list shows only what roles and organization roles grant:" testid="effective-incomplete" />
       {res.status === 'loading' && !res.data && <Loading label="Working out effective permissions…" />}
       {res.status === 'error' && <ErrorBox error={res.error} retry={res.reload} />}
       {res.data && list.length === 0 && <Empty title="No permissions.">No role, organization role, direct assignment or client grant gives this principal a permission.</Empty>}
@@ -420,7 +449,7 @@ export function DetailPage({ route }: { route: Route }) {
           </p>
         </div>
         <div class="actions">
-          <a class="btn btn-primary" href={links.graph(node.id)} data-testid="open-in-graph">
+          <a class="btn btn-primary" href={links.graph(node.id, { view: GRAPH_VIEW[node.kind] })} data-testid="open-in-graph">
             Open in graph
           </a>
           <button type="button" class="btn" onClick={copy}>
@@ -432,8 +461,8 @@ export function DetailPage({ route }: { route: Route }) {
       <div class="detail-grid">
         <div class="detail-main">
           <KindSections node={node} />
-          {node.__typename === 'User' && <EffectivePermissions principal={{ userId: node.id }} />}
-          {node.__typename === 'Client' && <EffectivePermissions principal={{ clientId: node.id }} />}
+          {node.__typename === 'User' && <EffectivePermissions principal={{ userId: node.id }} tenant={node.tenant} />}
+          {node.__typename === 'Client' && <EffectivePermissions principal={{ clientId: node.id }} tenant={node.tenant} />}
           {node.__typename === 'Permission' && <WhoCanReach target={{ permissionId: node.id }} />}
           {node.__typename === 'ResourceServer' && <WhoCanReach target={{ apiId: node.id }} />}
           <Section title="Relations" count={g.nodes.length - 1} id="relations">

@@ -8,7 +8,9 @@ import { AssetLink, KindDot } from '../components/asset';
 import { Empty, ErrorBox, Loading } from '../components/state';
 import { formatNumber, formatTime } from '../format';
 import { useAsync, useDebounced, useMedia, useTenant } from '../hooks';
+import { filterRelations, IncompleteNote, useIncomplete } from '../completeness';
 import { kindMeta, LISTED_KINDS, type Column, type FilterSpec, type KindMeta } from '../kinds';
+import { resolveKind } from '../kindslug';
 import { href, links, navigate, type Route } from '../router';
 
 const PAGE_SIZES = [25, 50, 100];
@@ -177,7 +179,11 @@ function KindTabs({ current }: { current: string }) {
 }
 
 export function DirectoryPage({ route }: { route: Route }) {
-  const kindName = route.segments[1] ?? 'User';
+  // #/assets/roles, #/assets/role and #/assets/Role all open the roles.
+  const kindName = resolveKind(route.segments[1]) ?? route.segments[1] ?? 'User';
+  useEffect(() => {
+    if (route.segments[1] && kindName !== route.segments[1]) navigate(href(['assets', kindName], Object.fromEntries(route.params)), true);
+  }, [route.segments[1], kindName]);
   // A new kind starts a new table (no rows of the previous kind while loading).
   return <KindDirectory key={kindName} kindName={kindName} route={route} />;
 }
@@ -210,6 +216,10 @@ function KindDirectory({ kindName, route }: { kindName: string; route: Route }) 
   const size = PAGE_SIZES.includes(Number(params.get('size'))) ? Number(params.get('size')) : 50;
   const filter = useMemo(() => buildFilter(meta, params), [meta, params.toString()]);
   const filterKey = JSON.stringify(filter);
+  // A filter over data that was not collected (e.g. direct permissions), or a kind that was not: say so.
+  const missing = useIncomplete(tenant, { relations: filterRelations(meta.kind, params), kinds: [meta.kind] }).filter(
+    (m) => m.inc.resource !== 'user_permissions' || filterRelations(meta.kind, params).length > 0,
+  );
 
   // Cursor stack for paging: cursors[i] is the `after` of page i.
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
@@ -247,7 +257,8 @@ function KindDirectory({ kindName, route }: { kindName: string; route: Route }) 
   }
 
   const data = list.data;
-  const cols = meta.columns ?? [];
+  // One tenant in scope: its name in every row says nothing.
+  const cols = (meta.columns ?? []).filter((c) => !(tenant && c.key === 'tenant'));
   const from = data && data.nodes.length ? pageIndex * size + 1 : 0;
   const to = data ? pageIndex * size + data.nodes.length : 0;
   const activeFilters = Object.keys(filter).length;
@@ -264,6 +275,11 @@ function KindDirectory({ kindName, route }: { kindName: string; route: Route }) 
         <Filters meta={meta} params={params} set={setParam} />
       </details>
 
+      <IncompleteNote
+        items={missing}
+        lead={`This list may lack ${meta.plural.toLowerCase()}: it reads data the last sync did not collect.`}
+        testid="directory-incomplete"
+      />
       <div class="table-meta" aria-live="polite">
         {data && (
           <span data-testid="row-range">

@@ -4,13 +4,14 @@
 
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { describeError } from '../api/client';
-import { neighbourhood, shortestPath } from '../api/queries';
+import { neighbourhood, reachGraph, shortestPath } from '../api/queries';
 import type { AssetRef, PathResult } from '../api/types';
 import { KindDot } from '../components/asset';
 import { PathChain } from '../components/paths';
 import { SearchBox } from '../components/search';
 import { Empty, ErrorBox } from '../components/state';
 import { formatNumber } from '../format';
+import { kindOfId } from '../kinds';
 import { links, navigate, type Route } from '../router';
 import { Legend, NodeDetails, stageKeys, useGraphCanvas, ViewButtons } from '../graph/parts';
 
@@ -34,13 +35,23 @@ export function GraphPage({ route }: { route: Route }) {
   const [listFilter, setListFilter] = useState('');
   const [finderOpen, setFinderOpen] = useState(false);
 
+  // ?view=reach (Open in graph from a user or client): its neighbours and
+  // every path that gives it a permission (roles with their permissions,
+  // organization roles, grants), rather than one ring of neighbours only.
+  const startReach = route.params.get('view') === 'reach';
   const expand = async (id: string) => {
     if (!canvas) return;
-    const limit = limits.get(id) ?? (canvas.graph.order === 0 ? FIRST_LIMIT : EXPAND_LIMIT);
-    setStatus({ kind: 'busy', what: 'Expanding…' });
+    const first = canvas.graph.order === 0;
+    const kind = kindOfId(id);
+    const reach = first && id === startId && startReach && (kind === 'User' || kind === 'Client');
+    const limit = limits.get(id) ?? (first ? FIRST_LIMIT : EXPAND_LIMIT);
+    setStatus({ kind: 'busy', what: reach ? 'Finding what it can reach…' : 'Expanding…' });
     try {
-      const g = await neighbourhood(id, { depth: 1, limit });
-      const first = canvas.graph.order === 0;
+      const [g, r] = await Promise.all([
+        neighbourhood(id, { depth: 1, limit }),
+        reach ? reachGraph(kind === 'User' ? { userId: id } : { clientId: id }) : null,
+      ]);
+      if (r) canvas.merge(r, null);
       const added = canvas.merge(g, id);
       canvas.setExpanded(id);
       limits.set(id, Math.min(limit * 2, 1000));
@@ -82,7 +93,7 @@ export function GraphPage({ route }: { route: Route }) {
     if (startId) void expand(startId);
     else setStatus({ kind: 'idle' });
     document.title = 'Graph · authgraph';
-  }, [canvas, startId]);
+  }, [canvas, startId, startReach]);
 
   useEffect(() => canvas?.setHiddenKinds(hidden), [canvas, hidden]);
 

@@ -5,6 +5,7 @@ import { gql } from '../api/client';
 import { fetchTenants } from '../api/queries';
 import type { Tenant } from '../api/types';
 import { KindDot } from '../components/asset';
+import { IncompleteNote } from '../completeness';
 import { Empty, ErrorBox, Loading } from '../components/state';
 import { ago, formatNumber, formatTime } from '../format';
 import { useAsync, useTenant } from '../hooks';
@@ -19,9 +20,11 @@ async function fetchKindCounts(tenant: string, signal: AbortSignal): Promise<{ k
   return LISTED_KINDS.map((k) => ({ kind: k.kind, count: d[k.kind]?.totalCount ?? 0 }));
 }
 
-function StatusPill({ status }: { status: string | null | undefined }) {
+function StatusPill({ status, incomplete }: { status: string | null | undefined; incomplete?: boolean }) {
   const s = status ?? 'never synced';
-  return <span class={`pill pill-${s.replace(/\s+/g, '-')}`}>{s}</span>;
+  // Not a plain green OK when something was not collected.
+  if (incomplete && s === 'ok') return <span class="pill pill-incomplete" data-testid="status-pill">ok · incomplete</span>;
+  return <span class={`pill pill-${s.replace(/\s+/g, '-')}`} data-testid="status-pill">{s}</span>;
 }
 
 function duration(a: string | null, b: string | null): string {
@@ -42,7 +45,7 @@ function TenantCard({ t, selected }: { t: Tenant; selected: boolean }) {
         <h3>
           <a href={links.asset(t.id)}>{t.name}</a>
         </h3>
-        <StatusPill status={sync?.status ?? t.lastSyncStatus} />
+        <StatusPill status={sync?.status ?? t.lastSyncStatus} incomplete={(t.incomplete?.length ?? 0) > 0} />
       </header>
       {!sync ? (
         <p class="muted">No sync recorded for this tenant.</p>
@@ -83,22 +86,15 @@ function TenantCard({ t, selected }: { t: Tenant; selected: boolean }) {
               ))}
             </ul>
           )}
-          {sync.skipped.length > 0 && (
-            <details class="skipped">
-              <summary>{sync.skipped.length} resource kind(s) not collected</summary>
-              <ul>
-                {sync.skipped.map((s) => (
-                  <li key={s.kind}>
-                    <code>{s.kind}</code>: {s.reason}
-                  </li>
-                ))}
-              </ul>
-            </details>
-          )}
+          <IncompleteNote
+            items={(t.incomplete ?? []).map((inc) => ({ tenant: '', inc }))}
+            lead="Not collected in the last sync; answers that depend on it are incomplete:"
+            testid="incomplete-note"
+          />
           {rels.length > 0 && (
             <details class="relations">
               <summary>{rels.length} relation types written</summary>
-              <table class="mini">
+              <table class="mini rel-counts">
                 <tbody>
                   {rels.map((r) => (
                     <tr key={r.kind}>
