@@ -23,6 +23,7 @@ func init() {
 		cypherTimeout time.Duration
 		maxRows       int
 		maxBytes      int
+		sched         schedulerFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -59,6 +60,11 @@ and --max-rows.`,
 			})
 			srv := web.New(web.Config{Store: st, GraphQL: h, GraphiQL: graphiql, Logger: log})
 			store.QueryObserver = srv.ObserveQuery
+			waitScheduler, err := startScheduler(ctx, st, sched, addr, log)
+			if err != nil {
+				return err
+			}
+			defer waitScheduler()
 			return srv.Serve(ctx, addr, func(a net.Addr) {
 				fmt.Fprintf(cmd.OutOrStdout(), "authgraph serving GraphQL at http://%s/graphql (Neo4j %s)\n", a, st.URI())
 			})
@@ -71,6 +77,7 @@ and --max-rows.`,
 	f.DurationVar(&cypherTimeout, "cypher-timeout", 10*time.Second, "time limit of one cypher console query")
 	f.IntVar(&maxRows, "max-rows", 1000, "rows a cypher console query returns at most")
 	f.IntVar(&maxBytes, "max-bytes", 4<<20, "bytes of JSON rows a cypher console query returns at most")
+	addSchedulerFlags(cmd, &sched)
 	rootCmd.AddCommand(cmd)
 }
 

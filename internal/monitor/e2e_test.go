@@ -2,13 +2,10 @@ package monitor_test
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -36,9 +33,13 @@ type env struct {
 	box    *secretbox.Box
 }
 
-func newEnv(t *testing.T, users int) *env {
+func newEnv(t *testing.T, users int, mod ...func(*auth0sim.Config)) *env {
 	t.Helper()
-	sim, err := auth0sim.New(auth0sim.Config{Seed: 7, Users: users, ExportDelay: -1})
+	cfg := auth0sim.Config{Seed: 7, Users: users, ExportDelay: -1}
+	for _, m := range mod {
+		m(&cfg)
+	}
+	sim, err := auth0sim.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -403,7 +404,3 @@ func jsonOf(v any) string {
 }
 
 func auth0String(s string) *string { return &s }
-
-var _ = base64.StdEncoding
-var _ = filepath.Join
-var _ = os.Getenv

@@ -61,13 +61,14 @@ type Monitor struct {
 	// Tick is how often the scheduler looks for due tenants (default 5 s).
 	Tick time.Duration
 	// Backoff is the first retry delay after a failed sync, doubling per
-	// consecutive failure up to MaxBackoff (defaults 1 min and 1 h); a
-	// retry is never later than the interval would have been... unless the
-	// backoff has grown past it.
+	// consecutive failure up to MaxBackoff (defaults 1 min and 1 h).
 	Backoff, MaxBackoff time.Duration
 	// Jitter is the largest fraction of the interval added at random to each
 	// next sync (default 0.1), so tenants added together spread out.
 	Jitter float64
+	// Tenants, when set, limits the scheduler to these connected tenants
+	// (tests sharing a database; a process per group of tenants).
+	Tenants []string
 	// AfterSync runs after each sync (rules); may be nil.
 	AfterSync AfterSync
 	// Notifier sends alerts; may be nil.
@@ -250,7 +251,7 @@ func (m *Monitor) syncLeased(ctx context.Context, name string) *Result {
 	}
 	cfg := ingest.Config{
 		Credentials: ingest.Credentials{Domain: ct.Domain, ClientID: ct.ClientID, ClientSecret: secret, Audience: ct.Audience},
-		Tenant:      name, Logger: m.Logger,
+		Tenant:      name, Logger: m.Logger, AllowMissingScopes: ct.AllowMissingScopes,
 	}
 	if m.Configure != nil {
 		m.Configure(&cfg)
@@ -368,7 +369,7 @@ func (m *Monitor) Run(ctx context.Context) error {
 	for {
 		free := m.MaxConcurrent - len(slots)
 		if free > 0 {
-			due, err := m.Store.DueTenants(ctx, free+m.MaxConcurrent)
+			due, err := m.Store.DueTenants(ctx, free+m.MaxConcurrent, m.Tenants)
 			if err != nil && ctx.Err() == nil {
 				m.Logger.Warn("scheduler: cannot list due tenants", "err", err)
 			}

@@ -276,10 +276,10 @@ func (n *Notifier) deliver(ctx context.Context, ch store.Channel, a Alert, more 
 	if more > 0 {
 		d.Event = "summary"
 	}
-	target, err := n.Box.Open(ch.URLSealed, channelAD(ch.Name, "url"))
+	target, err := n.Box.Open(ch.URLSealed, ChannelAD(ch.Name, "url"))
 	secret := ""
 	if err == nil && ch.SecretSealed != "" {
-		secret, err = n.Box.Open(ch.SecretSealed, channelAD(ch.Name, "secret"))
+		secret, err = n.Box.Open(ch.SecretSealed, ChannelAD(ch.Name, "secret"))
 	}
 	var body []byte
 	if err == nil {
@@ -391,7 +391,8 @@ func asNetErr(err error, target *net.Error) bool {
 	return false
 }
 
-func channelAD(name, what string) string { return "channel/" + name + "/" + what }
+// ChannelAD is what a channel's sealed URL ("url") or secret ("secret") is bound to.
+func ChannelAD(name, what string) string { return "channel/" + name + "/" + what }
 
 // AssetLink is the web app's page of an asset.
 func (n *Notifier) AssetLink(key string) string {

@@ -61,7 +61,10 @@ type ConnectedTenant struct {
 	SecretSealed string
 	Interval     time.Duration
 	Enabled      bool
-	Created      time.Time
+	// AllowMissingScopes makes its syncs skip resources whose read scope
+	// the client lacks (saved with --allow-missing-scopes).
+	AllowMissingScopes bool
+	Created            time.Time
 	// NextSyncAt is when the next scheduled sync is due (zero: now).
 	NextSyncAt   time.Time
 	LastSyncAt   time.Time
@@ -89,7 +92,7 @@ func connectedFromProps(p map[string]any) ConnectedTenant {
 	return ConnectedTenant{
 		Name: str(p["name"]), Domain: str(p["domain"]), ClientID: str(p["client_id"]), Audience: str(p["audience"]),
 		SecretSealed: str(p["client_secret_sealed"]), Interval: time.Duration(i64(p["interval_ms"])) * time.Millisecond,
-		Enabled: p["enabled"] == true, Created: msTime(p["created_ms"]), NextSyncAt: msTime(p["next_sync_ms"]),
+		Enabled: p["enabled"] == true, AllowMissingScopes: p["allow_missing_scopes"] == true, Created: msTime(p["created_ms"]), NextSyncAt: msTime(p["next_sync_ms"]),
 		LastSyncAt: msTime(p["last_sync_ms"]), LastStatus: str(p["last_status"]), LastError: str(p["last_error"]),
 		LastSyncID: str(p["last_sync_id"]), LastDuration: time.Duration(i64(p["last_duration_ms"])) * time.Millisecond,
 		Failures: int(i64(p["failures"])), Baselined: p["baselined"] == true,
@@ -104,10 +107,10 @@ func (s *Store) AddConnectedTenant(ctx context.Context, t ConnectedTenant) error
 		return apperr.New(apperr.Invalid, "a connected tenant needs a name, domain, client id and sealed secret")
 	}
 	_, err := s.write(ctx, fmt.Sprintf(`CREATE (c:%s {name: $name, tenant: $name, domain: $domain, client_id: $clientID,
-  audience: $audience, client_secret_sealed: $sealed, interval_ms: $interval, enabled: $enabled,
+  audience: $audience, client_secret_sealed: $sealed, interval_ms: $interval, enabled: $enabled, allow_missing_scopes: $allowMissing,
   created_ms: timestamp(), next_sync_ms: 0, failures: 0, baselined: false})`, ConnectedTenantLabel), map[string]any{
 		"name": t.Name, "domain": t.Domain, "clientID": t.ClientID, "audience": t.Audience, "sealed": t.SecretSealed,
-		"interval": t.Interval.Milliseconds(), "enabled": t.Enabled,
+		"interval": t.Interval.Milliseconds(), "enabled": t.Enabled, "allowMissing": t.AllowMissingScopes,
 	})
 	var ne *neo4j.Neo4jError
 	if errors.As(err, &ne) && ne.Code == "Neo.ClientError.Schema.ConstraintValidationFailed" {
@@ -145,7 +148,7 @@ func (s *Store) GetConnectedTenant(ctx context.Context, name string) (ConnectedT
 type TenantPatch struct {
 	Domain, ClientID, Audience, SecretSealed *string
 	Interval                                 *time.Duration
-	Enabled                                  *bool
+	Enabled, AllowMissingScopes              *bool
 }
 
 // UpdateConnectedTenant applies a patch. Enabling a tenant makes it due now.
@@ -162,6 +165,9 @@ func (s *Store) UpdateConnectedTenant(ctx context.Context, name string, p Tenant
 	}
 	if p.SecretSealed != nil {
 		set["client_secret_sealed"] = *p.SecretSealed
+	}
+	if p.AllowMissingScopes != nil {
+		set["allow_missing_scopes"] = *p.AllowMissingScopes
 	}
 	if p.Interval != nil {
 		set["interval_ms"] = p.Interval.Milliseconds()
@@ -263,11 +269,12 @@ REMOVE c.lease_holder, c.lease_until_ms`, ConnectedTenantLabel), map[string]any{
 
 // DueTenants returns the names of enabled tenants whose next sync is due and
 // whose lease is free (a hint: AcquireLease decides), most overdue first.
-func (s *Store) DueTenants(ctx context.Context, limit int) ([]string, error) {
+// A non-empty only restricts it to those names.
+func (s *Store) DueTenants(ctx context.Context, limit int, only []string) ([]string, error) {
 	rows, err := s.readRows(ctx, fmt.Sprintf(`WITH timestamp() AS now
-MATCH (c:%s) WHERE c.enabled AND coalesce(c.next_sync_ms, 0) <= now
+MATCH (c:%s) WHERE c.enabled AND coalesce(c.next_sync_ms, 0) <= now AND (size($only) = 0 OR c.name IN $only)
   AND (c.lease_holder IS NULL OR coalesce(c.lease_until_ms, 0) < now)
-RETURN c.name AS name ORDER BY c.next_sync_ms, c.name LIMIT $limit`, ConnectedTenantLabel), map[string]any{"limit": limit})
+RETURN c.name AS name ORDER BY c.next_sync_ms, c.name LIMIT $limit`, ConnectedTenantLabel), map[string]any{"limit": limit, "only": append([]string{}, only...)})
 	if err != nil {
 		return nil, err
 	}
