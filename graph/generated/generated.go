@@ -27482,9 +27482,6 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 }
 
 func (ec *executionContext) marshalNChange2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Change) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, changeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27821,9 +27818,6 @@ func (ec *executionContext) marshalNEffectivePermission2ᚖgithubᚗcomᚋauthgr
 }
 
 func (ec *executionContext) marshalNFieldChange2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐFieldChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FieldChange) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, fieldChangeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]

@@ -84,7 +84,7 @@ func (s *Store) UpsertNodesDiff(ctx context.Context, tenant string, k *schema.Ki
 	if len(nodes) == 0 {
 		return st, nil, nil
 	}
-	rows, err := nodeRows(tenant, k, nodes)
+	rows, err := nodeRows(tenant, k, nodes, false)
 	if err != nil {
 		return st, nil, err
 	}
