@@ -322,13 +322,16 @@ func TestMonitorEndToEnd(t *testing.T) {
 				}
 			}
 		case "User":
+			if !strings.Contains(c.Actor, e.sim.ClientID()) {
+				t.Fatalf("role change actor %q", c.Actor)
+			}
 			f, _ := field(c, "HAS_ROLE")
 			if f.New != "admin" || f.Old != nil || !strings.HasSuffix(f.Target, "/role/"+admin.ID) {
 				t.Fatalf("role change: %+v", f)
 			}
 		case "Connection":
-			if c.NativeID != conn.ID {
-				t.Fatalf("deleted connection %s, want %s", c.NativeID, conn.ID)
+			if c.NativeID != conn.ID || !strings.Contains(c.Actor, e.sim.ClientID()) {
+				t.Fatalf("deleted connection %s by %q, want %s by the sim's client", c.NativeID, c.Actor, conn.ID)
 			}
 		}
 	}

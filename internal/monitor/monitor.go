@@ -291,6 +291,9 @@ func (m *Monitor) syncLeased(ctx context.Context, name string) *Result {
 	} else if col != nil && sum != nil {
 		res.Changes = col.changes(name, sum.SyncID, at)
 	}
+	if res.Err == nil && sum != nil {
+		m.attachActors(ctx, ct, cfg.Credentials, res)
+	}
 	if len(res.Changes) > 0 {
 		if werr := m.Store.WriteChanges(context.WithoutCancel(ctx), res.Changes); werr != nil && res.Err == nil {
 			res.Err = werr
@@ -314,6 +317,42 @@ func (m *Monitor) syncLeased(ctx context.Context, name string) *Result {
 	}
 	m.Notifier.Dispatch(ctx, alerts)
 	return res
+}
+
+// attachActors names who made each change where the tenant's Management
+// API log says (see actors.go), and moves the log checkpoint. Failing to
+// read the log (no read:logs scope) only leaves changes without actors.
+func (m *Monitor) attachActors(ctx context.Context, ct store.ConnectedTenant, creds ingest.Credentials, res *Result) {
+	r, err := newLogReader(ctx, creds)
+	if err != nil {
+		return
+	}
+	from := ct.LogCheckpoint
+	if res.Baseline || from == "" {
+		// Nothing to attribute yet: start reading from the newest event.
+		id, err := r.newest(ctx)
+		if err != nil {
+			m.Logger.Debug("no change actors: cannot read the tenant's logs", "tenant", ct.Name, "err", err)
+			return
+		}
+		if id != "" {
+			_ = m.Store.SetLogCheckpoint(context.WithoutCancel(ctx), ct.Name, m.Holder, id)
+		}
+		return
+	}
+	evs, next, err := r.after(ctx, from)
+	if err != nil {
+		m.Logger.Debug("change actors: cannot read the tenant's logs", "tenant", ct.Name, "err", err)
+	}
+	actors := actorsFrom(ct.Name, evs)
+	for i := range res.Changes {
+		if a := actors[res.Changes[i].AssetID]; a != "" {
+			res.Changes[i].Actor = a
+		}
+	}
+	if next != from {
+		_ = m.Store.SetLogCheckpoint(context.WithoutCancel(ctx), ct.Name, m.Holder, next)
+	}
 }
 
 // NotifyFindings sends finding alerts raised outside a monitored sync (the

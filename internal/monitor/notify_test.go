@@ -158,3 +158,28 @@ func TestSlackBody(t *testing.T) {
 		t.Fatalf("link %v", btn["url"])
 	}
 }
+
+func TestAssetsOfRequest(t *testing.T) {
+	cases := []struct {
+		path string
+		body map[string]any
+		want string
+	}{
+		{"/api/v2/clients/abc", nil, "t/client/abc"},
+		{"/api/v2/users/auth0%7C123/roles", nil, "t/user/auth0|123"},
+		{"/api/v2/users/auth0|123", nil, "t/user/auth0|123"},
+		{"/api/v2/roles/rol_1/users", map[string]any{"users": []any{"auth0|1", "auth0|2"}}, "t/role/rol_1 t/user/auth0|1 t/user/auth0|2"},
+		{"/api/v2/connections/con_1", nil, "t/connection/con_1"},
+		{"/api/v2/actions/actions/act_1/deploy", nil, "t/action/act_1"},
+		{"/api/v2/tenants/settings", nil, "t/settings/t"},
+		{"/api/v2/clients", nil, ""},
+		{"/api/v2/jobs/users-exports", nil, ""},
+		{"/api/v2/users/%zz", nil, ""},
+	}
+	for _, c := range cases {
+		got := strings.Join(assetsOfRequest("t", c.path, map[string]any{"body": c.body}), " ")
+		if got != c.want {
+			t.Errorf("%s: %q, want %q", c.path, got, c.want)
+		}
+	}
+}

@@ -75,9 +75,11 @@ type ConnectedTenant struct {
 	// Failures counts consecutive failed syncs (backoff).
 	Failures int
 	// Baselined is set once a first collection recorded the baseline.
-	Baselined   bool
-	LeaseHolder string
-	LeaseUntil  time.Time
+	Baselined bool
+	// LogCheckpoint is the newest log event read for change actors.
+	LogCheckpoint string
+	LeaseHolder   string
+	LeaseUntil    time.Time
 }
 
 func msTime(v any) time.Time {
@@ -95,7 +97,7 @@ func connectedFromProps(p map[string]any) ConnectedTenant {
 		Enabled: p["enabled"] == true, AllowMissingScopes: p["allow_missing_scopes"] == true, Created: msTime(p["created_ms"]), NextSyncAt: msTime(p["next_sync_ms"]),
 		LastSyncAt: msTime(p["last_sync_ms"]), LastStatus: str(p["last_status"]), LastError: str(p["last_error"]),
 		LastSyncID: str(p["last_sync_id"]), LastDuration: time.Duration(i64(p["last_duration_ms"])) * time.Millisecond,
-		Failures: int(i64(p["failures"])), Baselined: p["baselined"] == true,
+		Failures: int(i64(p["failures"])), Baselined: p["baselined"] == true, LogCheckpoint: str(p["log_checkpoint"]),
 		LeaseHolder: str(p["lease_holder"]), LeaseUntil: msTime(p["lease_until_ms"]),
 	}
 }
@@ -257,6 +259,14 @@ REMOVE c.lease_holder, c.lease_until_ms`, ConnectedTenantLabel), map[string]any{
 		"name": name, "holder": holder, "status": o.Status, "error": o.Error, "syncID": o.SyncID,
 		"duration": o.Duration.Milliseconds(), "nextIn": o.NextIn.Milliseconds(), "failed": o.Failed, "baselined": o.Baselined,
 	})
+	return err
+}
+
+// SetLogCheckpoint records the newest log event read (by holder, under its
+// lease).
+func (s *Store) SetLogCheckpoint(ctx context.Context, name, holder, logID string) error {
+	_, err := s.write(ctx, fmt.Sprintf(`MATCH (c:%s {name: $name}) WHERE c.lease_holder = $holder
+SET c.log_checkpoint = $id`, ConnectedTenantLabel), map[string]any{"name": name, "holder": holder, "id": logID})
 	return err
 }
 
