@@ -223,6 +223,12 @@ func (m *Monitor) syncLeased(ctx context.Context, name string) *Result {
 	}
 	out := store.SyncOutcome{}
 	finish := func() {
+		if ctx.Err() != nil {
+			// Shutting down (or the lease was lost): not a failure of the
+			// tenant. Give the lease back so another process can sync it now.
+			_ = m.Store.ReleaseLease(context.WithoutCancel(ctx), name, m.Holder)
+			return
+		}
 		out.Duration = time.Since(started)
 		if res.Err != nil {
 			out.Failed, out.Error = true, res.Err.Error()
