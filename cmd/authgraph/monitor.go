@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sort"
 	"time"
 
 	"github.com/mattn/go-isatty"
@@ -13,15 +14,67 @@ import (
 
 	"github.com/authgraph/authgraph/ingest"
 	"github.com/authgraph/authgraph/internal/apperr"
+	"github.com/authgraph/authgraph/internal/findings"
 	"github.com/authgraph/authgraph/internal/monitor"
 	"github.com/authgraph/authgraph/internal/secretbox"
 	"github.com/authgraph/authgraph/internal/store"
+	"github.com/authgraph/authgraph/rules"
 )
 
-// afterSyncHook runs after every sync of a connected tenant (scheduled or
-// `sync --tenant`) and returns the findings that opened or resolved. The
-// rules engine is wired here; nil until it is.
-var afterSyncHook monitor.AfterSync
+// rulesAfterSync is the after-sync hook of monitored syncs: it runs the
+// rules engine on the tenant and reports the findings that opened or
+// resolved, by comparing the tenant's findings before and after the run.
+func rulesAfterSync(st *store.Store, rs []*rules.Rule) monitor.AfterSync {
+	return monitor.AfterSyncFunc(func(ctx context.Context, tenant string, _ *ingest.Summary) ([]monitor.FindingAlert, error) {
+		before, err := findingsOf(ctx, st, tenant, store.StatusOpen)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := findings.New(st, rs).Run(ctx, tenant); err != nil {
+			return nil, err
+		}
+		after, err := findingsOf(ctx, st, tenant, store.StatusOpen, store.StatusResolved)
+		if err != nil {
+			return nil, err
+		}
+		var out []monitor.FindingAlert
+		for id, f := range after {
+			_, wasOpen := before[id]
+			switch {
+			case f.Status == store.StatusOpen && !wasOpen:
+				out = append(out, alertOf(f, "opened"))
+			case f.Status == store.StatusResolved && wasOpen:
+				out = append(out, alertOf(f, "resolved"))
+			}
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].RuleID+out[i].AssetKey < out[j].RuleID+out[j].AssetKey })
+		return out, nil
+	})
+}
+
+func alertOf(f store.Finding, status string) monitor.FindingAlert {
+	return monitor.FindingAlert{RuleID: f.Rule, Title: f.Title, Tenant: f.Tenant, Severity: f.Severity, Status: status,
+		AssetKind: f.Kind, AssetID: f.NativeID, AssetKey: f.AssetID, AssetName: f.Name}
+}
+
+// findingsOf reads a tenant's findings with the given statuses, by id.
+func findingsOf(ctx context.Context, st *store.Store, tenant string, statuses ...string) (map[string]store.Finding, error) {
+	out := map[string]store.Finding{}
+	after := ""
+	for {
+		p, err := st.Findings(ctx, store.FindingFilter{Tenant: tenant, Statuses: statuses}, 1000, after)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range p.Findings {
+			out[f.ID] = f
+		}
+		if !p.HasNext || p.EndCursor == "" {
+			return out, nil
+		}
+		after = p.EndCursor
+	}
+}
 
 // schedulerFlags tune the scheduler `authgraph serve` runs.
 type schedulerFlags struct {
@@ -41,16 +94,16 @@ func addSchedulerFlags(cmd *cobra.Command, f *schedulerFlags) {
 	fl.DurationVar(&f.tick, "scheduler-tick", 5*time.Second, "how often the scheduler looks for due tenants")
 }
 
-func newMonitor(st *store.Store, box *secretbox.Box, baseURL string, log *slog.Logger) *monitor.Monitor {
+func newMonitor(st *store.Store, box *secretbox.Box, baseURL string, hook monitor.AfterSync, log *slog.Logger) *monitor.Monitor {
 	return &monitor.Monitor{
-		Store: st, Box: box, AfterSync: afterSyncHook, Logger: log,
+		Store: st, Box: box, AfterSync: hook, Logger: log,
 		Notifier: &monitor.Notifier{Store: st, Box: box, BaseURL: baseURL, Logger: log},
 	}
 }
 
 // startScheduler runs the scheduler in the background until ctx ends; the
 // returned function waits for it (and its deliveries) to stop.
-func startScheduler(ctx context.Context, st *store.Store, f schedulerFlags, addr string, log *slog.Logger) (wait func(), err error) {
+func startScheduler(ctx context.Context, st *store.Store, f schedulerFlags, addr string, rs []*rules.Rule, log *slog.Logger) (wait func(), err error) {
 	if !f.enabled {
 		return func() {}, nil
 	}
@@ -67,7 +120,7 @@ func startScheduler(ctx context.Context, st *store.Store, f schedulerFlags, addr
 	if base == "" {
 		base = "http://" + addr
 	}
-	m := newMonitor(st, box, base, log)
+	m := newMonitor(st, box, base, rulesAfterSync(st, rs), log)
 	m.Holder, m.MaxConcurrent, m.Tick = f.holder, f.maxSyncs, f.tick
 	done := make(chan struct{})
 	go func() {
@@ -94,7 +147,15 @@ func runConnectedSync(cmd *cobra.Command, name string, f syncFlags) error {
 	if err != nil {
 		return err
 	}
-	m := newMonitor(st, box, "", slog.Default())
+	var hook monitor.AfterSync
+	if !f.noRules {
+		rs, _, err := loadRules(cmd.ErrOrStderr(), f.rulesDir)
+		if err != nil {
+			return err
+		}
+		hook = rulesAfterSync(st, rs)
+	}
+	m := newMonitor(st, box, "", hook, slog.Default())
 	errOut := cmd.ErrOrStderr()
 	tty := false
 	if fh, ok := errOut.(*os.File); ok {
@@ -119,6 +180,9 @@ func runConnectedSync(cmd *cobra.Command, name string, f syncFlags) error {
 			}
 		} else {
 			printSummary(cmd.OutOrStdout(), res.Summary)
+			if !f.noRules {
+				fmt.Fprintf(cmd.OutOrStdout(), "  findings: %d opened or resolved\n", len(res.Findings))
+			}
 			switch {
 			case res.Baseline:
 				fmt.Fprintln(cmd.OutOrStdout(), "  changes: first collection recorded as the baseline")

@@ -103,7 +103,7 @@ func TestTenantsCLI(t *testing.T) {
 		t.Fatalf("sync --tenant: %d %s", code, out)
 	}
 	out, code = runCLI(t, env, "sync", "--tenant", tenant)
-	if code != 0 || !strings.Contains(out, "changes: 0 recorded") {
+	if code != 0 || !strings.Contains(out, "changes: 0 recorded") || !strings.Contains(out, "findings: 0 opened or resolved") {
 		t.Fatalf("second sync: %d %s", code, out)
 	}
 	out, code = runCLI(t, env, "tenants", "list", "--json")
@@ -117,7 +117,7 @@ func TestTenantsCLI(t *testing.T) {
 			found = v["last_status"] == "ok" && v["interval"] == "10m0s" && v["enabled"] == true
 		}
 	}
-	if !found || strings.Contains(out, sim.ClientSecret()) {
+	if !found || strings.Contains(out, sim.ClientSecret()) || !strings.Contains(out, `"findings_open"`) {
 		t.Fatalf("list: %s", out)
 	}
 	// A wrong key is a clear error, and the secret never shows.

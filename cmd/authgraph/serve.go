@@ -78,7 +78,7 @@ whole operation by --request-timeout.`,
 			})
 			srv := web.New(web.Config{Store: st, GraphQL: h, GraphiQL: graphiql, Logger: log})
 			store.QueryObserver = srv.ObserveQuery
-			waitScheduler, err := startScheduler(ctx, st, sched, addr, log)
+			waitScheduler, err := startScheduler(ctx, st, sched, addr, rs, log)
 			if err != nil {
 				return err
 			}

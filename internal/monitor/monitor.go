@@ -312,11 +312,13 @@ func (m *Monitor) syncLeased(ctx context.Context, name string) *Result {
 			m.Logger.Warn("after-sync hook failed", "tenant", name, "err", herr)
 		}
 	}
+	// A first collection is the baseline for findings too: what it finds is
+	// the starting state (tenants list shows it), not news to alert on.
 	var alerts []Alert
-	for i := range res.Findings {
-		alerts = append(alerts, Alert{Finding: &res.Findings[i]})
-	}
 	if !res.Baseline {
+		for i := range res.Findings {
+			alerts = append(alerts, Alert{Finding: &res.Findings[i]})
+		}
 		for i := range res.Changes {
 			alerts = append(alerts, Alert{Change: &res.Changes[i]})
 		}
