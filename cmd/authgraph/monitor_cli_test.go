@@ -114,7 +114,8 @@ func TestTenantsCLI(t *testing.T) {
 	found := false
 	for _, v := range views {
 		if v["name"] == tenant {
-			found = v["last_status"] == "ok" && v["interval"] == "10m0s" && v["enabled"] == true
+			n, _ := v["findings_open"].(float64)
+			found = v["last_status"] == "ok" && v["interval"] == "10m0s" && v["enabled"] == true && n > 0
 		}
 	}
 	if !found || strings.Contains(out, sim.ClientSecret()) || !strings.Contains(out, `"findings_open"`) {
