@@ -6,8 +6,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/authgraph/authgraph/schema"
 	"github.com/authgraph/authgraph/internal/store"
+	"github.com/authgraph/authgraph/schema"
 )
 
 // Writer is what the loader needs from the store (the store itself, or a
@@ -48,7 +48,10 @@ type nodeKey struct {
 // core). Before a relation batch is written, every node batch emitted before
 // it is committed, so a relation never misses an end emitted before it.
 type loader struct {
-	w         Writer
+	w Writer
+	// diff and sink, when set, make primary upserts report their changes.
+	diff      DiffWriter
+	sink      ChangeSink
 	tenant    string
 	tag       int64
 	nodeBatch int
@@ -282,9 +285,16 @@ func (l *loader) writeNodes(key nodeKey) {
 		l.busy(0, +1)
 		l.mu.Unlock()
 		var err error
-		if key.ensure {
+		switch {
+		case key.ensure:
 			_, err = l.w.EnsureNodes(l.ctx, l.tenant, key.k, l.tag, batch)
-		} else {
+		case l.diff != nil:
+			var ch []store.NodeChange
+			_, ch, err = l.diff.UpsertNodesDiff(l.ctx, l.tenant, key.k, l.tag, batch)
+			if err == nil && len(ch) > 0 {
+				l.sink.Nodes(key.k, ch)
+			}
+		default:
 			_, err = l.w.UpsertNodes(l.ctx, l.tenant, key.k, l.tag, batch)
 		}
 		l.mu.Lock()
@@ -310,7 +320,16 @@ func (l *loader) writeRels(r *schema.Relation) {
 		l.mu.Lock()
 		l.busy(1, +1)
 		l.mu.Unlock()
-		_, err := l.w.UpsertRels(l.ctx, l.tenant, r, l.tag, batch)
+		var err error
+		if l.diff != nil {
+			var ch []store.RelChange
+			_, ch, err = l.diff.UpsertRelsDiff(l.ctx, l.tenant, r, l.tag, batch)
+			if err == nil && len(ch) > 0 {
+				l.sink.Rels(r, ch)
+			}
+		} else {
+			_, err = l.w.UpsertRels(l.ctx, l.tenant, r, l.tag, batch)
+		}
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		l.busy(1, -1)

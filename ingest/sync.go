@@ -44,6 +44,10 @@ type Config struct {
 	MaxRetries int
 	// Logger (default slog.Default()).
 	Logger *slog.Logger
+	// Changes, when set, receives what this sync created, updated and
+	// deleted (the DB must implement DiffWriter). Unset, the writers skip
+	// the comparison.
+	Changes ChangeSink
 }
 
 // Event reports progress of one resource.
@@ -143,6 +147,14 @@ func RunWith(ctx context.Context, db DB, api API, cfg Config) (*Summary, error) 
 	if err := r.preflight(ctx); err != nil {
 		return nil, err
 	}
+	var diff DiffWriter
+	if cfg.Changes != nil {
+		dw, ok := db.(DiffWriter)
+		if !ok {
+			return nil, apperr.New(apperr.Internal, "change detection needs a writer that reports changes")
+		}
+		diff = dw
+	}
 	if err := db.EnsureSchema(ctx); err != nil {
 		return nil, err
 	}
@@ -156,6 +168,9 @@ func RunWith(ctx context.Context, db DB, api API, cfg Config) (*Summary, error) 
 	}
 
 	r.load = newLoader(ctx, db, r.tenant, r.tag)
+	if diff != nil {
+		r.load.diff, r.load.sink = diff, cfg.Changes
+	}
 	runErr := r.stages(ctx)
 	closeErr := r.load.Close(context.WithoutCancel(ctx))
 	if runErr == nil {
@@ -178,7 +193,7 @@ func RunWith(ctx context.Context, db DB, api API, cfg Config) (*Summary, error) 
 	// Cleanup only after a run that wrote everything it fetched, and only for
 	// kinds and relations whose producers all completed.
 	if runErr == nil {
-		if err := r.cleanup(ctx, db, sum.Deleted); err != nil {
+		if err := r.cleanup(ctx, db, diff, sum.Deleted); err != nil {
 			runErr = err
 			sum.Status = "failed"
 		}
@@ -379,13 +394,24 @@ func (r *run) runOne(ctx context.Context, res *resource) {
 // errSkipped is returned by a resource that recorded its own skip.
 var errSkipped = errors.New("skipped")
 
-func (r *run) cleanup(ctx context.Context, db DB, deleted map[string]int) error {
+func (r *run) cleanup(ctx context.Context, db DB, diff DiffWriter, deleted map[string]int) error {
 	for i := len(schema.Kinds) - 1; i >= 0; i-- {
 		k := schema.Kinds[i]
 		if k == schema.Tenant || r.incomplete[k.Name] || !producedBySome(k.Name) {
 			continue
 		}
-		n, err := db.DeleteStaleNodes(ctx, r.tenant, k, r.tag)
+		var n int
+		var err error
+		if diff != nil {
+			var ch []store.NodeChange
+			ch, err = diff.DeleteStaleNodesDiff(ctx, r.tenant, k, r.tag)
+			n = len(ch)
+			if len(ch) > 0 {
+				r.cfg.Changes.Nodes(k, ch)
+			}
+		} else {
+			n, err = db.DeleteStaleNodes(ctx, r.tenant, k, r.tag)
+		}
 		if err != nil {
 			return err
 		}
@@ -397,7 +423,18 @@ func (r *run) cleanup(ctx context.Context, db DB, deleted map[string]int) error 
 		if r.incomplete[rel.Name()] || !producedBySome(rel.Name()) {
 			continue
 		}
-		n, err := db.DeleteStaleRels(ctx, r.tenant, rel, r.tag)
+		var n int
+		var err error
+		if diff != nil {
+			var ch []store.RelChange
+			ch, err = diff.DeleteStaleRelsDiff(ctx, r.tenant, rel, r.tag)
+			n = len(ch)
+			if len(ch) > 0 {
+				r.cfg.Changes.Rels(rel, ch)
+			}
+		} else {
+			n, err = db.DeleteStaleRels(ctx, r.tenant, rel, r.tag)
+		}
 		if err != nil {
 			return err
 		}

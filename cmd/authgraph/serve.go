@@ -30,6 +30,7 @@ func init() {
 		statementTimeout   time.Duration
 		requestTimeout     time.Duration
 		consoleConcurrency int
+		sched              schedulerFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -104,6 +105,11 @@ whole operation by --request-timeout.`,
 					return err
 				}
 			}
+			waitScheduler, err := startScheduler(ctx, st, sched, addr, sec.publicURL, rs, log)
+			if err != nil {
+				return err
+			}
+			defer waitScheduler()
 			return listenError(srv.Serve(ctx, addr, func(a net.Addr) {
 				fmt.Fprintf(cmd.OutOrStdout(), "authgraph serving the web app at http://%s/ and GraphQL at http://%s/graphql (Neo4j %s; auth %s)\n", a, a, st.URI(), authCfg.Mode)
 			}), addr, "serve")
@@ -121,6 +127,7 @@ whole operation by --request-timeout.`,
 	f.DurationVar(&statementTimeout, "statement-timeout", store.DefaultReadTimeout, "time limit of every other database read the API makes")
 	f.DurationVar(&requestTimeout, "request-timeout", graph.DefaultRequestTimeout, "deadline of one GraphQL operation, all its reads included")
 	sec.flags(f)
+	addSchedulerFlags(cmd, &sched)
 	rootCmd.AddCommand(cmd)
 }
 

@@ -43,7 +43,8 @@ Nothing is written when the tenant can't be reached, the credentials are
 rejected or read scopes are missing. A resource that fails mid-way keeps its
 old data in the graph and the sync reports partial.`,
 		Example: `  authgraph sync --domain https://acme.eu.auth0.com --client-id ID --client-secret-file ./secret
-  authgraph sync --domain http://127.0.0.1:4010 --client-id sim-client --client-secret sim-secret --json`,
+  authgraph sync --domain http://127.0.0.1:4010 --client-id sim-client --client-secret sim-secret --json
+  authgraph sync --tenant acme.eu.auth0.com   # a connected tenant (authgraph tenants add)`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runSync(cmd, f) },
 	}
@@ -53,7 +54,7 @@ old data in the graph and the sync reports partial.`,
 	fl.StringVar(&f.clientSecret, "client-secret", "", "client secret (env AUTH0_CLIENT_SECRET; prefer --client-secret-file)")
 	fl.StringVar(&f.secretFile, "client-secret-file", "", "file holding the client secret")
 	fl.StringVar(&f.audience, "audience", os.Getenv("AUTH0_AUDIENCE"), "Management API audience when it differs from the domain (env AUTH0_AUDIENCE)")
-	fl.StringVar(&f.tenant, "tenant", "", "name of the tenant in the graph (default: the domain's host)")
+	fl.StringVar(&f.tenant, "tenant", "", "name of the tenant in the graph (default: the domain's host); alone, a connected tenant synced with its stored credentials")
 	fl.BoolVar(&f.jsonOut, "json", false, "print the summary as JSON")
 	fl.BoolVar(&f.allowMissingScopes, "allow-missing-scopes", false, "skip resources whose read scope is missing instead of failing")
 	fl.StringVar(&f.rulesDir, "rules-dir", "", "folder of custom rules (*.yaml) run after the sync beside the built-in pack")
@@ -64,6 +65,11 @@ old data in the graph and the sync reports partial.`,
 
 func runSync(cmd *cobra.Command, f syncFlags) error {
 	ctx := cmd.Context()
+	if connected, err := connectedTenantFor(cmd, f); err != nil {
+		return err
+	} else if connected {
+		return runConnectedSync(cmd, f.tenant, f)
+	}
 	secret, err := resolveSecret(f.clientSecret, f.secretFile)
 	if err != nil {
 		return err

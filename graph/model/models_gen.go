@@ -118,6 +118,30 @@ type AuditEntry struct {
 	Outcome string `json:"outcome"`
 }
 
+// What a sync saw happen to one asset. The asset's id, kind and name are copied in, so the history outlives a deleted asset. A tenant's first collection is one change of kind baseline.
+type Change struct {
+	ID     string    `json:"id"`
+	Tenant string    `json:"tenant"`
+	SyncID *string   `json:"syncId,omitempty"`
+	At     time.Time `json:"at"`
+	// created, updated, deleted or baseline
+	Kind string `json:"kind"`
+	// the asset's id (<tenant>/<kind slug>/<native id>)
+	AssetID string `json:"assetId"`
+	// the asset's kind (User, Client, …)
+	AssetKind string         `json:"assetKind"`
+	NativeID  string         `json:"nativeId"`
+	Name      string         `json:"name"`
+	Fields    []*FieldChange `json:"fields"`
+	// who made the change, when the tenant's logs say
+	Actor *string `json:"actor,omitempty"`
+}
+
+type ChangeConnection struct {
+	Nodes    []*Change `json:"nodes"`
+	PageInfo *PageInfo `json:"pageInfo"`
+}
+
 // An application.
 type Client struct {
 	ID          string     `json:"id"`
@@ -397,6 +421,16 @@ type EffectivePermission struct {
 	// Distinct ways it is given.
 	Via   []Via         `json:"via"`
 	Paths []*AccessPath `json:"paths"`
+}
+
+// One field a change touched: a property (old → new), or a relation from the asset (new: the asset now linked, old: the one unlinked).
+type FieldChange struct {
+	// property name, or relation type (HAS_ROLE, …) for a link
+	Field string `json:"field"`
+	Old   any    `json:"old,omitempty"`
+	New   any    `json:"new,omitempty"`
+	// For a relation, the id of the asset at its other end.
+	Target *string `json:"target,omitempty"`
 }
 
 type FindingConnection struct {
