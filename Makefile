@@ -5,10 +5,14 @@ GO      ?= go
 BIN     := bin/authgraph
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: build neo4j test demo stop fmt vet ui ui-test ui-bench
+.PHONY: build generate neo4j test demo stop fmt vet ui ui-test ui-bench
 
 build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/authgraph
+
+# Everything derived from package schema's declarations, then gqlgen's code.
+generate:
+	$(GO) generate ./...
 
 # Fetch (first time), configure and start the local Neo4j; a no-op when it runs.
 neo4j: build

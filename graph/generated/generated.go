@@ -706,8 +706,8 @@ type ComplexityRoot struct {
 type ClientResolver interface {
 	Grants(ctx context.Context, obj *model.Client) ([]*model.ClientGrant, error)
 	Apis(ctx context.Context, obj *model.Client) ([]*model.APIAccess, error)
-	Connections(ctx context.Context, obj *model.Client) ([]*model.Connection, error)
 	Consents(ctx context.Context, obj *model.Client, first *int, after *string) (*model.GrantConnection, error)
+	Connections(ctx context.Context, obj *model.Client) ([]*model.Connection, error)
 	EffectivePermissions(ctx context.Context, obj *model.Client) ([]*model.EffectivePermission, error)
 }
 type ClientGrantResolver interface {
@@ -716,9 +716,9 @@ type ClientGrantResolver interface {
 	Permissions(ctx context.Context, obj *model.ClientGrant) ([]*model.Permission, error)
 }
 type ConnectionResolver interface {
-	Users(ctx context.Context, obj *model.Connection, first *int, after *string) (*model.UserConnection, error)
-	Clients(ctx context.Context, obj *model.Connection) ([]*model.Client, error)
 	Organizations(ctx context.Context, obj *model.Connection) ([]*model.Organization, error)
+	Clients(ctx context.Context, obj *model.Connection) ([]*model.Client, error)
+	Users(ctx context.Context, obj *model.Connection, first *int, after *string) (*model.UserConnection, error)
 }
 type GrantResolver interface {
 	User(ctx context.Context, obj *model.Grant) (*model.User, error)
@@ -737,8 +737,8 @@ type OrganizationResolver interface {
 type PermissionResolver interface {
 	API(ctx context.Context, obj *model.Permission) (*model.ResourceServer, error)
 	Roles(ctx context.Context, obj *model.Permission) ([]*model.Role, error)
-	ClientGrants(ctx context.Context, obj *model.Permission) ([]*model.ClientGrant, error)
 	Users(ctx context.Context, obj *model.Permission, first *int, after *string) (*model.UserConnection, error)
+	ClientGrants(ctx context.Context, obj *model.Permission) ([]*model.ClientGrant, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Asset, error)
@@ -753,33 +753,33 @@ type QueryResolver interface {
 	ShortestPath(ctx context.Context, from string, to string, maxDepth *int) (*model.Path, error)
 	Paths(ctx context.Context, from string, to string, maxDepth *int, first *int) ([]*model.Path, error)
 	Organizations(ctx context.Context, tenant *string, filter *model.OrganizationFilter, orderBy *model.Sort, first *int, after *string) (*model.OrganizationConnection, error)
-	Roles(ctx context.Context, tenant *string, filter *model.RoleFilter, orderBy *model.Sort, first *int, after *string) (*model.RoleConnection, error)
 	Permissions(ctx context.Context, tenant *string, filter *model.PermissionFilter, orderBy *model.Sort, first *int, after *string) (*model.PermissionConnection, error)
+	Roles(ctx context.Context, tenant *string, filter *model.RoleFilter, orderBy *model.Sort, first *int, after *string) (*model.RoleConnection, error)
 	Search(ctx context.Context, text string, kinds []string, tenant *string, first *int) ([]*model.SearchHit, error)
 	EffectivePermissions(ctx context.Context, userID *string, clientID *string) ([]*model.EffectivePermission, error)
 	WhoCanReach(ctx context.Context, permissionID *string, apiID *string, first *int) (*model.Reach, error)
 	CustomDomains(ctx context.Context, tenant *string, filter *model.StatusFilter, orderBy *model.Sort, first *int, after *string) (*model.CustomDomainConnection, error)
 	LogStreams(ctx context.Context, tenant *string, filter *model.StatusFilter, orderBy *model.Sort, first *int, after *string) (*model.LogStreamConnection, error)
 	Actions(ctx context.Context, tenant *string, filter *model.StatusFilter, orderBy *model.Sort, first *int, after *string) (*model.ActionConnection, error)
-	Tenants(ctx context.Context) ([]*model.Tenant, error)
 	TenantSettings(ctx context.Context, tenant *string, filter *model.NameFilter, orderBy *model.Sort, first *int, after *string) (*model.TenantSettingsConnection, error)
+	Tenants(ctx context.Context) ([]*model.Tenant, error)
 	Users(ctx context.Context, tenant *string, filter *model.UserFilter, orderBy *model.Sort, first *int, after *string) (*model.UserConnection, error)
 }
 type ResourceServerResolver interface {
 	Permissions(ctx context.Context, obj *model.ResourceServer) ([]*model.Permission, error)
-	Clients(ctx context.Context, obj *model.ResourceServer) ([]*model.APIAccess, error)
 	ClientGrants(ctx context.Context, obj *model.ResourceServer) ([]*model.ClientGrant, error)
+	Clients(ctx context.Context, obj *model.ResourceServer) ([]*model.APIAccess, error)
 	Grants(ctx context.Context, obj *model.ResourceServer, first *int, after *string) (*model.GrantConnection, error)
 }
 type RoleResolver interface {
-	Permissions(ctx context.Context, obj *model.Role) ([]*model.Permission, error)
 	Users(ctx context.Context, obj *model.Role, first *int, after *string) (*model.UserConnection, error)
 	Memberships(ctx context.Context, obj *model.Role, first *int, after *string) (*model.OrgMembershipConnection, error)
+	Permissions(ctx context.Context, obj *model.Role) ([]*model.Permission, error)
 }
 type TenantResolver interface {
+	Settings(ctx context.Context, obj *model.Tenant) (*model.TenantSettings, error)
 	LastSync(ctx context.Context, obj *model.Tenant) (*model.Sync, error)
 	Syncs(ctx context.Context, obj *model.Tenant, limit *int) ([]*model.Sync, error)
-	Settings(ctx context.Context, obj *model.Tenant) (*model.TenantSettings, error)
 }
 type UserResolver interface {
 	Roles(ctx context.Context, obj *model.User) ([]*model.Role, error)
@@ -3895,7 +3895,9 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
-	{Name: "../schema/apis.graphqls", Input: `"An API (resource server), the Management API included (isSystem)."
+	{Name: "../schema/apis.generated.graphqls", Input: `# Code generated by internal/schemagen from package schema. DO NOT EDIT.
+
+"An API (resource server), the Management API included (isSystem)."
 type ResourceServer implements Asset {
   id: ID!
   kind: String!
@@ -3918,10 +3920,10 @@ type ResourceServer implements Asset {
   scopeCount: Int
   "Permissions (scopes) it defines (DEFINES)."
   permissions: [Permission!]! @goField(forceResolver: true)
-  "Clients that can call it, with scopes (CAN_ACCESS)."
-  clients: [ApiAccess!]! @goField(forceResolver: true)
   "Client grants for it (FOR_API)."
   clientGrants: [ClientGrant!]! @goField(forceResolver: true)
+  "Clients that can call it, with scopes (CAN_ACCESS)."
+  clients: [ApiAccess!]! @goField(forceResolver: true)
   "Users' consent grants for it."
   grants(first: Int = 50, after: String): GrantConnection! @goField(forceResolver: true)
 }
@@ -3932,6 +3934,7 @@ type ResourceServerConnection {
   pageInfo: PageInfo!
   totalCount: Int!
 }
+
 type ResourceServerEdge {
   cursor: String!
   node: ResourceServer!
@@ -3947,7 +3950,9 @@ extend type Query {
   resourceServers(tenant: String, filter: ResourceServerFilter, orderBy: Sort, first: Int = 50, after: String): ResourceServerConnection!
 }
 `, BuiltIn: false},
-	{Name: "../schema/clients.graphqls", Input: `"An application."
+	{Name: "../schema/clients.generated.graphqls", Input: `# Code generated by internal/schemagen from package schema. DO NOT EDIT.
+
+"An application."
 type Client implements Asset {
   id: ID!
   kind: String!
@@ -3994,21 +3999,36 @@ type Client implements Asset {
   grants: [ClientGrant!]! @goField(forceResolver: true)
   "APIs the client can call, with scopes (CAN_ACCESS)."
   apis: [ApiAccess!]! @goField(forceResolver: true)
-  "Connections the client uses (USES_CONNECTION)."
-  connections: [Connection!]! @goField(forceResolver: true)
   "Users' consent grants to the client."
   consents(first: Int = 50, after: String): GrantConnection! @goField(forceResolver: true)
-  "Every permission the client has through its client grants."
-  effectivePermissions: [EffectivePermission!]! @goField(forceResolver: true)
+  "Connections the client uses (USES_CONNECTION)."
+  connections: [Connection!]! @goField(forceResolver: true)
 }
 
-"A client's access to an API (CAN_ACCESS), derived from a client grant."
-type ApiAccess {
-  client: Client!
-  api: ResourceServer!
-  scopes: [String!]!
-  grantId: String
-  isSystem: Boolean
+type ClientConnection {
+  edges: [ClientEdge!]!
+  nodes: [Client!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type ClientEdge {
+  cursor: String!
+  node: Client!
+}
+
+input ClientFilter {
+  name: StringFilter
+  "spa, native, regular_web, non_interactive, …"
+  appType: [String!]
+  "Clients allowed this grant type (e.g. client_credentials)."
+  grantType: String
+  isFirstParty: Boolean
+  confidential: Boolean
+  "Clients with a client grant for this API (resource server id)."
+  api: ID
+  "Clients that use this connection (connection id)."
+  connection: ID
 }
 
 "A client grant: a client authorised for an API with scopes."
@@ -4033,6 +4053,31 @@ type ClientGrant implements Asset {
   permissions: [Permission!]! @goField(forceResolver: true)
 }
 
+type ClientGrantConnection {
+  edges: [ClientGrantEdge!]!
+  nodes: [ClientGrant!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type ClientGrantEdge {
+  cursor: String!
+  node: ClientGrant!
+}
+
+input ClientGrantFilter {
+  "Identifier (audience) of the API."
+  audience: String
+  "System grants (the Management API's own)."
+  isSystem: Boolean
+  "Grants that give this scope value."
+  scope: String
+  "Grants of this client (client id)."
+  client: ID
+  "Grants for this API (resource server id)."
+  api: ID
+}
+
 "A user's consent grant to a client for an API."
 type Grant implements Asset {
   id: ID!
@@ -4051,70 +4096,24 @@ type Grant implements Asset {
   api: ResourceServer @goField(forceResolver: true)
 }
 
-type ClientConnection {
-  edges: [ClientEdge!]!
-  nodes: [Client!]!
-  pageInfo: PageInfo!
-  totalCount: Int!
-}
-type ClientEdge {
-  cursor: String!
-  node: Client!
-}
-type ClientGrantConnection {
-  edges: [ClientGrantEdge!]!
-  nodes: [ClientGrant!]!
-  pageInfo: PageInfo!
-  totalCount: Int!
-}
-type ClientGrantEdge {
-  cursor: String!
-  node: ClientGrant!
-}
 type GrantConnection {
   edges: [GrantEdge!]!
   nodes: [Grant!]!
   pageInfo: PageInfo!
   totalCount: Int!
 }
+
 type GrantEdge {
   cursor: String!
   node: Grant!
 }
 
-input ClientFilter {
-  name: StringFilter
-  "spa, native, regular_web, non_interactive, …"
-  appType: [String!]
-  "Clients allowed this grant type (e.g. client_credentials)."
-  grantType: String
-  isFirstParty: Boolean
-  confidential: Boolean
-  "Clients that use this connection (connection id)."
-  connection: ID
-  "Clients with a client grant for this API (resource server id)."
-  api: ID
-}
-
-input ClientGrantFilter {
-  "Identifier (audience) of the API."
-  audience: String
-  "Grants for this API (resource server id)."
-  api: ID
-  "Grants of this client (client id)."
-  client: ID
-  "System grants (the Management API's own)."
-  isSystem: Boolean
-  "Grants that give this scope value."
-  scope: String
-}
-
 input GrantFilter {
+  audience: String
   "Grants of this user (user id)."
   user: ID
   "Grants to this client (client id)."
   client: ID
-  audience: String
 }
 
 extend type Query {
@@ -4123,7 +4122,26 @@ extend type Query {
   grants(tenant: String, filter: GrantFilter, orderBy: Sort, first: Int = 50, after: String): GrantConnection!
 }
 `, BuiltIn: false},
-	{Name: "../schema/connections.graphqls", Input: `"An identity connection (database, social, enterprise, passwordless)."
+	{Name: "../schema/clients.graphqls", Input: `# What the declarations in package schema cannot say about clients (the
+# rest is in clients.generated.graphqls).
+
+extend type Client {
+  "Every permission the client has through its client grants."
+  effectivePermissions: [EffectivePermission!]! @goField(forceResolver: true)
+}
+
+"A client's access to an API (CAN_ACCESS), derived from a client grant."
+type ApiAccess {
+  client: Client!
+  api: ResourceServer!
+  scopes: [String!]!
+  grantId: String
+  isSystem: Boolean
+}
+`, BuiltIn: false},
+	{Name: "../schema/connections.generated.graphqls", Input: `# Code generated by internal/schemagen from package schema. DO NOT EDIT.
+
+"An identity connection (database, social, enterprise, passwordless)."
 type Connection implements Asset {
   id: ID!
   kind: String!
@@ -4148,12 +4166,12 @@ type Connection implements Asset {
   mfaActive: Boolean
   "social connection without its own client id (Auth0 developer keys)"
   usesDevKeys: Boolean
-  "Users with an identity at the connection (HAS_IDENTITY)."
-  users(first: Int = 50, after: String): UserConnection! @goField(forceResolver: true)
-  "Clients that use it (USES_CONNECTION)."
-  clients: [Client!]! @goField(forceResolver: true)
   "Organizations that enable it (ENABLES)."
   organizations: [Organization!]! @goField(forceResolver: true)
+  "Clients that use it (USES_CONNECTION)."
+  clients: [Client!]! @goField(forceResolver: true)
+  "Users with an identity at the connection (HAS_IDENTITY)."
+  users(first: Int = 50, after: String): UserConnection! @goField(forceResolver: true)
 }
 
 type ConnectionConnection {
@@ -4162,6 +4180,7 @@ type ConnectionConnection {
   pageInfo: PageInfo!
   totalCount: Int!
 }
+
 type ConnectionEdge {
   cursor: String!
   node: Connection!
@@ -4249,7 +4268,9 @@ extend type Query {
   paths(from: ID!, to: ID!, maxDepth: Int = 6, first: Int = 10): [Path!]!
 }
 `, BuiltIn: false},
-	{Name: "../schema/organizations.graphqls", Input: `type Organization implements Asset {
+	{Name: "../schema/organizations.generated.graphqls", Input: `# Code generated by internal/schemagen from package schema. DO NOT EDIT.
+
+type Organization implements Asset {
   id: ID!
   kind: String!
   nativeId: String!
@@ -4264,10 +4285,23 @@ extend type Query {
   connections: [OrgConnection!]! @goField(forceResolver: true)
 }
 
-"A connection enabled for an organization."
-type OrgConnection {
-  connection: Connection!
-  assignMembershipOnLogin: Boolean
+type OrganizationConnection {
+  edges: [OrganizationEdge!]!
+  nodes: [Organization!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type OrganizationEdge {
+  cursor: String!
+  node: Organization!
+}
+
+input OrganizationFilter {
+  name: StringFilter
+  displayName: StringFilter
+  "Organizations that enable this connection (connection id)."
+  connection: ID
 }
 
 "A user's membership of an organization, with the roles it carries."
@@ -4287,55 +4321,32 @@ type OrgMembership implements Asset {
   roles: [Role!]! @goField(forceResolver: true)
 }
 
-type OrganizationConnection {
-  edges: [OrganizationEdge!]!
-  nodes: [Organization!]!
-  pageInfo: PageInfo!
-  totalCount: Int!
-}
-type OrganizationEdge {
-  cursor: String!
-  node: Organization!
-}
 type OrgMembershipConnection {
   edges: [OrgMembershipEdge!]!
   nodes: [OrgMembership!]!
   pageInfo: PageInfo!
   totalCount: Int!
 }
+
 type OrgMembershipEdge {
   cursor: String!
   node: OrgMembership!
-}
-
-input OrganizationFilter {
-  name: StringFilter
-  displayName: StringFilter
-  "Organizations that enable this connection (connection id)."
-  connection: ID
 }
 
 extend type Query {
   organizations(tenant: String, filter: OrganizationFilter, orderBy: Sort, first: Int = 50, after: String): OrganizationConnection!
 }
 `, BuiltIn: false},
-	{Name: "../schema/rbac.graphqls", Input: `"A tenant-wide role."
-type Role implements Asset {
-  id: ID!
-  kind: String!
-  nativeId: String!
-  tenant: String!
-  name: String!
-  firstSeen: Time
-  lastSeen: Time
-  description: String
-  "Permissions the role grants (GRANTS)."
-  permissions: [Permission!]! @goField(forceResolver: true)
-  "Users with the role tenant-wide (HAS_ROLE)."
-  users(first: Int = 50, after: String): UserConnection! @goField(forceResolver: true)
-  "Organization memberships that carry the role (WITH_ROLE)."
-  memberships(first: Int = 50, after: String): OrgMembershipConnection! @goField(forceResolver: true)
+	{Name: "../schema/organizations.graphqls", Input: `# What the declarations in package schema cannot say about organizations
+# (the rest is in organizations.generated.graphqls).
+
+"A connection enabled for an organization."
+type OrgConnection {
+  connection: Connection!
+  assignMembershipOnLogin: Boolean
 }
+`, BuiltIn: false},
+	{Name: "../schema/rbac.generated.graphqls", Input: `# Code generated by internal/schemagen from package schema. DO NOT EDIT.
 
 "One scope value of an API."
 type Permission implements Asset {
@@ -4346,7 +4357,7 @@ type Permission implements Asset {
   name: String!
   firstSeen: Time
   lastSeen: Time
-  "the scope value"
+  "the scope value (also the name, which is searched)"
   value: String
   "identifier (audience) of the API"
   resourceServerIdentifier: String
@@ -4358,10 +4369,50 @@ type Permission implements Asset {
   api: ResourceServer @goField(forceResolver: true)
   "Roles that grant it."
   roles: [Role!]! @goField(forceResolver: true)
-  "Client grants that grant it."
-  clientGrants: [ClientGrant!]! @goField(forceResolver: true)
   "Users it is assigned to directly (HAS_PERMISSION)."
   users(first: Int = 50, after: String): UserConnection! @goField(forceResolver: true)
+  "Client grants that grant it."
+  clientGrants: [ClientGrant!]! @goField(forceResolver: true)
+}
+
+type PermissionConnection {
+  edges: [PermissionEdge!]!
+  nodes: [Permission!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type PermissionEdge {
+  cursor: String!
+  node: Permission!
+}
+
+input PermissionFilter {
+  name: StringFilter
+  value: StringFilter
+  "Identifier (audience) of the API."
+  audience: String
+  defined: Boolean
+  "Permissions defined by this API (resource server id)."
+  api: ID
+}
+
+"A tenant-wide role."
+type Role implements Asset {
+  id: ID!
+  kind: String!
+  nativeId: String!
+  tenant: String!
+  name: String!
+  firstSeen: Time
+  lastSeen: Time
+  description: String
+  "Users with the role tenant-wide (HAS_ROLE)."
+  users(first: Int = 50, after: String): UserConnection! @goField(forceResolver: true)
+  "Organization memberships that carry the role (WITH_ROLE)."
+  memberships(first: Int = 50, after: String): OrgMembershipConnection! @goField(forceResolver: true)
+  "Permissions the role grants (GRANTS)."
+  permissions: [Permission!]! @goField(forceResolver: true)
 }
 
 type RoleConnection {
@@ -4370,19 +4421,10 @@ type RoleConnection {
   pageInfo: PageInfo!
   totalCount: Int!
 }
+
 type RoleEdge {
   cursor: String!
   node: Role!
-}
-type PermissionConnection {
-  edges: [PermissionEdge!]!
-  nodes: [Permission!]!
-  pageInfo: PageInfo!
-  totalCount: Int!
-}
-type PermissionEdge {
-  cursor: String!
-  node: Permission!
 }
 
 input RoleFilter {
@@ -4391,19 +4433,9 @@ input RoleFilter {
   permission: ID
 }
 
-input PermissionFilter {
-  name: StringFilter
-  value: StringFilter
-  "Identifier (audience) of the API."
-  audience: String
-  "Permissions defined by this API (resource server id)."
-  api: ID
-  defined: Boolean
-}
-
 extend type Query {
-  roles(tenant: String, filter: RoleFilter, orderBy: Sort, first: Int = 50, after: String): RoleConnection!
   permissions(tenant: String, filter: PermissionFilter, orderBy: Sort, first: Int = 50, after: String): PermissionConnection!
+  roles(tenant: String, filter: RoleFilter, orderBy: Sort, first: Int = 50, after: String): RoleConnection!
 }
 `, BuiltIn: false},
 	{Name: "../schema/schema.graphqls", Input: `# The asset graph of collected Auth0 tenants. Every kind of asset implements
@@ -4572,7 +4604,9 @@ extend type Query {
   whoCanReach(permissionId: ID, apiId: ID, first: Int = 100): Reach!
 }
 `, BuiltIn: false},
-	{Name: "../schema/tenant_assets.graphqls", Input: `type CustomDomain implements Asset {
+	{Name: "../schema/tenant_assets.generated.graphqls", Input: `# Code generated by internal/schemagen from package schema. DO NOT EDIT.
+
+type CustomDomain implements Asset {
   id: ID!
   kind: String!
   nativeId: String!
@@ -4588,6 +4622,23 @@ extend type Query {
   customClientIpHeader: String
 }
 
+type CustomDomainConnection {
+  edges: [CustomDomainEdge!]!
+  nodes: [CustomDomain!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type CustomDomainEdge {
+  cursor: String!
+  node: CustomDomain!
+}
+
+input StatusFilter {
+  name: StringFilter
+  status: String
+}
+
 type LogStream implements Asset {
   id: ID!
   kind: String!
@@ -4598,6 +4649,18 @@ type LogStream implements Asset {
   lastSeen: Time
   type: String
   status: String
+}
+
+type LogStreamConnection {
+  edges: [LogStreamEdge!]!
+  nodes: [LogStream!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type LogStreamEdge {
+  cursor: String!
+  node: LogStream!
 }
 
 type Action implements Asset {
@@ -4618,40 +4681,16 @@ type Action implements Asset {
   updatedAt: Time
 }
 
-type CustomDomainConnection {
-  edges: [CustomDomainEdge!]!
-  nodes: [CustomDomain!]!
-  pageInfo: PageInfo!
-  totalCount: Int!
-}
-type CustomDomainEdge {
-  cursor: String!
-  node: CustomDomain!
-}
-type LogStreamConnection {
-  edges: [LogStreamEdge!]!
-  nodes: [LogStream!]!
-  pageInfo: PageInfo!
-  totalCount: Int!
-}
-type LogStreamEdge {
-  cursor: String!
-  node: LogStream!
-}
 type ActionConnection {
   edges: [ActionEdge!]!
   nodes: [Action!]!
   pageInfo: PageInfo!
   totalCount: Int!
 }
+
 type ActionEdge {
   cursor: String!
   node: Action!
-}
-
-input StatusFilter {
-  name: StringFilter
-  status: String
 }
 
 extend type Query {
@@ -4660,7 +4699,9 @@ extend type Query {
   actions(tenant: String, filter: StatusFilter, orderBy: Sort, first: Int = 50, after: String): ActionConnection!
 }
 `, BuiltIn: false},
-	{Name: "../schema/tenants.graphqls", Input: `"A collected Auth0 tenant: the root of its assets."
+	{Name: "../schema/tenants.generated.graphqls", Input: `# Code generated by internal/schemagen from package schema. DO NOT EDIT.
+
+"A collected Auth0 tenant: the root of its assets."
 type Tenant implements Asset {
   id: ID!
   kind: String!
@@ -4675,39 +4716,7 @@ type Tenant implements Asset {
   lastSyncStatus: String
   "epoch ms when the newest sync finished"
   lastSyncAt: Int
-  "The newest sync of the tenant."
-  lastSync: Sync @goField(forceResolver: true)
-  "The newest syncs, newest first."
-  syncs(limit: Int = 10): [Sync!]! @goField(forceResolver: true)
   settings: TenantSettings @goField(forceResolver: true)
-}
-
-"One run of the ingester over a tenant."
-type Sync {
-  id: ID!
-  tenant: String!
-  "running, ok, partial or failed"
-  status: String!
-  started: Time
-  finished: Time
-  "Assets (by kind) and relations (by relation) written."
-  counts: [KindCount!]!
-  "Resources not collected, and why."
-  skipped: [SkippedKind!]!
-  apiCalls: Int!
-  retries: Int!
-  seen429: Int!
-  error: String
-}
-
-type KindCount {
-  kind: String!
-  count: Int!
-}
-
-type SkippedKind {
-  kind: String!
-  reason: String!
 }
 
 "The tenant's settings."
@@ -4754,6 +4763,7 @@ type TenantSettingsConnection {
   pageInfo: PageInfo!
   totalCount: Int!
 }
+
 type TenantSettingsEdge {
   cursor: String!
   node: TenantSettings!
@@ -4764,12 +4774,55 @@ input NameFilter {
 }
 
 extend type Query {
-  "Every collected tenant with its last sync."
-  tenants: [Tenant!]!
   tenantSettings(tenant: String, filter: NameFilter, orderBy: Sort, first: Int = 50, after: String): TenantSettingsConnection!
 }
 `, BuiltIn: false},
-	{Name: "../schema/users.graphqls", Input: `type User implements Asset {
+	{Name: "../schema/tenants.graphqls", Input: `# What the declarations in package schema cannot say about tenants (the
+# rest is in tenants.generated.graphqls).
+
+extend type Tenant {
+  "The newest sync of the tenant."
+  lastSync: Sync @goField(forceResolver: true)
+  "The newest syncs, newest first."
+  syncs(limit: Int = 10): [Sync!]! @goField(forceResolver: true)
+}
+
+"One run of the ingester over a tenant."
+type Sync {
+  id: ID!
+  tenant: String!
+  "running, ok, partial or failed"
+  status: String!
+  started: Time
+  finished: Time
+  "Assets (by kind) and relations (by relation) written."
+  counts: [KindCount!]!
+  "Resources not collected, and why."
+  skipped: [SkippedKind!]!
+  apiCalls: Int!
+  retries: Int!
+  seen429: Int!
+  error: String
+}
+
+type KindCount {
+  kind: String!
+  count: Int!
+}
+
+type SkippedKind {
+  kind: String!
+  reason: String!
+}
+
+extend type Query {
+  "Every collected tenant with its last sync."
+  tenants: [Tenant!]!
+}
+`, BuiltIn: false},
+	{Name: "../schema/users.generated.graphqls", Input: `# Code generated by internal/schemagen from package schema. DO NOT EDIT.
+
+type User implements Asset {
   id: ID!
   kind: String!
   nativeId: String!
@@ -4809,15 +4862,6 @@ extend type Query {
   grants: [Grant!]! @goField(forceResolver: true)
   "Identities: the connections the user signs in with (HAS_IDENTITY)."
   identities: [Identity!]! @goField(forceResolver: true)
-  "Every permission the user has, with the paths that give it."
-  effectivePermissions: [EffectivePermission!]! @goField(forceResolver: true)
-}
-
-"A user's identity at a connection."
-type Identity {
-  connection: Connection!
-  provider: String
-  userId: String
 }
 
 type UserConnection {
@@ -4826,6 +4870,7 @@ type UserConnection {
   pageInfo: PageInfo!
   totalCount: Int!
 }
+
 type UserEdge {
   cursor: String!
   node: User!
@@ -4839,18 +4884,33 @@ input UserFilter {
   blocked: Boolean
   emailVerified: Boolean
   mfaEnrolled: Boolean
+  lastLogin: TimeFilter
+  createdAt: TimeFilter
   "Users with this tenant-wide role (role id)."
   role: ID
   "Members of this organization (organization id)."
   organization: ID
   "Users with this permission assigned directly (permission id)."
   permission: ID
-  lastLogin: TimeFilter
-  createdAt: TimeFilter
 }
 
 extend type Query {
   users(tenant: String, filter: UserFilter, orderBy: Sort, first: Int = 50, after: String): UserConnection!
+}
+`, BuiltIn: false},
+	{Name: "../schema/users.graphqls", Input: `# What the declarations in package schema cannot say about users (the rest
+# is in users.generated.graphqls).
+
+extend type User {
+  "Every permission the user has, with the paths that give it."
+  effectivePermissions: [EffectivePermission!]! @goField(forceResolver: true)
+}
+
+"A user's identity at a connection."
+type Identity {
+  connection: Connection!
+  provider: String
+  userId: String
 }
 `, BuiltIn: false},
 }
@@ -5034,10 +5094,10 @@ func (ec *executionContext) childFields_Client(ctx context.Context, field graphq
 		return ec.fieldContext_Client_grants(ctx, field)
 	case "apis":
 		return ec.fieldContext_Client_apis(ctx, field)
-	case "connections":
-		return ec.fieldContext_Client_connections(ctx, field)
 	case "consents":
 		return ec.fieldContext_Client_consents(ctx, field)
+	case "connections":
+		return ec.fieldContext_Client_connections(ctx, field)
 	case "effectivePermissions":
 		return ec.fieldContext_Client_effectivePermissions(ctx, field)
 	}
@@ -5188,12 +5248,12 @@ func (ec *executionContext) childFields_Connection(ctx context.Context, field gr
 		return ec.fieldContext_Connection_mfaActive(ctx, field)
 	case "usesDevKeys":
 		return ec.fieldContext_Connection_usesDevKeys(ctx, field)
-	case "users":
-		return ec.fieldContext_Connection_users(ctx, field)
-	case "clients":
-		return ec.fieldContext_Connection_clients(ctx, field)
 	case "organizations":
 		return ec.fieldContext_Connection_organizations(ctx, field)
+	case "clients":
+		return ec.fieldContext_Connection_clients(ctx, field)
+	case "users":
+		return ec.fieldContext_Connection_users(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Connection", field.Name)
 }
@@ -5646,10 +5706,10 @@ func (ec *executionContext) childFields_Permission(ctx context.Context, field gr
 		return ec.fieldContext_Permission_api(ctx, field)
 	case "roles":
 		return ec.fieldContext_Permission_roles(ctx, field)
-	case "clientGrants":
-		return ec.fieldContext_Permission_clientGrants(ctx, field)
 	case "users":
 		return ec.fieldContext_Permission_users(ctx, field)
+	case "clientGrants":
+		return ec.fieldContext_Permission_clientGrants(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Permission", field.Name)
 }
@@ -5736,10 +5796,10 @@ func (ec *executionContext) childFields_ResourceServer(ctx context.Context, fiel
 		return ec.fieldContext_ResourceServer_scopeCount(ctx, field)
 	case "permissions":
 		return ec.fieldContext_ResourceServer_permissions(ctx, field)
-	case "clients":
-		return ec.fieldContext_ResourceServer_clients(ctx, field)
 	case "clientGrants":
 		return ec.fieldContext_ResourceServer_clientGrants(ctx, field)
+	case "clients":
+		return ec.fieldContext_ResourceServer_clients(ctx, field)
 	case "grants":
 		return ec.fieldContext_ResourceServer_grants(ctx, field)
 	}
@@ -5788,12 +5848,12 @@ func (ec *executionContext) childFields_Role(ctx context.Context, field graphql.
 		return ec.fieldContext_Role_lastSeen(ctx, field)
 	case "description":
 		return ec.fieldContext_Role_description(ctx, field)
-	case "permissions":
-		return ec.fieldContext_Role_permissions(ctx, field)
 	case "users":
 		return ec.fieldContext_Role_users(ctx, field)
 	case "memberships":
 		return ec.fieldContext_Role_memberships(ctx, field)
+	case "permissions":
+		return ec.fieldContext_Role_permissions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Role", field.Name)
 }
@@ -5904,12 +5964,12 @@ func (ec *executionContext) childFields_Tenant(ctx context.Context, field graphq
 		return ec.fieldContext_Tenant_lastSyncStatus(ctx, field)
 	case "lastSyncAt":
 		return ec.fieldContext_Tenant_lastSyncAt(ctx, field)
+	case "settings":
+		return ec.fieldContext_Tenant_settings(ctx, field)
 	case "lastSync":
 		return ec.fieldContext_Tenant_lastSync(ctx, field)
 	case "syncs":
 		return ec.fieldContext_Tenant_syncs(ctx, field)
-	case "settings":
-		return ec.fieldContext_Tenant_settings(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Tenant", field.Name)
 }
@@ -9077,38 +9137,6 @@ func (ec *executionContext) fieldContext_Client_apis(_ context.Context, field gr
 	return fc, nil
 }
 
-func (ec *executionContext) _Client_connections(ctx context.Context, field graphql.CollectedField, obj *model.Client) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Client_connections(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Client().Connections(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.Connection) graphql.Marshaler {
-			return ec.marshalNConnection2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectionᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Client_connections(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Client",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Connection(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Client_consents(ctx context.Context, field graphql.CollectedField, obj *model.Client) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9149,6 +9177,38 @@ func (ec *executionContext) fieldContext_Client_consents(ctx context.Context, fi
 	if fc.Args, err = ec.field_Client_consents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Client_connections(ctx context.Context, field graphql.CollectedField, obj *model.Client) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Client_connections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Client().Connections(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Connection) graphql.Marshaler {
+			return ec.marshalNConnection2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Client_connections(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Client",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Connection(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -10521,6 +10581,70 @@ func (ec *executionContext) fieldContext_Connection_usesDevKeys(_ context.Contex
 	return graphql.NewScalarFieldContext("Connection", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _Connection_organizations(ctx context.Context, field graphql.CollectedField, obj *model.Connection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Connection_organizations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Connection().Organizations(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐOrganizationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Connection_organizations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Connection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Connection_clients(ctx context.Context, field graphql.CollectedField, obj *model.Connection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Connection_clients(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Connection().Clients(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Client) graphql.Marshaler {
+			return ec.marshalNClient2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐClientᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Connection_clients(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Connection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Client(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Connection_users(ctx context.Context, field graphql.CollectedField, obj *model.Connection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10561,70 +10685,6 @@ func (ec *executionContext) fieldContext_Connection_users(ctx context.Context, f
 	if fc.Args, err = ec.field_Connection_users_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Connection_clients(ctx context.Context, field graphql.CollectedField, obj *model.Connection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Connection_clients(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Connection().Clients(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.Client) graphql.Marshaler {
-			return ec.marshalNClient2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐClientᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Connection_clients(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Connection",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Client(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Connection_organizations(ctx context.Context, field graphql.CollectedField, obj *model.Connection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Connection_organizations(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Connection().Organizations(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.Organization) graphql.Marshaler {
-			return ec.marshalNOrganization2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐOrganizationᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Connection_organizations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Connection",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Organization(ctx, field)
-		},
 	}
 	return fc, nil
 }
@@ -14363,38 +14423,6 @@ func (ec *executionContext) fieldContext_Permission_roles(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _Permission_clientGrants(ctx context.Context, field graphql.CollectedField, obj *model.Permission) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Permission_clientGrants(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Permission().ClientGrants(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.ClientGrant) graphql.Marshaler {
-			return ec.marshalNClientGrant2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐClientGrantᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Permission_clientGrants(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Permission",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ClientGrant(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Permission_users(ctx context.Context, field graphql.CollectedField, obj *model.Permission) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14435,6 +14463,38 @@ func (ec *executionContext) fieldContext_Permission_users(ctx context.Context, f
 	if fc.Args, err = ec.field_Permission_users_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Permission_clientGrants(ctx context.Context, field graphql.CollectedField, obj *model.Permission) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Permission_clientGrants(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Permission().ClientGrants(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ClientGrant) graphql.Marshaler {
+			return ec.marshalNClientGrant2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐClientGrantᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Permission_clientGrants(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Permission",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClientGrant(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -15141,50 +15201,6 @@ func (ec *executionContext) fieldContext_Query_organizations(ctx context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _Query_roles(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_roles(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Roles(ctx, fc.Args["tenant"].(*string), fc.Args["filter"].(*model.RoleFilter), fc.Args["orderBy"].(*model.Sort), fc.Args["first"].(*int), fc.Args["after"].(*string))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.RoleConnection) graphql.Marshaler {
-			return ec.marshalNRoleConnection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐRoleConnection(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_roles(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_RoleConnection(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_roles_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Query_permissions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15223,6 +15239,50 @@ func (ec *executionContext) fieldContext_Query_permissions(ctx context.Context, 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_permissions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_roles(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_roles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Roles(ctx, fc.Args["tenant"].(*string), fc.Args["filter"].(*model.RoleFilter), fc.Args["orderBy"].(*model.Sort), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RoleConnection) graphql.Marshaler {
+			return ec.marshalNRoleConnection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐRoleConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_roles(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoleConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_roles_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15493,38 +15553,6 @@ func (ec *executionContext) fieldContext_Query_actions(ctx context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _Query_tenants(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_tenants(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Query().Tenants(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.Tenant) graphql.Marshaler {
-			return ec.marshalNTenant2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTenantᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_tenants(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Tenant(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Query_tenantSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15565,6 +15593,38 @@ func (ec *executionContext) fieldContext_Query_tenantSettings(ctx context.Contex
 	if fc.Args, err = ec.field_Query_tenantSettings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_tenants(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_tenants(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Tenants(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Tenant) graphql.Marshaler {
+			return ec.marshalNTenant2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTenantᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_tenants(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Tenant(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -16300,38 +16360,6 @@ func (ec *executionContext) fieldContext_ResourceServer_permissions(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _ResourceServer_clients(ctx context.Context, field graphql.CollectedField, obj *model.ResourceServer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ResourceServer_clients(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.ResourceServer().Clients(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.APIAccess) graphql.Marshaler {
-			return ec.marshalNApiAccess2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAPIAccessᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_ResourceServer_clients(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "ResourceServer",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ApiAccess(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _ResourceServer_clientGrants(ctx context.Context, field graphql.CollectedField, obj *model.ResourceServer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16359,6 +16387,38 @@ func (ec *executionContext) fieldContext_ResourceServer_clientGrants(_ context.C
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ClientGrant(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ResourceServer_clients(ctx context.Context, field graphql.CollectedField, obj *model.ResourceServer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResourceServer_clients(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ResourceServer().Clients(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.APIAccess) graphql.Marshaler {
+			return ec.marshalNApiAccess2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAPIAccessᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResourceServer_clients(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResourceServer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApiAccess(ctx, field)
 		},
 	}
 	return fc, nil
@@ -16766,38 +16826,6 @@ func (ec *executionContext) fieldContext_Role_description(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Role", field, false, false, "String")
 }
 
-func (ec *executionContext) _Role_permissions(ctx context.Context, field graphql.CollectedField, obj *model.Role) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Role_permissions(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Role().Permissions(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.Permission) graphql.Marshaler {
-			return ec.marshalNPermission2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐPermissionᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Role_permissions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Role",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Permission(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Role_users(ctx context.Context, field graphql.CollectedField, obj *model.Role) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16882,6 +16910,38 @@ func (ec *executionContext) fieldContext_Role_memberships(ctx context.Context, f
 	if fc.Args, err = ec.field_Role_memberships_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Role_permissions(ctx context.Context, field graphql.CollectedField, obj *model.Role) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Role_permissions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Role().Permissions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Permission) graphql.Marshaler {
+			return ec.marshalNPermission2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐPermissionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Role_permissions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Role",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Permission(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -17749,6 +17809,38 @@ func (ec *executionContext) fieldContext_Tenant_lastSyncAt(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Tenant", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Tenant_settings(ctx context.Context, field graphql.CollectedField, obj *model.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Tenant_settings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Tenant().Settings(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TenantSettings) graphql.Marshaler {
+			return ec.marshalOTenantSettings2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTenantSettings(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Tenant_settings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Tenant",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TenantSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Tenant_lastSync(ctx context.Context, field graphql.CollectedField, obj *model.Tenant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17821,38 +17913,6 @@ func (ec *executionContext) fieldContext_Tenant_syncs(ctx context.Context, field
 	if fc.Args, err = ec.field_Tenant_syncs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Tenant_settings(ctx context.Context, field graphql.CollectedField, obj *model.Tenant) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Tenant_settings(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Tenant().Settings(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.TenantSettings) graphql.Marshaler {
-			return ec.marshalOTenantSettings2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTenantSettings(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_Tenant_settings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Tenant",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_TenantSettings(ctx, field)
-		},
 	}
 	return fc, nil
 }
@@ -20856,7 +20916,7 @@ func (ec *executionContext) unmarshalInputClientFilter(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "appType", "grantType", "isFirstParty", "confidential", "connection", "api"}
+	fieldsInOrder := [...]string{"name", "appType", "grantType", "isFirstParty", "confidential", "api", "connection"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -20898,13 +20958,6 @@ func (ec *executionContext) unmarshalInputClientFilter(ctx context.Context, obj 
 				return it, err
 			}
 			it.Confidential = data
-		case "connection":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("connection"))
-			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Connection = data
 		case "api":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("api"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
@@ -20912,6 +20965,13 @@ func (ec *executionContext) unmarshalInputClientFilter(ctx context.Context, obj 
 				return it, err
 			}
 			it.API = data
+		case "connection":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("connection"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Connection = data
 		}
 	}
 	return it, nil
@@ -20940,7 +21000,7 @@ func (ec *executionContext) unmarshalInputClientGrantFilter(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"audience", "api", "client", "isSystem", "scope"}
+	fieldsInOrder := [...]string{"audience", "isSystem", "scope", "client", "api"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -20954,20 +21014,6 @@ func (ec *executionContext) unmarshalInputClientGrantFilter(ctx context.Context,
 				return it, err
 			}
 			it.Audience = data
-		case "api":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("api"))
-			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.API = data
-		case "client":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("client"))
-			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Client = data
 		case "isSystem":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isSystem"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -20982,6 +21028,20 @@ func (ec *executionContext) unmarshalInputClientGrantFilter(ctx context.Context,
 				return it, err
 			}
 			it.Scope = data
+		case "client":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("client"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Client = data
+		case "api":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("api"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.API = data
 		}
 	}
 	return it, nil
@@ -21066,13 +21126,20 @@ func (ec *executionContext) unmarshalInputGrantFilter(ctx context.Context, obj a
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"user", "client", "audience"}
+	fieldsInOrder := [...]string{"audience", "user", "client"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
+		case "audience":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("audience"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Audience = data
 		case "user":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("user"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
@@ -21087,13 +21154,6 @@ func (ec *executionContext) unmarshalInputGrantFilter(ctx context.Context, obj a
 				return it, err
 			}
 			it.Client = data
-		case "audience":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("audience"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Audience = data
 		}
 	}
 	return it, nil
@@ -21220,7 +21280,7 @@ func (ec *executionContext) unmarshalInputPermissionFilter(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "value", "audience", "api", "defined"}
+	fieldsInOrder := [...]string{"name", "value", "audience", "defined", "api"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21248,13 +21308,6 @@ func (ec *executionContext) unmarshalInputPermissionFilter(ctx context.Context, 
 				return it, err
 			}
 			it.Audience = data
-		case "api":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("api"))
-			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.API = data
 		case "defined":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("defined"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -21262,6 +21315,13 @@ func (ec *executionContext) unmarshalInputPermissionFilter(ctx context.Context, 
 				return it, err
 			}
 			it.Defined = data
+		case "api":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("api"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.API = data
 		}
 	}
 	return it, nil
@@ -21616,7 +21676,7 @@ func (ec *executionContext) unmarshalInputUserFilter(ctx context.Context, obj an
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "email", "connection", "blocked", "emailVerified", "mfaEnrolled", "role", "organization", "permission", "lastLogin", "createdAt"}
+	fieldsInOrder := [...]string{"name", "email", "connection", "blocked", "emailVerified", "mfaEnrolled", "lastLogin", "createdAt", "role", "organization", "permission"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21665,6 +21725,20 @@ func (ec *executionContext) unmarshalInputUserFilter(ctx context.Context, obj an
 				return it, err
 			}
 			it.MfaEnrolled = data
+		case "lastLogin":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastLogin"))
+			data, err := ec.unmarshalOTimeFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTimeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastLogin = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTimeFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTimeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
 		case "role":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
@@ -21686,20 +21760,6 @@ func (ec *executionContext) unmarshalInputUserFilter(ctx context.Context, obj an
 				return it, err
 			}
 			it.Permission = data
-		case "lastLogin":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastLogin"))
-			data, err := ec.unmarshalOTimeFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTimeFilter(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.LastLogin = data
-		case "createdAt":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
-			data, err := ec.unmarshalOTimeFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTimeFilter(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CreatedAt = data
 		}
 	}
 	return it, nil
@@ -22352,17 +22412,17 @@ func (ec *executionContext) _Client(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Client_apis(ctx, field, obj)
 				})
-		case "connections":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Client_connections(ctx, field, obj)
-				})
 		case "consents":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Client_consents(ctx, field, obj)
+				})
+		case "connections":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Client_connections(ctx, field, obj)
 				})
 		case "effectivePermissions":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -22836,11 +22896,11 @@ func (ec *executionContext) _Connection(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "users":
+		case "organizations":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
-					return ec._Connection_users(ctx, field, obj)
+					return ec._Connection_organizations(ctx, field, obj)
 				})
 		case "clients":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -22848,11 +22908,11 @@ func (ec *executionContext) _Connection(ctx context.Context, sel ast.SelectionSe
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Connection_clients(ctx, field, obj)
 				})
-		case "organizations":
+		case "users":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
-					return ec._Connection_organizations(ctx, field, obj)
+					return ec._Connection_users(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -24351,17 +24411,17 @@ func (ec *executionContext) _Permission(ctx context.Context, sel ast.SelectionSe
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Permission_roles(ctx, field, obj)
 				})
-		case "clientGrants":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Permission_clientGrants(ctx, field, obj)
-				})
 		case "users":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Permission_users(ctx, field, obj)
+				})
+		case "clientGrants":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Permission_clientGrants(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -24558,17 +24618,17 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_organizations(ctx, field)
 				})
-		case "roles":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_roles(ctx, field)
-				})
 		case "permissions":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_permissions(ctx, field)
+				})
+		case "roles":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_roles(ctx, field)
 				})
 		case "search":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -24606,17 +24666,17 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_actions(ctx, field)
 				})
-		case "tenants":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_tenants(ctx, field)
-				})
 		case "tenantSettings":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_tenantSettings(ctx, field)
+				})
+		case "tenants":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_tenants(ctx, field)
 				})
 		case "users":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -24820,17 +24880,17 @@ func (ec *executionContext) _ResourceServer(ctx context.Context, sel ast.Selecti
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ResourceServer_permissions(ctx, field, obj)
 				})
-		case "clients":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._ResourceServer_clients(ctx, field, obj)
-				})
 		case "clientGrants":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ResourceServer_clientGrants(ctx, field, obj)
+				})
+		case "clients":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ResourceServer_clients(ctx, field, obj)
 				})
 		case "grants":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -24993,12 +25053,6 @@ func (ec *executionContext) _Role(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "permissions":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Role_permissions(ctx, field, obj)
-				})
 		case "users":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -25010,6 +25064,12 @@ func (ec *executionContext) _Role(ctx context.Context, sel ast.SelectionSet, obj
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Role_memberships(ctx, field, obj)
+				})
+		case "permissions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Role_permissions(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -25378,6 +25438,12 @@ func (ec *executionContext) _Tenant(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "settings":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Tenant_settings(ctx, field, obj)
+				})
 		case "lastSync":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -25389,12 +25455,6 @@ func (ec *executionContext) _Tenant(ctx context.Context, sel ast.SelectionSet, o
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Tenant_syncs(ctx, field, obj)
-				})
-		case "settings":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Tenant_settings(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

@@ -181,10 +181,10 @@ type ClientFilter struct {
 	GrantType    *string `json:"grantType,omitempty"`
 	IsFirstParty *bool   `json:"isFirstParty,omitempty"`
 	Confidential *bool   `json:"confidential,omitempty"`
-	// Clients that use this connection (connection id).
-	Connection *string `json:"connection,omitempty"`
 	// Clients with a client grant for this API (resource server id).
 	API *string `json:"api,omitempty"`
+	// Clients that use this connection (connection id).
+	Connection *string `json:"connection,omitempty"`
 }
 
 // A client grant: a client authorised for an API with scopes.
@@ -236,14 +236,14 @@ type ClientGrantEdge struct {
 type ClientGrantFilter struct {
 	// Identifier (audience) of the API.
 	Audience *string `json:"audience,omitempty"`
-	// Grants for this API (resource server id).
-	API *string `json:"api,omitempty"`
-	// Grants of this client (client id).
-	Client *string `json:"client,omitempty"`
 	// System grants (the Management API's own).
 	IsSystem *bool `json:"isSystem,omitempty"`
 	// Grants that give this scope value.
 	Scope *string `json:"scope,omitempty"`
+	// Grants of this client (client id).
+	Client *string `json:"client,omitempty"`
+	// Grants for this API (resource server id).
+	API *string `json:"api,omitempty"`
 }
 
 type ClientReach struct {
@@ -425,11 +425,11 @@ type GrantEdge struct {
 }
 
 type GrantFilter struct {
+	Audience *string `json:"audience,omitempty"`
 	// Grants of this user (user id).
 	User *string `json:"user,omitempty"`
 	// Grants to this client (client id).
-	Client   *string `json:"client,omitempty"`
-	Audience *string `json:"audience,omitempty"`
+	Client *string `json:"client,omitempty"`
 }
 
 // A user's identity at a connection.
@@ -604,7 +604,7 @@ type Permission struct {
 	Name      string     `json:"name"`
 	FirstSeen *time.Time `json:"firstSeen,omitempty"`
 	LastSeen  *time.Time `json:"lastSeen,omitempty"`
-	// the scope value
+	// the scope value (also the name, which is searched)
 	Value *string `json:"value,omitempty"`
 	// identifier (audience) of the API
 	ResourceServerIdentifier *string `json:"resourceServerIdentifier,omitempty"`
@@ -647,9 +647,9 @@ type PermissionFilter struct {
 	Value *StringFilter `json:"value,omitempty"`
 	// Identifier (audience) of the API.
 	Audience *string `json:"audience,omitempty"`
+	Defined  *bool   `json:"defined,omitempty"`
 	// Permissions defined by this API (resource server id).
-	API     *string `json:"api,omitempty"`
-	Defined *bool   `json:"defined,omitempty"`
+	API *string `json:"api,omitempty"`
 }
 
 type Query struct {
@@ -1008,18 +1008,18 @@ type UserFilter struct {
 	Name  *StringFilter `json:"name,omitempty"`
 	Email *StringFilter `json:"email,omitempty"`
 	// Name of the primary identity's connection.
-	Connection    *string `json:"connection,omitempty"`
-	Blocked       *bool   `json:"blocked,omitempty"`
-	EmailVerified *bool   `json:"emailVerified,omitempty"`
-	MfaEnrolled   *bool   `json:"mfaEnrolled,omitempty"`
+	Connection    *string     `json:"connection,omitempty"`
+	Blocked       *bool       `json:"blocked,omitempty"`
+	EmailVerified *bool       `json:"emailVerified,omitempty"`
+	MfaEnrolled   *bool       `json:"mfaEnrolled,omitempty"`
+	LastLogin     *TimeFilter `json:"lastLogin,omitempty"`
+	CreatedAt     *TimeFilter `json:"createdAt,omitempty"`
 	// Users with this tenant-wide role (role id).
 	Role *string `json:"role,omitempty"`
 	// Members of this organization (organization id).
 	Organization *string `json:"organization,omitempty"`
 	// Users with this permission assigned directly (permission id).
-	Permission *string     `json:"permission,omitempty"`
-	LastLogin  *TimeFilter `json:"lastLogin,omitempty"`
-	CreatedAt  *TimeFilter `json:"createdAt,omitempty"`
+	Permission *string `json:"permission,omitempty"`
 }
 
 type UserReach struct {
