@@ -24,6 +24,7 @@ var (
 	kindCustomDomain                   = schema.MustKind("CustomDomain")
 	kindLogStream                      = schema.MustKind("LogStream")
 	kindAction                         = schema.MustKind("Action")
+	kindSigningKey                     = schema.MustKind("SigningKey")
 	kindUser                           = schema.MustKind("User")
 	kindGrant                          = schema.MustKind("Grant")
 	relTenantHasSettingsTenantSettings = schema.MustRelation("Tenant-HAS_SETTINGS->TenantSettings")
@@ -191,6 +192,14 @@ func (r *Resolver) actionPage(ctx context.Context, q store.ListQuery, first *int
 	return &model.ActionConnection{Page: pg, Nodes: nodes, Edges: edges}, err
 }
 
+// signingKeyPage reads one page of q as a SigningKeyConnection.
+func (r *Resolver) signingKeyPage(ctx context.Context, q store.ListQuery, first *int, after *string) (*model.SigningKeyConnection, error) {
+	nodes, edges, pg, err := listPage(ctx, r, q, first, after, func(c string, n *model.SigningKey) *model.SigningKeyEdge {
+		return &model.SigningKeyEdge{Cursor: c, Node: n}
+	})
+	return &model.SigningKeyConnection{Page: pg, Nodes: nodes, Edges: edges}, err
+}
+
 // userPage reads one page of q as a UserConnection.
 func (r *Resolver) userPage(ctx context.Context, q store.ListQuery, first *int, after *string) (*model.UserConnection, error) {
 	nodes, edges, pg, err := listPage(ctx, r, q, first, after, func(c string, n *model.User) *model.UserEdge {
@@ -318,6 +327,15 @@ func (r *queryResolver) Actions(ctx context.Context, tenant *string, filter *mod
 		q.Conds = concat(strConds("name", f.Name), eq("status", f.Status))
 	}
 	return r.actionPage(ctx, q, first, after)
+}
+
+// SigningKeys is the resolver for the signingKeys field.
+func (r *queryResolver) SigningKeys(ctx context.Context, tenant *string, filter *model.SigningKeyFilter, orderBy *model.Sort, first *int, after *string) (*model.SigningKeyConnection, error) {
+	q := listQuery(kindSigningKey, tenant, orderBy)
+	if f := filter; f != nil {
+		q.Conds = concat(strConds("name", f.Name), flag("current", f.Current), flag("revoked", f.Revoked))
+	}
+	return r.signingKeyPage(ctx, q, first, after)
 }
 
 // Users is the resolver for the users field.

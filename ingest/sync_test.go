@@ -148,6 +148,9 @@ func expected(tenant string, tn *auth0sim.Tenant, customDomains bool) graphSet {
 	for _, a := range tn.Actions {
 		add(schema.Action, a.ID)
 	}
+	for _, k := range tn.SigningKeys {
+		add(schema.SigningKey, k.KID)
+	}
 	for _, u := range tn.Users {
 		add(schema.User, u.UserID)
 		for _, id := range u.Identities {
@@ -522,6 +525,54 @@ RETURN collect(DISTINCT properties(n)) + collect(DISTINCT properties(r)) AS ps`,
 	for i, s := range secrets {
 		if len(s) >= 6 && strings.Contains(text, s) {
 			t.Errorf("secret #%d from the simulator is in the graph", i)
+		}
+	}
+}
+
+// TestSigningKeys checks the tenant's signing keys arrive with their flags
+// and dates, and with none of the certificate fields the API sends.
+func TestSigningKeys(t *testing.T) {
+	e := newEnv(t, auth0sim.Config{Seed: 73, Users: 20})
+	if sum := e.sync(); sum.Counts[schema.SigningKey.Name] != 4 {
+		t.Fatalf("signing keys collected: %d, want 4 (counts %v)", sum.Counts[schema.SigningKey.Name], sum.Counts)
+	}
+	res, err := neo4j.ExecuteQuery(context.Background(), e.driver, `MATCH (k:Auth0SigningKey {tenant: $t}) RETURN properties(k) AS p`,
+		map[string]any{"t": e.tenant}, neo4j.EagerResultTransformer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]map[string]any{}
+	for _, r := range res.Records {
+		p := r.Values[0].(map[string]any)
+		got[p["kid"].(string)] = p
+		for _, secret := range []string{"cert", "pkcs7", "fingerprint", "thumbprint"} {
+			if _, ok := p[secret]; ok {
+				t.Errorf("signing key %s stores %s", p["kid"], secret)
+			}
+		}
+	}
+	day := func(tm *time.Time) any {
+		if tm == nil {
+			return nil
+		}
+		return tm.UTC()
+	}
+	for _, k := range e.sim.Snapshot().SigningKeys {
+		p, ok := got[k.KID]
+		if !ok {
+			t.Errorf("signing key %s missing", k.KID)
+			continue
+		}
+		want := map[string]any{"current": k.Current, "next": k.Next, "previous": k.Previous, "revoked": k.Revoked,
+			"current_since": day(k.CurrentSince), "current_until": day(k.CurrentUntil), "revoked_at": day(k.RevokedAt)}
+		for name, w := range want {
+			g := p[name]
+			if tm, ok := g.(time.Time); ok {
+				g = tm.UTC()
+			}
+			if fmt.Sprint(g) != fmt.Sprint(w) {
+				t.Errorf("signing key %s: %s = %v, want %v", k.KID, name, g, w)
+			}
 		}
 	}
 }

@@ -404,12 +404,41 @@ var Action = &Kind{
 	}},
 }
 
+var SigningKey = &Kind{
+	Name: "SigningKey", Label: "Auth0SigningKey", Slug: "signing-key",
+	Doc:      "A key the tenant signs tokens with. Certificates and key material are never stored.",
+	NativeID: "kid",
+	Props: []Property{
+		{Name: "kid", Type: String, Search: true, Doc: "key id (the JWT header's kid)"},
+		{Name: "current", Type: Bool, Doc: "signs tokens now"},
+		{Name: "next", Type: Bool, Doc: "becomes current at the next rotation"},
+		{Name: "previous", Type: Bool, Doc: "was current before the last rotation"},
+		{Name: "revoked", Type: Bool},
+		{Name: "current_since", Type: Time},
+		{Name: "current_until", Type: Time},
+		{Name: "revoked_at", Type: Time},
+	},
+	API: API{File: "tenant_assets", Doc: "A key the tenant signs tokens with (no key material).", List: "signingKeys", Filters: []Filter{
+		NameFilter,
+		{Field: "current", Prop: "current", Op: Flag},
+		{Field: "revoked", Prop: "revoked", Op: Flag},
+	}},
+	UI: UI{Label: "Signing key", Plural: "Signing keys", Color: "#b45309", Columns: []Column{
+		{Field: "kid", Label: "Key id", Format: FormatMono, Sort: true},
+		{Field: "current", Label: "Current", Format: FormatBool, Sort: true},
+		{Field: "next", Label: "Next", Format: FormatBool},
+		{Field: "revoked", Label: "Revoked", Format: FormatBool, Sort: true},
+		{Field: "currentSince", Label: "Current since", Format: FormatTime, Sort: true, Wide: true},
+		TenantCol,
+	}},
+}
+
 // statusFilters filter a small kind's list by name and status.
 var statusFilters = []Filter{NameFilter, {Field: "status", Prop: "status", Op: Equals}}
 
 // Kinds lists every asset kind, in load order (targets of relations first).
 var Kinds = []*Kind{
 	Tenant, TenantSettings, Connection, ResourceServer, Permission, Role,
-	Organization, Client, ClientGrant, CustomDomain, LogStream, Action,
+	Organization, Client, ClientGrant, CustomDomain, LogStream, Action, SigningKey,
 	User, Grant, OrgMembership,
 }

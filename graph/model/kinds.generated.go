@@ -16,6 +16,7 @@ var newAsset = map[string]func() Asset{
 	"CustomDomain":   func() Asset { return &CustomDomain{} },
 	"LogStream":      func() Asset { return &LogStream{} },
 	"Action":         func() Asset { return &Action{} },
+	"SigningKey":     func() Asset { return &SigningKey{} },
 	"User":           func() Asset { return &User{} },
 	"Grant":          func() Asset { return &Grant{} },
 	"OrgMembership":  func() Asset { return &OrgMembership{} },
@@ -96,6 +97,13 @@ type ActionConnection struct {
 	Page
 	Edges []*ActionEdge
 	Nodes []*Action
+}
+
+// SigningKeyConnection is a page of SigningKey assets with a lazily counted total.
+type SigningKeyConnection struct {
+	Page
+	Edges []*SigningKeyEdge
+	Nodes []*SigningKey
 }
 
 // UserConnection is a page of User assets with a lazily counted total.

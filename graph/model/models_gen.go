@@ -777,6 +777,63 @@ type SearchHit struct {
 	Score float64 `json:"score"`
 }
 
+// A key the tenant signs tokens with (no key material).
+type SigningKey struct {
+	ID        string     `json:"id"`
+	Kind      string     `json:"kind"`
+	NativeID  string     `json:"nativeId"`
+	Tenant    string     `json:"tenant"`
+	Name      string     `json:"name"`
+	FirstSeen *time.Time `json:"firstSeen,omitempty"`
+	LastSeen  *time.Time `json:"lastSeen,omitempty"`
+	// key id (the JWT header's kid)
+	Kid *string `json:"kid,omitempty"`
+	// signs tokens now
+	Current *bool `json:"current,omitempty"`
+	// becomes current at the next rotation
+	Next *bool `json:"next,omitempty"`
+	// was current before the last rotation
+	Previous     *bool      `json:"previous,omitempty"`
+	Revoked      *bool      `json:"revoked,omitempty"`
+	CurrentSince *time.Time `json:"currentSince,omitempty"`
+	CurrentUntil *time.Time `json:"currentUntil,omitempty"`
+	RevokedAt    *time.Time `json:"revokedAt,omitempty"`
+}
+
+func (SigningKey) IsAsset() {}
+
+// Tenant-scoped key: <tenant>/<kind slug>/<native id>.
+func (this SigningKey) GetID() string { return this.ID }
+
+// Short kind name: User, Role, Client, …
+func (this SigningKey) GetKind() string { return this.Kind }
+
+// The id Auth0 uses.
+func (this SigningKey) GetNativeID() string { return this.NativeID }
+
+// Tenant domain.
+func (this SigningKey) GetTenant() string { return this.Tenant }
+
+// Display name.
+func (this SigningKey) GetName() string { return this.Name }
+
+// When a sync first saw the asset.
+func (this SigningKey) GetFirstSeen() *time.Time { return this.FirstSeen }
+
+// When a sync last saw the asset.
+func (this SigningKey) GetLastSeen() *time.Time { return this.LastSeen }
+
+type SigningKeyEdge struct {
+	Cursor string      `json:"cursor"`
+	Node   *SigningKey `json:"node"`
+}
+
+type SigningKeyFilter struct {
+	Name    *StringFilter `json:"name,omitempty"`
+	Current *bool         `json:"current,omitempty"`
+	Revoked *bool         `json:"revoked,omitempty"`
+}
+
 type SkippedKind struct {
 	Kind   string `json:"kind"`
 	Reason string `json:"reason"`

@@ -47,6 +47,7 @@ const (
 	KindConnections       = "connections"
 	KindLogStreams        = "log_streams"
 	KindActions           = "actions"
+	KindSigningKeys       = "signing_keys"
 	KindLogs              = "logs"
 	KindTenantSettings    = "tenant_settings"
 	KindUserRoles         = "user_roles"
@@ -60,7 +61,7 @@ func Kinds() []string {
 		KindRoleUsers, KindOrganizations, KindOrgMembers, KindOrgMemberRoles, KindOrgConnections,
 		KindOrgInvitations, KindClients, KindClientGrants, KindGrants, KindResourceServers,
 		KindCustomDomains, KindConnections, KindLogStreams, KindActions, KindLogs, KindTenantSettings,
-		KindUserRoles, KindUserPermissions, KindUserOrganizations}
+		KindUserRoles, KindUserPermissions, KindUserOrganizations, KindSigningKeys}
 }
 
 // Config describes the simulated tenant and how it behaves. The zero value of

@@ -101,6 +101,7 @@ func (s *Sim) generate() {
 	s.genLogStreams(r)
 	s.genActions(r)
 	s.genLogs()
+	s.genTenantKeys(r)
 }
 
 func (s *Sim) newID(r *rng, prefix string) string { return prefix + r.str(16, alnum) }

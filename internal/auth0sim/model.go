@@ -19,6 +19,7 @@ type Tenant struct {
 	Connections     []Connection
 	LogStreams      []LogStream
 	Actions         []Action
+	SigningKeys     []TenantSigningKey
 	// UserPermissions are permissions assigned to users directly (not
 	// through a role).
 	UserPermissions []UserPermission

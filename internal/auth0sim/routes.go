@@ -231,6 +231,13 @@ func (s *Sim) route(method string, seg []string, q url.Values) (route, bool) {
 		case n == 2 && get:
 			return rd(KindLogs, "read:logs", pageNone, s.getLog)
 		}
+	case "keys":
+		switch {
+		case n == 2 && seg[1] == "signing" && get:
+			return rd(KindSigningKeys, "read:signing_keys", pageNone, s.listSigningKeys)
+		case n == 3 && seg[1] == "signing" && get:
+			return rd(KindSigningKeys, "read:signing_keys", pageNone, s.getSigningKey)
+		}
 	case "tenants":
 		switch {
 		case n == 2 && seg[1] == "settings" && get:

@@ -57,6 +57,9 @@ func (s *Sim) SecretValues() []string {
 	for _, ls := range s.logStreams {
 		collectSecretValues(ls.Sink, set)
 	}
+	for _, k := range s.tenantKeys {
+		set[k.Cert], set[k.Pkcs7] = true, true
+	}
 	for _, rs := range s.resourceServers {
 		set[rs.SigningSecret] = true
 	}
@@ -234,6 +237,9 @@ func (s *Sim) Snapshot() *Tenant {
 			l.Filters = append(l.Filters, cloneStringMap(f))
 		}
 		t.LogStreams = append(t.LogStreams, l)
+	}
+	for _, k := range s.tenantKeys {
+		t.SigningKeys = append(t.SigningKeys, *k)
 	}
 	for _, a := range s.actions {
 		ac := *a

@@ -52,6 +52,7 @@ type Sim struct {
 	connections     []*Connection
 	logStreams      []*LogStream
 	actions         []*Action
+	tenantKeys      []*TenantSigningKey
 	userPerms       []userPerm
 	settings        TenantSettings
 	logs            []LogEvent

@@ -245,4 +245,21 @@ export const KIND_TABLE: KindRow[] = [
   {
     kind: "Tenant", label: "Tenant", plural: "Tenants", color: "#111827", slug: "tenant",
   },
+  {
+    kind: "SigningKey", label: "Signing key", plural: "Signing keys", color: "#b45309", slug: "signing-key",
+    listField: "signingKeys", filterType: "SigningKeyFilter",
+    columns: [
+      { key: "kid", label: "Key id", format: "mono", sort: "kid" },
+      { key: "current", label: "Current", format: "bool", sort: "current" },
+      { key: "next", label: "Next", format: "bool" },
+      { key: "revoked", label: "Revoked", format: "bool", sort: "revoked" },
+      { key: "currentSince", label: "Current since", format: "time", sort: "currentSince", wide: true },
+      { key: "tenant", label: "Tenant", sort: "tenant", wide: true },
+    ],
+    filters: [
+      { key: "name", label: "Name contains", type: 'text', field: "name", op: 'contains' },
+      { key: "current", label: "Current", type: 'bool', field: "current" },
+      { key: "revoked", label: "Revoked", type: 'bool', field: "revoked" },
+    ],
+  },
 ];
