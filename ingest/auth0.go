@@ -22,9 +22,10 @@ import (
 // Get reads any other resource: a resource file fetches its own endpoint
 // through it (fetch), so a new kind needs no method here.
 type API interface {
-	// Get reads GET /api/v2/<path…> (each segment escaped) into out, a
-	// pointer to what the JSON decodes into.
-	Get(ctx context.Context, out any, path ...string) error
+	// Get reads GET /api/v2/<path> ("keys/signing"; each segment escaped)
+	// with request options (paging) into out, a pointer to what the JSON
+	// decodes into.
+	Get(ctx context.Context, out any, path string, opts ...management.RequestOption) error
 	TenantSettings(ctx context.Context) (*management.Tenant, error)
 	Users(ctx context.Context, opts ...management.RequestOption) (*management.UserList, error)
 	// ExportUsers runs a users export job and returns the gzip-decoded
@@ -145,8 +146,8 @@ func (a *Auth0) Stats() (calls, retries, seen429 int) {
 	return int(a.pacer.calls.Load()), int(a.pacer.retries.Load()), int(a.pacer.seen429.Load())
 }
 
-func (a *Auth0) Get(ctx context.Context, out any, path ...string) error {
-	return a.m.Request(ctx, http.MethodGet, a.m.URI(path...), out)
+func (a *Auth0) Get(ctx context.Context, out any, path string, opts ...management.RequestOption) error {
+	return a.m.Request(ctx, http.MethodGet, a.m.URI(strings.Split(path, "/")...), out, opts...)
 }
 
 func (a *Auth0) TenantSettings(ctx context.Context) (*management.Tenant, error) {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/auth0/go-auth0/management"
+
 	"github.com/authgraph/authgraph/internal/store"
 	"github.com/authgraph/authgraph/schema"
 )
@@ -14,11 +16,33 @@ import (
 // properties. What is not declared (certificates, credentials, code) is
 // never read into a node, whatever the API sends.
 
-// fetch reads GET /api/v2/<path…> into a T.
-func fetch[T any](ctx context.Context, api API, path ...string) (T, error) {
+// fetch reads GET /api/v2/<path> into a T.
+func fetch[T any](ctx context.Context, api API, path string, opts ...management.RequestOption) (T, error) {
 	var out T
-	err := api.Get(ctx, &out, path...)
+	err := api.Get(ctx, &out, path, opts...)
 	return out, err
+}
+
+// fetchAll reads an offset-paginated list (GET /api/v2/<path> with
+// include_totals, whose envelope holds the items under field) and calls
+// each for every item.
+func fetchAll(ctx context.Context, api API, path, field string, each func(obj map[string]any) error) (int, error) {
+	return eachOffsetPage(ctx, 50, func(opts ...management.RequestOption) (int, int, error) {
+		page, err := fetch[map[string]any](ctx, api, path, opts...)
+		if err != nil {
+			return 0, 0, err
+		}
+		items, _ := page[field].([]any)
+		for _, it := range items {
+			if obj, ok := it.(map[string]any); ok {
+				if err := each(obj); err != nil {
+					return 0, 0, err
+				}
+			}
+		}
+		total, _ := page["total"].(float64)
+		return len(items), int(total), nil
+	})
 }
 
 // declaredNode makes a node of kind k from one JSON object of the API:

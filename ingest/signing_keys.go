@@ -16,11 +16,11 @@ func init() {
 		name: "signing_keys", stage: 1, scope: "read:signing_keys",
 		kinds: []*schema.Kind{schema.SigningKey},
 		probe: func(ctx context.Context, api API) error {
-			_, err := fetch[[]map[string]any](ctx, api, "keys", "signing")
+			_, err := fetch[[]map[string]any](ctx, api, "keys/signing")
 			return err
 		},
 		run: func(ctx context.Context, r *run) (int, error) {
-			keys, err := fetch[[]map[string]any](ctx, r.api, "keys", "signing")
+			keys, err := fetch[[]map[string]any](ctx, r.api, "keys/signing")
 			if err != nil {
 				return 0, err
 			}
