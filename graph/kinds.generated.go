@@ -25,6 +25,7 @@ var (
 	kindLogStream                      = schema.MustKind("LogStream")
 	kindAction                         = schema.MustKind("Action")
 	kindSigningKey                     = schema.MustKind("SigningKey")
+	kindLegacyRule                     = schema.MustKind("LegacyRule")
 	kindUser                           = schema.MustKind("User")
 	kindGrant                          = schema.MustKind("Grant")
 	relTenantHasSettingsTenantSettings = schema.MustRelation("Tenant-HAS_SETTINGS->TenantSettings")
@@ -200,6 +201,14 @@ func (r *Resolver) signingKeyPage(ctx context.Context, q store.ListQuery, first 
 	return &model.SigningKeyConnection{Page: pg, Nodes: nodes, Edges: edges}, err
 }
 
+// legacyRulePage reads one page of q as a LegacyRuleConnection.
+func (r *Resolver) legacyRulePage(ctx context.Context, q store.ListQuery, first *int, after *string) (*model.LegacyRuleConnection, error) {
+	nodes, edges, pg, err := listPage(ctx, r, q, first, after, func(c string, n *model.LegacyRule) *model.LegacyRuleEdge {
+		return &model.LegacyRuleEdge{Cursor: c, Node: n}
+	})
+	return &model.LegacyRuleConnection{Page: pg, Nodes: nodes, Edges: edges}, err
+}
+
 // userPage reads one page of q as a UserConnection.
 func (r *Resolver) userPage(ctx context.Context, q store.ListQuery, first *int, after *string) (*model.UserConnection, error) {
 	nodes, edges, pg, err := listPage(ctx, r, q, first, after, func(c string, n *model.User) *model.UserEdge {
@@ -336,6 +345,15 @@ func (r *queryResolver) SigningKeys(ctx context.Context, tenant *string, filter 
 		q.Conds = concat(strConds("name", f.Name), flag("current", f.Current), flag("revoked", f.Revoked))
 	}
 	return r.signingKeyPage(ctx, q, first, after)
+}
+
+// LegacyRules is the resolver for the legacyRules field.
+func (r *queryResolver) LegacyRules(ctx context.Context, tenant *string, filter *model.LegacyRuleFilter, orderBy *model.Sort, first *int, after *string) (*model.LegacyRuleConnection, error) {
+	q := listQuery(kindLegacyRule, tenant, orderBy)
+	if f := filter; f != nil {
+		q.Conds = concat(strConds("name", f.Name), flag("enabled", f.Enabled))
+	}
+	return r.legacyRulePage(ctx, q, first, after)
 }
 
 // Users is the resolver for the users field.

@@ -151,6 +151,9 @@ func expected(tenant string, tn *auth0sim.Tenant, customDomains bool) graphSet {
 	for _, k := range tn.SigningKeys {
 		add(schema.SigningKey, k.KID)
 	}
+	for _, x := range tn.LegacyRules {
+		add(schema.LegacyRule, x.ID)
+	}
 	for _, u := range tn.Users {
 		add(schema.User, u.UserID)
 		for _, id := range u.Identities {
@@ -573,6 +576,36 @@ func TestSigningKeys(t *testing.T) {
 			if fmt.Sprint(g) != fmt.Sprint(w) {
 				t.Errorf("signing key %s: %s = %v, want %v", k.KID, name, g, w)
 			}
+		}
+	}
+}
+
+// TestLegacyRules checks rules arrive with name, enabled, order and stage,
+// and never their scripts.
+func TestLegacyRules(t *testing.T) {
+	e := newEnv(t, auth0sim.Config{Seed: 74, Users: 20})
+	e.sync()
+	res, err := neo4j.ExecuteQuery(context.Background(), e.driver, `MATCH (x:Auth0Rule {tenant: $t}) RETURN properties(x) AS p`,
+		map[string]any{"t": e.tenant}, neo4j.EagerResultTransformer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]map[string]any{}
+	for _, r := range res.Records {
+		p := r.Values[0].(map[string]any)
+		got[p["native_id"].(string)] = p
+		if _, ok := p["script"]; ok {
+			t.Errorf("rule %s stores its script", p["name"])
+		}
+	}
+	truth := e.sim.Snapshot().LegacyRules
+	if len(truth) == 0 || len(got) != len(truth) {
+		t.Fatalf("%d rules in the graph, %d in the tenant", len(got), len(truth))
+	}
+	for _, x := range truth {
+		p := got[x.ID]
+		if p["name"] != x.Name || p["enabled"] != x.Enabled || p["order"] != int64(x.Order) || p["trigger"] != x.Stage {
+			t.Errorf("rule %s: %v, want %+v", x.ID, p, x)
 		}
 	}
 }

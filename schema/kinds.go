@@ -433,12 +433,34 @@ var SigningKey = &Kind{
 	}},
 }
 
+var LegacyRule = &Kind{
+	Name: "LegacyRule", Label: "Auth0Rule", Slug: "legacy-rule",
+	Doc:      "A legacy rule (Auth0's extensibility before Actions). The script is never stored.",
+	NativeID: "rule id, e.g. rul_…",
+	Props: []Property{
+		{Name: "enabled", Type: Bool},
+		{Name: "order", Type: Int, Doc: "position in the rules pipeline"},
+		{Name: "trigger", Type: String, From: "stage", Doc: "the stage it runs at (login_success)"},
+	},
+	API: API{File: "extensibility", Doc: "A legacy rule (no script).", List: "legacyRules", Filters: []Filter{
+		NameFilter,
+		{Field: "enabled", Prop: "enabled", Op: Flag},
+	}},
+	UI: UI{Label: "Legacy rule", Plural: "Legacy rules", Color: "#9f1239", Columns: []Column{
+		NameCol,
+		{Field: "enabled", Label: "Enabled", Format: FormatBool, Sort: true},
+		{Field: "order", Label: "Order", Format: FormatNumber, Sort: true},
+		{Field: "trigger", Label: "Stage", Wide: true},
+		TenantCol,
+	}},
+}
+
 // statusFilters filter a small kind's list by name and status.
 var statusFilters = []Filter{NameFilter, {Field: "status", Prop: "status", Op: Equals}}
 
 // Kinds lists every asset kind, in load order (targets of relations first).
 var Kinds = []*Kind{
 	Tenant, TenantSettings, Connection, ResourceServer, Permission, Role,
-	Organization, Client, ClientGrant, CustomDomain, LogStream, Action, SigningKey,
+	Organization, Client, ClientGrant, CustomDomain, LogStream, Action, SigningKey, LegacyRule,
 	User, Grant, OrgMembership,
 }

@@ -331,6 +331,31 @@ type ComplexityRoot struct {
 		Kind  func(childComplexity int) int
 	}
 
+	LegacyRule struct {
+		Enabled   func(childComplexity int) int
+		FirstSeen func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Kind      func(childComplexity int) int
+		LastSeen  func(childComplexity int) int
+		Name      func(childComplexity int) int
+		NativeID  func(childComplexity int) int
+		Order     func(childComplexity int) int
+		Tenant    func(childComplexity int) int
+		Trigger   func(childComplexity int) int
+	}
+
+	LegacyRuleConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	LegacyRuleEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	LogStream struct {
 		FirstSeen func(childComplexity int) int
 		ID        func(childComplexity int) int
@@ -465,6 +490,7 @@ type ComplexityRoot struct {
 		Cypher               func(childComplexity int, query string, params map[string]any) int
 		EffectivePermissions func(childComplexity int, userID *string, clientID *string) int
 		Grants               func(childComplexity int, tenant *string, filter *model.GrantFilter, orderBy *model.Sort, first *int, after *string) int
+		LegacyRules          func(childComplexity int, tenant *string, filter *model.LegacyRuleFilter, orderBy *model.Sort, first *int, after *string) int
 		LogStreams           func(childComplexity int, tenant *string, filter *model.StatusFilter, orderBy *model.Sort, first *int, after *string) int
 		Neighbourhood        func(childComplexity int, id string, depth *int, limit *int) int
 		Node                 func(childComplexity int, id string) int
@@ -783,6 +809,7 @@ type QueryResolver interface {
 	Neighbourhood(ctx context.Context, id string, depth *int, limit *int) (*model.Subgraph, error)
 	ShortestPath(ctx context.Context, from string, to string, maxDepth *int) (*model.Path, error)
 	Paths(ctx context.Context, from string, to string, maxDepth *int, first *int) ([]*model.Path, error)
+	LegacyRules(ctx context.Context, tenant *string, filter *model.LegacyRuleFilter, orderBy *model.Sort, first *int, after *string) (*model.LegacyRuleConnection, error)
 	Organizations(ctx context.Context, tenant *string, filter *model.OrganizationFilter, orderBy *model.Sort, first *int, after *string) (*model.OrganizationConnection, error)
 	Permissions(ctx context.Context, tenant *string, filter *model.PermissionFilter, orderBy *model.Sort, first *int, after *string) (*model.PermissionConnection, error)
 	Roles(ctx context.Context, tenant *string, filter *model.RoleFilter, orderBy *model.Sort, first *int, after *string) (*model.RoleConnection, error)
@@ -2095,6 +2122,105 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.KindCount.Kind(childComplexity), true
 
+	case "LegacyRule.enabled":
+		if e.ComplexityRoot.LegacyRule.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegacyRule.Enabled(childComplexity), true
+	case "LegacyRule.firstSeen":
+		if e.ComplexityRoot.LegacyRule.FirstSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegacyRule.FirstSeen(childComplexity), true
+	case "LegacyRule.id":
+		if e.ComplexityRoot.LegacyRule.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegacyRule.ID(childComplexity), true
+	case "LegacyRule.kind":
+		if e.ComplexityRoot.LegacyRule.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegacyRule.Kind(childComplexity), true
+	case "LegacyRule.lastSeen":
+		if e.ComplexityRoot.LegacyRule.LastSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegacyRule.LastSeen(childComplexity), true
+	case "LegacyRule.name":
+		if e.ComplexityRoot.LegacyRule.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegacyRule.Name(childComplexity), true
+	case "LegacyRule.nativeId":
+		if e.ComplexityRoot.LegacyRule.NativeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegacyRule.NativeID(childComplexity), true
+	case "LegacyRule.order":
+		if e.ComplexityRoot.LegacyRule.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegacyRule.Order(childComplexity), true
+	case "LegacyRule.tenant":
+		if e.ComplexityRoot.LegacyRule.Tenant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegacyRule.Tenant(childComplexity), true
+	case "LegacyRule.trigger":
+		if e.ComplexityRoot.LegacyRule.Trigger == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegacyRule.Trigger(childComplexity), true
+
+	case "LegacyRuleConnection.edges":
+		if e.ComplexityRoot.LegacyRuleConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegacyRuleConnection.Edges(childComplexity), true
+	case "LegacyRuleConnection.nodes":
+		if e.ComplexityRoot.LegacyRuleConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegacyRuleConnection.Nodes(childComplexity), true
+	case "LegacyRuleConnection.pageInfo":
+		if e.ComplexityRoot.LegacyRuleConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegacyRuleConnection.PageInfo(childComplexity), true
+	case "LegacyRuleConnection.totalCount":
+		if e.ComplexityRoot.LegacyRuleConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegacyRuleConnection.TotalCount(childComplexity), true
+
+	case "LegacyRuleEdge.cursor":
+		if e.ComplexityRoot.LegacyRuleEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegacyRuleEdge.Cursor(childComplexity), true
+	case "LegacyRuleEdge.node":
+		if e.ComplexityRoot.LegacyRuleEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegacyRuleEdge.Node(childComplexity), true
+
 	case "LogStream.firstSeen":
 		if e.ComplexityRoot.LogStream.FirstSeen == nil {
 			break
@@ -2689,6 +2815,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Grants(childComplexity, args["tenant"].(*string), args["filter"].(*model.GrantFilter), args["orderBy"].(*model.Sort), args["first"].(*int), args["after"].(*string)), true
 
+	case "Query.legacyRules":
+		if e.ComplexityRoot.Query.LegacyRules == nil {
+			break
+		}
+
+		args, err := ec.field_Query_legacyRules_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.LegacyRules(childComplexity, args["tenant"].(*string), args["filter"].(*model.LegacyRuleFilter), args["orderBy"].(*model.Sort), args["first"].(*int), args["after"].(*string)), true
 	case "Query.logStreams":
 		if e.ComplexityRoot.Query.LogStreams == nil {
 			break
@@ -3996,6 +4133,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ClientGrantFilter", ec.unmarshalInputClientGrantFilter),
 			graphql.NewInputUnmarshaler("ConnectionFilter", ec.unmarshalInputConnectionFilter),
 			graphql.NewInputUnmarshaler("GrantFilter", ec.unmarshalInputGrantFilter),
+			graphql.NewInputUnmarshaler("LegacyRuleFilter", ec.unmarshalInputLegacyRuleFilter),
 			graphql.NewInputUnmarshaler("NameFilter", ec.unmarshalInputNameFilter),
 			graphql.NewInputUnmarshaler("OrganizationFilter", ec.unmarshalInputOrganizationFilter),
 			graphql.NewInputUnmarshaler("PermissionFilter", ec.unmarshalInputPermissionFilter),
@@ -4439,6 +4577,45 @@ extend type Query {
   shortestPath(from: ID!, to: ID!, maxDepth: Int = 6): Path
   "All shortest paths between two assets, at most first."
   paths(from: ID!, to: ID!, maxDepth: Int = 6, first: Int = 10): [Path!]!
+}
+`, BuiltIn: false},
+	{Name: "../schema/extensibility.generated.graphqls", Input: `# Code generated by internal/schemagen from package schema. DO NOT EDIT.
+
+"A legacy rule (no script)."
+type LegacyRule implements Asset {
+  id: ID!
+  kind: String!
+  nativeId: String!
+  tenant: String!
+  name: String!
+  firstSeen: Time
+  lastSeen: Time
+  enabled: Boolean
+  "position in the rules pipeline"
+  order: Int
+  "the stage it runs at (login_success)"
+  trigger: String
+}
+
+type LegacyRuleConnection {
+  edges: [LegacyRuleEdge!]!
+  nodes: [LegacyRule!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type LegacyRuleEdge {
+  cursor: String!
+  node: LegacyRule!
+}
+
+input LegacyRuleFilter {
+  name: StringFilter
+  enabled: Boolean
+}
+
+extend type Query {
+  legacyRules(tenant: String, filter: LegacyRuleFilter, orderBy: Sort, first: Int = 50, after: String): LegacyRuleConnection!
 }
 `, BuiltIn: false},
 	{Name: "../schema/organizations.generated.graphqls", Input: `# Code generated by internal/schemagen from package schema. DO NOT EDIT.
@@ -5703,6 +5880,56 @@ func (ec *executionContext) childFields_KindCount(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type KindCount", field.Name)
 }
 
+func (ec *executionContext) childFields_LegacyRule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_LegacyRule_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_LegacyRule_kind(ctx, field)
+	case "nativeId":
+		return ec.fieldContext_LegacyRule_nativeId(ctx, field)
+	case "tenant":
+		return ec.fieldContext_LegacyRule_tenant(ctx, field)
+	case "name":
+		return ec.fieldContext_LegacyRule_name(ctx, field)
+	case "firstSeen":
+		return ec.fieldContext_LegacyRule_firstSeen(ctx, field)
+	case "lastSeen":
+		return ec.fieldContext_LegacyRule_lastSeen(ctx, field)
+	case "enabled":
+		return ec.fieldContext_LegacyRule_enabled(ctx, field)
+	case "order":
+		return ec.fieldContext_LegacyRule_order(ctx, field)
+	case "trigger":
+		return ec.fieldContext_LegacyRule_trigger(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LegacyRule", field.Name)
+}
+
+func (ec *executionContext) childFields_LegacyRuleConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_LegacyRuleConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_LegacyRuleConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_LegacyRuleConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_LegacyRuleConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LegacyRuleConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_LegacyRuleEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_LegacyRuleEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_LegacyRuleEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LegacyRuleEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_LogStream(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6951,6 +7178,52 @@ func (ec *executionContext) field_Query_grants_args(ctx context.Context, rawArgs
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*model.GrantFilter, error) {
 			return ec.unmarshalOGrantFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGrantFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.Sort, error) {
+			return ec.unmarshalOSort2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSort(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_legacyRules_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tenant",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tenant"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.LegacyRuleFilter, error) {
+			return ec.unmarshalOLegacyRuleFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐLegacyRuleFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -12878,6 +13151,410 @@ func (ec *executionContext) fieldContext_KindCount_count(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("KindCount", field, false, false, "Int")
 }
 
+func (ec *executionContext) _LegacyRule_id(ctx context.Context, field graphql.CollectedField, obj *model.LegacyRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegacyRule_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LegacyRule_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegacyRule", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LegacyRule_kind(ctx context.Context, field graphql.CollectedField, obj *model.LegacyRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegacyRule_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LegacyRule_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegacyRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _LegacyRule_nativeId(ctx context.Context, field graphql.CollectedField, obj *model.LegacyRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegacyRule_nativeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NativeID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LegacyRule_nativeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegacyRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _LegacyRule_tenant(ctx context.Context, field graphql.CollectedField, obj *model.LegacyRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegacyRule_tenant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tenant, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LegacyRule_tenant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegacyRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _LegacyRule_name(ctx context.Context, field graphql.CollectedField, obj *model.LegacyRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegacyRule_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LegacyRule_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegacyRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _LegacyRule_firstSeen(ctx context.Context, field graphql.CollectedField, obj *model.LegacyRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegacyRule_firstSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LegacyRule_firstSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegacyRule", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LegacyRule_lastSeen(ctx context.Context, field graphql.CollectedField, obj *model.LegacyRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegacyRule_lastSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LegacyRule_lastSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegacyRule", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LegacyRule_enabled(ctx context.Context, field graphql.CollectedField, obj *model.LegacyRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegacyRule_enabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LegacyRule_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegacyRule", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _LegacyRule_order(ctx context.Context, field graphql.CollectedField, obj *model.LegacyRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegacyRule_order(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Order, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LegacyRule_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegacyRule", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LegacyRule_trigger(ctx context.Context, field graphql.CollectedField, obj *model.LegacyRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegacyRule_trigger(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Trigger, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LegacyRule_trigger(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegacyRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _LegacyRuleConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.LegacyRuleConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegacyRuleConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.LegacyRuleEdge) graphql.Marshaler {
+			return ec.marshalNLegacyRuleEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐLegacyRuleEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LegacyRuleConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LegacyRuleConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LegacyRuleEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LegacyRuleConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.LegacyRuleConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegacyRuleConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.LegacyRule) graphql.Marshaler {
+			return ec.marshalNLegacyRule2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐLegacyRuleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LegacyRuleConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LegacyRuleConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LegacyRule(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LegacyRuleConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.LegacyRuleConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegacyRuleConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LegacyRuleConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LegacyRuleConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LegacyRuleConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.LegacyRuleConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegacyRuleConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LegacyRuleConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegacyRuleConnection", field, true, false, "Int")
+}
+
+func (ec *executionContext) _LegacyRuleEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.LegacyRuleEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegacyRuleEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LegacyRuleEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegacyRuleEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _LegacyRuleEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.LegacyRuleEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegacyRuleEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LegacyRule) graphql.Marshaler {
+			return ec.marshalNLegacyRule2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐLegacyRule(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LegacyRuleEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LegacyRuleEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LegacyRule(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _LogStream_id(ctx context.Context, field graphql.CollectedField, obj *model.LogStream) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15472,6 +16149,50 @@ func (ec *executionContext) fieldContext_Query_paths(ctx context.Context, field 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_paths_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_legacyRules(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_legacyRules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().LegacyRules(ctx, fc.Args["tenant"].(*string), fc.Args["filter"].(*model.LegacyRuleFilter), fc.Args["orderBy"].(*model.Sort), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LegacyRuleConnection) graphql.Marshaler {
+			return ec.marshalNLegacyRuleConnection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐLegacyRuleConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_legacyRules(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LegacyRuleConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_legacyRules_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -22055,6 +22776,55 @@ func UnmarshalGrantFilter(ctx context.Context, raw any) (model.GrantFilter, erro
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputLegacyRuleFilter(ctx context.Context, obj any) (model.LegacyRuleFilter, error) {
+	var it model.LegacyRuleFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "enabled"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLegacyRuleFilter unmarshals raw into the LegacyRuleFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLegacyRuleFilter(ctx context.Context, raw any) (model.LegacyRuleFilter, error) {
+	var out model.LegacyRuleFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LegacyRuleFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputNameFilter(ctx context.Context, obj any) (model.NameFilter, error) {
 	var it model.NameFilter
 	if obj == nil {
@@ -22795,6 +23565,13 @@ func (ec *executionContext) _Asset(ctx context.Context, sel ast.SelectionSet, ob
 			return graphql.Null
 		}
 		return ec._LogStream(ctx, sel, obj)
+	case model.LegacyRule:
+		return ec._LegacyRule(ctx, sel, &obj)
+	case *model.LegacyRule:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._LegacyRule(ctx, sel, obj)
 	case model.Grant:
 		return ec._Grant(ctx, sel, &obj)
 	case *model.Grant:
@@ -24641,6 +25418,171 @@ func (ec *executionContext) _KindCount(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var legacyRuleImplementors = []string{"LegacyRule", "Asset"}
+
+func (ec *executionContext) _LegacyRule(ctx context.Context, sel ast.SelectionSet, obj *model.LegacyRule) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, legacyRuleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LegacyRule")
+		case "id":
+			out.Values[i] = ec._LegacyRule_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._LegacyRule_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nativeId":
+			out.Values[i] = ec._LegacyRule_nativeId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tenant":
+			out.Values[i] = ec._LegacyRule_tenant(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._LegacyRule_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstSeen":
+			out.Values[i] = ec._LegacyRule_firstSeen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastSeen":
+			out.Values[i] = ec._LegacyRule_lastSeen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "enabled":
+			out.Values[i] = ec._LegacyRule_enabled(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "order":
+			out.Values[i] = ec._LegacyRule_order(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "trigger":
+			out.Values[i] = ec._LegacyRule_trigger(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var legacyRuleConnectionImplementors = []string{"LegacyRuleConnection"}
+
+func (ec *executionContext) _LegacyRuleConnection(ctx context.Context, sel ast.SelectionSet, obj *model.LegacyRuleConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, legacyRuleConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LegacyRuleConnection")
+		case "edges":
+			out.Values[i] = ec._LegacyRuleConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nodes":
+			out.Values[i] = ec._LegacyRuleConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pageInfo":
+			out.Values[i] = ec._LegacyRuleConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LegacyRuleConnection_totalCount(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var legacyRuleEdgeImplementors = []string{"LegacyRuleEdge"}
+
+func (ec *executionContext) _LegacyRuleEdge(ctx context.Context, sel ast.SelectionSet, obj *model.LegacyRuleEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, legacyRuleEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LegacyRuleEdge")
+		case "cursor":
+			out.Values[i] = ec._LegacyRuleEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._LegacyRuleEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var logStreamImplementors = []string{"LogStream", "Asset"}
 
 func (ec *executionContext) _LogStream(ctx context.Context, sel ast.SelectionSet, obj *model.LogStream) graphql.Marshaler {
@@ -25558,6 +26500,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_paths(ctx, field)
+				})
+		case "legacyRules":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_legacyRules(ctx, field)
 				})
 		case "organizations":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -28318,6 +29266,68 @@ func (ec *executionContext) marshalNKindCount2ᚖgithubᚗcomᚋauthgraphᚋauth
 	return ec._KindCount(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNLegacyRule2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐLegacyRuleᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LegacyRule) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, legacyRuleImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLegacyRule2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐLegacyRule(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLegacyRule2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐLegacyRule(ctx context.Context, sel ast.SelectionSet, v *model.LegacyRule) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LegacyRule!")
+		return graphql.Null
+	}
+	return ec._LegacyRule(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLegacyRuleConnection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐLegacyRuleConnection(ctx context.Context, sel ast.SelectionSet, v *model.LegacyRuleConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LegacyRuleConnection!")
+		return graphql.Null
+	}
+	return ec._LegacyRuleConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLegacyRuleEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐLegacyRuleEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LegacyRuleEdge) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, legacyRuleEdgeImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLegacyRuleEdge2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐLegacyRuleEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLegacyRuleEdge2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐLegacyRuleEdge(ctx context.Context, sel ast.SelectionSet, v *model.LegacyRuleEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LegacyRuleEdge!")
+		return graphql.Null
+	}
+	return ec._LegacyRuleEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNLogStream2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐLogStreamᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LogStream) graphql.Marshaler {
 	if m, ok := model.MarshalObjects(ctx, sel, v, logStreamImplementors); ok { // added by graph/internal/directlists
 		return m
@@ -29491,6 +30501,14 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = ctx
 	res := graphql.MarshalInt(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOLegacyRuleFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐLegacyRuleFilter(ctx context.Context, v any) (*model.LegacyRuleFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputLegacyRuleFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOMap2map(ctx context.Context, v any) (map[string]any, error) {

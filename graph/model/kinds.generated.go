@@ -17,6 +17,7 @@ var newAsset = map[string]func() Asset{
 	"LogStream":      func() Asset { return &LogStream{} },
 	"Action":         func() Asset { return &Action{} },
 	"SigningKey":     func() Asset { return &SigningKey{} },
+	"LegacyRule":     func() Asset { return &LegacyRule{} },
 	"User":           func() Asset { return &User{} },
 	"Grant":          func() Asset { return &Grant{} },
 	"OrgMembership":  func() Asset { return &OrgMembership{} },
@@ -104,6 +105,13 @@ type SigningKeyConnection struct {
 	Page
 	Edges []*SigningKeyEdge
 	Nodes []*SigningKey
+}
+
+// LegacyRuleConnection is a page of LegacyRule assets with a lazily counted total.
+type LegacyRuleConnection struct {
+	Page
+	Edges []*LegacyRuleEdge
+	Nodes []*LegacyRule
 }
 
 // UserConnection is a page of User assets with a lazily counted total.

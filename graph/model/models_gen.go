@@ -444,6 +444,55 @@ type KindCount struct {
 	Count int    `json:"count"`
 }
 
+// A legacy rule (no script).
+type LegacyRule struct {
+	ID        string     `json:"id"`
+	Kind      string     `json:"kind"`
+	NativeID  string     `json:"nativeId"`
+	Tenant    string     `json:"tenant"`
+	Name      string     `json:"name"`
+	FirstSeen *time.Time `json:"firstSeen,omitempty"`
+	LastSeen  *time.Time `json:"lastSeen,omitempty"`
+	Enabled   *bool      `json:"enabled,omitempty"`
+	// position in the rules pipeline
+	Order *int `json:"order,omitempty"`
+	// the stage it runs at (login_success)
+	Trigger *string `json:"trigger,omitempty"`
+}
+
+func (LegacyRule) IsAsset() {}
+
+// Tenant-scoped key: <tenant>/<kind slug>/<native id>.
+func (this LegacyRule) GetID() string { return this.ID }
+
+// Short kind name: User, Role, Client, …
+func (this LegacyRule) GetKind() string { return this.Kind }
+
+// The id Auth0 uses.
+func (this LegacyRule) GetNativeID() string { return this.NativeID }
+
+// Tenant domain.
+func (this LegacyRule) GetTenant() string { return this.Tenant }
+
+// Display name.
+func (this LegacyRule) GetName() string { return this.Name }
+
+// When a sync first saw the asset.
+func (this LegacyRule) GetFirstSeen() *time.Time { return this.FirstSeen }
+
+// When a sync last saw the asset.
+func (this LegacyRule) GetLastSeen() *time.Time { return this.LastSeen }
+
+type LegacyRuleEdge struct {
+	Cursor string      `json:"cursor"`
+	Node   *LegacyRule `json:"node"`
+}
+
+type LegacyRuleFilter struct {
+	Name    *StringFilter `json:"name,omitempty"`
+	Enabled *bool         `json:"enabled,omitempty"`
+}
+
 type LogStream struct {
 	ID        string     `json:"id"`
 	Kind      string     `json:"kind"`

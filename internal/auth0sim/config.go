@@ -48,6 +48,7 @@ const (
 	KindLogStreams        = "log_streams"
 	KindActions           = "actions"
 	KindSigningKeys       = "signing_keys"
+	KindLegacyRules       = "rules"
 	KindLogs              = "logs"
 	KindTenantSettings    = "tenant_settings"
 	KindUserRoles         = "user_roles"
@@ -61,7 +62,7 @@ func Kinds() []string {
 		KindRoleUsers, KindOrganizations, KindOrgMembers, KindOrgMemberRoles, KindOrgConnections,
 		KindOrgInvitations, KindClients, KindClientGrants, KindGrants, KindResourceServers,
 		KindCustomDomains, KindConnections, KindLogStreams, KindActions, KindLogs, KindTenantSettings,
-		KindUserRoles, KindUserPermissions, KindUserOrganizations, KindSigningKeys}
+		KindUserRoles, KindUserPermissions, KindUserOrganizations, KindSigningKeys, KindLegacyRules}
 }
 
 // Config describes the simulated tenant and how it behaves. The zero value of

@@ -102,6 +102,7 @@ func (s *Sim) generate() {
 	s.genActions(r)
 	s.genLogs()
 	s.genTenantKeys(r)
+	s.genLegacyRules(r)
 }
 
 func (s *Sim) newID(r *rng, prefix string) string { return prefix + r.str(16, alnum) }

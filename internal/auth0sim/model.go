@@ -20,6 +20,7 @@ type Tenant struct {
 	LogStreams      []LogStream
 	Actions         []Action
 	SigningKeys     []TenantSigningKey
+	LegacyRules     []LegacyRule
 	// UserPermissions are permissions assigned to users directly (not
 	// through a role).
 	UserPermissions []UserPermission

@@ -231,6 +231,13 @@ func (s *Sim) route(method string, seg []string, q url.Values) (route, bool) {
 		case n == 2 && get:
 			return rd(KindLogs, "read:logs", pageNone, s.getLog)
 		}
+	case "rules":
+		switch {
+		case n == 1 && get:
+			return rd(KindLegacyRules, "read:rules", pageOffset, s.listLegacyRules)
+		case n == 2 && get:
+			return rd(KindLegacyRules, "read:rules", pageNone, s.getLegacyRule)
+		}
 	case "keys":
 		switch {
 		case n == 2 && seg[1] == "signing" && get:

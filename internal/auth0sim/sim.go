@@ -60,6 +60,7 @@ func (s *Sim) SecretValues() []string {
 	for _, k := range s.tenantKeys {
 		set[k.Cert], set[k.Pkcs7] = true, true
 	}
+	set[s.legacyRuleSecret] = true
 	for _, rs := range s.resourceServers {
 		set[rs.SigningSecret] = true
 	}
@@ -240,6 +241,9 @@ func (s *Sim) Snapshot() *Tenant {
 	}
 	for _, k := range s.tenantKeys {
 		t.SigningKeys = append(t.SigningKeys, *k)
+	}
+	for _, x := range s.legacyRules {
+		t.LegacyRules = append(t.LegacyRules, *x)
 	}
 	for _, a := range s.actions {
 		ac := *a

@@ -262,4 +262,19 @@ export const KIND_TABLE: KindRow[] = [
       { key: "revoked", label: "Revoked", type: 'bool', field: "revoked" },
     ],
   },
+  {
+    kind: "LegacyRule", label: "Legacy rule", plural: "Legacy rules", color: "#9f1239", slug: "legacy-rule",
+    listField: "legacyRules", filterType: "LegacyRuleFilter",
+    columns: [
+      { key: "name", label: "Name", sort: "name" },
+      { key: "enabled", label: "Enabled", format: "bool", sort: "enabled" },
+      { key: "order", label: "Order", format: "number", sort: "order" },
+      { key: "trigger", label: "Stage", wide: true },
+      { key: "tenant", label: "Tenant", sort: "tenant", wide: true },
+    ],
+    filters: [
+      { key: "name", label: "Name contains", type: 'text', field: "name", op: 'contains' },
+      { key: "enabled", label: "Enabled", type: 'bool', field: "enabled" },
+    ],
+  },
 ];
