@@ -26,6 +26,7 @@ var (
 	kindAction                         = schema.MustKind("Action")
 	kindSigningKey                     = schema.MustKind("SigningKey")
 	kindLegacyRule                     = schema.MustKind("LegacyRule")
+	kindHook                           = schema.MustKind("Hook")
 	kindUser                           = schema.MustKind("User")
 	kindGrant                          = schema.MustKind("Grant")
 	relTenantHasSettingsTenantSettings = schema.MustRelation("Tenant-HAS_SETTINGS->TenantSettings")
@@ -209,6 +210,14 @@ func (r *Resolver) legacyRulePage(ctx context.Context, q store.ListQuery, first 
 	return &model.LegacyRuleConnection{Page: pg, Nodes: nodes, Edges: edges}, err
 }
 
+// hookPage reads one page of q as a HookConnection.
+func (r *Resolver) hookPage(ctx context.Context, q store.ListQuery, first *int, after *string) (*model.HookConnection, error) {
+	nodes, edges, pg, err := listPage(ctx, r, q, first, after, func(c string, n *model.Hook) *model.HookEdge {
+		return &model.HookEdge{Cursor: c, Node: n}
+	})
+	return &model.HookConnection{Page: pg, Nodes: nodes, Edges: edges}, err
+}
+
 // userPage reads one page of q as a UserConnection.
 func (r *Resolver) userPage(ctx context.Context, q store.ListQuery, first *int, after *string) (*model.UserConnection, error) {
 	nodes, edges, pg, err := listPage(ctx, r, q, first, after, func(c string, n *model.User) *model.UserEdge {
@@ -354,6 +363,15 @@ func (r *queryResolver) LegacyRules(ctx context.Context, tenant *string, filter 
 		q.Conds = concat(strConds("name", f.Name), flag("enabled", f.Enabled))
 	}
 	return r.legacyRulePage(ctx, q, first, after)
+}
+
+// Hooks is the resolver for the hooks field.
+func (r *queryResolver) Hooks(ctx context.Context, tenant *string, filter *model.HookFilter, orderBy *model.Sort, first *int, after *string) (*model.HookConnection, error) {
+	q := listQuery(kindHook, tenant, orderBy)
+	if f := filter; f != nil {
+		q.Conds = concat(strConds("name", f.Name), flag("enabled", f.Enabled), eq("trigger", f.Trigger))
+	}
+	return r.hookPage(ctx, q, first, after)
 }
 
 // Users is the resolver for the users field.

@@ -154,6 +154,9 @@ func expected(tenant string, tn *auth0sim.Tenant, customDomains bool) graphSet {
 	for _, x := range tn.LegacyRules {
 		add(schema.LegacyRule, x.ID)
 	}
+	for _, x := range tn.Hooks {
+		add(schema.Hook, x.ID)
+	}
 	for _, u := range tn.Users {
 		add(schema.User, u.UserID)
 		for _, id := range u.Identities {
@@ -606,6 +609,38 @@ func TestLegacyRules(t *testing.T) {
 		p := got[x.ID]
 		if p["name"] != x.Name || p["enabled"] != x.Enabled || p["order"] != int64(x.Order) || p["trigger"] != x.Stage {
 			t.Errorf("rule %s: %v, want %+v", x.ID, p, x)
+		}
+	}
+}
+
+// TestHooks checks hooks arrive with name, enabled and trigger, and never
+// their scripts.
+func TestHooks(t *testing.T) {
+	e := newEnv(t, auth0sim.Config{Seed: 75, Users: 20})
+	e.sync()
+	res, err := neo4j.ExecuteQuery(context.Background(), e.driver, `MATCH (x:Auth0Hook {tenant: $t}) RETURN properties(x) AS p`,
+		map[string]any{"t": e.tenant}, neo4j.EagerResultTransformer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]map[string]any{}
+	for _, r := range res.Records {
+		p := r.Values[0].(map[string]any)
+		got[p["native_id"].(string)] = p
+		for _, code := range []string{"script", "dependencies"} {
+			if _, ok := p[code]; ok {
+				t.Errorf("hook %s stores its %s", p["name"], code)
+			}
+		}
+	}
+	truth := e.sim.Snapshot().Hooks
+	if len(truth) == 0 || len(got) != len(truth) {
+		t.Fatalf("%d hooks in the graph, %d in the tenant", len(got), len(truth))
+	}
+	for _, x := range truth {
+		p := got[x.ID]
+		if p["name"] != x.Name || p["enabled"] != x.Enabled || p["trigger"] != x.TriggerID {
+			t.Errorf("hook %s: %v, want %+v", x.ID, p, x)
 		}
 	}
 }

@@ -455,12 +455,33 @@ var LegacyRule = &Kind{
 	}},
 }
 
+var Hook = &Kind{
+	Name: "Hook", Label: "Auth0Hook", Slug: "hook",
+	Doc:      "A legacy hook (Auth0's extensibility before Actions). The script and its secrets are never stored.",
+	NativeID: "hook id",
+	Props: []Property{
+		{Name: "enabled", Type: Bool},
+		{Name: "trigger", Type: String, From: "triggerId", Doc: "the extensibility point it runs at (pre-user-registration, …)"},
+	},
+	API: API{File: "extensibility", Doc: "A legacy hook (no script).", List: "hooks", Filters: []Filter{
+		NameFilter,
+		{Field: "enabled", Prop: "enabled", Op: Flag},
+		{Field: "trigger", Prop: "trigger", Op: Equals},
+	}},
+	UI: UI{Label: "Hook", Plural: "Hooks", Color: "#be185d", Columns: []Column{
+		NameCol,
+		{Field: "enabled", Label: "Enabled", Format: FormatBool, Sort: true},
+		{Field: "trigger", Label: "Trigger", Sort: true},
+		TenantCol,
+	}},
+}
+
 // statusFilters filter a small kind's list by name and status.
 var statusFilters = []Filter{NameFilter, {Field: "status", Prop: "status", Op: Equals}}
 
 // Kinds lists every asset kind, in load order (targets of relations first).
 var Kinds = []*Kind{
 	Tenant, TenantSettings, Connection, ResourceServer, Permission, Role,
-	Organization, Client, ClientGrant, CustomDomain, LogStream, Action, SigningKey, LegacyRule,
+	Organization, Client, ClientGrant, CustomDomain, LogStream, Action, SigningKey, LegacyRule, Hook,
 	User, Grant, OrgMembership,
 }

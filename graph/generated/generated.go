@@ -320,6 +320,30 @@ type ComplexityRoot struct {
 		Properties func(childComplexity int) int
 	}
 
+	Hook struct {
+		Enabled   func(childComplexity int) int
+		FirstSeen func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Kind      func(childComplexity int) int
+		LastSeen  func(childComplexity int) int
+		Name      func(childComplexity int) int
+		NativeID  func(childComplexity int) int
+		Tenant    func(childComplexity int) int
+		Trigger   func(childComplexity int) int
+	}
+
+	HookConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	HookEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Identity struct {
 		Connection func(childComplexity int) int
 		Provider   func(childComplexity int) int
@@ -490,6 +514,7 @@ type ComplexityRoot struct {
 		Cypher               func(childComplexity int, query string, params map[string]any) int
 		EffectivePermissions func(childComplexity int, userID *string, clientID *string) int
 		Grants               func(childComplexity int, tenant *string, filter *model.GrantFilter, orderBy *model.Sort, first *int, after *string) int
+		Hooks                func(childComplexity int, tenant *string, filter *model.HookFilter, orderBy *model.Sort, first *int, after *string) int
 		LegacyRules          func(childComplexity int, tenant *string, filter *model.LegacyRuleFilter, orderBy *model.Sort, first *int, after *string) int
 		LogStreams           func(childComplexity int, tenant *string, filter *model.StatusFilter, orderBy *model.Sort, first *int, after *string) int
 		Neighbourhood        func(childComplexity int, id string, depth *int, limit *int) int
@@ -810,6 +835,7 @@ type QueryResolver interface {
 	ShortestPath(ctx context.Context, from string, to string, maxDepth *int) (*model.Path, error)
 	Paths(ctx context.Context, from string, to string, maxDepth *int, first *int) ([]*model.Path, error)
 	LegacyRules(ctx context.Context, tenant *string, filter *model.LegacyRuleFilter, orderBy *model.Sort, first *int, after *string) (*model.LegacyRuleConnection, error)
+	Hooks(ctx context.Context, tenant *string, filter *model.HookFilter, orderBy *model.Sort, first *int, after *string) (*model.HookConnection, error)
 	Organizations(ctx context.Context, tenant *string, filter *model.OrganizationFilter, orderBy *model.Sort, first *int, after *string) (*model.OrganizationConnection, error)
 	Permissions(ctx context.Context, tenant *string, filter *model.PermissionFilter, orderBy *model.Sort, first *int, after *string) (*model.PermissionConnection, error)
 	Roles(ctx context.Context, tenant *string, filter *model.RoleFilter, orderBy *model.Sort, first *int, after *string) (*model.RoleConnection, error)
@@ -2090,6 +2116,99 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.GraphNode.Properties(childComplexity), true
 
+	case "Hook.enabled":
+		if e.ComplexityRoot.Hook.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Hook.Enabled(childComplexity), true
+	case "Hook.firstSeen":
+		if e.ComplexityRoot.Hook.FirstSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Hook.FirstSeen(childComplexity), true
+	case "Hook.id":
+		if e.ComplexityRoot.Hook.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Hook.ID(childComplexity), true
+	case "Hook.kind":
+		if e.ComplexityRoot.Hook.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Hook.Kind(childComplexity), true
+	case "Hook.lastSeen":
+		if e.ComplexityRoot.Hook.LastSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Hook.LastSeen(childComplexity), true
+	case "Hook.name":
+		if e.ComplexityRoot.Hook.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Hook.Name(childComplexity), true
+	case "Hook.nativeId":
+		if e.ComplexityRoot.Hook.NativeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Hook.NativeID(childComplexity), true
+	case "Hook.tenant":
+		if e.ComplexityRoot.Hook.Tenant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Hook.Tenant(childComplexity), true
+	case "Hook.trigger":
+		if e.ComplexityRoot.Hook.Trigger == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Hook.Trigger(childComplexity), true
+
+	case "HookConnection.edges":
+		if e.ComplexityRoot.HookConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HookConnection.Edges(childComplexity), true
+	case "HookConnection.nodes":
+		if e.ComplexityRoot.HookConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HookConnection.Nodes(childComplexity), true
+	case "HookConnection.pageInfo":
+		if e.ComplexityRoot.HookConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HookConnection.PageInfo(childComplexity), true
+	case "HookConnection.totalCount":
+		if e.ComplexityRoot.HookConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HookConnection.TotalCount(childComplexity), true
+
+	case "HookEdge.cursor":
+		if e.ComplexityRoot.HookEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HookEdge.Cursor(childComplexity), true
+	case "HookEdge.node":
+		if e.ComplexityRoot.HookEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HookEdge.Node(childComplexity), true
+
 	case "Identity.connection":
 		if e.ComplexityRoot.Identity.Connection == nil {
 			break
@@ -2814,6 +2933,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Grants(childComplexity, args["tenant"].(*string), args["filter"].(*model.GrantFilter), args["orderBy"].(*model.Sort), args["first"].(*int), args["after"].(*string)), true
+	case "Query.hooks":
+		if e.ComplexityRoot.Query.Hooks == nil {
+			break
+		}
+
+		args, err := ec.field_Query_hooks_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Hooks(childComplexity, args["tenant"].(*string), args["filter"].(*model.HookFilter), args["orderBy"].(*model.Sort), args["first"].(*int), args["after"].(*string)), true
 
 	case "Query.legacyRules":
 		if e.ComplexityRoot.Query.LegacyRules == nil {
@@ -4133,6 +4263,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ClientGrantFilter", ec.unmarshalInputClientGrantFilter),
 			graphql.NewInputUnmarshaler("ConnectionFilter", ec.unmarshalInputConnectionFilter),
 			graphql.NewInputUnmarshaler("GrantFilter", ec.unmarshalInputGrantFilter),
+			graphql.NewInputUnmarshaler("HookFilter", ec.unmarshalInputHookFilter),
 			graphql.NewInputUnmarshaler("LegacyRuleFilter", ec.unmarshalInputLegacyRuleFilter),
 			graphql.NewInputUnmarshaler("NameFilter", ec.unmarshalInputNameFilter),
 			graphql.NewInputUnmarshaler("OrganizationFilter", ec.unmarshalInputOrganizationFilter),
@@ -4614,8 +4745,41 @@ input LegacyRuleFilter {
   enabled: Boolean
 }
 
+"A legacy hook (no script)."
+type Hook implements Asset {
+  id: ID!
+  kind: String!
+  nativeId: String!
+  tenant: String!
+  name: String!
+  firstSeen: Time
+  lastSeen: Time
+  enabled: Boolean
+  "the extensibility point it runs at (pre-user-registration, …)"
+  trigger: String
+}
+
+type HookConnection {
+  edges: [HookEdge!]!
+  nodes: [Hook!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type HookEdge {
+  cursor: String!
+  node: Hook!
+}
+
+input HookFilter {
+  name: StringFilter
+  enabled: Boolean
+  trigger: String
+}
+
 extend type Query {
   legacyRules(tenant: String, filter: LegacyRuleFilter, orderBy: Sort, first: Int = 50, after: String): LegacyRuleConnection!
+  hooks(tenant: String, filter: HookFilter, orderBy: Sort, first: Int = 50, after: String): HookConnection!
 }
 `, BuiltIn: false},
 	{Name: "../schema/organizations.generated.graphqls", Input: `# Code generated by internal/schemagen from package schema. DO NOT EDIT.
@@ -5856,6 +6020,54 @@ func (ec *executionContext) childFields_GraphNode(ctx context.Context, field gra
 		return ec.fieldContext_GraphNode_asset(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type GraphNode", field.Name)
+}
+
+func (ec *executionContext) childFields_Hook(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Hook_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_Hook_kind(ctx, field)
+	case "nativeId":
+		return ec.fieldContext_Hook_nativeId(ctx, field)
+	case "tenant":
+		return ec.fieldContext_Hook_tenant(ctx, field)
+	case "name":
+		return ec.fieldContext_Hook_name(ctx, field)
+	case "firstSeen":
+		return ec.fieldContext_Hook_firstSeen(ctx, field)
+	case "lastSeen":
+		return ec.fieldContext_Hook_lastSeen(ctx, field)
+	case "enabled":
+		return ec.fieldContext_Hook_enabled(ctx, field)
+	case "trigger":
+		return ec.fieldContext_Hook_trigger(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Hook", field.Name)
+}
+
+func (ec *executionContext) childFields_HookConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_HookConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_HookConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_HookConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_HookConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HookConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_HookEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_HookEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_HookEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HookEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_Identity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7178,6 +7390,52 @@ func (ec *executionContext) field_Query_grants_args(ctx context.Context, rawArgs
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*model.GrantFilter, error) {
 			return ec.unmarshalOGrantFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGrantFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.Sort, error) {
+			return ec.unmarshalOSort2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSort(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_hooks_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tenant",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tenant"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.HookFilter, error) {
+			return ec.unmarshalOHookFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐHookFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -13027,6 +13285,387 @@ func (ec *executionContext) fieldContext_GraphNode_asset(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Hook_id(ctx context.Context, field graphql.CollectedField, obj *model.Hook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Hook_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Hook_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Hook", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Hook_kind(ctx context.Context, field graphql.CollectedField, obj *model.Hook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Hook_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Hook_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Hook", field, false, false, "String")
+}
+
+func (ec *executionContext) _Hook_nativeId(ctx context.Context, field graphql.CollectedField, obj *model.Hook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Hook_nativeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NativeID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Hook_nativeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Hook", field, false, false, "String")
+}
+
+func (ec *executionContext) _Hook_tenant(ctx context.Context, field graphql.CollectedField, obj *model.Hook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Hook_tenant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tenant, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Hook_tenant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Hook", field, false, false, "String")
+}
+
+func (ec *executionContext) _Hook_name(ctx context.Context, field graphql.CollectedField, obj *model.Hook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Hook_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Hook_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Hook", field, false, false, "String")
+}
+
+func (ec *executionContext) _Hook_firstSeen(ctx context.Context, field graphql.CollectedField, obj *model.Hook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Hook_firstSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Hook_firstSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Hook", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Hook_lastSeen(ctx context.Context, field graphql.CollectedField, obj *model.Hook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Hook_lastSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Hook_lastSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Hook", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Hook_enabled(ctx context.Context, field graphql.CollectedField, obj *model.Hook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Hook_enabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Hook_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Hook", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Hook_trigger(ctx context.Context, field graphql.CollectedField, obj *model.Hook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Hook_trigger(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Trigger, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Hook_trigger(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Hook", field, false, false, "String")
+}
+
+func (ec *executionContext) _HookConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.HookConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HookConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.HookEdge) graphql.Marshaler {
+			return ec.marshalNHookEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐHookEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HookConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HookConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HookEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HookConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.HookConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HookConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Hook) graphql.Marshaler {
+			return ec.marshalNHook2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐHookᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HookConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HookConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Hook(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HookConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.HookConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HookConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HookConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HookConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HookConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.HookConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HookConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HookConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HookConnection", field, true, false, "Int")
+}
+
+func (ec *executionContext) _HookEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.HookEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HookEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HookEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HookEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _HookEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.HookEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HookEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Hook) graphql.Marshaler {
+			return ec.marshalNHook2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐHook(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HookEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HookEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Hook(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Identity_connection(ctx context.Context, field graphql.CollectedField, obj *model.Identity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16193,6 +16832,50 @@ func (ec *executionContext) fieldContext_Query_legacyRules(ctx context.Context, 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_legacyRules_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_hooks(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_hooks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Hooks(ctx, fc.Args["tenant"].(*string), fc.Args["filter"].(*model.HookFilter), fc.Args["orderBy"].(*model.Sort), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.HookConnection) graphql.Marshaler {
+			return ec.marshalNHookConnection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐHookConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_hooks(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HookConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_hooks_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -22776,6 +23459,62 @@ func UnmarshalGrantFilter(ctx context.Context, raw any) (model.GrantFilter, erro
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputHookFilter(ctx context.Context, obj any) (model.HookFilter, error) {
+	var it model.HookFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "enabled", "trigger"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		case "trigger":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trigger"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Trigger = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalHookFilter unmarshals raw into the HookFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalHookFilter(ctx context.Context, raw any) (model.HookFilter, error) {
+	var out model.HookFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "HookFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputLegacyRuleFilter(ctx context.Context, obj any) (model.LegacyRuleFilter, error) {
 	var it model.LegacyRuleFilter
 	if obj == nil {
@@ -23572,6 +24311,13 @@ func (ec *executionContext) _Asset(ctx context.Context, sel ast.SelectionSet, ob
 			return graphql.Null
 		}
 		return ec._LegacyRule(ctx, sel, obj)
+	case model.Hook:
+		return ec._Hook(ctx, sel, &obj)
+	case *model.Hook:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Hook(ctx, sel, obj)
 	case model.Grant:
 		return ec._Grant(ctx, sel, &obj)
 	case *model.Grant:
@@ -25337,6 +26083,166 @@ func (ec *executionContext) _GraphNode(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var hookImplementors = []string{"Hook", "Asset"}
+
+func (ec *executionContext) _Hook(ctx context.Context, sel ast.SelectionSet, obj *model.Hook) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, hookImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Hook")
+		case "id":
+			out.Values[i] = ec._Hook_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._Hook_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nativeId":
+			out.Values[i] = ec._Hook_nativeId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tenant":
+			out.Values[i] = ec._Hook_tenant(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._Hook_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstSeen":
+			out.Values[i] = ec._Hook_firstSeen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastSeen":
+			out.Values[i] = ec._Hook_lastSeen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "enabled":
+			out.Values[i] = ec._Hook_enabled(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "trigger":
+			out.Values[i] = ec._Hook_trigger(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var hookConnectionImplementors = []string{"HookConnection"}
+
+func (ec *executionContext) _HookConnection(ctx context.Context, sel ast.SelectionSet, obj *model.HookConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, hookConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("HookConnection")
+		case "edges":
+			out.Values[i] = ec._HookConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nodes":
+			out.Values[i] = ec._HookConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pageInfo":
+			out.Values[i] = ec._HookConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._HookConnection_totalCount(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var hookEdgeImplementors = []string{"HookEdge"}
+
+func (ec *executionContext) _HookEdge(ctx context.Context, sel ast.SelectionSet, obj *model.HookEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, hookEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("HookEdge")
+		case "cursor":
+			out.Values[i] = ec._HookEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._HookEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var identityImplementors = []string{"Identity"}
 
 func (ec *executionContext) _Identity(ctx context.Context, sel ast.SelectionSet, obj *model.Identity) graphql.Marshaler {
@@ -26506,6 +27412,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_legacyRules(ctx, field)
+				})
+		case "hooks":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_hooks(ctx, field)
 				})
 		case "organizations":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -29155,6 +30067,68 @@ func (ec *executionContext) marshalNGraphNode2ᚖgithubᚗcomᚋauthgraphᚋauth
 	return ec._GraphNode(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNHook2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐHookᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Hook) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, hookImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNHook2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐHook(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNHook2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐHook(ctx context.Context, sel ast.SelectionSet, v *model.Hook) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Hook!")
+		return graphql.Null
+	}
+	return ec._Hook(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNHookConnection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐHookConnection(ctx context.Context, sel ast.SelectionSet, v *model.HookConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "HookConnection!")
+		return graphql.Null
+	}
+	return ec._HookConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNHookEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐHookEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.HookEdge) graphql.Marshaler {
+	if m, ok := model.MarshalObjects(ctx, sel, v, hookEdgeImplementors); ok { // added by graph/internal/directlists
+		return m
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNHookEdge2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐHookEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNHookEdge2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐHookEdge(ctx context.Context, sel ast.SelectionSet, v *model.HookEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "HookEdge!")
+		return graphql.Null
+	}
+	return ec._HookEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -30464,6 +31438,14 @@ func (ec *executionContext) unmarshalOGrantFilter2ᚖgithubᚗcomᚋauthgraphᚋ
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputGrantFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOHookFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐHookFilter(ctx context.Context, v any) (*model.HookFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputHookFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 

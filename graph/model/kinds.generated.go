@@ -18,6 +18,7 @@ var newAsset = map[string]func() Asset{
 	"Action":         func() Asset { return &Action{} },
 	"SigningKey":     func() Asset { return &SigningKey{} },
 	"LegacyRule":     func() Asset { return &LegacyRule{} },
+	"Hook":           func() Asset { return &Hook{} },
 	"User":           func() Asset { return &User{} },
 	"Grant":          func() Asset { return &Grant{} },
 	"OrgMembership":  func() Asset { return &OrgMembership{} },
@@ -112,6 +113,13 @@ type LegacyRuleConnection struct {
 	Page
 	Edges []*LegacyRuleEdge
 	Nodes []*LegacyRule
+}
+
+// HookConnection is a page of Hook assets with a lazily counted total.
+type HookConnection struct {
+	Page
+	Edges []*HookEdge
+	Nodes []*Hook
 }
 
 // UserConnection is a page of User assets with a lazily counted total.

@@ -432,6 +432,54 @@ type GrantFilter struct {
 	Client *string `json:"client,omitempty"`
 }
 
+// A legacy hook (no script).
+type Hook struct {
+	ID        string     `json:"id"`
+	Kind      string     `json:"kind"`
+	NativeID  string     `json:"nativeId"`
+	Tenant    string     `json:"tenant"`
+	Name      string     `json:"name"`
+	FirstSeen *time.Time `json:"firstSeen,omitempty"`
+	LastSeen  *time.Time `json:"lastSeen,omitempty"`
+	Enabled   *bool      `json:"enabled,omitempty"`
+	// the extensibility point it runs at (pre-user-registration, …)
+	Trigger *string `json:"trigger,omitempty"`
+}
+
+func (Hook) IsAsset() {}
+
+// Tenant-scoped key: <tenant>/<kind slug>/<native id>.
+func (this Hook) GetID() string { return this.ID }
+
+// Short kind name: User, Role, Client, …
+func (this Hook) GetKind() string { return this.Kind }
+
+// The id Auth0 uses.
+func (this Hook) GetNativeID() string { return this.NativeID }
+
+// Tenant domain.
+func (this Hook) GetTenant() string { return this.Tenant }
+
+// Display name.
+func (this Hook) GetName() string { return this.Name }
+
+// When a sync first saw the asset.
+func (this Hook) GetFirstSeen() *time.Time { return this.FirstSeen }
+
+// When a sync last saw the asset.
+func (this Hook) GetLastSeen() *time.Time { return this.LastSeen }
+
+type HookEdge struct {
+	Cursor string `json:"cursor"`
+	Node   *Hook  `json:"node"`
+}
+
+type HookFilter struct {
+	Name    *StringFilter `json:"name,omitempty"`
+	Enabled *bool         `json:"enabled,omitempty"`
+	Trigger *string       `json:"trigger,omitempty"`
+}
+
 // A user's identity at a connection.
 type Identity struct {
 	Connection *Connection `json:"connection"`

@@ -49,6 +49,7 @@ const (
 	KindActions           = "actions"
 	KindSigningKeys       = "signing_keys"
 	KindLegacyRules       = "rules"
+	KindHooks             = "hooks"
 	KindLogs              = "logs"
 	KindTenantSettings    = "tenant_settings"
 	KindUserRoles         = "user_roles"
@@ -62,7 +63,7 @@ func Kinds() []string {
 		KindRoleUsers, KindOrganizations, KindOrgMembers, KindOrgMemberRoles, KindOrgConnections,
 		KindOrgInvitations, KindClients, KindClientGrants, KindGrants, KindResourceServers,
 		KindCustomDomains, KindConnections, KindLogStreams, KindActions, KindLogs, KindTenantSettings,
-		KindUserRoles, KindUserPermissions, KindUserOrganizations, KindSigningKeys, KindLegacyRules}
+		KindUserRoles, KindUserPermissions, KindUserOrganizations, KindSigningKeys, KindLegacyRules, KindHooks}
 }
 
 // Config describes the simulated tenant and how it behaves. The zero value of

@@ -103,6 +103,7 @@ func (s *Sim) generate() {
 	s.genLogs()
 	s.genTenantKeys(r)
 	s.genLegacyRules(r)
+	s.genHooks(r)
 }
 
 func (s *Sim) newID(r *rng, prefix string) string { return prefix + r.str(16, alnum) }

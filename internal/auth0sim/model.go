@@ -21,6 +21,7 @@ type Tenant struct {
 	Actions         []Action
 	SigningKeys     []TenantSigningKey
 	LegacyRules     []LegacyRule
+	Hooks           []Hook
 	// UserPermissions are permissions assigned to users directly (not
 	// through a role).
 	UserPermissions []UserPermission

@@ -238,6 +238,13 @@ func (s *Sim) route(method string, seg []string, q url.Values) (route, bool) {
 		case n == 2 && get:
 			return rd(KindLegacyRules, "read:rules", pageNone, s.getLegacyRule)
 		}
+	case "hooks":
+		switch {
+		case n == 1 && get:
+			return rd(KindHooks, "read:hooks", pageOffset, s.listHooks)
+		case n == 2 && get:
+			return rd(KindHooks, "read:hooks", pageNone, s.getHook)
+		}
 	case "keys":
 		switch {
 		case n == 2 && seg[1] == "signing" && get:

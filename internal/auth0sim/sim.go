@@ -60,7 +60,7 @@ func (s *Sim) SecretValues() []string {
 	for _, k := range s.tenantKeys {
 		set[k.Cert], set[k.Pkcs7] = true, true
 	}
-	set[s.legacyRuleSecret] = true
+	set[s.legacyRuleSecret], set[s.hookSecret] = true, true
 	for _, rs := range s.resourceServers {
 		set[rs.SigningSecret] = true
 	}
@@ -244,6 +244,9 @@ func (s *Sim) Snapshot() *Tenant {
 	}
 	for _, x := range s.legacyRules {
 		t.LegacyRules = append(t.LegacyRules, *x)
+	}
+	for _, x := range s.hooks {
+		t.Hooks = append(t.Hooks, *x)
 	}
 	for _, a := range s.actions {
 		ac := *a

@@ -55,6 +55,8 @@ type Sim struct {
 	tenantKeys       []*TenantSigningKey
 	legacyRules      []*LegacyRule
 	legacyRuleSecret string
+	hooks            []*Hook
+	hookSecret       string
 	userPerms        []userPerm
 	settings         TenantSettings
 	logs             []LogEvent

@@ -277,4 +277,19 @@ export const KIND_TABLE: KindRow[] = [
       { key: "enabled", label: "Enabled", type: 'bool', field: "enabled" },
     ],
   },
+  {
+    kind: "Hook", label: "Hook", plural: "Hooks", color: "#be185d", slug: "hook",
+    listField: "hooks", filterType: "HookFilter",
+    columns: [
+      { key: "name", label: "Name", sort: "name" },
+      { key: "enabled", label: "Enabled", format: "bool", sort: "enabled" },
+      { key: "trigger", label: "Trigger", sort: "trigger" },
+      { key: "tenant", label: "Tenant", sort: "tenant", wide: true },
+    ],
+    filters: [
+      { key: "name", label: "Name contains", type: 'text', field: "name", op: 'contains' },
+      { key: "enabled", label: "Enabled", type: 'bool', field: "enabled" },
+      { key: "trigger", label: "Trigger", type: 'text', field: "trigger", op: 'plain' },
+    ],
+  },
 ];
