@@ -94,6 +94,7 @@ func listPage[T, E any](ctx context.Context, r *Resolver, q store.ListQuery, fir
 		q.IndexOrder = err1 == nil && err2 == nil && n*5 >= all
 	}
 	exp, wantTotal := pageExpands(ctx, q.Kind)
+	q.Project = r.loaders(ctx).proj
 	_, known := r.counts.cached(q)
 	p, err := r.Store.ListPage(ctx, q, exp, wantTotal && !known)
 	if err != nil {

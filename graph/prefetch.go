@@ -123,7 +123,7 @@ func (l *Loaders) primeTrees(exp []store.Expand, trees []store.Tree) {
 			for j, c := range t.Rel[i] {
 				rel[j] = c.Related
 			}
-			l.primeRelated(e.Spec, t.Asset.ID(), rel)
+			l.relatedLoader(e.Spec).Prime(t.Asset.ID(), rel)
 			next = append(next, t.Rel[i]...)
 		}
 		if len(e.Sub) > 0 {

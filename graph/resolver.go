@@ -11,7 +11,6 @@ package graph
 // table of kinds, docs), then gqlgen's executor and models from the SDL.
 //go:generate go run ../internal/schemagen -root ..
 //go:generate go -C .. tool gqlgen generate
-//go:generate go run ./internal/directlists generated/generated.go
 
 import "github.com/authgraph/authgraph/internal/store"
 
