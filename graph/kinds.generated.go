@@ -27,6 +27,7 @@ var (
 	kindSigningKey                     = schema.MustKind("SigningKey")
 	kindLegacyRule                     = schema.MustKind("LegacyRule")
 	kindHook                           = schema.MustKind("Hook")
+	kindEmailProvider                  = schema.MustKind("EmailProvider")
 	kindUser                           = schema.MustKind("User")
 	kindGrant                          = schema.MustKind("Grant")
 	relTenantHasSettingsTenantSettings = schema.MustRelation("Tenant-HAS_SETTINGS->TenantSettings")
@@ -218,6 +219,14 @@ func (r *Resolver) hookPage(ctx context.Context, q store.ListQuery, first *int, 
 	return &model.HookConnection{Page: pg, Nodes: nodes, Edges: edges}, err
 }
 
+// emailProviderPage reads one page of q as a EmailProviderConnection.
+func (r *Resolver) emailProviderPage(ctx context.Context, q store.ListQuery, first *int, after *string) (*model.EmailProviderConnection, error) {
+	nodes, edges, pg, err := listPage(ctx, r, q, first, after, func(c string, n *model.EmailProvider) *model.EmailProviderEdge {
+		return &model.EmailProviderEdge{Cursor: c, Node: n}
+	})
+	return &model.EmailProviderConnection{Page: pg, Nodes: nodes, Edges: edges}, err
+}
+
 // userPage reads one page of q as a UserConnection.
 func (r *Resolver) userPage(ctx context.Context, q store.ListQuery, first *int, after *string) (*model.UserConnection, error) {
 	nodes, edges, pg, err := listPage(ctx, r, q, first, after, func(c string, n *model.User) *model.UserEdge {
@@ -372,6 +381,15 @@ func (r *queryResolver) Hooks(ctx context.Context, tenant *string, filter *model
 		q.Conds = concat(strConds("name", f.Name), flag("enabled", f.Enabled), eq("trigger", f.Trigger))
 	}
 	return r.hookPage(ctx, q, first, after)
+}
+
+// EmailProviders is the resolver for the emailProviders field.
+func (r *queryResolver) EmailProviders(ctx context.Context, tenant *string, filter *model.EmailProviderFilter, orderBy *model.Sort, first *int, after *string) (*model.EmailProviderConnection, error) {
+	q := listQuery(kindEmailProvider, tenant, orderBy)
+	if f := filter; f != nil {
+		q.Conds = concat(strConds("name", f.Name), flag("enabled", f.Enabled))
+	}
+	return r.emailProviderPage(ctx, q, first, after)
 }
 
 // Users is the resolver for the users field.

@@ -157,6 +157,9 @@ func expected(tenant string, tn *auth0sim.Tenant, customDomains bool) graphSet {
 	for _, x := range tn.Hooks {
 		add(schema.Hook, x.ID)
 	}
+	if tn.EmailProvider != nil {
+		add(schema.EmailProvider, tenant)
+	}
 	for _, u := range tn.Users {
 		add(schema.User, u.UserID)
 		for _, id := range u.Identities {
@@ -642,6 +645,45 @@ func TestHooks(t *testing.T) {
 		if p["name"] != x.Name || p["enabled"] != x.Enabled || p["trigger"] != x.TriggerID {
 			t.Errorf("hook %s: %v, want %+v", x.ID, p, x)
 		}
+	}
+}
+
+// TestEmailProvider checks the provider arrives without its credentials,
+// and that a tenant without one (the free-plan simulator) syncs ok with
+// none, removing the old provider's node.
+func TestEmailProvider(t *testing.T) {
+	e := newEnv(t, auth0sim.Config{Seed: 76, Users: 20})
+	e.sync()
+	read := func() []map[string]any {
+		res, err := neo4j.ExecuteQuery(context.Background(), e.driver, `MATCH (x:Auth0EmailProvider {tenant: $t}) RETURN properties(x) AS p`,
+			map[string]any{"t": e.tenant}, neo4j.EagerResultTransformer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []map[string]any
+		for _, r := range res.Records {
+			out = append(out, r.Values[0].(map[string]any))
+		}
+		return out
+	}
+	want := e.sim.Snapshot().EmailProvider
+	got := read()
+	if want == nil || len(got) != 1 {
+		t.Fatalf("%d providers in the graph, want the tenant's %+v", len(got), want)
+	}
+	p := got[0]
+	if p["name"] != want.Name || p["enabled"] != want.Enabled || p["default_from_address"] != want.DefaultFromAddress {
+		t.Errorf("provider %v, want %+v", p, want)
+	}
+	if _, ok := p["credentials"]; ok {
+		t.Error("the provider's credentials are stored")
+	}
+	e.sim.SetPlan(auth0sim.PlanFree)
+	if sum := e.sync(); sum.Status != "ok" || sum.Failed["email_provider"] != "" {
+		t.Fatalf("without a provider: status %s, failed %v", sum.Status, sum.Failed)
+	}
+	if got := read(); len(got) != 0 {
+		t.Errorf("the removed provider is still in the graph: %v", got)
 	}
 }
 

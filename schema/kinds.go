@@ -476,12 +476,30 @@ var Hook = &Kind{
 	}},
 }
 
+var EmailProvider = &Kind{
+	Name: "EmailProvider", Label: "Auth0EmailProvider", Slug: "email-provider",
+	Doc:      "The tenant's email provider (one per tenant, when configured; keyed by tenant domain). Credentials and settings are never stored.",
+	NativeID: "the tenant domain",
+	Props: []Property{
+		{Name: "enabled", Type: Bool},
+		{Name: "default_from_address", Type: String, Doc: "the From address of the tenant's emails"},
+	},
+	API: API{File: "tenant_assets", Doc: "The tenant's email provider (no credentials); its name is the provider's (smtp, sendgrid, …).",
+		List: "emailProviders", Filters: []Filter{NameFilter, {Field: "enabled", Prop: "enabled", Op: Flag}}},
+	UI: UI{Label: "Email provider", Plural: "Email providers", Color: "#0369a1", Columns: []Column{
+		NameCol,
+		{Field: "enabled", Label: "Enabled", Format: FormatBool, Sort: true},
+		{Field: "defaultFromAddress", Label: "From", Format: FormatMono},
+		TenantCol,
+	}},
+}
+
 // statusFilters filter a small kind's list by name and status.
 var statusFilters = []Filter{NameFilter, {Field: "status", Prop: "status", Op: Equals}}
 
 // Kinds lists every asset kind, in load order (targets of relations first).
 var Kinds = []*Kind{
 	Tenant, TenantSettings, Connection, ResourceServer, Permission, Role,
-	Organization, Client, ClientGrant, CustomDomain, LogStream, Action, SigningKey, LegacyRule, Hook,
+	Organization, Client, ClientGrant, CustomDomain, LogStream, Action, SigningKey, LegacyRule, Hook, EmailProvider,
 	User, Grant, OrgMembership,
 }

@@ -281,6 +281,30 @@ type ComplexityRoot struct {
 		Via        func(childComplexity int) int
 	}
 
+	EmailProvider struct {
+		DefaultFromAddress func(childComplexity int) int
+		Enabled            func(childComplexity int) int
+		FirstSeen          func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		Kind               func(childComplexity int) int
+		LastSeen           func(childComplexity int) int
+		Name               func(childComplexity int) int
+		NativeID           func(childComplexity int) int
+		Tenant             func(childComplexity int) int
+	}
+
+	EmailProviderConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	EmailProviderEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Grant struct {
 		API       func(childComplexity int) int
 		Audience  func(childComplexity int) int
@@ -513,6 +537,7 @@ type ComplexityRoot struct {
 		CustomDomains        func(childComplexity int, tenant *string, filter *model.StatusFilter, orderBy *model.Sort, first *int, after *string) int
 		Cypher               func(childComplexity int, query string, params map[string]any) int
 		EffectivePermissions func(childComplexity int, userID *string, clientID *string) int
+		EmailProviders       func(childComplexity int, tenant *string, filter *model.EmailProviderFilter, orderBy *model.Sort, first *int, after *string) int
 		Grants               func(childComplexity int, tenant *string, filter *model.GrantFilter, orderBy *model.Sort, first *int, after *string) int
 		Hooks                func(childComplexity int, tenant *string, filter *model.HookFilter, orderBy *model.Sort, first *int, after *string) int
 		LegacyRules          func(childComplexity int, tenant *string, filter *model.LegacyRuleFilter, orderBy *model.Sort, first *int, after *string) int
@@ -846,6 +871,7 @@ type QueryResolver interface {
 	LogStreams(ctx context.Context, tenant *string, filter *model.StatusFilter, orderBy *model.Sort, first *int, after *string) (*model.LogStreamConnection, error)
 	Actions(ctx context.Context, tenant *string, filter *model.StatusFilter, orderBy *model.Sort, first *int, after *string) (*model.ActionConnection, error)
 	SigningKeys(ctx context.Context, tenant *string, filter *model.SigningKeyFilter, orderBy *model.Sort, first *int, after *string) (*model.SigningKeyConnection, error)
+	EmailProviders(ctx context.Context, tenant *string, filter *model.EmailProviderFilter, orderBy *model.Sort, first *int, after *string) (*model.EmailProviderConnection, error)
 	TenantSettings(ctx context.Context, tenant *string, filter *model.NameFilter, orderBy *model.Sort, first *int, after *string) (*model.TenantSettingsConnection, error)
 	Tenants(ctx context.Context) ([]*model.Tenant, error)
 	Users(ctx context.Context, tenant *string, filter *model.UserFilter, orderBy *model.Sort, first *int, after *string) (*model.UserConnection, error)
@@ -1950,6 +1976,99 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EffectivePermission.Via(childComplexity), true
 
+	case "EmailProvider.defaultFromAddress":
+		if e.ComplexityRoot.EmailProvider.DefaultFromAddress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailProvider.DefaultFromAddress(childComplexity), true
+	case "EmailProvider.enabled":
+		if e.ComplexityRoot.EmailProvider.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailProvider.Enabled(childComplexity), true
+	case "EmailProvider.firstSeen":
+		if e.ComplexityRoot.EmailProvider.FirstSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailProvider.FirstSeen(childComplexity), true
+	case "EmailProvider.id":
+		if e.ComplexityRoot.EmailProvider.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailProvider.ID(childComplexity), true
+	case "EmailProvider.kind":
+		if e.ComplexityRoot.EmailProvider.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailProvider.Kind(childComplexity), true
+	case "EmailProvider.lastSeen":
+		if e.ComplexityRoot.EmailProvider.LastSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailProvider.LastSeen(childComplexity), true
+	case "EmailProvider.name":
+		if e.ComplexityRoot.EmailProvider.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailProvider.Name(childComplexity), true
+	case "EmailProvider.nativeId":
+		if e.ComplexityRoot.EmailProvider.NativeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailProvider.NativeID(childComplexity), true
+	case "EmailProvider.tenant":
+		if e.ComplexityRoot.EmailProvider.Tenant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailProvider.Tenant(childComplexity), true
+
+	case "EmailProviderConnection.edges":
+		if e.ComplexityRoot.EmailProviderConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailProviderConnection.Edges(childComplexity), true
+	case "EmailProviderConnection.nodes":
+		if e.ComplexityRoot.EmailProviderConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailProviderConnection.Nodes(childComplexity), true
+	case "EmailProviderConnection.pageInfo":
+		if e.ComplexityRoot.EmailProviderConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailProviderConnection.PageInfo(childComplexity), true
+	case "EmailProviderConnection.totalCount":
+		if e.ComplexityRoot.EmailProviderConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailProviderConnection.TotalCount(childComplexity), true
+
+	case "EmailProviderEdge.cursor":
+		if e.ComplexityRoot.EmailProviderEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailProviderEdge.Cursor(childComplexity), true
+	case "EmailProviderEdge.node":
+		if e.ComplexityRoot.EmailProviderEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailProviderEdge.Node(childComplexity), true
+
 	case "Grant.api":
 		if e.ComplexityRoot.Grant.API == nil {
 			break
@@ -2922,6 +3041,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.EffectivePermissions(childComplexity, args["userId"].(*string), args["clientId"].(*string)), true
+	case "Query.emailProviders":
+		if e.ComplexityRoot.Query.EmailProviders == nil {
+			break
+		}
+
+		args, err := ec.field_Query_emailProviders_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.EmailProviders(childComplexity, args["tenant"].(*string), args["filter"].(*model.EmailProviderFilter), args["orderBy"].(*model.Sort), args["first"].(*int), args["after"].(*string)), true
 	case "Query.grants":
 		if e.ComplexityRoot.Query.Grants == nil {
 			break
@@ -4262,6 +4392,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ClientFilter", ec.unmarshalInputClientFilter),
 			graphql.NewInputUnmarshaler("ClientGrantFilter", ec.unmarshalInputClientGrantFilter),
 			graphql.NewInputUnmarshaler("ConnectionFilter", ec.unmarshalInputConnectionFilter),
+			graphql.NewInputUnmarshaler("EmailProviderFilter", ec.unmarshalInputEmailProviderFilter),
 			graphql.NewInputUnmarshaler("GrantFilter", ec.unmarshalInputGrantFilter),
 			graphql.NewInputUnmarshaler("HookFilter", ec.unmarshalInputHookFilter),
 			graphql.NewInputUnmarshaler("LegacyRuleFilter", ec.unmarshalInputLegacyRuleFilter),
@@ -5248,11 +5379,43 @@ input SigningKeyFilter {
   revoked: Boolean
 }
 
+"The tenant's email provider (no credentials); its name is the provider's (smtp, sendgrid, …)."
+type EmailProvider implements Asset {
+  id: ID!
+  kind: String!
+  nativeId: String!
+  tenant: String!
+  name: String!
+  firstSeen: Time
+  lastSeen: Time
+  enabled: Boolean
+  "the From address of the tenant's emails"
+  defaultFromAddress: String
+}
+
+type EmailProviderConnection {
+  edges: [EmailProviderEdge!]!
+  nodes: [EmailProvider!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type EmailProviderEdge {
+  cursor: String!
+  node: EmailProvider!
+}
+
+input EmailProviderFilter {
+  name: StringFilter
+  enabled: Boolean
+}
+
 extend type Query {
   customDomains(tenant: String, filter: StatusFilter, orderBy: Sort, first: Int = 50, after: String): CustomDomainConnection!
   logStreams(tenant: String, filter: StatusFilter, orderBy: Sort, first: Int = 50, after: String): LogStreamConnection!
   actions(tenant: String, filter: StatusFilter, orderBy: Sort, first: Int = 50, after: String): ActionConnection!
   signingKeys(tenant: String, filter: SigningKeyFilter, orderBy: Sort, first: Int = 50, after: String): SigningKeyConnection!
+  emailProviders(tenant: String, filter: EmailProviderFilter, orderBy: Sort, first: Int = 50, after: String): EmailProviderConnection!
 }
 `, BuiltIn: false},
 	{Name: "../schema/tenants.generated.graphqls", Input: `# Code generated by internal/schemagen from package schema. DO NOT EDIT.
@@ -5942,6 +6105,54 @@ func (ec *executionContext) childFields_EffectivePermission(ctx context.Context,
 		return ec.fieldContext_EffectivePermission_paths(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EffectivePermission", field.Name)
+}
+
+func (ec *executionContext) childFields_EmailProvider(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_EmailProvider_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_EmailProvider_kind(ctx, field)
+	case "nativeId":
+		return ec.fieldContext_EmailProvider_nativeId(ctx, field)
+	case "tenant":
+		return ec.fieldContext_EmailProvider_tenant(ctx, field)
+	case "name":
+		return ec.fieldContext_EmailProvider_name(ctx, field)
+	case "firstSeen":
+		return ec.fieldContext_EmailProvider_firstSeen(ctx, field)
+	case "lastSeen":
+		return ec.fieldContext_EmailProvider_lastSeen(ctx, field)
+	case "enabled":
+		return ec.fieldContext_EmailProvider_enabled(ctx, field)
+	case "defaultFromAddress":
+		return ec.fieldContext_EmailProvider_defaultFromAddress(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EmailProvider", field.Name)
+}
+
+func (ec *executionContext) childFields_EmailProviderConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_EmailProviderConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_EmailProviderConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_EmailProviderConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_EmailProviderConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EmailProviderConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_EmailProviderEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_EmailProviderEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_EmailProviderEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EmailProviderEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_Grant(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7373,6 +7584,52 @@ func (ec *executionContext) field_Query_effectivePermissions_args(ctx context.Co
 		return nil, err
 	}
 	args["clientId"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_emailProviders_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tenant",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tenant"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.EmailProviderFilter, error) {
+			return ec.unmarshalOEmailProviderFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐEmailProviderFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.Sort, error) {
+			return ec.unmarshalOSort2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSort(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg4
 	return args, nil
 }
 
@@ -12592,6 +12849,387 @@ func (ec *executionContext) fieldContext_EffectivePermission_paths(_ context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _EmailProvider_id(ctx context.Context, field graphql.CollectedField, obj *model.EmailProvider) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailProvider_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailProvider_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailProvider", field, false, false, "ID")
+}
+
+func (ec *executionContext) _EmailProvider_kind(ctx context.Context, field graphql.CollectedField, obj *model.EmailProvider) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailProvider_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailProvider_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailProvider", field, false, false, "String")
+}
+
+func (ec *executionContext) _EmailProvider_nativeId(ctx context.Context, field graphql.CollectedField, obj *model.EmailProvider) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailProvider_nativeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NativeID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailProvider_nativeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailProvider", field, false, false, "String")
+}
+
+func (ec *executionContext) _EmailProvider_tenant(ctx context.Context, field graphql.CollectedField, obj *model.EmailProvider) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailProvider_tenant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tenant, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailProvider_tenant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailProvider", field, false, false, "String")
+}
+
+func (ec *executionContext) _EmailProvider_name(ctx context.Context, field graphql.CollectedField, obj *model.EmailProvider) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailProvider_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailProvider_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailProvider", field, false, false, "String")
+}
+
+func (ec *executionContext) _EmailProvider_firstSeen(ctx context.Context, field graphql.CollectedField, obj *model.EmailProvider) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailProvider_firstSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EmailProvider_firstSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailProvider", field, false, false, "Time")
+}
+
+func (ec *executionContext) _EmailProvider_lastSeen(ctx context.Context, field graphql.CollectedField, obj *model.EmailProvider) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailProvider_lastSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EmailProvider_lastSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailProvider", field, false, false, "Time")
+}
+
+func (ec *executionContext) _EmailProvider_enabled(ctx context.Context, field graphql.CollectedField, obj *model.EmailProvider) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailProvider_enabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EmailProvider_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailProvider", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _EmailProvider_defaultFromAddress(ctx context.Context, field graphql.CollectedField, obj *model.EmailProvider) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailProvider_defaultFromAddress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DefaultFromAddress, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EmailProvider_defaultFromAddress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailProvider", field, false, false, "String")
+}
+
+func (ec *executionContext) _EmailProviderConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.EmailProviderConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailProviderConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.EmailProviderEdge) graphql.Marshaler {
+			return ec.marshalNEmailProviderEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐEmailProviderEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailProviderConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EmailProviderConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmailProviderEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EmailProviderConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.EmailProviderConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailProviderConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.EmailProvider) graphql.Marshaler {
+			return ec.marshalNEmailProvider2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐEmailProviderᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailProviderConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EmailProviderConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmailProvider(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EmailProviderConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.EmailProviderConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailProviderConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailProviderConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EmailProviderConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EmailProviderConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.EmailProviderConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailProviderConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailProviderConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailProviderConnection", field, true, false, "Int")
+}
+
+func (ec *executionContext) _EmailProviderEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.EmailProviderEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailProviderEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailProviderEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailProviderEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _EmailProviderEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.EmailProviderEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailProviderEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EmailProvider) graphql.Marshaler {
+			return ec.marshalNEmailProvider2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐEmailProvider(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailProviderEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EmailProviderEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmailProvider(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Grant_id(ctx context.Context, field graphql.CollectedField, obj *model.Grant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17316,6 +17954,50 @@ func (ec *executionContext) fieldContext_Query_signingKeys(ctx context.Context, 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_signingKeys_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_emailProviders(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_emailProviders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().EmailProviders(ctx, fc.Args["tenant"].(*string), fc.Args["filter"].(*model.EmailProviderFilter), fc.Args["orderBy"].(*model.Sort), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EmailProviderConnection) graphql.Marshaler {
+			return ec.marshalNEmailProviderConnection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐEmailProviderConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_emailProviders(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmailProviderConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_emailProviders_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -23403,6 +24085,55 @@ func UnmarshalConnectionFilter(ctx context.Context, raw any) (model.ConnectionFi
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputEmailProviderFilter(ctx context.Context, obj any) (model.EmailProviderFilter, error) {
+	var it model.EmailProviderFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "enabled"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEmailProviderFilter unmarshals raw into the EmailProviderFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEmailProviderFilter(ctx context.Context, raw any) (model.EmailProviderFilter, error) {
+	var out model.EmailProviderFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EmailProviderFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputGrantFilter(ctx context.Context, obj any) (model.GrantFilter, error) {
 	var it model.GrantFilter
 	if obj == nil {
@@ -24325,6 +25056,13 @@ func (ec *executionContext) _Asset(ctx context.Context, sel ast.SelectionSet, ob
 			return graphql.Null
 		}
 		return ec._Grant(ctx, sel, obj)
+	case model.EmailProvider:
+		return ec._EmailProvider(ctx, sel, &obj)
+	case *model.EmailProvider:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._EmailProvider(ctx, sel, obj)
 	case model.CustomDomain:
 		return ec._CustomDomain(ctx, sel, &obj)
 	case *model.CustomDomain:
@@ -25812,6 +26550,166 @@ func (ec *executionContext) _EffectivePermission(ctx context.Context, sel ast.Se
 			}
 		case "paths":
 			out.Values[i] = ec._EffectivePermission_paths(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var emailProviderImplementors = []string{"EmailProvider", "Asset"}
+
+func (ec *executionContext) _EmailProvider(ctx context.Context, sel ast.SelectionSet, obj *model.EmailProvider) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, emailProviderImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EmailProvider")
+		case "id":
+			out.Values[i] = ec._EmailProvider_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._EmailProvider_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nativeId":
+			out.Values[i] = ec._EmailProvider_nativeId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tenant":
+			out.Values[i] = ec._EmailProvider_tenant(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._EmailProvider_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstSeen":
+			out.Values[i] = ec._EmailProvider_firstSeen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastSeen":
+			out.Values[i] = ec._EmailProvider_lastSeen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "enabled":
+			out.Values[i] = ec._EmailProvider_enabled(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "defaultFromAddress":
+			out.Values[i] = ec._EmailProvider_defaultFromAddress(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var emailProviderConnectionImplementors = []string{"EmailProviderConnection"}
+
+func (ec *executionContext) _EmailProviderConnection(ctx context.Context, sel ast.SelectionSet, obj *model.EmailProviderConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, emailProviderConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EmailProviderConnection")
+		case "edges":
+			out.Values[i] = ec._EmailProviderConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nodes":
+			out.Values[i] = ec._EmailProviderConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pageInfo":
+			out.Values[i] = ec._EmailProviderConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EmailProviderConnection_totalCount(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var emailProviderEdgeImplementors = []string{"EmailProviderEdge"}
+
+func (ec *executionContext) _EmailProviderEdge(ctx context.Context, sel ast.SelectionSet, obj *model.EmailProviderEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, emailProviderEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EmailProviderEdge")
+		case "cursor":
+			out.Values[i] = ec._EmailProviderEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._EmailProviderEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -27478,6 +28376,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_signingKeys(ctx, field)
+				})
+		case "emailProviders":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_emailProviders(ctx, field)
 				})
 		case "tenantSettings":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -29919,6 +30823,62 @@ func (ec *executionContext) marshalNEffectivePermission2ᚖgithubᚗcomᚋauthgr
 	return ec._EffectivePermission(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNEmailProvider2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐEmailProviderᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EmailProvider) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEmailProvider2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐEmailProvider(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEmailProvider2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐEmailProvider(ctx context.Context, sel ast.SelectionSet, v *model.EmailProvider) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EmailProvider!")
+		return graphql.Null
+	}
+	return ec._EmailProvider(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEmailProviderConnection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐEmailProviderConnection(ctx context.Context, sel ast.SelectionSet, v *model.EmailProviderConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EmailProviderConnection!")
+		return graphql.Null
+	}
+	return ec._EmailProviderConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEmailProviderEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐEmailProviderEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EmailProviderEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEmailProviderEdge2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐEmailProviderEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEmailProviderEdge2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐEmailProviderEdge(ctx context.Context, sel ast.SelectionSet, v *model.EmailProviderEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EmailProviderEdge!")
+		return graphql.Null
+	}
+	return ec._EmailProviderEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
 	res, err := graphql.UnmarshalFloatContext(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -31259,6 +32219,14 @@ func (ec *executionContext) unmarshalOConnectionFilter2ᚖgithubᚗcomᚋauthgra
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputConnectionFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOEmailProviderFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐEmailProviderFilter(ctx context.Context, v any) (*model.EmailProviderFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputEmailProviderFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 

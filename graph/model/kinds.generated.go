@@ -19,6 +19,7 @@ var newAsset = map[string]func() Asset{
 	"SigningKey":     func() Asset { return &SigningKey{} },
 	"LegacyRule":     func() Asset { return &LegacyRule{} },
 	"Hook":           func() Asset { return &Hook{} },
+	"EmailProvider":  func() Asset { return &EmailProvider{} },
 	"User":           func() Asset { return &User{} },
 	"Grant":          func() Asset { return &Grant{} },
 	"OrgMembership":  func() Asset { return &OrgMembership{} },
@@ -120,6 +121,13 @@ type HookConnection struct {
 	Page
 	Edges []*HookEdge
 	Nodes []*Hook
+}
+
+// EmailProviderConnection is a page of EmailProvider assets with a lazily counted total.
+type EmailProviderConnection struct {
+	Page
+	Edges []*EmailProviderEdge
+	Nodes []*EmailProvider
 }
 
 // UserConnection is a page of User assets with a lazily counted total.

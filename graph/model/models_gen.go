@@ -381,6 +381,53 @@ type EffectivePermission struct {
 	Paths []*AccessPath `json:"paths"`
 }
 
+// The tenant's email provider (no credentials); its name is the provider's (smtp, sendgrid, …).
+type EmailProvider struct {
+	ID        string     `json:"id"`
+	Kind      string     `json:"kind"`
+	NativeID  string     `json:"nativeId"`
+	Tenant    string     `json:"tenant"`
+	Name      string     `json:"name"`
+	FirstSeen *time.Time `json:"firstSeen,omitempty"`
+	LastSeen  *time.Time `json:"lastSeen,omitempty"`
+	Enabled   *bool      `json:"enabled,omitempty"`
+	// the From address of the tenant's emails
+	DefaultFromAddress *string `json:"defaultFromAddress,omitempty"`
+}
+
+func (EmailProvider) IsAsset() {}
+
+// Tenant-scoped key: <tenant>/<kind slug>/<native id>.
+func (this EmailProvider) GetID() string { return this.ID }
+
+// Short kind name: User, Role, Client, …
+func (this EmailProvider) GetKind() string { return this.Kind }
+
+// The id Auth0 uses.
+func (this EmailProvider) GetNativeID() string { return this.NativeID }
+
+// Tenant domain.
+func (this EmailProvider) GetTenant() string { return this.Tenant }
+
+// Display name.
+func (this EmailProvider) GetName() string { return this.Name }
+
+// When a sync first saw the asset.
+func (this EmailProvider) GetFirstSeen() *time.Time { return this.FirstSeen }
+
+// When a sync last saw the asset.
+func (this EmailProvider) GetLastSeen() *time.Time { return this.LastSeen }
+
+type EmailProviderEdge struct {
+	Cursor string         `json:"cursor"`
+	Node   *EmailProvider `json:"node"`
+}
+
+type EmailProviderFilter struct {
+	Name    *StringFilter `json:"name,omitempty"`
+	Enabled *bool         `json:"enabled,omitempty"`
+}
+
 // A user's consent grant to a client for an API.
 type Grant struct {
 	ID        string     `json:"id"`

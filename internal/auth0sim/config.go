@@ -50,6 +50,7 @@ const (
 	KindSigningKeys       = "signing_keys"
 	KindLegacyRules       = "rules"
 	KindHooks             = "hooks"
+	KindEmailProvider     = "email_provider"
 	KindLogs              = "logs"
 	KindTenantSettings    = "tenant_settings"
 	KindUserRoles         = "user_roles"
@@ -63,7 +64,7 @@ func Kinds() []string {
 		KindRoleUsers, KindOrganizations, KindOrgMembers, KindOrgMemberRoles, KindOrgConnections,
 		KindOrgInvitations, KindClients, KindClientGrants, KindGrants, KindResourceServers,
 		KindCustomDomains, KindConnections, KindLogStreams, KindActions, KindLogs, KindTenantSettings,
-		KindUserRoles, KindUserPermissions, KindUserOrganizations, KindSigningKeys, KindLegacyRules, KindHooks}
+		KindUserRoles, KindUserPermissions, KindUserOrganizations, KindSigningKeys, KindLegacyRules, KindHooks, KindEmailProvider}
 }
 
 // Config describes the simulated tenant and how it behaves. The zero value of

@@ -104,6 +104,7 @@ func (s *Sim) generate() {
 	s.genTenantKeys(r)
 	s.genLegacyRules(r)
 	s.genHooks(r)
+	s.genEmailProvider(r)
 }
 
 func (s *Sim) newID(r *rng, prefix string) string { return prefix + r.str(16, alnum) }

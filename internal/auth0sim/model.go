@@ -22,6 +22,8 @@ type Tenant struct {
 	SigningKeys     []TenantSigningKey
 	LegacyRules     []LegacyRule
 	Hooks           []Hook
+	// EmailProvider is nil when none is configured.
+	EmailProvider *EmailProvider
 	// UserPermissions are permissions assigned to users directly (not
 	// through a role).
 	UserPermissions []UserPermission

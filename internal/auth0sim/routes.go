@@ -245,6 +245,10 @@ func (s *Sim) route(method string, seg []string, q url.Values) (route, bool) {
 		case n == 2 && get:
 			return rd(KindHooks, "read:hooks", pageNone, s.getHook)
 		}
+	case "emails":
+		if n == 2 && seg[1] == "provider" && get {
+			return rd(KindEmailProvider, "read:email_provider", pageNone, s.getEmailProvider)
+		}
 	case "keys":
 		switch {
 		case n == 2 && seg[1] == "signing" && get:

@@ -61,6 +61,9 @@ func (s *Sim) SecretValues() []string {
 		set[k.Cert], set[k.Pkcs7] = true, true
 	}
 	set[s.legacyRuleSecret], set[s.hookSecret] = true, true
+	if p := s.emailProvider; p != nil {
+		collectSecretValues(p.Credentials, set)
+	}
 	for _, rs := range s.resourceServers {
 		set[rs.SigningSecret] = true
 	}
@@ -247,6 +250,11 @@ func (s *Sim) Snapshot() *Tenant {
 	}
 	for _, x := range s.hooks {
 		t.Hooks = append(t.Hooks, *x)
+	}
+	if p := s.emailProviderNow(); p != nil {
+		ep := *p
+		ep.Credentials = cloneAnyMap(p.Credentials)
+		t.EmailProvider = &ep
 	}
 	for _, a := range s.actions {
 		ac := *a

@@ -57,6 +57,7 @@ type Sim struct {
 	legacyRuleSecret string
 	hooks            []*Hook
 	hookSecret       string
+	emailProvider    *EmailProvider
 	userPerms        []userPerm
 	settings         TenantSettings
 	logs             []LogEvent

@@ -292,4 +292,18 @@ export const KIND_TABLE: KindRow[] = [
       { key: "trigger", label: "Trigger", type: 'text', field: "trigger", op: 'plain' },
     ],
   },
+  {
+    kind: "EmailProvider", label: "Email provider", plural: "Email providers", color: "#0369a1", slug: "email-provider",
+    listField: "emailProviders", filterType: "EmailProviderFilter",
+    columns: [
+      { key: "name", label: "Name", sort: "name" },
+      { key: "enabled", label: "Enabled", format: "bool", sort: "enabled" },
+      { key: "defaultFromAddress", label: "From", format: "mono" },
+      { key: "tenant", label: "Tenant", sort: "tenant", wide: true },
+    ],
+    filters: [
+      { key: "name", label: "Name contains", type: 'text', field: "name", op: 'contains' },
+      { key: "enabled", label: "Enabled", type: 'bool', field: "enabled" },
+    ],
+  },
 ];
