@@ -28,6 +28,7 @@ var (
 	kindLegacyRule                     = schema.MustKind("LegacyRule")
 	kindHook                           = schema.MustKind("Hook")
 	kindEmailProvider                  = schema.MustKind("EmailProvider")
+	kindGuardianFactor                 = schema.MustKind("GuardianFactor")
 	kindUser                           = schema.MustKind("User")
 	kindGrant                          = schema.MustKind("Grant")
 	relTenantHasSettingsTenantSettings = schema.MustRelation("Tenant-HAS_SETTINGS->TenantSettings")
@@ -227,6 +228,14 @@ func (r *Resolver) emailProviderPage(ctx context.Context, q store.ListQuery, fir
 	return &model.EmailProviderConnection{Page: pg, Nodes: nodes, Edges: edges}, err
 }
 
+// guardianFactorPage reads one page of q as a GuardianFactorConnection.
+func (r *Resolver) guardianFactorPage(ctx context.Context, q store.ListQuery, first *int, after *string) (*model.GuardianFactorConnection, error) {
+	nodes, edges, pg, err := listPage(ctx, r, q, first, after, func(c string, n *model.GuardianFactor) *model.GuardianFactorEdge {
+		return &model.GuardianFactorEdge{Cursor: c, Node: n}
+	})
+	return &model.GuardianFactorConnection{Page: pg, Nodes: nodes, Edges: edges}, err
+}
+
 // userPage reads one page of q as a UserConnection.
 func (r *Resolver) userPage(ctx context.Context, q store.ListQuery, first *int, after *string) (*model.UserConnection, error) {
 	nodes, edges, pg, err := listPage(ctx, r, q, first, after, func(c string, n *model.User) *model.UserEdge {
@@ -390,6 +399,15 @@ func (r *queryResolver) EmailProviders(ctx context.Context, tenant *string, filt
 		q.Conds = concat(strConds("name", f.Name), flag("enabled", f.Enabled))
 	}
 	return r.emailProviderPage(ctx, q, first, after)
+}
+
+// GuardianFactors is the resolver for the guardianFactors field.
+func (r *queryResolver) GuardianFactors(ctx context.Context, tenant *string, filter *model.GuardianFactorFilter, orderBy *model.Sort, first *int, after *string) (*model.GuardianFactorConnection, error) {
+	q := listQuery(kindGuardianFactor, tenant, orderBy)
+	if f := filter; f != nil {
+		q.Conds = concat(strConds("name", f.Name), flag("enabled", f.Enabled))
+	}
+	return r.guardianFactorPage(ctx, q, first, after)
 }
 
 // Users is the resolver for the users field.

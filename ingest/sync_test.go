@@ -160,6 +160,9 @@ func expected(tenant string, tn *auth0sim.Tenant, customDomains bool) graphSet {
 	if tn.EmailProvider != nil {
 		add(schema.EmailProvider, tenant)
 	}
+	for _, f := range tn.GuardianFactors {
+		add(schema.GuardianFactor, f.Name)
+	}
 	for _, u := range tn.Users {
 		add(schema.User, u.UserID)
 		for _, id := range u.Identities {
@@ -685,6 +688,38 @@ func TestEmailProvider(t *testing.T) {
 	if got := read(); len(got) != 0 {
 		t.Errorf("the removed provider is still in the graph: %v", got)
 	}
+}
+
+// TestGuardianFactors checks every factor arrives with whether it is
+// enabled, and follows the tenant when that changes (push off on the free
+// plan).
+func TestGuardianFactors(t *testing.T) {
+	e := newEnv(t, auth0sim.Config{Seed: 77, Users: 20})
+	check := func() {
+		t.Helper()
+		e.sync()
+		res, err := neo4j.ExecuteQuery(context.Background(), e.driver, `MATCH (x:Auth0GuardianFactor {tenant: $t}) RETURN x.name AS n, x.enabled AS on`,
+			map[string]any{"t": e.tenant}, neo4j.EagerResultTransformer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]any{}
+		for _, r := range res.Records {
+			got[r.Values[0].(string)] = r.Values[1]
+		}
+		truth := e.sim.Snapshot().GuardianFactors
+		if len(truth) == 0 || len(got) != len(truth) {
+			t.Fatalf("%d factors in the graph, %d in the tenant", len(got), len(truth))
+		}
+		for _, f := range truth {
+			if got[f.Name] != f.Enabled {
+				t.Errorf("factor %s: enabled %v, want %v", f.Name, got[f.Name], f.Enabled)
+			}
+		}
+	}
+	check()
+	e.sim.SetPlan(auth0sim.PlanFree)
+	check()
 }
 
 func TestBadInputChangesNothing(t *testing.T) {

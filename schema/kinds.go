@@ -494,12 +494,29 @@ var EmailProvider = &Kind{
 	}},
 }
 
+var GuardianFactor = &Kind{
+	Name: "GuardianFactor", Label: "Auth0GuardianFactor", Slug: "guardian-factor",
+	Doc:      "A multi-factor authentication factor of the tenant (Guardian: otp, sms, push-notification, webauthn-roaming, …) and whether it is enabled.",
+	NativeID: "the factor's name",
+	Props: []Property{
+		{Name: "enabled", Type: Bool},
+		{Name: "trial_expired", Type: Bool},
+	},
+	API: API{File: "tenant_assets", Doc: "An MFA factor of the tenant.", List: "guardianFactors",
+		Filters: []Filter{NameFilter, {Field: "enabled", Prop: "enabled", Op: Flag}}},
+	UI: UI{Label: "MFA factor", Plural: "MFA factors", Color: "#15803d", Columns: []Column{
+		NameCol,
+		{Field: "enabled", Label: "Enabled", Format: FormatBool, Sort: true},
+		TenantCol,
+	}},
+}
+
 // statusFilters filter a small kind's list by name and status.
 var statusFilters = []Filter{NameFilter, {Field: "status", Prop: "status", Op: Equals}}
 
 // Kinds lists every asset kind, in load order (targets of relations first).
 var Kinds = []*Kind{
 	Tenant, TenantSettings, Connection, ResourceServer, Permission, Role,
-	Organization, Client, ClientGrant, CustomDomain, LogStream, Action, SigningKey, LegacyRule, Hook, EmailProvider,
+	Organization, Client, ClientGrant, CustomDomain, LogStream, Action, SigningKey, LegacyRule, Hook, EmailProvider, GuardianFactor,
 	User, Grant, OrgMembership,
 }

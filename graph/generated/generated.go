@@ -344,6 +344,30 @@ type ComplexityRoot struct {
 		Properties func(childComplexity int) int
 	}
 
+	GuardianFactor struct {
+		Enabled      func(childComplexity int) int
+		FirstSeen    func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Kind         func(childComplexity int) int
+		LastSeen     func(childComplexity int) int
+		Name         func(childComplexity int) int
+		NativeID     func(childComplexity int) int
+		Tenant       func(childComplexity int) int
+		TrialExpired func(childComplexity int) int
+	}
+
+	GuardianFactorConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	GuardianFactorEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Hook struct {
 		Enabled   func(childComplexity int) int
 		FirstSeen func(childComplexity int) int
@@ -539,6 +563,7 @@ type ComplexityRoot struct {
 		EffectivePermissions func(childComplexity int, userID *string, clientID *string) int
 		EmailProviders       func(childComplexity int, tenant *string, filter *model.EmailProviderFilter, orderBy *model.Sort, first *int, after *string) int
 		Grants               func(childComplexity int, tenant *string, filter *model.GrantFilter, orderBy *model.Sort, first *int, after *string) int
+		GuardianFactors      func(childComplexity int, tenant *string, filter *model.GuardianFactorFilter, orderBy *model.Sort, first *int, after *string) int
 		Hooks                func(childComplexity int, tenant *string, filter *model.HookFilter, orderBy *model.Sort, first *int, after *string) int
 		LegacyRules          func(childComplexity int, tenant *string, filter *model.LegacyRuleFilter, orderBy *model.Sort, first *int, after *string) int
 		LogStreams           func(childComplexity int, tenant *string, filter *model.StatusFilter, orderBy *model.Sort, first *int, after *string) int
@@ -872,6 +897,7 @@ type QueryResolver interface {
 	Actions(ctx context.Context, tenant *string, filter *model.StatusFilter, orderBy *model.Sort, first *int, after *string) (*model.ActionConnection, error)
 	SigningKeys(ctx context.Context, tenant *string, filter *model.SigningKeyFilter, orderBy *model.Sort, first *int, after *string) (*model.SigningKeyConnection, error)
 	EmailProviders(ctx context.Context, tenant *string, filter *model.EmailProviderFilter, orderBy *model.Sort, first *int, after *string) (*model.EmailProviderConnection, error)
+	GuardianFactors(ctx context.Context, tenant *string, filter *model.GuardianFactorFilter, orderBy *model.Sort, first *int, after *string) (*model.GuardianFactorConnection, error)
 	TenantSettings(ctx context.Context, tenant *string, filter *model.NameFilter, orderBy *model.Sort, first *int, after *string) (*model.TenantSettingsConnection, error)
 	Tenants(ctx context.Context) ([]*model.Tenant, error)
 	Users(ctx context.Context, tenant *string, filter *model.UserFilter, orderBy *model.Sort, first *int, after *string) (*model.UserConnection, error)
@@ -2235,6 +2261,99 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.GraphNode.Properties(childComplexity), true
 
+	case "GuardianFactor.enabled":
+		if e.ComplexityRoot.GuardianFactor.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GuardianFactor.Enabled(childComplexity), true
+	case "GuardianFactor.firstSeen":
+		if e.ComplexityRoot.GuardianFactor.FirstSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GuardianFactor.FirstSeen(childComplexity), true
+	case "GuardianFactor.id":
+		if e.ComplexityRoot.GuardianFactor.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GuardianFactor.ID(childComplexity), true
+	case "GuardianFactor.kind":
+		if e.ComplexityRoot.GuardianFactor.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GuardianFactor.Kind(childComplexity), true
+	case "GuardianFactor.lastSeen":
+		if e.ComplexityRoot.GuardianFactor.LastSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GuardianFactor.LastSeen(childComplexity), true
+	case "GuardianFactor.name":
+		if e.ComplexityRoot.GuardianFactor.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GuardianFactor.Name(childComplexity), true
+	case "GuardianFactor.nativeId":
+		if e.ComplexityRoot.GuardianFactor.NativeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GuardianFactor.NativeID(childComplexity), true
+	case "GuardianFactor.tenant":
+		if e.ComplexityRoot.GuardianFactor.Tenant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GuardianFactor.Tenant(childComplexity), true
+	case "GuardianFactor.trialExpired":
+		if e.ComplexityRoot.GuardianFactor.TrialExpired == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GuardianFactor.TrialExpired(childComplexity), true
+
+	case "GuardianFactorConnection.edges":
+		if e.ComplexityRoot.GuardianFactorConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GuardianFactorConnection.Edges(childComplexity), true
+	case "GuardianFactorConnection.nodes":
+		if e.ComplexityRoot.GuardianFactorConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GuardianFactorConnection.Nodes(childComplexity), true
+	case "GuardianFactorConnection.pageInfo":
+		if e.ComplexityRoot.GuardianFactorConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GuardianFactorConnection.PageInfo(childComplexity), true
+	case "GuardianFactorConnection.totalCount":
+		if e.ComplexityRoot.GuardianFactorConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GuardianFactorConnection.TotalCount(childComplexity), true
+
+	case "GuardianFactorEdge.cursor":
+		if e.ComplexityRoot.GuardianFactorEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GuardianFactorEdge.Cursor(childComplexity), true
+	case "GuardianFactorEdge.node":
+		if e.ComplexityRoot.GuardianFactorEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GuardianFactorEdge.Node(childComplexity), true
+
 	case "Hook.enabled":
 		if e.ComplexityRoot.Hook.Enabled == nil {
 			break
@@ -3063,6 +3182,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Grants(childComplexity, args["tenant"].(*string), args["filter"].(*model.GrantFilter), args["orderBy"].(*model.Sort), args["first"].(*int), args["after"].(*string)), true
+	case "Query.guardianFactors":
+		if e.ComplexityRoot.Query.GuardianFactors == nil {
+			break
+		}
+
+		args, err := ec.field_Query_guardianFactors_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.GuardianFactors(childComplexity, args["tenant"].(*string), args["filter"].(*model.GuardianFactorFilter), args["orderBy"].(*model.Sort), args["first"].(*int), args["after"].(*string)), true
 	case "Query.hooks":
 		if e.ComplexityRoot.Query.Hooks == nil {
 			break
@@ -4394,6 +4524,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ConnectionFilter", ec.unmarshalInputConnectionFilter),
 			graphql.NewInputUnmarshaler("EmailProviderFilter", ec.unmarshalInputEmailProviderFilter),
 			graphql.NewInputUnmarshaler("GrantFilter", ec.unmarshalInputGrantFilter),
+			graphql.NewInputUnmarshaler("GuardianFactorFilter", ec.unmarshalInputGuardianFactorFilter),
 			graphql.NewInputUnmarshaler("HookFilter", ec.unmarshalInputHookFilter),
 			graphql.NewInputUnmarshaler("LegacyRuleFilter", ec.unmarshalInputLegacyRuleFilter),
 			graphql.NewInputUnmarshaler("NameFilter", ec.unmarshalInputNameFilter),
@@ -5410,12 +5541,43 @@ input EmailProviderFilter {
   enabled: Boolean
 }
 
+"An MFA factor of the tenant."
+type GuardianFactor implements Asset {
+  id: ID!
+  kind: String!
+  nativeId: String!
+  tenant: String!
+  name: String!
+  firstSeen: Time
+  lastSeen: Time
+  enabled: Boolean
+  trialExpired: Boolean
+}
+
+type GuardianFactorConnection {
+  edges: [GuardianFactorEdge!]!
+  nodes: [GuardianFactor!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type GuardianFactorEdge {
+  cursor: String!
+  node: GuardianFactor!
+}
+
+input GuardianFactorFilter {
+  name: StringFilter
+  enabled: Boolean
+}
+
 extend type Query {
   customDomains(tenant: String, filter: StatusFilter, orderBy: Sort, first: Int = 50, after: String): CustomDomainConnection!
   logStreams(tenant: String, filter: StatusFilter, orderBy: Sort, first: Int = 50, after: String): LogStreamConnection!
   actions(tenant: String, filter: StatusFilter, orderBy: Sort, first: Int = 50, after: String): ActionConnection!
   signingKeys(tenant: String, filter: SigningKeyFilter, orderBy: Sort, first: Int = 50, after: String): SigningKeyConnection!
   emailProviders(tenant: String, filter: EmailProviderFilter, orderBy: Sort, first: Int = 50, after: String): EmailProviderConnection!
+  guardianFactors(tenant: String, filter: GuardianFactorFilter, orderBy: Sort, first: Int = 50, after: String): GuardianFactorConnection!
 }
 `, BuiltIn: false},
 	{Name: "../schema/tenants.generated.graphqls", Input: `# Code generated by internal/schemagen from package schema. DO NOT EDIT.
@@ -6231,6 +6393,54 @@ func (ec *executionContext) childFields_GraphNode(ctx context.Context, field gra
 		return ec.fieldContext_GraphNode_asset(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type GraphNode", field.Name)
+}
+
+func (ec *executionContext) childFields_GuardianFactor(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_GuardianFactor_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_GuardianFactor_kind(ctx, field)
+	case "nativeId":
+		return ec.fieldContext_GuardianFactor_nativeId(ctx, field)
+	case "tenant":
+		return ec.fieldContext_GuardianFactor_tenant(ctx, field)
+	case "name":
+		return ec.fieldContext_GuardianFactor_name(ctx, field)
+	case "firstSeen":
+		return ec.fieldContext_GuardianFactor_firstSeen(ctx, field)
+	case "lastSeen":
+		return ec.fieldContext_GuardianFactor_lastSeen(ctx, field)
+	case "enabled":
+		return ec.fieldContext_GuardianFactor_enabled(ctx, field)
+	case "trialExpired":
+		return ec.fieldContext_GuardianFactor_trialExpired(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GuardianFactor", field.Name)
+}
+
+func (ec *executionContext) childFields_GuardianFactorConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_GuardianFactorConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_GuardianFactorConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_GuardianFactorConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_GuardianFactorConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GuardianFactorConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_GuardianFactorEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_GuardianFactorEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_GuardianFactorEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GuardianFactorEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_Hook(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7647,6 +7857,52 @@ func (ec *executionContext) field_Query_grants_args(ctx context.Context, rawArgs
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*model.GrantFilter, error) {
 			return ec.unmarshalOGrantFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGrantFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.Sort, error) {
+			return ec.unmarshalOSort2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSort(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_guardianFactors_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tenant",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tenant"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.GuardianFactorFilter, error) {
+			return ec.unmarshalOGuardianFactorFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGuardianFactorFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -13923,6 +14179,387 @@ func (ec *executionContext) fieldContext_GraphNode_asset(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _GuardianFactor_id(ctx context.Context, field graphql.CollectedField, obj *model.GuardianFactor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuardianFactor_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GuardianFactor_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GuardianFactor", field, false, false, "ID")
+}
+
+func (ec *executionContext) _GuardianFactor_kind(ctx context.Context, field graphql.CollectedField, obj *model.GuardianFactor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuardianFactor_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GuardianFactor_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GuardianFactor", field, false, false, "String")
+}
+
+func (ec *executionContext) _GuardianFactor_nativeId(ctx context.Context, field graphql.CollectedField, obj *model.GuardianFactor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuardianFactor_nativeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NativeID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GuardianFactor_nativeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GuardianFactor", field, false, false, "String")
+}
+
+func (ec *executionContext) _GuardianFactor_tenant(ctx context.Context, field graphql.CollectedField, obj *model.GuardianFactor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuardianFactor_tenant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tenant, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GuardianFactor_tenant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GuardianFactor", field, false, false, "String")
+}
+
+func (ec *executionContext) _GuardianFactor_name(ctx context.Context, field graphql.CollectedField, obj *model.GuardianFactor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuardianFactor_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GuardianFactor_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GuardianFactor", field, false, false, "String")
+}
+
+func (ec *executionContext) _GuardianFactor_firstSeen(ctx context.Context, field graphql.CollectedField, obj *model.GuardianFactor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuardianFactor_firstSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GuardianFactor_firstSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GuardianFactor", field, false, false, "Time")
+}
+
+func (ec *executionContext) _GuardianFactor_lastSeen(ctx context.Context, field graphql.CollectedField, obj *model.GuardianFactor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuardianFactor_lastSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GuardianFactor_lastSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GuardianFactor", field, false, false, "Time")
+}
+
+func (ec *executionContext) _GuardianFactor_enabled(ctx context.Context, field graphql.CollectedField, obj *model.GuardianFactor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuardianFactor_enabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GuardianFactor_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GuardianFactor", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _GuardianFactor_trialExpired(ctx context.Context, field graphql.CollectedField, obj *model.GuardianFactor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuardianFactor_trialExpired(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TrialExpired, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GuardianFactor_trialExpired(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GuardianFactor", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _GuardianFactorConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.GuardianFactorConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuardianFactorConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GuardianFactorEdge) graphql.Marshaler {
+			return ec.marshalNGuardianFactorEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGuardianFactorEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GuardianFactorConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GuardianFactorConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GuardianFactorEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GuardianFactorConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.GuardianFactorConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuardianFactorConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GuardianFactor) graphql.Marshaler {
+			return ec.marshalNGuardianFactor2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGuardianFactorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GuardianFactorConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GuardianFactorConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GuardianFactor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GuardianFactorConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.GuardianFactorConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuardianFactorConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GuardianFactorConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GuardianFactorConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GuardianFactorConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.GuardianFactorConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuardianFactorConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GuardianFactorConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GuardianFactorConnection", field, true, false, "Int")
+}
+
+func (ec *executionContext) _GuardianFactorEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.GuardianFactorEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuardianFactorEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GuardianFactorEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GuardianFactorEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _GuardianFactorEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.GuardianFactorEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuardianFactorEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GuardianFactor) graphql.Marshaler {
+			return ec.marshalNGuardianFactor2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGuardianFactor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GuardianFactorEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GuardianFactorEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GuardianFactor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Hook_id(ctx context.Context, field graphql.CollectedField, obj *model.Hook) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17998,6 +18635,50 @@ func (ec *executionContext) fieldContext_Query_emailProviders(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_emailProviders_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_guardianFactors(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_guardianFactors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().GuardianFactors(ctx, fc.Args["tenant"].(*string), fc.Args["filter"].(*model.GuardianFactorFilter), fc.Args["orderBy"].(*model.Sort), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GuardianFactorConnection) graphql.Marshaler {
+			return ec.marshalNGuardianFactorConnection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGuardianFactorConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_guardianFactors(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GuardianFactorConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_guardianFactors_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -24190,6 +24871,55 @@ func UnmarshalGrantFilter(ctx context.Context, raw any) (model.GrantFilter, erro
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputGuardianFactorFilter(ctx context.Context, obj any) (model.GuardianFactorFilter, error) {
+	var it model.GuardianFactorFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "enabled"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalGuardianFactorFilter unmarshals raw into the GuardianFactorFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalGuardianFactorFilter(ctx context.Context, raw any) (model.GuardianFactorFilter, error) {
+	var out model.GuardianFactorFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "GuardianFactorFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputHookFilter(ctx context.Context, obj any) (model.HookFilter, error) {
 	var it model.HookFilter
 	if obj == nil {
@@ -25049,6 +25779,13 @@ func (ec *executionContext) _Asset(ctx context.Context, sel ast.SelectionSet, ob
 			return graphql.Null
 		}
 		return ec._Hook(ctx, sel, obj)
+	case model.GuardianFactor:
+		return ec._GuardianFactor(ctx, sel, &obj)
+	case *model.GuardianFactor:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._GuardianFactor(ctx, sel, obj)
 	case model.Grant:
 		return ec._Grant(ctx, sel, &obj)
 	case *model.Grant:
@@ -26981,6 +27718,166 @@ func (ec *executionContext) _GraphNode(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var guardianFactorImplementors = []string{"GuardianFactor", "Asset"}
+
+func (ec *executionContext) _GuardianFactor(ctx context.Context, sel ast.SelectionSet, obj *model.GuardianFactor) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, guardianFactorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GuardianFactor")
+		case "id":
+			out.Values[i] = ec._GuardianFactor_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._GuardianFactor_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nativeId":
+			out.Values[i] = ec._GuardianFactor_nativeId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tenant":
+			out.Values[i] = ec._GuardianFactor_tenant(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._GuardianFactor_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstSeen":
+			out.Values[i] = ec._GuardianFactor_firstSeen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastSeen":
+			out.Values[i] = ec._GuardianFactor_lastSeen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "enabled":
+			out.Values[i] = ec._GuardianFactor_enabled(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "trialExpired":
+			out.Values[i] = ec._GuardianFactor_trialExpired(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var guardianFactorConnectionImplementors = []string{"GuardianFactorConnection"}
+
+func (ec *executionContext) _GuardianFactorConnection(ctx context.Context, sel ast.SelectionSet, obj *model.GuardianFactorConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, guardianFactorConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GuardianFactorConnection")
+		case "edges":
+			out.Values[i] = ec._GuardianFactorConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nodes":
+			out.Values[i] = ec._GuardianFactorConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pageInfo":
+			out.Values[i] = ec._GuardianFactorConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._GuardianFactorConnection_totalCount(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var guardianFactorEdgeImplementors = []string{"GuardianFactorEdge"}
+
+func (ec *executionContext) _GuardianFactorEdge(ctx context.Context, sel ast.SelectionSet, obj *model.GuardianFactorEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, guardianFactorEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GuardianFactorEdge")
+		case "cursor":
+			out.Values[i] = ec._GuardianFactorEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._GuardianFactorEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var hookImplementors = []string{"Hook", "Asset"}
 
 func (ec *executionContext) _Hook(ctx context.Context, sel ast.SelectionSet, obj *model.Hook) graphql.Marshaler {
@@ -28382,6 +29279,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_emailProviders(ctx, field)
+				})
+		case "guardianFactors":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_guardianFactors(ctx, field)
 				})
 		case "tenantSettings":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -30973,6 +31876,62 @@ func (ec *executionContext) marshalNGraphNode2ᚖgithubᚗcomᚋauthgraphᚋauth
 	return ec._GraphNode(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNGuardianFactor2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGuardianFactorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GuardianFactor) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGuardianFactor2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGuardianFactor(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNGuardianFactor2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGuardianFactor(ctx context.Context, sel ast.SelectionSet, v *model.GuardianFactor) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GuardianFactor!")
+		return graphql.Null
+	}
+	return ec._GuardianFactor(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNGuardianFactorConnection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGuardianFactorConnection(ctx context.Context, sel ast.SelectionSet, v *model.GuardianFactorConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GuardianFactorConnection!")
+		return graphql.Null
+	}
+	return ec._GuardianFactorConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNGuardianFactorEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGuardianFactorEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GuardianFactorEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGuardianFactorEdge2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGuardianFactorEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNGuardianFactorEdge2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGuardianFactorEdge(ctx context.Context, sel ast.SelectionSet, v *model.GuardianFactorEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GuardianFactorEdge!")
+		return graphql.Null
+	}
+	return ec._GuardianFactorEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNHook2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐHookᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Hook) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -32259,6 +33218,14 @@ func (ec *executionContext) unmarshalOGrantFilter2ᚖgithubᚗcomᚋauthgraphᚋ
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputGrantFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOGuardianFactorFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGuardianFactorFilter(ctx context.Context, v any) (*model.GuardianFactorFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputGuardianFactorFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 

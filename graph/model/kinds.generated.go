@@ -20,6 +20,7 @@ var newAsset = map[string]func() Asset{
 	"LegacyRule":     func() Asset { return &LegacyRule{} },
 	"Hook":           func() Asset { return &Hook{} },
 	"EmailProvider":  func() Asset { return &EmailProvider{} },
+	"GuardianFactor": func() Asset { return &GuardianFactor{} },
 	"User":           func() Asset { return &User{} },
 	"Grant":          func() Asset { return &Grant{} },
 	"OrgMembership":  func() Asset { return &OrgMembership{} },
@@ -128,6 +129,13 @@ type EmailProviderConnection struct {
 	Page
 	Edges []*EmailProviderEdge
 	Nodes []*EmailProvider
+}
+
+// GuardianFactorConnection is a page of GuardianFactor assets with a lazily counted total.
+type GuardianFactorConnection struct {
+	Page
+	Edges []*GuardianFactorEdge
+	Nodes []*GuardianFactor
 }
 
 // UserConnection is a page of User assets with a lazily counted total.

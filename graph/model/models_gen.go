@@ -479,6 +479,52 @@ type GrantFilter struct {
 	Client *string `json:"client,omitempty"`
 }
 
+// An MFA factor of the tenant.
+type GuardianFactor struct {
+	ID           string     `json:"id"`
+	Kind         string     `json:"kind"`
+	NativeID     string     `json:"nativeId"`
+	Tenant       string     `json:"tenant"`
+	Name         string     `json:"name"`
+	FirstSeen    *time.Time `json:"firstSeen,omitempty"`
+	LastSeen     *time.Time `json:"lastSeen,omitempty"`
+	Enabled      *bool      `json:"enabled,omitempty"`
+	TrialExpired *bool      `json:"trialExpired,omitempty"`
+}
+
+func (GuardianFactor) IsAsset() {}
+
+// Tenant-scoped key: <tenant>/<kind slug>/<native id>.
+func (this GuardianFactor) GetID() string { return this.ID }
+
+// Short kind name: User, Role, Client, …
+func (this GuardianFactor) GetKind() string { return this.Kind }
+
+// The id Auth0 uses.
+func (this GuardianFactor) GetNativeID() string { return this.NativeID }
+
+// Tenant domain.
+func (this GuardianFactor) GetTenant() string { return this.Tenant }
+
+// Display name.
+func (this GuardianFactor) GetName() string { return this.Name }
+
+// When a sync first saw the asset.
+func (this GuardianFactor) GetFirstSeen() *time.Time { return this.FirstSeen }
+
+// When a sync last saw the asset.
+func (this GuardianFactor) GetLastSeen() *time.Time { return this.LastSeen }
+
+type GuardianFactorEdge struct {
+	Cursor string          `json:"cursor"`
+	Node   *GuardianFactor `json:"node"`
+}
+
+type GuardianFactorFilter struct {
+	Name    *StringFilter `json:"name,omitempty"`
+	Enabled *bool         `json:"enabled,omitempty"`
+}
+
 // A legacy hook (no script).
 type Hook struct {
 	ID        string     `json:"id"`

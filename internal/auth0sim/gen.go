@@ -105,6 +105,7 @@ func (s *Sim) generate() {
 	s.genLegacyRules(r)
 	s.genHooks(r)
 	s.genEmailProvider(r)
+	s.genGuardianFactors()
 }
 
 func (s *Sim) newID(r *rng, prefix string) string { return prefix + r.str(16, alnum) }

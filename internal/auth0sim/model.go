@@ -23,7 +23,8 @@ type Tenant struct {
 	LegacyRules     []LegacyRule
 	Hooks           []Hook
 	// EmailProvider is nil when none is configured.
-	EmailProvider *EmailProvider
+	EmailProvider   *EmailProvider
+	GuardianFactors []GuardianFactor
 	// UserPermissions are permissions assigned to users directly (not
 	// through a role).
 	UserPermissions []UserPermission

@@ -249,6 +249,10 @@ func (s *Sim) route(method string, seg []string, q url.Values) (route, bool) {
 		if n == 2 && seg[1] == "provider" && get {
 			return rd(KindEmailProvider, "read:email_provider", pageNone, s.getEmailProvider)
 		}
+	case "guardian":
+		if n == 2 && seg[1] == "factors" && get {
+			return rd(KindGuardianFactors, "read:guardian_factors", pageNone, s.listGuardianFactors)
+		}
 	case "keys":
 		switch {
 		case n == 2 && seg[1] == "signing" && get:

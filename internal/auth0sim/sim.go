@@ -256,6 +256,7 @@ func (s *Sim) Snapshot() *Tenant {
 		ep.Credentials = cloneAnyMap(p.Credentials)
 		t.EmailProvider = &ep
 	}
+	t.GuardianFactors = s.guardianFactorsNow()
 	for _, a := range s.actions {
 		ac := *a
 		ac.Triggers = append([]ActionTrigger(nil), a.Triggers...)

@@ -58,6 +58,7 @@ type Sim struct {
 	hooks            []*Hook
 	hookSecret       string
 	emailProvider    *EmailProvider
+	guardianFactors  []*GuardianFactor
 	userPerms        []userPerm
 	settings         TenantSettings
 	logs             []LogEvent

@@ -306,4 +306,17 @@ export const KIND_TABLE: KindRow[] = [
       { key: "enabled", label: "Enabled", type: 'bool', field: "enabled" },
     ],
   },
+  {
+    kind: "GuardianFactor", label: "MFA factor", plural: "MFA factors", color: "#15803d", slug: "guardian-factor",
+    listField: "guardianFactors", filterType: "GuardianFactorFilter",
+    columns: [
+      { key: "name", label: "Name", sort: "name" },
+      { key: "enabled", label: "Enabled", format: "bool", sort: "enabled" },
+      { key: "tenant", label: "Tenant", sort: "tenant", wide: true },
+    ],
+    filters: [
+      { key: "name", label: "Name contains", type: 'text', field: "name", op: 'contains' },
+      { key: "enabled", label: "Enabled", type: 'bool', field: "enabled" },
+    ],
+  },
 ];
