@@ -18,6 +18,7 @@ import (
 	"github.com/authgraph/authgraph/graph/generated"
 	"github.com/authgraph/authgraph/internal/apperr"
 	"github.com/authgraph/authgraph/internal/store"
+	"github.com/authgraph/authgraph/rules"
 )
 
 // Options configure the GraphQL handler. Zero values mean the defaults.
@@ -46,6 +47,8 @@ type Options struct {
 	// DefaultRequestTimeout): every read it makes stops by then.
 	RequestTimeout time.Duration
 	Logger         *slog.Logger
+	// Rules are the security rules served and run (nil: the built-in pack).
+	Rules []*rules.Rule
 }
 
 // NewHandler returns the GraphQL HTTP handler: POST and GET (queries only)
@@ -80,7 +83,7 @@ func NewHandler(o Options) *handler.Server {
 	if o.Console.Limiter == nil {
 		o.Console.Limiter = store.NewConsoleLimiter(o.Console)
 	}
-	res := &Resolver{Store: o.Store, Console: o.Console, counts: newCountCache(o.CountTTL)}
+	res := &Resolver{Store: o.Store, Console: o.Console, Rules: o.Rules, counts: newCountCache(o.CountTTL)}
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: res}))
 	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions}})
 	srv.AddTransport(transport.GET{})

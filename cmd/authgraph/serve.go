@@ -23,6 +23,7 @@ func init() {
 		cypherTimeout time.Duration
 		maxRows       int
 		maxBytes      int
+		rulesDir      string
 		// Bounded reads (issue 15).
 		statementTimeout   time.Duration
 		requestTimeout     time.Duration
@@ -60,8 +61,13 @@ whole operation by --request-timeout.`,
 			if err := st.EnsureSchema(ctx); err != nil {
 				return err
 			}
+			rs, _, err := loadRules(cmd.ErrOrStderr(), rulesDir)
+			if err != nil {
+				return err
+			}
 			log := slog.Default()
 			h := graph.NewHandler(graph.Options{
+				Rules:         rs,
 				Store:         st,
 				Introspection: introspection,
 				Console: store.ConsoleOptions{Timeout: cypherTimeout, MaxRows: maxRows, MaxBytes: maxBytes,
@@ -83,6 +89,7 @@ whole operation by --request-timeout.`,
 	f.DurationVar(&cypherTimeout, "cypher-timeout", 10*time.Second, "time limit of one cypher console query")
 	f.IntVar(&maxRows, "max-rows", 1000, "rows a cypher console query returns at most")
 	f.IntVar(&maxBytes, "max-bytes", 4<<20, "bytes of JSON rows a cypher console query returns at most")
+	f.StringVar(&rulesDir, "rules-dir", "", "folder of custom rules (*.yaml) served and run by GraphQL beside the built-in pack")
 	f.IntVar(&consoleConcurrency, "console-concurrency", store.DefaultConsoleMaxConcurrent, "cypher console queries running at once; more wait briefly, then get UNAVAILABLE")
 	f.DurationVar(&statementTimeout, "statement-timeout", store.DefaultReadTimeout, "time limit of every other database read the API makes")
 	f.DurationVar(&requestTimeout, "request-timeout", graph.DefaultRequestTimeout, "deadline of one GraphQL operation, all its reads included")
