@@ -5,11 +5,15 @@ GO      ?= go
 BIN     := bin/authgraph
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: build neo4j test test-neo4j demo stop fmt vet ui ui-test ui-bench
+.PHONY: build generate neo4j test test-neo4j demo stop fmt vet ui ui-test ui-bench
 
 build:
 	@echo "build: compiling $(BIN) (the web app in web/dist is embedded; the first build also compiles the dependencies, about a minute)"
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/authgraph
+
+# Everything derived from package schema's declarations, then gqlgen's code.
+generate:
+	$(GO) generate ./...
 
 # Fetch (first time), configure and start the local Neo4j; a no-op when it runs.
 neo4j: build

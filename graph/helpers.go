@@ -236,35 +236,3 @@ func deref[T any](p *T, def T) T {
 	}
 	return *p
 }
-
-// Pages of each kind, shared by the top-level lists and paginated relations.
-
-func (r *Resolver) userPage(ctx context.Context, q store.ListQuery, first *int, after *string) (*model.UserConnection, error) {
-	nodes, edges, pg, err := listPage(ctx, r, q, first, after, func(c string, n *model.User) *model.UserEdge {
-		return &model.UserEdge{Cursor: c, Node: n}
-	})
-	return &model.UserConnection{Page: pg, Nodes: nodes, Edges: edges}, err
-}
-
-func (r *Resolver) membershipPage(ctx context.Context, q store.ListQuery, first *int, after *string) (*model.OrgMembershipConnection, error) {
-	nodes, edges, pg, err := listPage(ctx, r, q, first, after, func(c string, n *model.OrgMembership) *model.OrgMembershipEdge {
-		return &model.OrgMembershipEdge{Cursor: c, Node: n}
-	})
-	return &model.OrgMembershipConnection{Page: pg, Nodes: nodes, Edges: edges}, err
-}
-
-func (r *Resolver) grantPage(ctx context.Context, q store.ListQuery, first *int, after *string) (*model.GrantConnection, error) {
-	nodes, edges, pg, err := listPage(ctx, r, q, first, after, func(c string, n *model.Grant) *model.GrantEdge {
-		return &model.GrantEdge{Cursor: c, Node: n}
-	})
-	return &model.GrantConnection{Page: pg, Nodes: nodes, Edges: edges}, err
-}
-
-// statusQuery is the list of a kind filtered by name and status.
-func statusQuery(k *schema.Kind, tenant *string, f *model.StatusFilter, orderBy *model.Sort) store.ListQuery {
-	q := listQuery(k, tenant, orderBy)
-	if f != nil {
-		q.Conds = concat(strConds(schema.PropName, f.Name), eq("status", f.Status))
-	}
-	return q
-}

@@ -21,60 +21,8 @@ type relField struct {
 	far     string
 }
 
-// relFields lists the batched relation fields by GraphQL type and field,
-// the same relations their resolvers load.
-var relFields = map[string]map[string]relField{
-	schema.User.Name: {
-		"roles":         {spec: store.Out(schema.RelHasRole)},
-		"organizations": {spec: store.Out(schema.RelHasMembership)},
-		"permissions":   {spec: store.Out(schema.RelHasPermission)},
-		"grants":        {spec: store.Out(schema.RelConsented)},
-		"identities":    {spec: store.Out(schema.RelHasIdentity), wrapper: "Identity", far: "connection"},
-	},
-	schema.OrgMembership.Name: {
-		"user":         {spec: store.In(schema.RelHasMembership)},
-		"organization": {spec: store.Out(schema.RelIn)},
-		"roles":        {spec: store.Out(schema.RelWithRole)},
-	},
-	schema.Role.Name: {
-		"permissions": {spec: store.Out(schema.RelRoleGrants)},
-	},
-	schema.Permission.Name: {
-		"api":          {spec: store.In(schema.RelDefines)},
-		"roles":        {spec: store.In(schema.RelRoleGrants)},
-		"clientGrants": {spec: store.In(schema.RelClientGrantGrants)},
-	},
-	schema.Organization.Name: {
-		"connections": {spec: store.Out(schema.RelEnables), wrapper: "OrgConnection", far: "connection"},
-	},
-	schema.Client.Name: {
-		"grants":      {spec: store.In(schema.RelClientGrantForClient)},
-		"apis":        {spec: store.Out(schema.RelCanAccess), wrapper: "ApiAccess", far: "api"},
-		"connections": {spec: store.Out(schema.RelUsesConnection)},
-	},
-	schema.ClientGrant.Name: {
-		"client":      {spec: store.Out(schema.RelClientGrantForClient)},
-		"api":         {spec: store.Out(schema.RelClientGrantForAPI)},
-		"permissions": {spec: store.Out(schema.RelClientGrantGrants)},
-	},
-	schema.Grant.Name: {
-		"user":   {spec: store.In(schema.RelConsented)},
-		"client": {spec: store.Out(schema.RelGrantForClient)},
-		"api":    {spec: store.Out(schema.RelGrantForAPI)},
-	},
-	schema.ResourceServer.Name: {
-		"permissions":  {spec: store.Out(schema.RelDefines)},
-		"clients":      {spec: store.In(schema.RelCanAccess), wrapper: "ApiAccess", far: "client"},
-		"clientGrants": {spec: store.In(schema.RelClientGrantForAPI)},
-	},
-	schema.Connection.Name: {
-		"clients":       {spec: store.In(schema.RelUsesConnection)},
-		"organizations": {spec: store.In(schema.RelEnables)},
-	},
-	schema.Tenant.Name: {
-		"settings": {spec: store.Out(schema.RelHasSettings)},
-	},
-}
+// relFields (the table of relation fields by type) is generated from the
+// declarations into kinds.generated.go.
 
 // pageExpands looks ahead from a list field (a *Connection) at the relation
 // fields selected under nodes and edges.node, and their own relation

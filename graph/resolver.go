@@ -1,9 +1,15 @@
-// Package graph is authgraph's GraphQL API: the SDL in graph/schema (one
-// file per domain), the executor gqlgen generates into graph/generated,
-// models in graph/model, and thin resolvers (one file per schema file) that
-// call package store through request-scoped dataloaders.
+// Package graph is authgraph's GraphQL API: the SDL in graph/schema (per
+// domain, a generated file from package schema's declarations and a
+// hand-written one for the rest), the executor gqlgen generates into
+// graph/generated, models in graph/model, the kinds' list and relation
+// resolvers generated into kinds.generated.go, and thin hand-written
+// resolvers (<domain>.resolvers.go) that call package store through
+// request-scoped dataloaders.
 package graph
 
+// First what derives from package schema (SDL, resolvers, the web app's
+// table of kinds, docs), then gqlgen's executor and models from the SDL.
+//go:generate go run ../internal/schemagen -root ..
 //go:generate go -C .. tool gqlgen generate
 
 import (

@@ -19,7 +19,13 @@ import (
 
 // API is the narrow slice of the Auth0 Management API the ingester reads.
 // Lists take go-auth0 request options (paging) and return go-auth0 types.
+// Get reads any other resource: a resource file fetches its own endpoint
+// through it (fetch), so a new kind needs no method here.
 type API interface {
+	// Get reads GET /api/v2/<path> ("keys/signing"; each segment escaped)
+	// with request options (paging) into out, a pointer to what the JSON
+	// decodes into.
+	Get(ctx context.Context, out any, path string, opts ...management.RequestOption) error
 	TenantSettings(ctx context.Context) (*management.Tenant, error)
 	Users(ctx context.Context, opts ...management.RequestOption) (*management.UserList, error)
 	// ExportUsers runs a users export job and returns the gzip-decoded
@@ -138,6 +144,10 @@ func NewAuth0(ctx context.Context, c Credentials) (*Auth0, error) {
 // Stats returns API calls made (every attempt), retries and 429s seen.
 func (a *Auth0) Stats() (calls, retries, seen429 int) {
 	return int(a.pacer.calls.Load()), int(a.pacer.retries.Load()), int(a.pacer.seen429.Load())
+}
+
+func (a *Auth0) Get(ctx context.Context, out any, path string, opts ...management.RequestOption) error {
+	return a.m.Request(ctx, http.MethodGet, a.m.URI(strings.Split(path, "/")...), out, opts...)
 }
 
 func (a *Auth0) TenantSettings(ctx context.Context) (*management.Tenant, error) {

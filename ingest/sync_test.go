@@ -148,6 +148,21 @@ func expected(tenant string, tn *auth0sim.Tenant, customDomains bool) graphSet {
 	for _, a := range tn.Actions {
 		add(schema.Action, a.ID)
 	}
+	for _, k := range tn.SigningKeys {
+		add(schema.SigningKey, k.KID)
+	}
+	for _, x := range tn.LegacyRules {
+		add(schema.LegacyRule, x.ID)
+	}
+	for _, x := range tn.Hooks {
+		add(schema.Hook, x.ID)
+	}
+	if tn.EmailProvider != nil {
+		add(schema.EmailProvider, tenant)
+	}
+	for _, f := range tn.GuardianFactors {
+		add(schema.GuardianFactor, f.Name)
+	}
 	for _, u := range tn.Users {
 		add(schema.User, u.UserID)
 		for _, id := range u.Identities {
@@ -524,6 +539,187 @@ RETURN collect(DISTINCT properties(n)) + collect(DISTINCT properties(r)) AS ps`,
 			t.Errorf("secret #%d from the simulator is in the graph", i)
 		}
 	}
+}
+
+// TestSigningKeys checks the tenant's signing keys arrive with their flags
+// and dates, and with none of the certificate fields the API sends.
+func TestSigningKeys(t *testing.T) {
+	e := newEnv(t, auth0sim.Config{Seed: 73, Users: 20})
+	if sum := e.sync(); sum.Counts[schema.SigningKey.Name] != 4 {
+		t.Fatalf("signing keys collected: %d, want 4 (counts %v)", sum.Counts[schema.SigningKey.Name], sum.Counts)
+	}
+	res, err := neo4j.ExecuteQuery(context.Background(), e.driver, `MATCH (k:Auth0SigningKey {tenant: $t}) RETURN properties(k) AS p`,
+		map[string]any{"t": e.tenant}, neo4j.EagerResultTransformer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]map[string]any{}
+	for _, r := range res.Records {
+		p := r.Values[0].(map[string]any)
+		got[p["kid"].(string)] = p
+		for _, secret := range []string{"cert", "pkcs7", "fingerprint", "thumbprint"} {
+			if _, ok := p[secret]; ok {
+				t.Errorf("signing key %s stores %s", p["kid"], secret)
+			}
+		}
+	}
+	day := func(tm *time.Time) any {
+		if tm == nil {
+			return nil
+		}
+		return tm.UTC()
+	}
+	for _, k := range e.sim.Snapshot().SigningKeys {
+		p, ok := got[k.KID]
+		if !ok {
+			t.Errorf("signing key %s missing", k.KID)
+			continue
+		}
+		want := map[string]any{"current": k.Current, "next": k.Next, "previous": k.Previous, "revoked": k.Revoked,
+			"current_since": day(k.CurrentSince), "current_until": day(k.CurrentUntil), "revoked_at": day(k.RevokedAt)}
+		for name, w := range want {
+			g := p[name]
+			if tm, ok := g.(time.Time); ok {
+				g = tm.UTC()
+			}
+			if fmt.Sprint(g) != fmt.Sprint(w) {
+				t.Errorf("signing key %s: %s = %v, want %v", k.KID, name, g, w)
+			}
+		}
+	}
+}
+
+// TestLegacyRules checks rules arrive with name, enabled, order and stage,
+// and never their scripts.
+func TestLegacyRules(t *testing.T) {
+	e := newEnv(t, auth0sim.Config{Seed: 74, Users: 20})
+	e.sync()
+	res, err := neo4j.ExecuteQuery(context.Background(), e.driver, `MATCH (x:Auth0Rule {tenant: $t}) RETURN properties(x) AS p`,
+		map[string]any{"t": e.tenant}, neo4j.EagerResultTransformer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]map[string]any{}
+	for _, r := range res.Records {
+		p := r.Values[0].(map[string]any)
+		got[p["native_id"].(string)] = p
+		if _, ok := p["script"]; ok {
+			t.Errorf("rule %s stores its script", p["name"])
+		}
+	}
+	truth := e.sim.Snapshot().LegacyRules
+	if len(truth) == 0 || len(got) != len(truth) {
+		t.Fatalf("%d rules in the graph, %d in the tenant", len(got), len(truth))
+	}
+	for _, x := range truth {
+		p := got[x.ID]
+		if p["name"] != x.Name || p["enabled"] != x.Enabled || p["order"] != int64(x.Order) || p["trigger"] != x.Stage {
+			t.Errorf("rule %s: %v, want %+v", x.ID, p, x)
+		}
+	}
+}
+
+// TestHooks checks hooks arrive with name, enabled and trigger, and never
+// their scripts.
+func TestHooks(t *testing.T) {
+	e := newEnv(t, auth0sim.Config{Seed: 75, Users: 20})
+	e.sync()
+	res, err := neo4j.ExecuteQuery(context.Background(), e.driver, `MATCH (x:Auth0Hook {tenant: $t}) RETURN properties(x) AS p`,
+		map[string]any{"t": e.tenant}, neo4j.EagerResultTransformer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]map[string]any{}
+	for _, r := range res.Records {
+		p := r.Values[0].(map[string]any)
+		got[p["native_id"].(string)] = p
+		for _, code := range []string{"script", "dependencies"} {
+			if _, ok := p[code]; ok {
+				t.Errorf("hook %s stores its %s", p["name"], code)
+			}
+		}
+	}
+	truth := e.sim.Snapshot().Hooks
+	if len(truth) == 0 || len(got) != len(truth) {
+		t.Fatalf("%d hooks in the graph, %d in the tenant", len(got), len(truth))
+	}
+	for _, x := range truth {
+		p := got[x.ID]
+		if p["name"] != x.Name || p["enabled"] != x.Enabled || p["trigger"] != x.TriggerID {
+			t.Errorf("hook %s: %v, want %+v", x.ID, p, x)
+		}
+	}
+}
+
+// TestEmailProvider checks the provider arrives without its credentials,
+// and that a tenant without one (the free-plan simulator) syncs ok with
+// none, removing the old provider's node.
+func TestEmailProvider(t *testing.T) {
+	e := newEnv(t, auth0sim.Config{Seed: 76, Users: 20})
+	e.sync()
+	read := func() []map[string]any {
+		res, err := neo4j.ExecuteQuery(context.Background(), e.driver, `MATCH (x:Auth0EmailProvider {tenant: $t}) RETURN properties(x) AS p`,
+			map[string]any{"t": e.tenant}, neo4j.EagerResultTransformer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []map[string]any
+		for _, r := range res.Records {
+			out = append(out, r.Values[0].(map[string]any))
+		}
+		return out
+	}
+	want := e.sim.Snapshot().EmailProvider
+	got := read()
+	if want == nil || len(got) != 1 {
+		t.Fatalf("%d providers in the graph, want the tenant's %+v", len(got), want)
+	}
+	p := got[0]
+	if p["name"] != want.Name || p["enabled"] != want.Enabled || p["default_from_address"] != want.DefaultFromAddress {
+		t.Errorf("provider %v, want %+v", p, want)
+	}
+	if _, ok := p["credentials"]; ok {
+		t.Error("the provider's credentials are stored")
+	}
+	e.sim.SetPlan(auth0sim.PlanFree)
+	if sum := e.sync(); sum.Status != "ok" || sum.Failed["email_provider"] != "" {
+		t.Fatalf("without a provider: status %s, failed %v", sum.Status, sum.Failed)
+	}
+	if got := read(); len(got) != 0 {
+		t.Errorf("the removed provider is still in the graph: %v", got)
+	}
+}
+
+// TestGuardianFactors checks every factor arrives with whether it is
+// enabled, and follows the tenant when that changes (push off on the free
+// plan).
+func TestGuardianFactors(t *testing.T) {
+	e := newEnv(t, auth0sim.Config{Seed: 77, Users: 20})
+	check := func() {
+		t.Helper()
+		e.sync()
+		res, err := neo4j.ExecuteQuery(context.Background(), e.driver, `MATCH (x:Auth0GuardianFactor {tenant: $t}) RETURN x.name AS n, x.enabled AS on`,
+			map[string]any{"t": e.tenant}, neo4j.EagerResultTransformer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]any{}
+		for _, r := range res.Records {
+			got[r.Values[0].(string)] = r.Values[1]
+		}
+		truth := e.sim.Snapshot().GuardianFactors
+		if len(truth) == 0 || len(got) != len(truth) {
+			t.Fatalf("%d factors in the graph, %d in the tenant", len(got), len(truth))
+		}
+		for _, f := range truth {
+			if got[f.Name] != f.Enabled {
+				t.Errorf("factor %s: enabled %v, want %v", f.Name, got[f.Name], f.Enabled)
+			}
+		}
+	}
+	check()
+	e.sim.SetPlan(auth0sim.PlanFree)
+	check()
 }
 
 func TestBadInputChangesNothing(t *testing.T) {

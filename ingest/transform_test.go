@@ -267,3 +267,29 @@ func TestTransformsUseDeclaredProps(t *testing.T) {
 	a := actionNode(&management.Action{ID: ptr("a"), Secrets: &[]management.ActionSecret{{Name: ptr("KEY"), Value: ptr("ACTION-SECRET")}}})
 	noSecrets(t, a, "ACTION-SECRET")
 }
+
+func TestDeclaredNode(t *testing.T) {
+	k := &schema.Kind{Name: "T", Props: []schema.Property{
+		{Name: "s", Type: schema.String},
+		{Name: "b", Type: schema.Bool},
+		{Name: "n", Type: schema.Int},
+		{Name: "f", Type: schema.Float},
+		{Name: "at", Type: schema.Time},
+		{Name: "l", Type: schema.StringList},
+		{Name: "alg", Type: schema.String, From: "jwt.alg"},
+		{Name: "wrong", Type: schema.Int},
+	}}
+	var obj map[string]any
+	in := `{"s":"x","b":true,"n":3,"f":1.5,"at":"2024-05-01T10:00:00.000+02:00","l":["a",1,"b"],
+		"jwt":{"alg":"RS256"},"wrong":"seven","cert":"-----BEGIN CERTIFICATE-----","key":"PRIVATE"}`
+	if err := json.Unmarshal([]byte(in), &obj); err != nil {
+		t.Fatal(err)
+	}
+	n := declaredNode(k, obj, "id1", "name1")
+	want := map[string]any{"s": "x", "b": true, "n": int64(3), "f": 1.5,
+		"at": time.Date(2024, 5, 1, 8, 0, 0, 0, time.UTC), "l": []string{"a", "b"}, "alg": "RS256"}
+	if n.NativeID != "id1" || n.Name != "name1" || !reflect.DeepEqual(map[string]any(n.Props), want) {
+		t.Errorf("declaredNode = %s %s %#v, want %#v", n.NativeID, n.Name, n.Props, want)
+	}
+	noSecrets(t, n, "CERTIFICATE", "PRIVATE")
+}

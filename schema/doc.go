@@ -10,7 +10,7 @@ import (
 func Markdown() string {
 	var b strings.Builder
 	b.WriteString("# authgraph data model\n\n")
-	b.WriteString("Generated from package `schema` (`go test ./schema -run TestDocs -update` rewrites it). ")
+	b.WriteString("Generated from package `schema` by `go generate ./...`. ")
 	b.WriteString("Labels and relation types follow the graph-model contract; property names are authgraph's.\n\n")
 	b.WriteString("Every asset node has its kind's label plus `Asset`, is linked from its tenant by ")
 	b.WriteString("`(:Auth0Tenant)-[:RESOURCE]->(asset)`, and carries these common properties:\n\n")

@@ -12,6 +12,8 @@ var Tenant = &Kind{
 		{Name: "last_sync_status", Type: String, Doc: "status of the newest sync"},
 		{Name: "last_sync_at", Type: Int, Doc: "epoch ms when the newest sync finished"},
 	},
+	API: API{File: "tenants", Doc: "A collected Auth0 tenant: the root of its assets."},
+	UI:  UI{Label: "Tenant", Plural: "Tenants", Color: "#111827"},
 }
 
 var User = &Kind{
@@ -38,6 +40,26 @@ var User = &Kind{
 		{Name: "last_ip", Type: String},
 		{Name: "logins_count", Type: Int},
 	},
+	API: API{File: "users", List: "users", Filters: []Filter{
+		NameFilter,
+		{Field: "email", Prop: "email", Op: Text},
+		{Field: "connection", Prop: "connection", Op: Equals, Doc: "Name of the primary identity's connection."},
+		{Field: "blocked", Prop: "blocked", Op: Flag},
+		{Field: "emailVerified", Prop: "email_verified", Op: Flag},
+		{Field: "mfaEnrolled", Prop: "mfa_enrolled", Op: Flag},
+		{Field: "lastLogin", Prop: "last_login", Op: During},
+		{Field: "createdAt", Prop: "created_at", Op: During},
+	}},
+	UI: UI{Label: "User", Plural: "Users", Color: "#2563eb", Columns: []Column{
+		NameCol,
+		{Field: "email", Label: "Email", Sort: true},
+		{Field: "connection", Label: "Connection", Sort: true, Wide: true},
+		{Field: "mfaEnrolled", Label: "MFA", Format: FormatBool, Sort: true},
+		{Field: "blocked", Label: "Blocked", Format: FormatBool, Sort: true, Wide: true},
+		{Field: "lastLogin", Label: "Last login", Format: FormatTime, Sort: true, Wide: true},
+		{Field: "loginsCount", Label: "Logins", Format: FormatNumber, Sort: true, Wide: true},
+		TenantCol,
+	}},
 }
 
 var Role = &Kind{
@@ -47,6 +69,10 @@ var Role = &Kind{
 	Props: []Property{
 		{Name: "description", Type: String},
 	},
+	API: API{File: "rbac", Doc: "A tenant-wide role.", List: "roles", Filters: []Filter{NameFilter}},
+	UI: UI{Label: "Role", Plural: "Roles", Color: "#db2777", Columns: []Column{
+		NameCol, {Field: "description", Label: "Description"}, TenantCol,
+	}},
 }
 
 var Permission = &Kind{
@@ -60,6 +86,19 @@ var Permission = &Kind{
 		{Name: "defined", Type: Bool, Doc: "false when only referenced (by a role or grant) but not defined by an existing API"},
 		{Name: "is_management_api", Type: Bool},
 	},
+	API: API{File: "rbac", Doc: "One scope value of an API.", List: "permissions", Filters: []Filter{
+		NameFilter,
+		{Field: "value", Prop: "value", Op: Text},
+		{Field: "audience", Prop: "resource_server_identifier", Op: Equals, Doc: "Identifier (audience) of the API."},
+		{Field: "defined", Prop: "defined", Op: Flag},
+	}},
+	UI: UI{Label: "Permission", Plural: "Permissions", Color: "#d97706", DefaultSort: "value", Columns: []Column{
+		{Field: "value", Label: "Scope", Sort: true, Format: FormatMono},
+		{Field: "resourceServerIdentifier", Label: "API", Sort: true, Format: FormatMono},
+		{Field: "description", Label: "Description", Wide: true},
+		{Field: "defined", Label: "Defined", Format: FormatBool, Sort: true, Wide: true},
+		TenantCol,
+	}},
 }
 
 var Organization = &Kind{
@@ -69,6 +108,13 @@ var Organization = &Kind{
 	Props: []Property{
 		{Name: "display_name", Type: String, Search: true},
 	},
+	API: API{File: "organizations", List: "organizations", Filters: []Filter{
+		NameFilter,
+		{Field: "displayName", Prop: "display_name", Op: Text},
+	}},
+	UI: UI{Label: "Organization", Plural: "Organizations", Color: "#16a34a", Columns: []Column{
+		NameCol, {Field: "displayName", Label: "Display name", Sort: true}, TenantCol,
+	}},
 }
 
 var OrgMembership = &Kind{
@@ -81,6 +127,8 @@ var OrgMembership = &Kind{
 		{Name: "organization_id", Type: String},
 		{Name: "user_id", Type: String},
 	},
+	API: API{File: "organizations", Doc: "A user's membership of an organization, with the roles it carries."},
+	UI:  UI{Label: "Membership", Plural: "Memberships", Color: "#65a30d"},
 }
 
 var Client = &Kind{
@@ -119,6 +167,22 @@ var Client = &Kind{
 		{Name: "initiate_login_uri", Type: String},
 		{Name: "confidential", Type: Bool, Doc: "the client authenticates with a secret or key (the secret itself is never stored)"},
 	},
+	API: API{File: "clients", Doc: "An application.", List: "clients", Filters: []Filter{
+		NameFilter,
+		{Field: "appType", Prop: "app_type", Op: AnyOf, Doc: "spa, native, regular_web, non_interactive, …"},
+		{Field: "grantType", Prop: "grant_types", Op: Has, Doc: "Clients allowed this grant type (e.g. client_credentials)."},
+		{Field: "isFirstParty", Prop: "is_first_party", Op: Flag},
+		{Field: "confidential", Prop: "confidential", Op: Flag},
+	}},
+	UI: UI{Label: "Application", Plural: "Applications", Color: "#7c3aed", Columns: []Column{
+		NameCol,
+		{Field: "appType", Label: "Type", Sort: true},
+		{Field: "grantTypes", Label: "Grant types", Format: FormatList, Wide: true},
+		{Field: "confidential", Label: "Confidential", Format: FormatBool, Sort: true},
+		{Field: "isFirstParty", Label: "First party", Format: FormatBool, Sort: true, Wide: true},
+		{Field: "tokenEndpointAuthMethod", Label: "Auth method", Sort: true, Wide: true},
+		TenantCol,
+	}},
 }
 
 var ClientGrant = &Kind{
@@ -134,6 +198,18 @@ var ClientGrant = &Kind{
 		{Name: "organization_usage", Type: String},
 		{Name: "allow_any_organization", Type: Bool},
 	},
+	API: API{File: "clients", Doc: "A client grant: a client authorised for an API with scopes.", List: "clientGrants", Filters: []Filter{
+		{Field: "audience", Prop: "audience", Op: Equals, Doc: "Identifier (audience) of the API."},
+		{Field: "isSystem", Prop: "is_system", Op: Flag, Doc: "System grants (the Management API's own)."},
+		{Field: "scope", Prop: "scope", Op: Has, Doc: "Grants that give this scope value."},
+	}},
+	UI: UI{Label: "Client grant", Plural: "Client grants", Color: "#a855f7", Columns: []Column{
+		NameCol,
+		{Field: "audience", Label: "Audience", Sort: true, Format: FormatMono},
+		{Field: "scope", Label: "Scopes", Format: FormatList},
+		{Field: "isSystem", Label: "System", Format: FormatBool, Sort: true, Wide: true},
+		TenantCol,
+	}},
 }
 
 var Grant = &Kind{
@@ -148,6 +224,15 @@ var Grant = &Kind{
 		{Name: "audience", Type: String},
 		{Name: "scope", Type: StringList},
 	},
+	API: API{File: "clients", Doc: "A user's consent grant to a client for an API.", List: "grants", Filters: []Filter{
+		{Field: "audience", Prop: "audience", Op: Equals},
+	}},
+	UI: UI{Label: "User grant", Plural: "User grants", Color: "#c026d3", Columns: []Column{
+		NameCol,
+		{Field: "audience", Label: "Audience", Sort: true, Format: FormatMono},
+		{Field: "scope", Label: "Scopes", Format: FormatList, Wide: true},
+		TenantCol,
+	}},
 }
 
 var ResourceServer = &Kind{
@@ -167,6 +252,19 @@ var ResourceServer = &Kind{
 		{Name: "token_dialect", Type: String},
 		{Name: "scope_count", Type: Int},
 	},
+	API: API{File: "apis", Doc: "An API (resource server), the Management API included (isSystem).", List: "resourceServers", Filters: []Filter{
+		NameFilter,
+		{Field: "identifier", Prop: "identifier", Op: Text},
+		{Field: "isSystem", Prop: "is_system", Op: Flag},
+	}},
+	UI: UI{Label: "API", Plural: "APIs", Color: "#ea580c", Columns: []Column{
+		NameCol,
+		{Field: "identifier", Label: "Identifier", Sort: true, Format: FormatMono},
+		{Field: "isSystem", Label: "System", Format: FormatBool, Sort: true},
+		{Field: "signingAlg", Label: "Signing", Sort: true, Wide: true},
+		{Field: "scopeCount", Label: "Scopes", Format: FormatNumber, Sort: true, Wide: true},
+		TenantCol,
+	}},
 }
 
 var CustomDomain = &Kind{
@@ -181,6 +279,15 @@ var CustomDomain = &Kind{
 		{Name: "tls_policy", Type: String},
 		{Name: "custom_client_ip_header", Type: String},
 	},
+	API: API{File: "tenant_assets", List: "customDomains", FilterInput: "StatusFilter", Filters: statusFilters},
+	UI: UI{Label: "Custom domain", Plural: "Custom domains", Color: "#475569", Columns: []Column{
+		NameCol,
+		{Field: "domain", Label: "Domain", Format: FormatMono},
+		{Field: "primary", Label: "Primary", Format: FormatBool},
+		{Field: "status", Label: "Status", Sort: true},
+		{Field: "type", Label: "Type", Wide: true},
+		TenantCol,
+	}},
 }
 
 var TenantSettings = &Kind{
@@ -214,6 +321,14 @@ var TenantSettings = &Kind{
 		{Name: "flag_no_disclose_enterprise_connections", Type: Bool},
 		{Name: "flag_disable_management_api_sms_obfuscation", Type: Bool},
 	},
+	API: API{File: "tenants", Doc: "The tenant's settings.", List: "tenantSettings", FilterInput: "NameFilter", Filters: []Filter{NameFilter}},
+	UI: UI{Label: "Tenant settings", Plural: "Tenant settings", Color: "#6b7280", Columns: []Column{
+		NameCol,
+		{Field: "friendlyName", Label: "Friendly name"},
+		{Field: "supportEmail", Label: "Support email", Wide: true},
+		{Field: "sessionLifetime", Label: "Session (h)", Format: FormatNumber, Wide: true},
+		TenantCol,
+	}},
 }
 
 var Connection = &Kind{
@@ -237,6 +352,18 @@ var Connection = &Kind{
 		{Name: "mfa_active", Type: Bool},
 		{Name: "uses_dev_keys", Type: Bool, Doc: "social connection without its own client id (Auth0 developer keys)"},
 	},
+	API: API{File: "connections", Doc: "An identity connection (database, social, enterprise, passwordless).", List: "connections", Filters: []Filter{
+		NameFilter,
+		{Field: "strategy", Prop: "strategy", Op: AnyOf},
+	}},
+	UI: UI{Label: "Connection", Plural: "Connections", Color: "#0891b2", Columns: []Column{
+		NameCol,
+		{Field: "strategy", Label: "Strategy", Sort: true},
+		{Field: "mfaActive", Label: "MFA", Format: FormatBool, Sort: true, Wide: true},
+		{Field: "bruteForceProtection", Label: "Brute-force protection", Format: FormatBool, Wide: true},
+		{Field: "disableSignup", Label: "Sign-up disabled", Format: FormatBool, Wide: true},
+		TenantCol,
+	}},
 }
 
 var LogStream = &Kind{
@@ -247,6 +374,10 @@ var LogStream = &Kind{
 		{Name: "type", Type: String},
 		{Name: "status", Type: String},
 	},
+	API: API{File: "tenant_assets", List: "logStreams", FilterInput: "StatusFilter", Filters: statusFilters},
+	UI: UI{Label: "Log stream", Plural: "Log streams", Color: "#78716c", Columns: []Column{
+		NameCol, {Field: "type", Label: "Type", Sort: true}, {Field: "status", Label: "Status", Sort: true}, TenantCol,
+	}},
 }
 
 var Action = &Kind{
@@ -262,11 +393,130 @@ var Action = &Kind{
 		{Name: "created_at", Type: Time},
 		{Name: "updated_at", Type: Time},
 	},
+	API: API{File: "tenant_assets", List: "actions", FilterInput: "StatusFilter", Filters: statusFilters},
+	UI: UI{Label: "Action", Plural: "Actions", Color: "#0d9488", Columns: []Column{
+		NameCol,
+		{Field: "runtime", Label: "Runtime", Sort: true},
+		{Field: "status", Label: "Status", Sort: true},
+		{Field: "triggers", Label: "Triggers", Format: FormatList, Wide: true},
+		{Field: "deployed", Label: "Deployed", Format: FormatBool},
+		TenantCol,
+	}},
 }
+
+var SigningKey = &Kind{
+	Name: "SigningKey", Label: "Auth0SigningKey", Slug: "signing-key",
+	Doc:      "A key the tenant signs tokens with. Certificates and key material are never stored.",
+	NativeID: "kid",
+	Props: []Property{
+		{Name: "kid", Type: String, Search: true, Doc: "key id (the JWT header's kid)"},
+		{Name: "current", Type: Bool, Doc: "signs tokens now"},
+		{Name: "next", Type: Bool, Doc: "becomes current at the next rotation"},
+		{Name: "previous", Type: Bool, Doc: "was current before the last rotation"},
+		{Name: "revoked", Type: Bool},
+		{Name: "current_since", Type: Time},
+		{Name: "current_until", Type: Time},
+		{Name: "revoked_at", Type: Time},
+	},
+	API: API{File: "tenant_assets", Doc: "A key the tenant signs tokens with (no key material).", List: "signingKeys", Filters: []Filter{
+		NameFilter,
+		{Field: "current", Prop: "current", Op: Flag},
+		{Field: "revoked", Prop: "revoked", Op: Flag},
+	}},
+	UI: UI{Label: "Signing key", Plural: "Signing keys", Color: "#b45309", Columns: []Column{
+		{Field: "kid", Label: "Key id", Format: FormatMono, Sort: true},
+		{Field: "current", Label: "Current", Format: FormatBool, Sort: true},
+		{Field: "next", Label: "Next", Format: FormatBool},
+		{Field: "revoked", Label: "Revoked", Format: FormatBool, Sort: true},
+		{Field: "currentSince", Label: "Current since", Format: FormatTime, Sort: true, Wide: true},
+		TenantCol,
+	}},
+}
+
+var LegacyRule = &Kind{
+	Name: "LegacyRule", Label: "Auth0Rule", Slug: "legacy-rule",
+	Doc:      "A legacy rule (Auth0's extensibility before Actions). The script is never stored.",
+	NativeID: "rule id, e.g. rul_…",
+	Props: []Property{
+		{Name: "enabled", Type: Bool},
+		{Name: "order", Type: Int, Doc: "position in the rules pipeline"},
+		{Name: "trigger", Type: String, From: "stage", Doc: "the stage it runs at (login_success)"},
+	},
+	API: API{File: "extensibility", Doc: "A legacy rule (no script).", List: "legacyRules", Filters: []Filter{
+		NameFilter,
+		{Field: "enabled", Prop: "enabled", Op: Flag},
+	}},
+	UI: UI{Label: "Legacy rule", Plural: "Legacy rules", Color: "#9f1239", Columns: []Column{
+		NameCol,
+		{Field: "enabled", Label: "Enabled", Format: FormatBool, Sort: true},
+		{Field: "order", Label: "Order", Format: FormatNumber, Sort: true},
+		{Field: "trigger", Label: "Stage", Wide: true},
+		TenantCol,
+	}},
+}
+
+var Hook = &Kind{
+	Name: "Hook", Label: "Auth0Hook", Slug: "hook",
+	Doc:      "A legacy hook (Auth0's extensibility before Actions). The script and its secrets are never stored.",
+	NativeID: "hook id",
+	Props: []Property{
+		{Name: "enabled", Type: Bool},
+		{Name: "trigger", Type: String, From: "triggerId", Doc: "the extensibility point it runs at (pre-user-registration, …)"},
+	},
+	API: API{File: "extensibility", Doc: "A legacy hook (no script).", List: "hooks", Filters: []Filter{
+		NameFilter,
+		{Field: "enabled", Prop: "enabled", Op: Flag},
+		{Field: "trigger", Prop: "trigger", Op: Equals},
+	}},
+	UI: UI{Label: "Hook", Plural: "Hooks", Color: "#be185d", Columns: []Column{
+		NameCol,
+		{Field: "enabled", Label: "Enabled", Format: FormatBool, Sort: true},
+		{Field: "trigger", Label: "Trigger", Sort: true},
+		TenantCol,
+	}},
+}
+
+var EmailProvider = &Kind{
+	Name: "EmailProvider", Label: "Auth0EmailProvider", Slug: "email-provider",
+	Doc:      "The tenant's email provider (one per tenant, when configured; keyed by tenant domain). Credentials and settings are never stored.",
+	NativeID: "the tenant domain",
+	Props: []Property{
+		{Name: "enabled", Type: Bool},
+		{Name: "default_from_address", Type: String, Doc: "the From address of the tenant's emails"},
+	},
+	API: API{File: "tenant_assets", Doc: "The tenant's email provider (no credentials); its name is the provider's (smtp, sendgrid, …).",
+		List: "emailProviders", Filters: []Filter{NameFilter, {Field: "enabled", Prop: "enabled", Op: Flag}}},
+	UI: UI{Label: "Email provider", Plural: "Email providers", Color: "#0369a1", Columns: []Column{
+		NameCol,
+		{Field: "enabled", Label: "Enabled", Format: FormatBool, Sort: true},
+		{Field: "defaultFromAddress", Label: "From", Format: FormatMono},
+		TenantCol,
+	}},
+}
+
+var GuardianFactor = &Kind{
+	Name: "GuardianFactor", Label: "Auth0GuardianFactor", Slug: "guardian-factor",
+	Doc:      "A multi-factor authentication factor of the tenant (Guardian: otp, sms, push-notification, webauthn-roaming, …) and whether it is enabled.",
+	NativeID: "the factor's name",
+	Props: []Property{
+		{Name: "enabled", Type: Bool},
+		{Name: "trial_expired", Type: Bool},
+	},
+	API: API{File: "tenant_assets", Doc: "An MFA factor of the tenant.", List: "guardianFactors",
+		Filters: []Filter{NameFilter, {Field: "enabled", Prop: "enabled", Op: Flag}}},
+	UI: UI{Label: "MFA factor", Plural: "MFA factors", Color: "#15803d", Columns: []Column{
+		NameCol,
+		{Field: "enabled", Label: "Enabled", Format: FormatBool, Sort: true},
+		TenantCol,
+	}},
+}
+
+// statusFilters filter a small kind's list by name and status.
+var statusFilters = []Filter{NameFilter, {Field: "status", Prop: "status", Op: Equals}}
 
 // Kinds lists every asset kind, in load order (targets of relations first).
 var Kinds = []*Kind{
 	Tenant, TenantSettings, Connection, ResourceServer, Permission, Role,
-	Organization, Client, ClientGrant, CustomDomain, LogStream, Action,
+	Organization, Client, ClientGrant, CustomDomain, LogStream, Action, SigningKey, LegacyRule, Hook, EmailProvider, GuardianFactor,
 	User, Grant, OrgMembership,
 }

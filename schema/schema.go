@@ -42,6 +42,11 @@ type Property struct {
 	// (e.g. the names, not values, of an action's secrets).
 	NotSecret bool
 	Doc       string
+	// From is the API field the property comes from, as a dotted path in
+	// the resource's JSON ("jwt_configuration.alg"); empty means the
+	// property's own name. Ingest files that copy declared properties
+	// (ingest.declaredNode) use it; the others map fields by hand.
+	From string
 }
 
 // Kind is one kind of asset node.
@@ -62,6 +67,9 @@ type Kind struct {
 	// text only repeats their ends' (a membership named after its user) would
 	// crowd those ends out of the results and double the index's write cost.
 	Unsearched bool
+	// API is how the GraphQL API shows the kind, UI how the web app does.
+	API API
+	UI  UI
 }
 
 // Relation is one relation type between two kinds. The same type can appear
@@ -72,6 +80,9 @@ type Relation struct {
 	To    *Kind
 	Doc   string
 	Props []Property
+	// Out is what the relation gives its From kind (neighbours of kind
+	// To), In what it gives its To kind (neighbours of kind From).
+	Out, In Side
 }
 
 // Name identifies a relation declaration uniquely: FROM-TYPE->TO.

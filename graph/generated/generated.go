@@ -314,6 +314,30 @@ type ComplexityRoot struct {
 		Via        func(childComplexity int) int
 	}
 
+	EmailProvider struct {
+		DefaultFromAddress func(childComplexity int) int
+		Enabled            func(childComplexity int) int
+		FirstSeen          func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		Kind               func(childComplexity int) int
+		LastSeen           func(childComplexity int) int
+		Name               func(childComplexity int) int
+		NativeID           func(childComplexity int) int
+		Tenant             func(childComplexity int) int
+	}
+
+	EmailProviderConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	EmailProviderEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	FieldChange struct {
 		Field  func(childComplexity int) int
 		New    func(childComplexity int) int
@@ -398,6 +422,54 @@ type ComplexityRoot struct {
 		Properties func(childComplexity int) int
 	}
 
+	GuardianFactor struct {
+		Enabled      func(childComplexity int) int
+		FirstSeen    func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Kind         func(childComplexity int) int
+		LastSeen     func(childComplexity int) int
+		Name         func(childComplexity int) int
+		NativeID     func(childComplexity int) int
+		Tenant       func(childComplexity int) int
+		TrialExpired func(childComplexity int) int
+	}
+
+	GuardianFactorConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	GuardianFactorEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	Hook struct {
+		Enabled   func(childComplexity int) int
+		FirstSeen func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Kind      func(childComplexity int) int
+		LastSeen  func(childComplexity int) int
+		Name      func(childComplexity int) int
+		NativeID  func(childComplexity int) int
+		Tenant    func(childComplexity int) int
+		Trigger   func(childComplexity int) int
+	}
+
+	HookConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	HookEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Identity struct {
 		Connection func(childComplexity int) int
 		Provider   func(childComplexity int) int
@@ -414,6 +486,31 @@ type ComplexityRoot struct {
 	KindCount struct {
 		Count func(childComplexity int) int
 		Kind  func(childComplexity int) int
+	}
+
+	LegacyRule struct {
+		Enabled   func(childComplexity int) int
+		FirstSeen func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Kind      func(childComplexity int) int
+		LastSeen  func(childComplexity int) int
+		Name      func(childComplexity int) int
+		NativeID  func(childComplexity int) int
+		Order     func(childComplexity int) int
+		Tenant    func(childComplexity int) int
+		Trigger   func(childComplexity int) int
+	}
+
+	LegacyRuleConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	LegacyRuleEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	LogStream struct {
@@ -557,10 +654,14 @@ type ComplexityRoot struct {
 		CustomDomains        func(childComplexity int, tenant *string, filter *model.StatusFilter, orderBy *model.Sort, first *int, after *string) int
 		Cypher               func(childComplexity int, query string, params map[string]any) int
 		EffectivePermissions func(childComplexity int, userID *string, clientID *string) int
+		EmailProviders       func(childComplexity int, tenant *string, filter *model.EmailProviderFilter, orderBy *model.Sort, first *int, after *string) int
 		Finding              func(childComplexity int, id string) int
 		Findings             func(childComplexity int, filter *model.FindingFilter, first *int, after *string) int
 		FindingsSummary      func(childComplexity int, tenant string) int
 		Grants               func(childComplexity int, tenant *string, filter *model.GrantFilter, orderBy *model.Sort, first *int, after *string) int
+		GuardianFactors      func(childComplexity int, tenant *string, filter *model.GuardianFactorFilter, orderBy *model.Sort, first *int, after *string) int
+		Hooks                func(childComplexity int, tenant *string, filter *model.HookFilter, orderBy *model.Sort, first *int, after *string) int
+		LegacyRules          func(childComplexity int, tenant *string, filter *model.LegacyRuleFilter, orderBy *model.Sort, first *int, after *string) int
 		LogStreams           func(childComplexity int, tenant *string, filter *model.StatusFilter, orderBy *model.Sort, first *int, after *string) int
 		Neighbourhood        func(childComplexity int, id string, depth *int, limit *int) int
 		Node                 func(childComplexity int, id string) int
@@ -574,6 +675,7 @@ type ComplexityRoot struct {
 		Rules                func(childComplexity int) int
 		Search               func(childComplexity int, text string, kinds []string, tenant *string, first *int) int
 		ShortestPath         func(childComplexity int, from string, to string, maxDepth *int) int
+		SigningKeys          func(childComplexity int, tenant *string, filter *model.SigningKeyFilter, orderBy *model.Sort, first *int, after *string) int
 		TenantSettings       func(childComplexity int, tenant *string, filter *model.NameFilter, orderBy *model.Sort, first *int, after *string) int
 		Tenants              func(childComplexity int) int
 		Users                func(childComplexity int, tenant *string, filter *model.UserFilter, orderBy *model.Sort, first *int, after *string) int
@@ -706,6 +808,36 @@ type ComplexityRoot struct {
 		Count    func(childComplexity int) int
 		Severity func(childComplexity int) int
 		Status   func(childComplexity int) int
+	}
+
+	SigningKey struct {
+		Current      func(childComplexity int) int
+		CurrentSince func(childComplexity int) int
+		CurrentUntil func(childComplexity int) int
+		FirstSeen    func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Kid          func(childComplexity int) int
+		Kind         func(childComplexity int) int
+		LastSeen     func(childComplexity int) int
+		Name         func(childComplexity int) int
+		NativeID     func(childComplexity int) int
+		Next         func(childComplexity int) int
+		Previous     func(childComplexity int) int
+		Revoked      func(childComplexity int) int
+		RevokedAt    func(childComplexity int) int
+		Tenant       func(childComplexity int) int
+	}
+
+	SigningKeyConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	SigningKeyEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	SkippedKind struct {
@@ -864,8 +996,8 @@ type ComplexityRoot struct {
 type ClientResolver interface {
 	Grants(ctx context.Context, obj *model.Client) ([]*model.ClientGrant, error)
 	Apis(ctx context.Context, obj *model.Client) ([]*model.APIAccess, error)
-	Connections(ctx context.Context, obj *model.Client) ([]*model.Connection, error)
 	Consents(ctx context.Context, obj *model.Client, first *int, after *string) (*model.GrantConnection, error)
+	Connections(ctx context.Context, obj *model.Client) ([]*model.Connection, error)
 	EffectivePermissions(ctx context.Context, obj *model.Client) ([]*model.EffectivePermission, error)
 }
 type ClientGrantResolver interface {
@@ -874,9 +1006,9 @@ type ClientGrantResolver interface {
 	Permissions(ctx context.Context, obj *model.ClientGrant) ([]*model.Permission, error)
 }
 type ConnectionResolver interface {
-	Users(ctx context.Context, obj *model.Connection, first *int, after *string) (*model.UserConnection, error)
-	Clients(ctx context.Context, obj *model.Connection) ([]*model.Client, error)
 	Organizations(ctx context.Context, obj *model.Connection) ([]*model.Organization, error)
+	Clients(ctx context.Context, obj *model.Connection) ([]*model.Client, error)
+	Users(ctx context.Context, obj *model.Connection, first *int, after *string) (*model.UserConnection, error)
 }
 type FindingResolver interface {
 	Rule(ctx context.Context, obj *model.Finding) (*model.Rule, error)
@@ -907,8 +1039,8 @@ type OrganizationResolver interface {
 type PermissionResolver interface {
 	API(ctx context.Context, obj *model.Permission) (*model.ResourceServer, error)
 	Roles(ctx context.Context, obj *model.Permission) ([]*model.Role, error)
-	ClientGrants(ctx context.Context, obj *model.Permission) ([]*model.ClientGrant, error)
 	Users(ctx context.Context, obj *model.Permission, first *int, after *string) (*model.UserConnection, error)
+	ClientGrants(ctx context.Context, obj *model.Permission) ([]*model.ClientGrant, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Asset, error)
@@ -924,9 +1056,11 @@ type QueryResolver interface {
 	Neighbourhood(ctx context.Context, id string, depth *int, limit *int) (*model.Subgraph, error)
 	ShortestPath(ctx context.Context, from string, to string, maxDepth *int) (*model.Path, error)
 	Paths(ctx context.Context, from string, to string, maxDepth *int, first *int) ([]*model.Path, error)
+	LegacyRules(ctx context.Context, tenant *string, filter *model.LegacyRuleFilter, orderBy *model.Sort, first *int, after *string) (*model.LegacyRuleConnection, error)
+	Hooks(ctx context.Context, tenant *string, filter *model.HookFilter, orderBy *model.Sort, first *int, after *string) (*model.HookConnection, error)
 	Organizations(ctx context.Context, tenant *string, filter *model.OrganizationFilter, orderBy *model.Sort, first *int, after *string) (*model.OrganizationConnection, error)
-	Roles(ctx context.Context, tenant *string, filter *model.RoleFilter, orderBy *model.Sort, first *int, after *string) (*model.RoleConnection, error)
 	Permissions(ctx context.Context, tenant *string, filter *model.PermissionFilter, orderBy *model.Sort, first *int, after *string) (*model.PermissionConnection, error)
+	Roles(ctx context.Context, tenant *string, filter *model.RoleFilter, orderBy *model.Sort, first *int, after *string) (*model.RoleConnection, error)
 	Rules(ctx context.Context) ([]*model.Rule, error)
 	Rule(ctx context.Context, id string) (*model.Rule, error)
 	Findings(ctx context.Context, filter *model.FindingFilter, first *int, after *string) (*model.FindingConnection, error)
@@ -938,29 +1072,32 @@ type QueryResolver interface {
 	CustomDomains(ctx context.Context, tenant *string, filter *model.StatusFilter, orderBy *model.Sort, first *int, after *string) (*model.CustomDomainConnection, error)
 	LogStreams(ctx context.Context, tenant *string, filter *model.StatusFilter, orderBy *model.Sort, first *int, after *string) (*model.LogStreamConnection, error)
 	Actions(ctx context.Context, tenant *string, filter *model.StatusFilter, orderBy *model.Sort, first *int, after *string) (*model.ActionConnection, error)
-	Tenants(ctx context.Context) ([]*model.Tenant, error)
+	SigningKeys(ctx context.Context, tenant *string, filter *model.SigningKeyFilter, orderBy *model.Sort, first *int, after *string) (*model.SigningKeyConnection, error)
+	EmailProviders(ctx context.Context, tenant *string, filter *model.EmailProviderFilter, orderBy *model.Sort, first *int, after *string) (*model.EmailProviderConnection, error)
+	GuardianFactors(ctx context.Context, tenant *string, filter *model.GuardianFactorFilter, orderBy *model.Sort, first *int, after *string) (*model.GuardianFactorConnection, error)
 	TenantSettings(ctx context.Context, tenant *string, filter *model.NameFilter, orderBy *model.Sort, first *int, after *string) (*model.TenantSettingsConnection, error)
+	Tenants(ctx context.Context) ([]*model.Tenant, error)
 	Users(ctx context.Context, tenant *string, filter *model.UserFilter, orderBy *model.Sort, first *int, after *string) (*model.UserConnection, error)
 }
 type ResourceServerResolver interface {
 	Permissions(ctx context.Context, obj *model.ResourceServer) ([]*model.Permission, error)
-	Clients(ctx context.Context, obj *model.ResourceServer) ([]*model.APIAccess, error)
 	ClientGrants(ctx context.Context, obj *model.ResourceServer) ([]*model.ClientGrant, error)
+	Clients(ctx context.Context, obj *model.ResourceServer) ([]*model.APIAccess, error)
 	Grants(ctx context.Context, obj *model.ResourceServer, first *int, after *string) (*model.GrantConnection, error)
 }
 type RoleResolver interface {
-	Permissions(ctx context.Context, obj *model.Role) ([]*model.Permission, error)
 	Users(ctx context.Context, obj *model.Role, first *int, after *string) (*model.UserConnection, error)
 	Memberships(ctx context.Context, obj *model.Role, first *int, after *string) (*model.OrgMembershipConnection, error)
+	Permissions(ctx context.Context, obj *model.Role) ([]*model.Permission, error)
 }
 type RuleResolver interface {
 	Results(ctx context.Context, obj *model.Rule, tenant *string) ([]*model.RuleResult, error)
 }
 type TenantResolver interface {
-	LastSync(ctx context.Context, obj *model.Tenant) (*model.Sync, error)
-	Syncs(ctx context.Context, obj *model.Tenant, limit *int) ([]*model.Sync, error)
 	Settings(ctx context.Context, obj *model.Tenant) (*model.TenantSettings, error)
 	Incomplete(ctx context.Context, obj *model.Tenant) ([]*model.Incompleteness, error)
+	LastSync(ctx context.Context, obj *model.Tenant) (*model.Sync, error)
+	Syncs(ctx context.Context, obj *model.Tenant, limit *int) ([]*model.Sync, error)
 }
 type UserResolver interface {
 	Roles(ctx context.Context, obj *model.User) ([]*model.Role, error)
@@ -2175,6 +2312,99 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EffectivePermission.Via(childComplexity), true
 
+	case "EmailProvider.defaultFromAddress":
+		if e.ComplexityRoot.EmailProvider.DefaultFromAddress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailProvider.DefaultFromAddress(childComplexity), true
+	case "EmailProvider.enabled":
+		if e.ComplexityRoot.EmailProvider.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailProvider.Enabled(childComplexity), true
+	case "EmailProvider.firstSeen":
+		if e.ComplexityRoot.EmailProvider.FirstSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailProvider.FirstSeen(childComplexity), true
+	case "EmailProvider.id":
+		if e.ComplexityRoot.EmailProvider.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailProvider.ID(childComplexity), true
+	case "EmailProvider.kind":
+		if e.ComplexityRoot.EmailProvider.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailProvider.Kind(childComplexity), true
+	case "EmailProvider.lastSeen":
+		if e.ComplexityRoot.EmailProvider.LastSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailProvider.LastSeen(childComplexity), true
+	case "EmailProvider.name":
+		if e.ComplexityRoot.EmailProvider.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailProvider.Name(childComplexity), true
+	case "EmailProvider.nativeId":
+		if e.ComplexityRoot.EmailProvider.NativeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailProvider.NativeID(childComplexity), true
+	case "EmailProvider.tenant":
+		if e.ComplexityRoot.EmailProvider.Tenant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailProvider.Tenant(childComplexity), true
+
+	case "EmailProviderConnection.edges":
+		if e.ComplexityRoot.EmailProviderConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailProviderConnection.Edges(childComplexity), true
+	case "EmailProviderConnection.nodes":
+		if e.ComplexityRoot.EmailProviderConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailProviderConnection.Nodes(childComplexity), true
+	case "EmailProviderConnection.pageInfo":
+		if e.ComplexityRoot.EmailProviderConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailProviderConnection.PageInfo(childComplexity), true
+	case "EmailProviderConnection.totalCount":
+		if e.ComplexityRoot.EmailProviderConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailProviderConnection.TotalCount(childComplexity), true
+
+	case "EmailProviderEdge.cursor":
+		if e.ComplexityRoot.EmailProviderEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailProviderEdge.Cursor(childComplexity), true
+	case "EmailProviderEdge.node":
+		if e.ComplexityRoot.EmailProviderEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailProviderEdge.Node(childComplexity), true
+
 	case "FieldChange.field":
 		if e.ComplexityRoot.FieldChange.Field == nil {
 			break
@@ -2543,6 +2773,192 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.GraphNode.Properties(childComplexity), true
 
+	case "GuardianFactor.enabled":
+		if e.ComplexityRoot.GuardianFactor.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GuardianFactor.Enabled(childComplexity), true
+	case "GuardianFactor.firstSeen":
+		if e.ComplexityRoot.GuardianFactor.FirstSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GuardianFactor.FirstSeen(childComplexity), true
+	case "GuardianFactor.id":
+		if e.ComplexityRoot.GuardianFactor.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GuardianFactor.ID(childComplexity), true
+	case "GuardianFactor.kind":
+		if e.ComplexityRoot.GuardianFactor.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GuardianFactor.Kind(childComplexity), true
+	case "GuardianFactor.lastSeen":
+		if e.ComplexityRoot.GuardianFactor.LastSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GuardianFactor.LastSeen(childComplexity), true
+	case "GuardianFactor.name":
+		if e.ComplexityRoot.GuardianFactor.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GuardianFactor.Name(childComplexity), true
+	case "GuardianFactor.nativeId":
+		if e.ComplexityRoot.GuardianFactor.NativeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GuardianFactor.NativeID(childComplexity), true
+	case "GuardianFactor.tenant":
+		if e.ComplexityRoot.GuardianFactor.Tenant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GuardianFactor.Tenant(childComplexity), true
+	case "GuardianFactor.trialExpired":
+		if e.ComplexityRoot.GuardianFactor.TrialExpired == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GuardianFactor.TrialExpired(childComplexity), true
+
+	case "GuardianFactorConnection.edges":
+		if e.ComplexityRoot.GuardianFactorConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GuardianFactorConnection.Edges(childComplexity), true
+	case "GuardianFactorConnection.nodes":
+		if e.ComplexityRoot.GuardianFactorConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GuardianFactorConnection.Nodes(childComplexity), true
+	case "GuardianFactorConnection.pageInfo":
+		if e.ComplexityRoot.GuardianFactorConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GuardianFactorConnection.PageInfo(childComplexity), true
+	case "GuardianFactorConnection.totalCount":
+		if e.ComplexityRoot.GuardianFactorConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GuardianFactorConnection.TotalCount(childComplexity), true
+
+	case "GuardianFactorEdge.cursor":
+		if e.ComplexityRoot.GuardianFactorEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GuardianFactorEdge.Cursor(childComplexity), true
+	case "GuardianFactorEdge.node":
+		if e.ComplexityRoot.GuardianFactorEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GuardianFactorEdge.Node(childComplexity), true
+
+	case "Hook.enabled":
+		if e.ComplexityRoot.Hook.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Hook.Enabled(childComplexity), true
+	case "Hook.firstSeen":
+		if e.ComplexityRoot.Hook.FirstSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Hook.FirstSeen(childComplexity), true
+	case "Hook.id":
+		if e.ComplexityRoot.Hook.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Hook.ID(childComplexity), true
+	case "Hook.kind":
+		if e.ComplexityRoot.Hook.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Hook.Kind(childComplexity), true
+	case "Hook.lastSeen":
+		if e.ComplexityRoot.Hook.LastSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Hook.LastSeen(childComplexity), true
+	case "Hook.name":
+		if e.ComplexityRoot.Hook.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Hook.Name(childComplexity), true
+	case "Hook.nativeId":
+		if e.ComplexityRoot.Hook.NativeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Hook.NativeID(childComplexity), true
+	case "Hook.tenant":
+		if e.ComplexityRoot.Hook.Tenant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Hook.Tenant(childComplexity), true
+	case "Hook.trigger":
+		if e.ComplexityRoot.Hook.Trigger == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Hook.Trigger(childComplexity), true
+
+	case "HookConnection.edges":
+		if e.ComplexityRoot.HookConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HookConnection.Edges(childComplexity), true
+	case "HookConnection.nodes":
+		if e.ComplexityRoot.HookConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HookConnection.Nodes(childComplexity), true
+	case "HookConnection.pageInfo":
+		if e.ComplexityRoot.HookConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HookConnection.PageInfo(childComplexity), true
+	case "HookConnection.totalCount":
+		if e.ComplexityRoot.HookConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HookConnection.TotalCount(childComplexity), true
+
+	case "HookEdge.cursor":
+		if e.ComplexityRoot.HookEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HookEdge.Cursor(childComplexity), true
+	case "HookEdge.node":
+		if e.ComplexityRoot.HookEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HookEdge.Node(childComplexity), true
+
 	case "Identity.connection":
 		if e.ComplexityRoot.Identity.Connection == nil {
 			break
@@ -2599,6 +3015,105 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.KindCount.Kind(childComplexity), true
+
+	case "LegacyRule.enabled":
+		if e.ComplexityRoot.LegacyRule.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegacyRule.Enabled(childComplexity), true
+	case "LegacyRule.firstSeen":
+		if e.ComplexityRoot.LegacyRule.FirstSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegacyRule.FirstSeen(childComplexity), true
+	case "LegacyRule.id":
+		if e.ComplexityRoot.LegacyRule.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegacyRule.ID(childComplexity), true
+	case "LegacyRule.kind":
+		if e.ComplexityRoot.LegacyRule.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegacyRule.Kind(childComplexity), true
+	case "LegacyRule.lastSeen":
+		if e.ComplexityRoot.LegacyRule.LastSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegacyRule.LastSeen(childComplexity), true
+	case "LegacyRule.name":
+		if e.ComplexityRoot.LegacyRule.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegacyRule.Name(childComplexity), true
+	case "LegacyRule.nativeId":
+		if e.ComplexityRoot.LegacyRule.NativeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegacyRule.NativeID(childComplexity), true
+	case "LegacyRule.order":
+		if e.ComplexityRoot.LegacyRule.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegacyRule.Order(childComplexity), true
+	case "LegacyRule.tenant":
+		if e.ComplexityRoot.LegacyRule.Tenant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegacyRule.Tenant(childComplexity), true
+	case "LegacyRule.trigger":
+		if e.ComplexityRoot.LegacyRule.Trigger == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegacyRule.Trigger(childComplexity), true
+
+	case "LegacyRuleConnection.edges":
+		if e.ComplexityRoot.LegacyRuleConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegacyRuleConnection.Edges(childComplexity), true
+	case "LegacyRuleConnection.nodes":
+		if e.ComplexityRoot.LegacyRuleConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegacyRuleConnection.Nodes(childComplexity), true
+	case "LegacyRuleConnection.pageInfo":
+		if e.ComplexityRoot.LegacyRuleConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegacyRuleConnection.PageInfo(childComplexity), true
+	case "LegacyRuleConnection.totalCount":
+		if e.ComplexityRoot.LegacyRuleConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegacyRuleConnection.TotalCount(childComplexity), true
+
+	case "LegacyRuleEdge.cursor":
+		if e.ComplexityRoot.LegacyRuleEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegacyRuleEdge.Cursor(childComplexity), true
+	case "LegacyRuleEdge.node":
+		if e.ComplexityRoot.LegacyRuleEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegacyRuleEdge.Node(childComplexity), true
 
 	case "LogStream.firstSeen":
 		if e.ComplexityRoot.LogStream.FirstSeen == nil {
@@ -3238,6 +3753,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.EffectivePermissions(childComplexity, args["userId"].(*string), args["clientId"].(*string)), true
+	case "Query.emailProviders":
+		if e.ComplexityRoot.Query.EmailProviders == nil {
+			break
+		}
+
+		args, err := ec.field_Query_emailProviders_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.EmailProviders(childComplexity, args["tenant"].(*string), args["filter"].(*model.EmailProviderFilter), args["orderBy"].(*model.Sort), args["first"].(*int), args["after"].(*string)), true
 	case "Query.finding":
 		if e.ComplexityRoot.Query.Finding == nil {
 			break
@@ -3282,7 +3808,40 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Grants(childComplexity, args["tenant"].(*string), args["filter"].(*model.GrantFilter), args["orderBy"].(*model.Sort), args["first"].(*int), args["after"].(*string)), true
+	case "Query.guardianFactors":
+		if e.ComplexityRoot.Query.GuardianFactors == nil {
+			break
+		}
 
+		args, err := ec.field_Query_guardianFactors_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.GuardianFactors(childComplexity, args["tenant"].(*string), args["filter"].(*model.GuardianFactorFilter), args["orderBy"].(*model.Sort), args["first"].(*int), args["after"].(*string)), true
+	case "Query.hooks":
+		if e.ComplexityRoot.Query.Hooks == nil {
+			break
+		}
+
+		args, err := ec.field_Query_hooks_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Hooks(childComplexity, args["tenant"].(*string), args["filter"].(*model.HookFilter), args["orderBy"].(*model.Sort), args["first"].(*int), args["after"].(*string)), true
+
+	case "Query.legacyRules":
+		if e.ComplexityRoot.Query.LegacyRules == nil {
+			break
+		}
+
+		args, err := ec.field_Query_legacyRules_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.LegacyRules(childComplexity, args["tenant"].(*string), args["filter"].(*model.LegacyRuleFilter), args["orderBy"].(*model.Sort), args["first"].(*int), args["after"].(*string)), true
 	case "Query.logStreams":
 		if e.ComplexityRoot.Query.LogStreams == nil {
 			break
@@ -3421,6 +3980,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ShortestPath(childComplexity, args["from"].(string), args["to"].(string), args["maxDepth"].(*int)), true
+	case "Query.signingKeys":
+		if e.ComplexityRoot.Query.SigningKeys == nil {
+			break
+		}
+
+		args, err := ec.field_Query_signingKeys_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SigningKeys(childComplexity, args["tenant"].(*string), args["filter"].(*model.SigningKeyFilter), args["orderBy"].(*model.Sort), args["first"].(*int), args["after"].(*string)), true
 	case "Query.tenantSettings":
 		if e.ComplexityRoot.Query.TenantSettings == nil {
 			break
@@ -4027,6 +4597,135 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SeverityStatusCount.Status(childComplexity), true
+
+	case "SigningKey.current":
+		if e.ComplexityRoot.SigningKey.Current == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningKey.Current(childComplexity), true
+	case "SigningKey.currentSince":
+		if e.ComplexityRoot.SigningKey.CurrentSince == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningKey.CurrentSince(childComplexity), true
+	case "SigningKey.currentUntil":
+		if e.ComplexityRoot.SigningKey.CurrentUntil == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningKey.CurrentUntil(childComplexity), true
+	case "SigningKey.firstSeen":
+		if e.ComplexityRoot.SigningKey.FirstSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningKey.FirstSeen(childComplexity), true
+	case "SigningKey.id":
+		if e.ComplexityRoot.SigningKey.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningKey.ID(childComplexity), true
+	case "SigningKey.kid":
+		if e.ComplexityRoot.SigningKey.Kid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningKey.Kid(childComplexity), true
+	case "SigningKey.kind":
+		if e.ComplexityRoot.SigningKey.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningKey.Kind(childComplexity), true
+	case "SigningKey.lastSeen":
+		if e.ComplexityRoot.SigningKey.LastSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningKey.LastSeen(childComplexity), true
+	case "SigningKey.name":
+		if e.ComplexityRoot.SigningKey.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningKey.Name(childComplexity), true
+	case "SigningKey.nativeId":
+		if e.ComplexityRoot.SigningKey.NativeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningKey.NativeID(childComplexity), true
+	case "SigningKey.next":
+		if e.ComplexityRoot.SigningKey.Next == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningKey.Next(childComplexity), true
+	case "SigningKey.previous":
+		if e.ComplexityRoot.SigningKey.Previous == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningKey.Previous(childComplexity), true
+	case "SigningKey.revoked":
+		if e.ComplexityRoot.SigningKey.Revoked == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningKey.Revoked(childComplexity), true
+	case "SigningKey.revokedAt":
+		if e.ComplexityRoot.SigningKey.RevokedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningKey.RevokedAt(childComplexity), true
+	case "SigningKey.tenant":
+		if e.ComplexityRoot.SigningKey.Tenant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningKey.Tenant(childComplexity), true
+
+	case "SigningKeyConnection.edges":
+		if e.ComplexityRoot.SigningKeyConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningKeyConnection.Edges(childComplexity), true
+	case "SigningKeyConnection.nodes":
+		if e.ComplexityRoot.SigningKeyConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningKeyConnection.Nodes(childComplexity), true
+	case "SigningKeyConnection.pageInfo":
+		if e.ComplexityRoot.SigningKeyConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningKeyConnection.PageInfo(childComplexity), true
+	case "SigningKeyConnection.totalCount":
+		if e.ComplexityRoot.SigningKeyConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningKeyConnection.TotalCount(childComplexity), true
+
+	case "SigningKeyEdge.cursor":
+		if e.ComplexityRoot.SigningKeyEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningKeyEdge.Cursor(childComplexity), true
+	case "SigningKeyEdge.node":
+		if e.ComplexityRoot.SigningKeyEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SigningKeyEdge.Node(childComplexity), true
 
 	case "SkippedKind.kind":
 		if e.ComplexityRoot.SkippedKind.Kind == nil {
@@ -4729,13 +5428,18 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ClientFilter", ec.unmarshalInputClientFilter),
 			graphql.NewInputUnmarshaler("ClientGrantFilter", ec.unmarshalInputClientGrantFilter),
 			graphql.NewInputUnmarshaler("ConnectionFilter", ec.unmarshalInputConnectionFilter),
+			graphql.NewInputUnmarshaler("EmailProviderFilter", ec.unmarshalInputEmailProviderFilter),
 			graphql.NewInputUnmarshaler("FindingFilter", ec.unmarshalInputFindingFilter),
 			graphql.NewInputUnmarshaler("GrantFilter", ec.unmarshalInputGrantFilter),
+			graphql.NewInputUnmarshaler("GuardianFactorFilter", ec.unmarshalInputGuardianFactorFilter),
+			graphql.NewInputUnmarshaler("HookFilter", ec.unmarshalInputHookFilter),
+			graphql.NewInputUnmarshaler("LegacyRuleFilter", ec.unmarshalInputLegacyRuleFilter),
 			graphql.NewInputUnmarshaler("NameFilter", ec.unmarshalInputNameFilter),
 			graphql.NewInputUnmarshaler("OrganizationFilter", ec.unmarshalInputOrganizationFilter),
 			graphql.NewInputUnmarshaler("PermissionFilter", ec.unmarshalInputPermissionFilter),
 			graphql.NewInputUnmarshaler("ResourceServerFilter", ec.unmarshalInputResourceServerFilter),
 			graphql.NewInputUnmarshaler("RoleFilter", ec.unmarshalInputRoleFilter),
+			graphql.NewInputUnmarshaler("SigningKeyFilter", ec.unmarshalInputSigningKeyFilter),
 			graphql.NewInputUnmarshaler("Sort", ec.unmarshalInputSort),
 			graphql.NewInputUnmarshaler("StatusFilter", ec.unmarshalInputStatusFilter),
 			graphql.NewInputUnmarshaler("StringFilter", ec.unmarshalInputStringFilter),
@@ -4843,7 +5547,9 @@ extend type Query {
   auditLog(first: Int = 100, before: Time): [AuditEntry!]!
 }
 `, BuiltIn: false},
-	{Name: "../schema/apis.graphqls", Input: `"An API (resource server), the Management API included (isSystem)."
+	{Name: "../schema/apis.generated.graphqls", Input: `# Code generated by internal/schemagen from package schema. DO NOT EDIT.
+
+"An API (resource server), the Management API included (isSystem)."
 type ResourceServer implements Asset {
   id: ID!
   kind: String!
@@ -4866,10 +5572,10 @@ type ResourceServer implements Asset {
   scopeCount: Int
   "Permissions (scopes) it defines (DEFINES)."
   permissions: [Permission!]! @goField(forceResolver: true)
-  "Clients that can call it, with scopes (CAN_ACCESS)."
-  clients: [ApiAccess!]! @goField(forceResolver: true)
   "Client grants for it (FOR_API)."
   clientGrants: [ClientGrant!]! @goField(forceResolver: true)
+  "Clients that can call it, with scopes (CAN_ACCESS)."
+  clients: [ApiAccess!]! @goField(forceResolver: true)
   "Users' consent grants for it."
   grants(first: Int = 50, after: String): GrantConnection! @goField(forceResolver: true)
 }
@@ -4880,6 +5586,7 @@ type ResourceServerConnection {
   pageInfo: PageInfo!
   totalCount: Int!
 }
+
 type ResourceServerEdge {
   cursor: String!
   node: ResourceServer!
@@ -4937,7 +5644,9 @@ extend type Query {
   changes(tenant: String, asset: ID, kinds: [String!], since: Time, first: Int = 50, after: String): ChangeConnection!
 }
 `, BuiltIn: false},
-	{Name: "../schema/clients.graphqls", Input: `"An application."
+	{Name: "../schema/clients.generated.graphqls", Input: `# Code generated by internal/schemagen from package schema. DO NOT EDIT.
+
+"An application."
 type Client implements Asset {
   id: ID!
   kind: String!
@@ -4984,21 +5693,36 @@ type Client implements Asset {
   grants: [ClientGrant!]! @goField(forceResolver: true)
   "APIs the client can call, with scopes (CAN_ACCESS)."
   apis: [ApiAccess!]! @goField(forceResolver: true)
-  "Connections the client uses (USES_CONNECTION)."
-  connections: [Connection!]! @goField(forceResolver: true)
   "Users' consent grants to the client."
   consents(first: Int = 50, after: String): GrantConnection! @goField(forceResolver: true)
-  "Every permission the client has through its client grants."
-  effectivePermissions: [EffectivePermission!]! @goField(forceResolver: true)
+  "Connections the client uses (USES_CONNECTION)."
+  connections: [Connection!]! @goField(forceResolver: true)
 }
 
-"A client's access to an API (CAN_ACCESS), derived from a client grant."
-type ApiAccess {
-  client: Client!
-  api: ResourceServer!
-  scopes: [String!]!
-  grantId: String
-  isSystem: Boolean
+type ClientConnection {
+  edges: [ClientEdge!]!
+  nodes: [Client!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type ClientEdge {
+  cursor: String!
+  node: Client!
+}
+
+input ClientFilter {
+  name: StringFilter
+  "spa, native, regular_web, non_interactive, …"
+  appType: [String!]
+  "Clients allowed this grant type (e.g. client_credentials)."
+  grantType: String
+  isFirstParty: Boolean
+  confidential: Boolean
+  "Clients with a client grant for this API (resource server id)."
+  api: ID
+  "Clients that use this connection (connection id)."
+  connection: ID
 }
 
 "A client grant: a client authorised for an API with scopes."
@@ -5023,6 +5747,31 @@ type ClientGrant implements Asset {
   permissions: [Permission!]! @goField(forceResolver: true)
 }
 
+type ClientGrantConnection {
+  edges: [ClientGrantEdge!]!
+  nodes: [ClientGrant!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type ClientGrantEdge {
+  cursor: String!
+  node: ClientGrant!
+}
+
+input ClientGrantFilter {
+  "Identifier (audience) of the API."
+  audience: String
+  "System grants (the Management API's own)."
+  isSystem: Boolean
+  "Grants that give this scope value."
+  scope: String
+  "Grants of this client (client id)."
+  client: ID
+  "Grants for this API (resource server id)."
+  api: ID
+}
+
 "A user's consent grant to a client for an API."
 type Grant implements Asset {
   id: ID!
@@ -5041,76 +5790,47 @@ type Grant implements Asset {
   api: ResourceServer @goField(forceResolver: true)
 }
 
-type ClientConnection {
-  edges: [ClientEdge!]!
-  nodes: [Client!]!
-  pageInfo: PageInfo!
-  totalCount: Int!
-}
-type ClientEdge {
-  cursor: String!
-  node: Client!
-}
-type ClientGrantConnection {
-  edges: [ClientGrantEdge!]!
-  nodes: [ClientGrant!]!
-  pageInfo: PageInfo!
-  totalCount: Int!
-}
-type ClientGrantEdge {
-  cursor: String!
-  node: ClientGrant!
-}
 type GrantConnection {
   edges: [GrantEdge!]!
   nodes: [Grant!]!
   pageInfo: PageInfo!
   totalCount: Int!
 }
+
 type GrantEdge {
   cursor: String!
   node: Grant!
 }
 
-input ClientFilter {
-  name: StringFilter
-  "spa, native, regular_web, non_interactive, …"
-  appType: [String!]
-  "Clients allowed this grant type (e.g. client_credentials)."
-  grantType: String
-  isFirstParty: Boolean
-  confidential: Boolean
-  "Clients that use this connection (connection id)."
-  connection: ID
-  "Clients with a client grant for this API (resource server id)."
-  api: ID
-}
-
-input ClientGrantFilter {
-  "Identifier (audience) of the API."
-  audience: String
-  "Grants for this API (resource server id)."
-  api: ID
-  "Grants of this client (client id)."
-  client: ID
-  "System grants (the Management API's own)."
-  isSystem: Boolean
-  "Grants that give this scope value."
-  scope: String
-}
-
 input GrantFilter {
+  audience: String
   "Grants of this user (user id)."
   user: ID
   "Grants to this client (client id)."
   client: ID
-  audience: String
 }
 
 extend type Query {
   clients(tenant: String, filter: ClientFilter, orderBy: Sort, first: Int = 50, after: String): ClientConnection!
   clientGrants(tenant: String, filter: ClientGrantFilter, orderBy: Sort, first: Int = 50, after: String): ClientGrantConnection!
   grants(tenant: String, filter: GrantFilter, orderBy: Sort, first: Int = 50, after: String): GrantConnection!
+}
+`, BuiltIn: false},
+	{Name: "../schema/clients.graphqls", Input: `# What the declarations in package schema cannot say about clients (the
+# rest is in clients.generated.graphqls).
+
+extend type Client {
+  "Every permission the client has through its client grants."
+  effectivePermissions: [EffectivePermission!]! @goField(forceResolver: true)
+}
+
+"A client's access to an API (CAN_ACCESS), derived from a client grant."
+type ApiAccess {
+  client: Client!
+  api: ResourceServer!
+  scopes: [String!]!
+  grantId: String
+  isSystem: Boolean
 }
 `, BuiltIn: false},
 	{Name: "../schema/completeness.graphqls", Input: `"""
@@ -5139,7 +5859,9 @@ extend type Tenant {
   incomplete: [Incompleteness!]! @goField(forceResolver: true)
 }
 `, BuiltIn: false},
-	{Name: "../schema/connections.graphqls", Input: `"An identity connection (database, social, enterprise, passwordless)."
+	{Name: "../schema/connections.generated.graphqls", Input: `# Code generated by internal/schemagen from package schema. DO NOT EDIT.
+
+"An identity connection (database, social, enterprise, passwordless)."
 type Connection implements Asset {
   id: ID!
   kind: String!
@@ -5164,12 +5886,12 @@ type Connection implements Asset {
   mfaActive: Boolean
   "social connection without its own client id (Auth0 developer keys)"
   usesDevKeys: Boolean
-  "Users with an identity at the connection (HAS_IDENTITY)."
-  users(first: Int = 50, after: String): UserConnection! @goField(forceResolver: true)
-  "Clients that use it (USES_CONNECTION)."
-  clients: [Client!]! @goField(forceResolver: true)
   "Organizations that enable it (ENABLES)."
   organizations: [Organization!]! @goField(forceResolver: true)
+  "Clients that use it (USES_CONNECTION)."
+  clients: [Client!]! @goField(forceResolver: true)
+  "Users with an identity at the connection (HAS_IDENTITY)."
+  users(first: Int = 50, after: String): UserConnection! @goField(forceResolver: true)
 }
 
 type ConnectionConnection {
@@ -5178,6 +5900,7 @@ type ConnectionConnection {
   pageInfo: PageInfo!
   totalCount: Int!
 }
+
 type ConnectionEdge {
   cursor: String!
   node: Connection!
@@ -5265,7 +5988,81 @@ extend type Query {
   paths(from: ID!, to: ID!, maxDepth: Int = 6, first: Int = 10): [Path!]!
 }
 `, BuiltIn: false},
-	{Name: "../schema/organizations.graphqls", Input: `type Organization implements Asset {
+	{Name: "../schema/extensibility.generated.graphqls", Input: `# Code generated by internal/schemagen from package schema. DO NOT EDIT.
+
+"A legacy rule (no script)."
+type LegacyRule implements Asset {
+  id: ID!
+  kind: String!
+  nativeId: String!
+  tenant: String!
+  name: String!
+  firstSeen: Time
+  lastSeen: Time
+  enabled: Boolean
+  "position in the rules pipeline"
+  order: Int
+  "the stage it runs at (login_success)"
+  trigger: String
+}
+
+type LegacyRuleConnection {
+  edges: [LegacyRuleEdge!]!
+  nodes: [LegacyRule!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type LegacyRuleEdge {
+  cursor: String!
+  node: LegacyRule!
+}
+
+input LegacyRuleFilter {
+  name: StringFilter
+  enabled: Boolean
+}
+
+"A legacy hook (no script)."
+type Hook implements Asset {
+  id: ID!
+  kind: String!
+  nativeId: String!
+  tenant: String!
+  name: String!
+  firstSeen: Time
+  lastSeen: Time
+  enabled: Boolean
+  "the extensibility point it runs at (pre-user-registration, …)"
+  trigger: String
+}
+
+type HookConnection {
+  edges: [HookEdge!]!
+  nodes: [Hook!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type HookEdge {
+  cursor: String!
+  node: Hook!
+}
+
+input HookFilter {
+  name: StringFilter
+  enabled: Boolean
+  trigger: String
+}
+
+extend type Query {
+  legacyRules(tenant: String, filter: LegacyRuleFilter, orderBy: Sort, first: Int = 50, after: String): LegacyRuleConnection!
+  hooks(tenant: String, filter: HookFilter, orderBy: Sort, first: Int = 50, after: String): HookConnection!
+}
+`, BuiltIn: false},
+	{Name: "../schema/organizations.generated.graphqls", Input: `# Code generated by internal/schemagen from package schema. DO NOT EDIT.
+
+type Organization implements Asset {
   id: ID!
   kind: String!
   nativeId: String!
@@ -5280,10 +6077,23 @@ extend type Query {
   connections: [OrgConnection!]! @goField(forceResolver: true)
 }
 
-"A connection enabled for an organization."
-type OrgConnection {
-  connection: Connection!
-  assignMembershipOnLogin: Boolean
+type OrganizationConnection {
+  edges: [OrganizationEdge!]!
+  nodes: [Organization!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type OrganizationEdge {
+  cursor: String!
+  node: Organization!
+}
+
+input OrganizationFilter {
+  name: StringFilter
+  displayName: StringFilter
+  "Organizations that enable this connection (connection id)."
+  connection: ID
 }
 
 "A user's membership of an organization, with the roles it carries."
@@ -5303,55 +6113,32 @@ type OrgMembership implements Asset {
   roles: [Role!]! @goField(forceResolver: true)
 }
 
-type OrganizationConnection {
-  edges: [OrganizationEdge!]!
-  nodes: [Organization!]!
-  pageInfo: PageInfo!
-  totalCount: Int!
-}
-type OrganizationEdge {
-  cursor: String!
-  node: Organization!
-}
 type OrgMembershipConnection {
   edges: [OrgMembershipEdge!]!
   nodes: [OrgMembership!]!
   pageInfo: PageInfo!
   totalCount: Int!
 }
+
 type OrgMembershipEdge {
   cursor: String!
   node: OrgMembership!
-}
-
-input OrganizationFilter {
-  name: StringFilter
-  displayName: StringFilter
-  "Organizations that enable this connection (connection id)."
-  connection: ID
 }
 
 extend type Query {
   organizations(tenant: String, filter: OrganizationFilter, orderBy: Sort, first: Int = 50, after: String): OrganizationConnection!
 }
 `, BuiltIn: false},
-	{Name: "../schema/rbac.graphqls", Input: `"A tenant-wide role."
-type Role implements Asset {
-  id: ID!
-  kind: String!
-  nativeId: String!
-  tenant: String!
-  name: String!
-  firstSeen: Time
-  lastSeen: Time
-  description: String
-  "Permissions the role grants (GRANTS)."
-  permissions: [Permission!]! @goField(forceResolver: true)
-  "Users with the role tenant-wide (HAS_ROLE)."
-  users(first: Int = 50, after: String): UserConnection! @goField(forceResolver: true)
-  "Organization memberships that carry the role (WITH_ROLE)."
-  memberships(first: Int = 50, after: String): OrgMembershipConnection! @goField(forceResolver: true)
+	{Name: "../schema/organizations.graphqls", Input: `# What the declarations in package schema cannot say about organizations
+# (the rest is in organizations.generated.graphqls).
+
+"A connection enabled for an organization."
+type OrgConnection {
+  connection: Connection!
+  assignMembershipOnLogin: Boolean
 }
+`, BuiltIn: false},
+	{Name: "../schema/rbac.generated.graphqls", Input: `# Code generated by internal/schemagen from package schema. DO NOT EDIT.
 
 "One scope value of an API."
 type Permission implements Asset {
@@ -5362,7 +6149,7 @@ type Permission implements Asset {
   name: String!
   firstSeen: Time
   lastSeen: Time
-  "the scope value"
+  "the scope value (also the name, which is searched)"
   value: String
   "identifier (audience) of the API"
   resourceServerIdentifier: String
@@ -5374,10 +6161,50 @@ type Permission implements Asset {
   api: ResourceServer @goField(forceResolver: true)
   "Roles that grant it."
   roles: [Role!]! @goField(forceResolver: true)
-  "Client grants that grant it."
-  clientGrants: [ClientGrant!]! @goField(forceResolver: true)
   "Users it is assigned to directly (HAS_PERMISSION)."
   users(first: Int = 50, after: String): UserConnection! @goField(forceResolver: true)
+  "Client grants that grant it."
+  clientGrants: [ClientGrant!]! @goField(forceResolver: true)
+}
+
+type PermissionConnection {
+  edges: [PermissionEdge!]!
+  nodes: [Permission!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type PermissionEdge {
+  cursor: String!
+  node: Permission!
+}
+
+input PermissionFilter {
+  name: StringFilter
+  value: StringFilter
+  "Identifier (audience) of the API."
+  audience: String
+  defined: Boolean
+  "Permissions defined by this API (resource server id)."
+  api: ID
+}
+
+"A tenant-wide role."
+type Role implements Asset {
+  id: ID!
+  kind: String!
+  nativeId: String!
+  tenant: String!
+  name: String!
+  firstSeen: Time
+  lastSeen: Time
+  description: String
+  "Users with the role tenant-wide (HAS_ROLE)."
+  users(first: Int = 50, after: String): UserConnection! @goField(forceResolver: true)
+  "Organization memberships that carry the role (WITH_ROLE)."
+  memberships(first: Int = 50, after: String): OrgMembershipConnection! @goField(forceResolver: true)
+  "Permissions the role grants (GRANTS)."
+  permissions: [Permission!]! @goField(forceResolver: true)
 }
 
 type RoleConnection {
@@ -5386,19 +6213,10 @@ type RoleConnection {
   pageInfo: PageInfo!
   totalCount: Int!
 }
+
 type RoleEdge {
   cursor: String!
   node: Role!
-}
-type PermissionConnection {
-  edges: [PermissionEdge!]!
-  nodes: [Permission!]!
-  pageInfo: PageInfo!
-  totalCount: Int!
-}
-type PermissionEdge {
-  cursor: String!
-  node: Permission!
 }
 
 input RoleFilter {
@@ -5407,19 +6225,9 @@ input RoleFilter {
   permission: ID
 }
 
-input PermissionFilter {
-  name: StringFilter
-  value: StringFilter
-  "Identifier (audience) of the API."
-  audience: String
-  "Permissions defined by this API (resource server id)."
-  api: ID
-  defined: Boolean
-}
-
 extend type Query {
-  roles(tenant: String, filter: RoleFilter, orderBy: Sort, first: Int = 50, after: String): RoleConnection!
   permissions(tenant: String, filter: PermissionFilter, orderBy: Sort, first: Int = 50, after: String): PermissionConnection!
+  roles(tenant: String, filter: RoleFilter, orderBy: Sort, first: Int = 50, after: String): RoleConnection!
 }
 `, BuiltIn: false},
 	{Name: "../schema/rules.graphqls", Input: `# Security rules and their findings (package rules, internal/findings).
@@ -5753,7 +6561,9 @@ extend type Query {
   whoCanReach(permissionId: ID, apiId: ID, first: Int = 100): Reach!
 }
 `, BuiltIn: false},
-	{Name: "../schema/tenant_assets.graphqls", Input: `type CustomDomain implements Asset {
+	{Name: "../schema/tenant_assets.generated.graphqls", Input: `# Code generated by internal/schemagen from package schema. DO NOT EDIT.
+
+type CustomDomain implements Asset {
   id: ID!
   kind: String!
   nativeId: String!
@@ -5769,6 +6579,23 @@ extend type Query {
   customClientIpHeader: String
 }
 
+type CustomDomainConnection {
+  edges: [CustomDomainEdge!]!
+  nodes: [CustomDomain!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type CustomDomainEdge {
+  cursor: String!
+  node: CustomDomain!
+}
+
+input StatusFilter {
+  name: StringFilter
+  status: String
+}
+
 type LogStream implements Asset {
   id: ID!
   kind: String!
@@ -5779,6 +6606,18 @@ type LogStream implements Asset {
   lastSeen: Time
   type: String
   status: String
+}
+
+type LogStreamConnection {
+  edges: [LogStreamEdge!]!
+  nodes: [LogStream!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type LogStreamEdge {
+  cursor: String!
+  node: LogStream!
 }
 
 type Action implements Asset {
@@ -5799,49 +6638,132 @@ type Action implements Asset {
   updatedAt: Time
 }
 
-type CustomDomainConnection {
-  edges: [CustomDomainEdge!]!
-  nodes: [CustomDomain!]!
-  pageInfo: PageInfo!
-  totalCount: Int!
-}
-type CustomDomainEdge {
-  cursor: String!
-  node: CustomDomain!
-}
-type LogStreamConnection {
-  edges: [LogStreamEdge!]!
-  nodes: [LogStream!]!
-  pageInfo: PageInfo!
-  totalCount: Int!
-}
-type LogStreamEdge {
-  cursor: String!
-  node: LogStream!
-}
 type ActionConnection {
   edges: [ActionEdge!]!
   nodes: [Action!]!
   pageInfo: PageInfo!
   totalCount: Int!
 }
+
 type ActionEdge {
   cursor: String!
   node: Action!
 }
 
-input StatusFilter {
+"A key the tenant signs tokens with (no key material)."
+type SigningKey implements Asset {
+  id: ID!
+  kind: String!
+  nativeId: String!
+  tenant: String!
+  name: String!
+  firstSeen: Time
+  lastSeen: Time
+  "key id (the JWT header's kid)"
+  kid: String
+  "signs tokens now"
+  current: Boolean
+  "becomes current at the next rotation"
+  next: Boolean
+  "was current before the last rotation"
+  previous: Boolean
+  revoked: Boolean
+  currentSince: Time
+  currentUntil: Time
+  revokedAt: Time
+}
+
+type SigningKeyConnection {
+  edges: [SigningKeyEdge!]!
+  nodes: [SigningKey!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type SigningKeyEdge {
+  cursor: String!
+  node: SigningKey!
+}
+
+input SigningKeyFilter {
   name: StringFilter
-  status: String
+  current: Boolean
+  revoked: Boolean
+}
+
+"The tenant's email provider (no credentials); its name is the provider's (smtp, sendgrid, …)."
+type EmailProvider implements Asset {
+  id: ID!
+  kind: String!
+  nativeId: String!
+  tenant: String!
+  name: String!
+  firstSeen: Time
+  lastSeen: Time
+  enabled: Boolean
+  "the From address of the tenant's emails"
+  defaultFromAddress: String
+}
+
+type EmailProviderConnection {
+  edges: [EmailProviderEdge!]!
+  nodes: [EmailProvider!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type EmailProviderEdge {
+  cursor: String!
+  node: EmailProvider!
+}
+
+input EmailProviderFilter {
+  name: StringFilter
+  enabled: Boolean
+}
+
+"An MFA factor of the tenant."
+type GuardianFactor implements Asset {
+  id: ID!
+  kind: String!
+  nativeId: String!
+  tenant: String!
+  name: String!
+  firstSeen: Time
+  lastSeen: Time
+  enabled: Boolean
+  trialExpired: Boolean
+}
+
+type GuardianFactorConnection {
+  edges: [GuardianFactorEdge!]!
+  nodes: [GuardianFactor!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type GuardianFactorEdge {
+  cursor: String!
+  node: GuardianFactor!
+}
+
+input GuardianFactorFilter {
+  name: StringFilter
+  enabled: Boolean
 }
 
 extend type Query {
   customDomains(tenant: String, filter: StatusFilter, orderBy: Sort, first: Int = 50, after: String): CustomDomainConnection!
   logStreams(tenant: String, filter: StatusFilter, orderBy: Sort, first: Int = 50, after: String): LogStreamConnection!
   actions(tenant: String, filter: StatusFilter, orderBy: Sort, first: Int = 50, after: String): ActionConnection!
+  signingKeys(tenant: String, filter: SigningKeyFilter, orderBy: Sort, first: Int = 50, after: String): SigningKeyConnection!
+  emailProviders(tenant: String, filter: EmailProviderFilter, orderBy: Sort, first: Int = 50, after: String): EmailProviderConnection!
+  guardianFactors(tenant: String, filter: GuardianFactorFilter, orderBy: Sort, first: Int = 50, after: String): GuardianFactorConnection!
 }
 `, BuiltIn: false},
-	{Name: "../schema/tenants.graphqls", Input: `"A collected Auth0 tenant: the root of its assets."
+	{Name: "../schema/tenants.generated.graphqls", Input: `# Code generated by internal/schemagen from package schema. DO NOT EDIT.
+
+"A collected Auth0 tenant: the root of its assets."
 type Tenant implements Asset {
   id: ID!
   kind: String!
@@ -5856,39 +6778,7 @@ type Tenant implements Asset {
   lastSyncStatus: String
   "epoch ms when the newest sync finished"
   lastSyncAt: Int
-  "The newest sync of the tenant."
-  lastSync: Sync @goField(forceResolver: true)
-  "The newest syncs, newest first."
-  syncs(limit: Int = 10): [Sync!]! @goField(forceResolver: true)
   settings: TenantSettings @goField(forceResolver: true)
-}
-
-"One run of the ingester over a tenant."
-type Sync {
-  id: ID!
-  tenant: String!
-  "running, ok, partial or failed"
-  status: String!
-  started: Time
-  finished: Time
-  "Assets (by kind) and relations (by relation) written."
-  counts: [KindCount!]!
-  "Resources not collected, and why."
-  skipped: [SkippedKind!]!
-  apiCalls: Int!
-  retries: Int!
-  seen429: Int!
-  error: String
-}
-
-type KindCount {
-  kind: String!
-  count: Int!
-}
-
-type SkippedKind {
-  kind: String!
-  reason: String!
 }
 
 "The tenant's settings."
@@ -5935,6 +6825,7 @@ type TenantSettingsConnection {
   pageInfo: PageInfo!
   totalCount: Int!
 }
+
 type TenantSettingsEdge {
   cursor: String!
   node: TenantSettings!
@@ -5945,12 +6836,55 @@ input NameFilter {
 }
 
 extend type Query {
-  "Every collected tenant with its last sync."
-  tenants: [Tenant!]!
   tenantSettings(tenant: String, filter: NameFilter, orderBy: Sort, first: Int = 50, after: String): TenantSettingsConnection!
 }
 `, BuiltIn: false},
-	{Name: "../schema/users.graphqls", Input: `type User implements Asset {
+	{Name: "../schema/tenants.graphqls", Input: `# What the declarations in package schema cannot say about tenants (the
+# rest is in tenants.generated.graphqls).
+
+extend type Tenant {
+  "The newest sync of the tenant."
+  lastSync: Sync @goField(forceResolver: true)
+  "The newest syncs, newest first."
+  syncs(limit: Int = 10): [Sync!]! @goField(forceResolver: true)
+}
+
+"One run of the ingester over a tenant."
+type Sync {
+  id: ID!
+  tenant: String!
+  "running, ok, partial or failed"
+  status: String!
+  started: Time
+  finished: Time
+  "Assets (by kind) and relations (by relation) written."
+  counts: [KindCount!]!
+  "Resources not collected, and why."
+  skipped: [SkippedKind!]!
+  apiCalls: Int!
+  retries: Int!
+  seen429: Int!
+  error: String
+}
+
+type KindCount {
+  kind: String!
+  count: Int!
+}
+
+type SkippedKind {
+  kind: String!
+  reason: String!
+}
+
+extend type Query {
+  "Every collected tenant with its last sync."
+  tenants: [Tenant!]!
+}
+`, BuiltIn: false},
+	{Name: "../schema/users.generated.graphqls", Input: `# Code generated by internal/schemagen from package schema. DO NOT EDIT.
+
+type User implements Asset {
   id: ID!
   kind: String!
   nativeId: String!
@@ -5990,15 +6924,6 @@ extend type Query {
   grants: [Grant!]! @goField(forceResolver: true)
   "Identities: the connections the user signs in with (HAS_IDENTITY)."
   identities: [Identity!]! @goField(forceResolver: true)
-  "Every permission the user has, with the paths that give it."
-  effectivePermissions: [EffectivePermission!]! @goField(forceResolver: true)
-}
-
-"A user's identity at a connection."
-type Identity {
-  connection: Connection!
-  provider: String
-  userId: String
 }
 
 type UserConnection {
@@ -6007,6 +6932,7 @@ type UserConnection {
   pageInfo: PageInfo!
   totalCount: Int!
 }
+
 type UserEdge {
   cursor: String!
   node: User!
@@ -6020,18 +6946,33 @@ input UserFilter {
   blocked: Boolean
   emailVerified: Boolean
   mfaEnrolled: Boolean
+  lastLogin: TimeFilter
+  createdAt: TimeFilter
   "Users with this tenant-wide role (role id)."
   role: ID
   "Members of this organization (organization id)."
   organization: ID
   "Users with this permission assigned directly (permission id)."
   permission: ID
-  lastLogin: TimeFilter
-  createdAt: TimeFilter
 }
 
 extend type Query {
   users(tenant: String, filter: UserFilter, orderBy: Sort, first: Int = 50, after: String): UserConnection!
+}
+`, BuiltIn: false},
+	{Name: "../schema/users.graphqls", Input: `# What the declarations in package schema cannot say about users (the rest
+# is in users.generated.graphqls).
+
+extend type User {
+  "Every permission the user has, with the paths that give it."
+  effectivePermissions: [EffectivePermission!]! @goField(forceResolver: true)
+}
+
+"A user's identity at a connection."
+type Identity {
+  connection: Connection!
+  provider: String
+  userId: String
 }
 `, BuiltIn: false},
 }
@@ -6275,10 +7216,10 @@ func (ec *executionContext) childFields_Client(ctx context.Context, field graphq
 		return ec.fieldContext_Client_grants(ctx, field)
 	case "apis":
 		return ec.fieldContext_Client_apis(ctx, field)
-	case "connections":
-		return ec.fieldContext_Client_connections(ctx, field)
 	case "consents":
 		return ec.fieldContext_Client_consents(ctx, field)
+	case "connections":
+		return ec.fieldContext_Client_connections(ctx, field)
 	case "effectivePermissions":
 		return ec.fieldContext_Client_effectivePermissions(ctx, field)
 	}
@@ -6429,12 +7370,12 @@ func (ec *executionContext) childFields_Connection(ctx context.Context, field gr
 		return ec.fieldContext_Connection_mfaActive(ctx, field)
 	case "usesDevKeys":
 		return ec.fieldContext_Connection_usesDevKeys(ctx, field)
-	case "users":
-		return ec.fieldContext_Connection_users(ctx, field)
-	case "clients":
-		return ec.fieldContext_Connection_clients(ctx, field)
 	case "organizations":
 		return ec.fieldContext_Connection_organizations(ctx, field)
+	case "clients":
+		return ec.fieldContext_Connection_clients(ctx, field)
+	case "users":
+		return ec.fieldContext_Connection_users(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Connection", field.Name)
 }
@@ -6567,6 +7508,54 @@ func (ec *executionContext) childFields_EffectivePermission(ctx context.Context,
 		return ec.fieldContext_EffectivePermission_paths(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EffectivePermission", field.Name)
+}
+
+func (ec *executionContext) childFields_EmailProvider(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_EmailProvider_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_EmailProvider_kind(ctx, field)
+	case "nativeId":
+		return ec.fieldContext_EmailProvider_nativeId(ctx, field)
+	case "tenant":
+		return ec.fieldContext_EmailProvider_tenant(ctx, field)
+	case "name":
+		return ec.fieldContext_EmailProvider_name(ctx, field)
+	case "firstSeen":
+		return ec.fieldContext_EmailProvider_firstSeen(ctx, field)
+	case "lastSeen":
+		return ec.fieldContext_EmailProvider_lastSeen(ctx, field)
+	case "enabled":
+		return ec.fieldContext_EmailProvider_enabled(ctx, field)
+	case "defaultFromAddress":
+		return ec.fieldContext_EmailProvider_defaultFromAddress(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EmailProvider", field.Name)
+}
+
+func (ec *executionContext) childFields_EmailProviderConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_EmailProviderConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_EmailProviderConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_EmailProviderConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_EmailProviderConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EmailProviderConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_EmailProviderEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_EmailProviderEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_EmailProviderEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EmailProviderEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_FieldChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6737,6 +7726,102 @@ func (ec *executionContext) childFields_GraphNode(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type GraphNode", field.Name)
 }
 
+func (ec *executionContext) childFields_GuardianFactor(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_GuardianFactor_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_GuardianFactor_kind(ctx, field)
+	case "nativeId":
+		return ec.fieldContext_GuardianFactor_nativeId(ctx, field)
+	case "tenant":
+		return ec.fieldContext_GuardianFactor_tenant(ctx, field)
+	case "name":
+		return ec.fieldContext_GuardianFactor_name(ctx, field)
+	case "firstSeen":
+		return ec.fieldContext_GuardianFactor_firstSeen(ctx, field)
+	case "lastSeen":
+		return ec.fieldContext_GuardianFactor_lastSeen(ctx, field)
+	case "enabled":
+		return ec.fieldContext_GuardianFactor_enabled(ctx, field)
+	case "trialExpired":
+		return ec.fieldContext_GuardianFactor_trialExpired(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GuardianFactor", field.Name)
+}
+
+func (ec *executionContext) childFields_GuardianFactorConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_GuardianFactorConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_GuardianFactorConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_GuardianFactorConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_GuardianFactorConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GuardianFactorConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_GuardianFactorEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_GuardianFactorEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_GuardianFactorEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GuardianFactorEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Hook(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Hook_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_Hook_kind(ctx, field)
+	case "nativeId":
+		return ec.fieldContext_Hook_nativeId(ctx, field)
+	case "tenant":
+		return ec.fieldContext_Hook_tenant(ctx, field)
+	case "name":
+		return ec.fieldContext_Hook_name(ctx, field)
+	case "firstSeen":
+		return ec.fieldContext_Hook_firstSeen(ctx, field)
+	case "lastSeen":
+		return ec.fieldContext_Hook_lastSeen(ctx, field)
+	case "enabled":
+		return ec.fieldContext_Hook_enabled(ctx, field)
+	case "trigger":
+		return ec.fieldContext_Hook_trigger(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Hook", field.Name)
+}
+
+func (ec *executionContext) childFields_HookConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_HookConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_HookConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_HookConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_HookConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HookConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_HookEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_HookEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_HookEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HookEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_Identity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "connection":
@@ -6771,6 +7856,56 @@ func (ec *executionContext) childFields_KindCount(ctx context.Context, field gra
 		return ec.fieldContext_KindCount_count(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type KindCount", field.Name)
+}
+
+func (ec *executionContext) childFields_LegacyRule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_LegacyRule_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_LegacyRule_kind(ctx, field)
+	case "nativeId":
+		return ec.fieldContext_LegacyRule_nativeId(ctx, field)
+	case "tenant":
+		return ec.fieldContext_LegacyRule_tenant(ctx, field)
+	case "name":
+		return ec.fieldContext_LegacyRule_name(ctx, field)
+	case "firstSeen":
+		return ec.fieldContext_LegacyRule_firstSeen(ctx, field)
+	case "lastSeen":
+		return ec.fieldContext_LegacyRule_lastSeen(ctx, field)
+	case "enabled":
+		return ec.fieldContext_LegacyRule_enabled(ctx, field)
+	case "order":
+		return ec.fieldContext_LegacyRule_order(ctx, field)
+	case "trigger":
+		return ec.fieldContext_LegacyRule_trigger(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LegacyRule", field.Name)
+}
+
+func (ec *executionContext) childFields_LegacyRuleConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_LegacyRuleConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_LegacyRuleConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_LegacyRuleConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_LegacyRuleConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LegacyRuleConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_LegacyRuleEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_LegacyRuleEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_LegacyRuleEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LegacyRuleEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_LogStream(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6991,10 +8126,10 @@ func (ec *executionContext) childFields_Permission(ctx context.Context, field gr
 		return ec.fieldContext_Permission_api(ctx, field)
 	case "roles":
 		return ec.fieldContext_Permission_roles(ctx, field)
-	case "clientGrants":
-		return ec.fieldContext_Permission_clientGrants(ctx, field)
 	case "users":
 		return ec.fieldContext_Permission_users(ctx, field)
+	case "clientGrants":
+		return ec.fieldContext_Permission_clientGrants(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Permission", field.Name)
 }
@@ -7081,10 +8216,10 @@ func (ec *executionContext) childFields_ResourceServer(ctx context.Context, fiel
 		return ec.fieldContext_ResourceServer_scopeCount(ctx, field)
 	case "permissions":
 		return ec.fieldContext_ResourceServer_permissions(ctx, field)
-	case "clients":
-		return ec.fieldContext_ResourceServer_clients(ctx, field)
 	case "clientGrants":
 		return ec.fieldContext_ResourceServer_clientGrants(ctx, field)
+	case "clients":
+		return ec.fieldContext_ResourceServer_clients(ctx, field)
 	case "grants":
 		return ec.fieldContext_ResourceServer_grants(ctx, field)
 	}
@@ -7133,12 +8268,12 @@ func (ec *executionContext) childFields_Role(ctx context.Context, field graphql.
 		return ec.fieldContext_Role_lastSeen(ctx, field)
 	case "description":
 		return ec.fieldContext_Role_description(ctx, field)
-	case "permissions":
-		return ec.fieldContext_Role_permissions(ctx, field)
 	case "users":
 		return ec.fieldContext_Role_users(ctx, field)
 	case "memberships":
 		return ec.fieldContext_Role_memberships(ctx, field)
+	case "permissions":
+		return ec.fieldContext_Role_permissions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Role", field.Name)
 }
@@ -7279,6 +8414,66 @@ func (ec *executionContext) childFields_SeverityStatusCount(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type SeverityStatusCount", field.Name)
 }
 
+func (ec *executionContext) childFields_SigningKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SigningKey_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_SigningKey_kind(ctx, field)
+	case "nativeId":
+		return ec.fieldContext_SigningKey_nativeId(ctx, field)
+	case "tenant":
+		return ec.fieldContext_SigningKey_tenant(ctx, field)
+	case "name":
+		return ec.fieldContext_SigningKey_name(ctx, field)
+	case "firstSeen":
+		return ec.fieldContext_SigningKey_firstSeen(ctx, field)
+	case "lastSeen":
+		return ec.fieldContext_SigningKey_lastSeen(ctx, field)
+	case "kid":
+		return ec.fieldContext_SigningKey_kid(ctx, field)
+	case "current":
+		return ec.fieldContext_SigningKey_current(ctx, field)
+	case "next":
+		return ec.fieldContext_SigningKey_next(ctx, field)
+	case "previous":
+		return ec.fieldContext_SigningKey_previous(ctx, field)
+	case "revoked":
+		return ec.fieldContext_SigningKey_revoked(ctx, field)
+	case "currentSince":
+		return ec.fieldContext_SigningKey_currentSince(ctx, field)
+	case "currentUntil":
+		return ec.fieldContext_SigningKey_currentUntil(ctx, field)
+	case "revokedAt":
+		return ec.fieldContext_SigningKey_revokedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SigningKey", field.Name)
+}
+
+func (ec *executionContext) childFields_SigningKeyConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SigningKeyConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_SigningKeyConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SigningKeyConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_SigningKeyConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SigningKeyConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SigningKeyEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_SigningKeyEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_SigningKeyEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SigningKeyEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_SkippedKind(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "kind":
@@ -7367,14 +8562,14 @@ func (ec *executionContext) childFields_Tenant(ctx context.Context, field graphq
 		return ec.fieldContext_Tenant_lastSyncStatus(ctx, field)
 	case "lastSyncAt":
 		return ec.fieldContext_Tenant_lastSyncAt(ctx, field)
-	case "lastSync":
-		return ec.fieldContext_Tenant_lastSync(ctx, field)
-	case "syncs":
-		return ec.fieldContext_Tenant_syncs(ctx, field)
 	case "settings":
 		return ec.fieldContext_Tenant_settings(ctx, field)
 	case "incomplete":
 		return ec.fieldContext_Tenant_incomplete(ctx, field)
+	case "lastSync":
+		return ec.fieldContext_Tenant_lastSync(ctx, field)
+	case "syncs":
+		return ec.fieldContext_Tenant_syncs(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Tenant", field.Name)
 }
@@ -8201,6 +9396,52 @@ func (ec *executionContext) field_Query_effectivePermissions_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_emailProviders_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tenant",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tenant"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.EmailProviderFilter, error) {
+			return ec.unmarshalOEmailProviderFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐEmailProviderFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.Sort, error) {
+			return ec.unmarshalOSort2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSort(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg4
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_finding_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8273,6 +9514,144 @@ func (ec *executionContext) field_Query_grants_args(ctx context.Context, rawArgs
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*model.GrantFilter, error) {
 			return ec.unmarshalOGrantFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGrantFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.Sort, error) {
+			return ec.unmarshalOSort2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSort(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_guardianFactors_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tenant",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tenant"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.GuardianFactorFilter, error) {
+			return ec.unmarshalOGuardianFactorFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGuardianFactorFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.Sort, error) {
+			return ec.unmarshalOSort2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSort(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_hooks_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tenant",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tenant"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.HookFilter, error) {
+			return ec.unmarshalOHookFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐHookFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.Sort, error) {
+			return ec.unmarshalOSort2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSort(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_legacyRules_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tenant",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tenant"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.LegacyRuleFilter, error) {
+			return ec.unmarshalOLegacyRuleFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐLegacyRuleFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -8710,6 +10089,52 @@ func (ec *executionContext) field_Query_shortestPath_args(ctx context.Context, r
 		return nil, err
 	}
 	args["maxDepth"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_signingKeys_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tenant",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tenant"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.SigningKeyFilter, error) {
+			return ec.unmarshalOSigningKeyFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSigningKeyFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.Sort, error) {
+			return ec.unmarshalOSort2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSort(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg4
 	return args, nil
 }
 
@@ -11272,38 +12697,6 @@ func (ec *executionContext) fieldContext_Client_apis(_ context.Context, field gr
 	return fc, nil
 }
 
-func (ec *executionContext) _Client_connections(ctx context.Context, field graphql.CollectedField, obj *model.Client) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Client_connections(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Client().Connections(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.Connection) graphql.Marshaler {
-			return ec.marshalNConnection2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectionᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Client_connections(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Client",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Connection(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Client_consents(ctx context.Context, field graphql.CollectedField, obj *model.Client) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11344,6 +12737,38 @@ func (ec *executionContext) fieldContext_Client_consents(ctx context.Context, fi
 	if fc.Args, err = ec.field_Client_consents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Client_connections(ctx context.Context, field graphql.CollectedField, obj *model.Client) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Client_connections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Client().Connections(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Connection) graphql.Marshaler {
+			return ec.marshalNConnection2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Client_connections(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Client",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Connection(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -12716,6 +14141,70 @@ func (ec *executionContext) fieldContext_Connection_usesDevKeys(_ context.Contex
 	return graphql.NewScalarFieldContext("Connection", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _Connection_organizations(ctx context.Context, field graphql.CollectedField, obj *model.Connection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Connection_organizations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Connection().Organizations(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐOrganizationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Connection_organizations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Connection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Connection_clients(ctx context.Context, field graphql.CollectedField, obj *model.Connection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Connection_clients(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Connection().Clients(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Client) graphql.Marshaler {
+			return ec.marshalNClient2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐClientᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Connection_clients(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Connection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Client(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Connection_users(ctx context.Context, field graphql.CollectedField, obj *model.Connection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12756,70 +14245,6 @@ func (ec *executionContext) fieldContext_Connection_users(ctx context.Context, f
 	if fc.Args, err = ec.field_Connection_users_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Connection_clients(ctx context.Context, field graphql.CollectedField, obj *model.Connection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Connection_clients(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Connection().Clients(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.Client) graphql.Marshaler {
-			return ec.marshalNClient2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐClientᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Connection_clients(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Connection",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Client(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Connection_organizations(ctx context.Context, field graphql.CollectedField, obj *model.Connection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Connection_organizations(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Connection().Organizations(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.Organization) graphql.Marshaler {
-			return ec.marshalNOrganization2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐOrganizationᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Connection_organizations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Connection",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Organization(ctx, field)
-		},
 	}
 	return fc, nil
 }
@@ -13870,6 +15295,387 @@ func (ec *executionContext) fieldContext_EffectivePermission_paths(_ context.Con
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_AccessPath(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EmailProvider_id(ctx context.Context, field graphql.CollectedField, obj *model.EmailProvider) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailProvider_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailProvider_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailProvider", field, false, false, "ID")
+}
+
+func (ec *executionContext) _EmailProvider_kind(ctx context.Context, field graphql.CollectedField, obj *model.EmailProvider) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailProvider_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailProvider_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailProvider", field, false, false, "String")
+}
+
+func (ec *executionContext) _EmailProvider_nativeId(ctx context.Context, field graphql.CollectedField, obj *model.EmailProvider) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailProvider_nativeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NativeID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailProvider_nativeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailProvider", field, false, false, "String")
+}
+
+func (ec *executionContext) _EmailProvider_tenant(ctx context.Context, field graphql.CollectedField, obj *model.EmailProvider) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailProvider_tenant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tenant, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailProvider_tenant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailProvider", field, false, false, "String")
+}
+
+func (ec *executionContext) _EmailProvider_name(ctx context.Context, field graphql.CollectedField, obj *model.EmailProvider) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailProvider_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailProvider_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailProvider", field, false, false, "String")
+}
+
+func (ec *executionContext) _EmailProvider_firstSeen(ctx context.Context, field graphql.CollectedField, obj *model.EmailProvider) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailProvider_firstSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EmailProvider_firstSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailProvider", field, false, false, "Time")
+}
+
+func (ec *executionContext) _EmailProvider_lastSeen(ctx context.Context, field graphql.CollectedField, obj *model.EmailProvider) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailProvider_lastSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EmailProvider_lastSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailProvider", field, false, false, "Time")
+}
+
+func (ec *executionContext) _EmailProvider_enabled(ctx context.Context, field graphql.CollectedField, obj *model.EmailProvider) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailProvider_enabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EmailProvider_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailProvider", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _EmailProvider_defaultFromAddress(ctx context.Context, field graphql.CollectedField, obj *model.EmailProvider) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailProvider_defaultFromAddress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DefaultFromAddress, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EmailProvider_defaultFromAddress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailProvider", field, false, false, "String")
+}
+
+func (ec *executionContext) _EmailProviderConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.EmailProviderConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailProviderConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.EmailProviderEdge) graphql.Marshaler {
+			return ec.marshalNEmailProviderEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐEmailProviderEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailProviderConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EmailProviderConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmailProviderEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EmailProviderConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.EmailProviderConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailProviderConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.EmailProvider) graphql.Marshaler {
+			return ec.marshalNEmailProvider2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐEmailProviderᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailProviderConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EmailProviderConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmailProvider(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EmailProviderConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.EmailProviderConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailProviderConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailProviderConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EmailProviderConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EmailProviderConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.EmailProviderConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailProviderConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailProviderConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailProviderConnection", field, true, false, "Int")
+}
+
+func (ec *executionContext) _EmailProviderEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.EmailProviderEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailProviderEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailProviderEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailProviderEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _EmailProviderEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.EmailProviderEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailProviderEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EmailProvider) graphql.Marshaler {
+			return ec.marshalNEmailProvider2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐEmailProvider(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailProviderEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EmailProviderEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmailProvider(ctx, field)
 		},
 	}
 	return fc, nil
@@ -15399,6 +17205,768 @@ func (ec *executionContext) fieldContext_GraphNode_asset(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _GuardianFactor_id(ctx context.Context, field graphql.CollectedField, obj *model.GuardianFactor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuardianFactor_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GuardianFactor_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GuardianFactor", field, false, false, "ID")
+}
+
+func (ec *executionContext) _GuardianFactor_kind(ctx context.Context, field graphql.CollectedField, obj *model.GuardianFactor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuardianFactor_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GuardianFactor_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GuardianFactor", field, false, false, "String")
+}
+
+func (ec *executionContext) _GuardianFactor_nativeId(ctx context.Context, field graphql.CollectedField, obj *model.GuardianFactor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuardianFactor_nativeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NativeID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GuardianFactor_nativeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GuardianFactor", field, false, false, "String")
+}
+
+func (ec *executionContext) _GuardianFactor_tenant(ctx context.Context, field graphql.CollectedField, obj *model.GuardianFactor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuardianFactor_tenant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tenant, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GuardianFactor_tenant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GuardianFactor", field, false, false, "String")
+}
+
+func (ec *executionContext) _GuardianFactor_name(ctx context.Context, field graphql.CollectedField, obj *model.GuardianFactor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuardianFactor_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GuardianFactor_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GuardianFactor", field, false, false, "String")
+}
+
+func (ec *executionContext) _GuardianFactor_firstSeen(ctx context.Context, field graphql.CollectedField, obj *model.GuardianFactor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuardianFactor_firstSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GuardianFactor_firstSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GuardianFactor", field, false, false, "Time")
+}
+
+func (ec *executionContext) _GuardianFactor_lastSeen(ctx context.Context, field graphql.CollectedField, obj *model.GuardianFactor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuardianFactor_lastSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GuardianFactor_lastSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GuardianFactor", field, false, false, "Time")
+}
+
+func (ec *executionContext) _GuardianFactor_enabled(ctx context.Context, field graphql.CollectedField, obj *model.GuardianFactor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuardianFactor_enabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GuardianFactor_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GuardianFactor", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _GuardianFactor_trialExpired(ctx context.Context, field graphql.CollectedField, obj *model.GuardianFactor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuardianFactor_trialExpired(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TrialExpired, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GuardianFactor_trialExpired(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GuardianFactor", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _GuardianFactorConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.GuardianFactorConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuardianFactorConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GuardianFactorEdge) graphql.Marshaler {
+			return ec.marshalNGuardianFactorEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGuardianFactorEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GuardianFactorConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GuardianFactorConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GuardianFactorEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GuardianFactorConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.GuardianFactorConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuardianFactorConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GuardianFactor) graphql.Marshaler {
+			return ec.marshalNGuardianFactor2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGuardianFactorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GuardianFactorConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GuardianFactorConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GuardianFactor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GuardianFactorConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.GuardianFactorConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuardianFactorConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GuardianFactorConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GuardianFactorConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GuardianFactorConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.GuardianFactorConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuardianFactorConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GuardianFactorConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GuardianFactorConnection", field, true, false, "Int")
+}
+
+func (ec *executionContext) _GuardianFactorEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.GuardianFactorEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuardianFactorEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GuardianFactorEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GuardianFactorEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _GuardianFactorEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.GuardianFactorEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuardianFactorEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GuardianFactor) graphql.Marshaler {
+			return ec.marshalNGuardianFactor2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGuardianFactor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GuardianFactorEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GuardianFactorEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GuardianFactor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Hook_id(ctx context.Context, field graphql.CollectedField, obj *model.Hook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Hook_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Hook_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Hook", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Hook_kind(ctx context.Context, field graphql.CollectedField, obj *model.Hook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Hook_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Hook_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Hook", field, false, false, "String")
+}
+
+func (ec *executionContext) _Hook_nativeId(ctx context.Context, field graphql.CollectedField, obj *model.Hook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Hook_nativeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NativeID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Hook_nativeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Hook", field, false, false, "String")
+}
+
+func (ec *executionContext) _Hook_tenant(ctx context.Context, field graphql.CollectedField, obj *model.Hook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Hook_tenant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tenant, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Hook_tenant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Hook", field, false, false, "String")
+}
+
+func (ec *executionContext) _Hook_name(ctx context.Context, field graphql.CollectedField, obj *model.Hook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Hook_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Hook_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Hook", field, false, false, "String")
+}
+
+func (ec *executionContext) _Hook_firstSeen(ctx context.Context, field graphql.CollectedField, obj *model.Hook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Hook_firstSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Hook_firstSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Hook", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Hook_lastSeen(ctx context.Context, field graphql.CollectedField, obj *model.Hook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Hook_lastSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Hook_lastSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Hook", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Hook_enabled(ctx context.Context, field graphql.CollectedField, obj *model.Hook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Hook_enabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Hook_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Hook", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Hook_trigger(ctx context.Context, field graphql.CollectedField, obj *model.Hook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Hook_trigger(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Trigger, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Hook_trigger(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Hook", field, false, false, "String")
+}
+
+func (ec *executionContext) _HookConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.HookConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HookConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.HookEdge) graphql.Marshaler {
+			return ec.marshalNHookEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐHookEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HookConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HookConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HookEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HookConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.HookConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HookConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Hook) graphql.Marshaler {
+			return ec.marshalNHook2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐHookᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HookConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HookConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Hook(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HookConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.HookConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HookConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HookConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HookConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HookConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.HookConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HookConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HookConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HookConnection", field, true, false, "Int")
+}
+
+func (ec *executionContext) _HookEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.HookEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HookEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HookEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HookEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _HookEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.HookEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HookEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Hook) graphql.Marshaler {
+			return ec.marshalNHook2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐHook(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HookEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HookEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Hook(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Identity_connection(ctx context.Context, field graphql.CollectedField, obj *model.Identity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15613,6 +18181,410 @@ func (ec *executionContext) _KindCount_count(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_KindCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("KindCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LegacyRule_id(ctx context.Context, field graphql.CollectedField, obj *model.LegacyRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegacyRule_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LegacyRule_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegacyRule", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LegacyRule_kind(ctx context.Context, field graphql.CollectedField, obj *model.LegacyRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegacyRule_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LegacyRule_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegacyRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _LegacyRule_nativeId(ctx context.Context, field graphql.CollectedField, obj *model.LegacyRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegacyRule_nativeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NativeID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LegacyRule_nativeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegacyRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _LegacyRule_tenant(ctx context.Context, field graphql.CollectedField, obj *model.LegacyRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegacyRule_tenant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tenant, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LegacyRule_tenant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegacyRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _LegacyRule_name(ctx context.Context, field graphql.CollectedField, obj *model.LegacyRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegacyRule_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LegacyRule_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegacyRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _LegacyRule_firstSeen(ctx context.Context, field graphql.CollectedField, obj *model.LegacyRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegacyRule_firstSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LegacyRule_firstSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegacyRule", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LegacyRule_lastSeen(ctx context.Context, field graphql.CollectedField, obj *model.LegacyRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegacyRule_lastSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LegacyRule_lastSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegacyRule", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LegacyRule_enabled(ctx context.Context, field graphql.CollectedField, obj *model.LegacyRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegacyRule_enabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LegacyRule_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegacyRule", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _LegacyRule_order(ctx context.Context, field graphql.CollectedField, obj *model.LegacyRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegacyRule_order(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Order, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LegacyRule_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegacyRule", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LegacyRule_trigger(ctx context.Context, field graphql.CollectedField, obj *model.LegacyRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegacyRule_trigger(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Trigger, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LegacyRule_trigger(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegacyRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _LegacyRuleConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.LegacyRuleConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegacyRuleConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.LegacyRuleEdge) graphql.Marshaler {
+			return ec.marshalNLegacyRuleEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐLegacyRuleEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LegacyRuleConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LegacyRuleConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LegacyRuleEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LegacyRuleConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.LegacyRuleConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegacyRuleConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.LegacyRule) graphql.Marshaler {
+			return ec.marshalNLegacyRule2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐLegacyRuleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LegacyRuleConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LegacyRuleConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LegacyRule(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LegacyRuleConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.LegacyRuleConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegacyRuleConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LegacyRuleConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LegacyRuleConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LegacyRuleConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.LegacyRuleConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegacyRuleConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LegacyRuleConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegacyRuleConnection", field, true, false, "Int")
+}
+
+func (ec *executionContext) _LegacyRuleEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.LegacyRuleEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegacyRuleEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LegacyRuleEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LegacyRuleEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _LegacyRuleEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.LegacyRuleEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LegacyRuleEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LegacyRule) graphql.Marshaler {
+			return ec.marshalNLegacyRule2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐLegacyRule(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LegacyRuleEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LegacyRuleEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LegacyRule(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _LogStream_id(ctx context.Context, field graphql.CollectedField, obj *model.LogStream) (ret graphql.Marshaler) {
@@ -17613,38 +20585,6 @@ func (ec *executionContext) fieldContext_Permission_roles(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _Permission_clientGrants(ctx context.Context, field graphql.CollectedField, obj *model.Permission) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Permission_clientGrants(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Permission().ClientGrants(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.ClientGrant) graphql.Marshaler {
-			return ec.marshalNClientGrant2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐClientGrantᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Permission_clientGrants(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Permission",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ClientGrant(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Permission_users(ctx context.Context, field graphql.CollectedField, obj *model.Permission) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17685,6 +20625,38 @@ func (ec *executionContext) fieldContext_Permission_users(ctx context.Context, f
 	if fc.Args, err = ec.field_Permission_users_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Permission_clientGrants(ctx context.Context, field graphql.CollectedField, obj *model.Permission) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Permission_clientGrants(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Permission().ClientGrants(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ClientGrant) graphql.Marshaler {
+			return ec.marshalNClientGrant2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐClientGrantᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Permission_clientGrants(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Permission",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClientGrant(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -18435,6 +21407,94 @@ func (ec *executionContext) fieldContext_Query_paths(ctx context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_legacyRules(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_legacyRules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().LegacyRules(ctx, fc.Args["tenant"].(*string), fc.Args["filter"].(*model.LegacyRuleFilter), fc.Args["orderBy"].(*model.Sort), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LegacyRuleConnection) graphql.Marshaler {
+			return ec.marshalNLegacyRuleConnection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐLegacyRuleConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_legacyRules(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LegacyRuleConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_legacyRules_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_hooks(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_hooks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Hooks(ctx, fc.Args["tenant"].(*string), fc.Args["filter"].(*model.HookFilter), fc.Args["orderBy"].(*model.Sort), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.HookConnection) graphql.Marshaler {
+			return ec.marshalNHookConnection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐHookConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_hooks(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HookConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_hooks_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_organizations(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18479,50 +21539,6 @@ func (ec *executionContext) fieldContext_Query_organizations(ctx context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _Query_roles(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_roles(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Roles(ctx, fc.Args["tenant"].(*string), fc.Args["filter"].(*model.RoleFilter), fc.Args["orderBy"].(*model.Sort), fc.Args["first"].(*int), fc.Args["after"].(*string))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.RoleConnection) graphql.Marshaler {
-			return ec.marshalNRoleConnection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐRoleConnection(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_roles(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_RoleConnection(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_roles_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Query_permissions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18561,6 +21577,50 @@ func (ec *executionContext) fieldContext_Query_permissions(ctx context.Context, 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_permissions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_roles(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_roles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Roles(ctx, fc.Args["tenant"].(*string), fc.Args["filter"].(*model.RoleFilter), fc.Args["orderBy"].(*model.Sort), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RoleConnection) graphql.Marshaler {
+			return ec.marshalNRoleConnection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐRoleConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_roles(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoleConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_roles_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19039,34 +22099,134 @@ func (ec *executionContext) fieldContext_Query_actions(ctx context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _Query_tenants(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func (ec *executionContext) _Query_signingKeys(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_tenants(ctx, field)
+			return ec.fieldContext_Query_signingKeys(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Query().Tenants(ctx)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SigningKeys(ctx, fc.Args["tenant"].(*string), fc.Args["filter"].(*model.SigningKeyFilter), fc.Args["orderBy"].(*model.Sort), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.Tenant) graphql.Marshaler {
-			return ec.marshalNTenant2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTenantᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SigningKeyConnection) graphql.Marshaler {
+			return ec.marshalNSigningKeyConnection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSigningKeyConnection(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Query_tenants(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Query_signingKeys(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Tenant(ctx, field)
+			return ec.childFields_SigningKeyConnection(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_signingKeys_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_emailProviders(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_emailProviders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().EmailProviders(ctx, fc.Args["tenant"].(*string), fc.Args["filter"].(*model.EmailProviderFilter), fc.Args["orderBy"].(*model.Sort), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EmailProviderConnection) graphql.Marshaler {
+			return ec.marshalNEmailProviderConnection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐEmailProviderConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_emailProviders(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmailProviderConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_emailProviders_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_guardianFactors(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_guardianFactors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().GuardianFactors(ctx, fc.Args["tenant"].(*string), fc.Args["filter"].(*model.GuardianFactorFilter), fc.Args["orderBy"].(*model.Sort), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GuardianFactorConnection) graphql.Marshaler {
+			return ec.marshalNGuardianFactorConnection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGuardianFactorConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_guardianFactors(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GuardianFactorConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_guardianFactors_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -19111,6 +22271,38 @@ func (ec *executionContext) fieldContext_Query_tenantSettings(ctx context.Contex
 	if fc.Args, err = ec.field_Query_tenantSettings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_tenants(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_tenants(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Tenants(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Tenant) graphql.Marshaler {
+			return ec.marshalNTenant2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTenantᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_tenants(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Tenant(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -19846,38 +23038,6 @@ func (ec *executionContext) fieldContext_ResourceServer_permissions(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _ResourceServer_clients(ctx context.Context, field graphql.CollectedField, obj *model.ResourceServer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ResourceServer_clients(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.ResourceServer().Clients(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.APIAccess) graphql.Marshaler {
-			return ec.marshalNApiAccess2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAPIAccessᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_ResourceServer_clients(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "ResourceServer",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ApiAccess(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _ResourceServer_clientGrants(ctx context.Context, field graphql.CollectedField, obj *model.ResourceServer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19905,6 +23065,38 @@ func (ec *executionContext) fieldContext_ResourceServer_clientGrants(_ context.C
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ClientGrant(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ResourceServer_clients(ctx context.Context, field graphql.CollectedField, obj *model.ResourceServer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResourceServer_clients(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ResourceServer().Clients(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.APIAccess) graphql.Marshaler {
+			return ec.marshalNApiAccess2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAPIAccessᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResourceServer_clients(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResourceServer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApiAccess(ctx, field)
 		},
 	}
 	return fc, nil
@@ -20312,38 +23504,6 @@ func (ec *executionContext) fieldContext_Role_description(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Role", field, false, false, "String")
 }
 
-func (ec *executionContext) _Role_permissions(ctx context.Context, field graphql.CollectedField, obj *model.Role) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Role_permissions(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Role().Permissions(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.Permission) graphql.Marshaler {
-			return ec.marshalNPermission2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐPermissionᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Role_permissions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Role",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Permission(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Role_users(ctx context.Context, field graphql.CollectedField, obj *model.Role) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20428,6 +23588,38 @@ func (ec *executionContext) fieldContext_Role_memberships(ctx context.Context, f
 	if fc.Args, err = ec.field_Role_memberships_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Role_permissions(ctx context.Context, field graphql.CollectedField, obj *model.Role) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Role_permissions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Role().Permissions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Permission) graphql.Marshaler {
+			return ec.marshalNPermission2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐPermissionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Role_permissions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Role",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Permission(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -21519,6 +24711,525 @@ func (ec *executionContext) fieldContext_SeverityStatusCount_count(_ context.Con
 	return graphql.NewScalarFieldContext("SeverityStatusCount", field, false, false, "Int")
 }
 
+func (ec *executionContext) _SigningKey_id(ctx context.Context, field graphql.CollectedField, obj *model.SigningKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningKey_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SigningKey_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningKey", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SigningKey_kind(ctx context.Context, field graphql.CollectedField, obj *model.SigningKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningKey_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SigningKey_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningKey", field, false, false, "String")
+}
+
+func (ec *executionContext) _SigningKey_nativeId(ctx context.Context, field graphql.CollectedField, obj *model.SigningKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningKey_nativeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NativeID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SigningKey_nativeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningKey", field, false, false, "String")
+}
+
+func (ec *executionContext) _SigningKey_tenant(ctx context.Context, field graphql.CollectedField, obj *model.SigningKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningKey_tenant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tenant, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SigningKey_tenant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningKey", field, false, false, "String")
+}
+
+func (ec *executionContext) _SigningKey_name(ctx context.Context, field graphql.CollectedField, obj *model.SigningKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningKey_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SigningKey_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningKey", field, false, false, "String")
+}
+
+func (ec *executionContext) _SigningKey_firstSeen(ctx context.Context, field graphql.CollectedField, obj *model.SigningKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningKey_firstSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SigningKey_firstSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningKey", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SigningKey_lastSeen(ctx context.Context, field graphql.CollectedField, obj *model.SigningKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningKey_lastSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SigningKey_lastSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningKey", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SigningKey_kid(ctx context.Context, field graphql.CollectedField, obj *model.SigningKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningKey_kid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kid, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SigningKey_kid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningKey", field, false, false, "String")
+}
+
+func (ec *executionContext) _SigningKey_current(ctx context.Context, field graphql.CollectedField, obj *model.SigningKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningKey_current(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Current, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SigningKey_current(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningKey", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SigningKey_next(ctx context.Context, field graphql.CollectedField, obj *model.SigningKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningKey_next(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Next, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SigningKey_next(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningKey", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SigningKey_previous(ctx context.Context, field graphql.CollectedField, obj *model.SigningKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningKey_previous(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Previous, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SigningKey_previous(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningKey", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SigningKey_revoked(ctx context.Context, field graphql.CollectedField, obj *model.SigningKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningKey_revoked(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Revoked, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SigningKey_revoked(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningKey", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SigningKey_currentSince(ctx context.Context, field graphql.CollectedField, obj *model.SigningKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningKey_currentSince(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CurrentSince, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SigningKey_currentSince(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningKey", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SigningKey_currentUntil(ctx context.Context, field graphql.CollectedField, obj *model.SigningKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningKey_currentUntil(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CurrentUntil, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SigningKey_currentUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningKey", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SigningKey_revokedAt(ctx context.Context, field graphql.CollectedField, obj *model.SigningKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningKey_revokedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevokedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SigningKey_revokedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningKey", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SigningKeyConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SigningKeyConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningKeyConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SigningKeyEdge) graphql.Marshaler {
+			return ec.marshalNSigningKeyEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSigningKeyEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SigningKeyConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SigningKeyConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SigningKeyEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SigningKeyConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.SigningKeyConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningKeyConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SigningKey) graphql.Marshaler {
+			return ec.marshalNSigningKey2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSigningKeyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SigningKeyConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SigningKeyConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SigningKey(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SigningKeyConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.SigningKeyConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningKeyConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SigningKeyConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SigningKeyConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SigningKeyConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.SigningKeyConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningKeyConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SigningKeyConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningKeyConnection", field, true, false, "Int")
+}
+
+func (ec *executionContext) _SigningKeyEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.SigningKeyEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningKeyEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SigningKeyEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SigningKeyEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _SigningKeyEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.SigningKeyEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SigningKeyEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SigningKey) graphql.Marshaler {
+			return ec.marshalNSigningKey2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSigningKey(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SigningKeyEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SigningKeyEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SigningKey(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SkippedKind_kind(ctx context.Context, field graphql.CollectedField, obj *model.SkippedKind) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22277,6 +25988,70 @@ func (ec *executionContext) fieldContext_Tenant_lastSyncAt(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Tenant", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Tenant_settings(ctx context.Context, field graphql.CollectedField, obj *model.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Tenant_settings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Tenant().Settings(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TenantSettings) graphql.Marshaler {
+			return ec.marshalOTenantSettings2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTenantSettings(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Tenant_settings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Tenant",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TenantSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Tenant_incomplete(ctx context.Context, field graphql.CollectedField, obj *model.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Tenant_incomplete(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Tenant().Incomplete(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Incompleteness) graphql.Marshaler {
+			return ec.marshalNIncompleteness2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐIncompletenessᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Tenant_incomplete(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Tenant",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Incompleteness(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Tenant_lastSync(ctx context.Context, field graphql.CollectedField, obj *model.Tenant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22349,70 +26124,6 @@ func (ec *executionContext) fieldContext_Tenant_syncs(ctx context.Context, field
 	if fc.Args, err = ec.field_Tenant_syncs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Tenant_settings(ctx context.Context, field graphql.CollectedField, obj *model.Tenant) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Tenant_settings(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Tenant().Settings(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.TenantSettings) graphql.Marshaler {
-			return ec.marshalOTenantSettings2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTenantSettings(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_Tenant_settings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Tenant",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_TenantSettings(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Tenant_incomplete(ctx context.Context, field graphql.CollectedField, obj *model.Tenant) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Tenant_incomplete(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Tenant().Incomplete(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.Incompleteness) graphql.Marshaler {
-			return ec.marshalNIncompleteness2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐIncompletenessᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Tenant_incomplete(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Tenant",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Incompleteness(ctx, field)
-		},
 	}
 	return fc, nil
 }
@@ -25416,7 +29127,7 @@ func (ec *executionContext) unmarshalInputClientFilter(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "appType", "grantType", "isFirstParty", "confidential", "connection", "api"}
+	fieldsInOrder := [...]string{"name", "appType", "grantType", "isFirstParty", "confidential", "api", "connection"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -25458,13 +29169,6 @@ func (ec *executionContext) unmarshalInputClientFilter(ctx context.Context, obj 
 				return it, err
 			}
 			it.Confidential = data
-		case "connection":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("connection"))
-			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Connection = data
 		case "api":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("api"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
@@ -25472,6 +29176,13 @@ func (ec *executionContext) unmarshalInputClientFilter(ctx context.Context, obj 
 				return it, err
 			}
 			it.API = data
+		case "connection":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("connection"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Connection = data
 		}
 	}
 	return it, nil
@@ -25500,7 +29211,7 @@ func (ec *executionContext) unmarshalInputClientGrantFilter(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"audience", "api", "client", "isSystem", "scope"}
+	fieldsInOrder := [...]string{"audience", "isSystem", "scope", "client", "api"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -25514,20 +29225,6 @@ func (ec *executionContext) unmarshalInputClientGrantFilter(ctx context.Context,
 				return it, err
 			}
 			it.Audience = data
-		case "api":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("api"))
-			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.API = data
-		case "client":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("client"))
-			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Client = data
 		case "isSystem":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isSystem"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -25542,6 +29239,20 @@ func (ec *executionContext) unmarshalInputClientGrantFilter(ctx context.Context,
 				return it, err
 			}
 			it.Scope = data
+		case "client":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("client"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Client = data
+		case "api":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("api"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.API = data
 		}
 	}
 	return it, nil
@@ -25612,6 +29323,55 @@ func (ec *executionContext) unmarshalInputConnectionFilter(ctx context.Context, 
 func UnmarshalConnectionFilter(ctx context.Context, raw any) (model.ConnectionFilter, error) {
 	var out model.ConnectionFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ConnectionFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEmailProviderFilter(ctx context.Context, obj any) (model.EmailProviderFilter, error) {
+	var it model.EmailProviderFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "enabled"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEmailProviderFilter unmarshals raw into the EmailProviderFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEmailProviderFilter(ctx context.Context, raw any) (model.EmailProviderFilter, error) {
+	var out model.EmailProviderFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EmailProviderFilter", raw, &out)
 	return out, err
 }
 
@@ -25703,13 +29463,20 @@ func (ec *executionContext) unmarshalInputGrantFilter(ctx context.Context, obj a
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"user", "client", "audience"}
+	fieldsInOrder := [...]string{"audience", "user", "client"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
+		case "audience":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("audience"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Audience = data
 		case "user":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("user"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
@@ -25724,13 +29491,6 @@ func (ec *executionContext) unmarshalInputGrantFilter(ctx context.Context, obj a
 				return it, err
 			}
 			it.Client = data
-		case "audience":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("audience"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Audience = data
 		}
 	}
 	return it, nil
@@ -25745,6 +29505,160 @@ func (ec *executionContext) unmarshalInputGrantFilter(ctx context.Context, obj a
 func UnmarshalGrantFilter(ctx context.Context, raw any) (model.GrantFilter, error) {
 	var out model.GrantFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "GrantFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputGuardianFactorFilter(ctx context.Context, obj any) (model.GuardianFactorFilter, error) {
+	var it model.GuardianFactorFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "enabled"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalGuardianFactorFilter unmarshals raw into the GuardianFactorFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalGuardianFactorFilter(ctx context.Context, raw any) (model.GuardianFactorFilter, error) {
+	var out model.GuardianFactorFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "GuardianFactorFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputHookFilter(ctx context.Context, obj any) (model.HookFilter, error) {
+	var it model.HookFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "enabled", "trigger"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		case "trigger":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trigger"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Trigger = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalHookFilter unmarshals raw into the HookFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalHookFilter(ctx context.Context, raw any) (model.HookFilter, error) {
+	var out model.HookFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "HookFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputLegacyRuleFilter(ctx context.Context, obj any) (model.LegacyRuleFilter, error) {
+	var it model.LegacyRuleFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "enabled"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLegacyRuleFilter unmarshals raw into the LegacyRuleFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLegacyRuleFilter(ctx context.Context, raw any) (model.LegacyRuleFilter, error) {
+	var out model.LegacyRuleFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LegacyRuleFilter", raw, &out)
 	return out, err
 }
 
@@ -25857,7 +29771,7 @@ func (ec *executionContext) unmarshalInputPermissionFilter(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "value", "audience", "api", "defined"}
+	fieldsInOrder := [...]string{"name", "value", "audience", "defined", "api"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -25885,13 +29799,6 @@ func (ec *executionContext) unmarshalInputPermissionFilter(ctx context.Context, 
 				return it, err
 			}
 			it.Audience = data
-		case "api":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("api"))
-			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.API = data
 		case "defined":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("defined"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -25899,6 +29806,13 @@ func (ec *executionContext) unmarshalInputPermissionFilter(ctx context.Context, 
 				return it, err
 			}
 			it.Defined = data
+		case "api":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("api"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.API = data
 		}
 	}
 	return it, nil
@@ -26018,6 +29932,62 @@ func (ec *executionContext) unmarshalInputRoleFilter(ctx context.Context, obj an
 func UnmarshalRoleFilter(ctx context.Context, raw any) (model.RoleFilter, error) {
 	var out model.RoleFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RoleFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSigningKeyFilter(ctx context.Context, obj any) (model.SigningKeyFilter, error) {
+	var it model.SigningKeyFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "current", "revoked"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "current":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("current"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Current = data
+		case "revoked":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revoked"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Revoked = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSigningKeyFilter unmarshals raw into the SigningKeyFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSigningKeyFilter(ctx context.Context, raw any) (model.SigningKeyFilter, error) {
+	var out model.SigningKeyFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SigningKeyFilter", raw, &out)
 	return out, err
 }
 
@@ -26253,7 +30223,7 @@ func (ec *executionContext) unmarshalInputUserFilter(ctx context.Context, obj an
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "email", "connection", "blocked", "emailVerified", "mfaEnrolled", "role", "organization", "permission", "lastLogin", "createdAt"}
+	fieldsInOrder := [...]string{"name", "email", "connection", "blocked", "emailVerified", "mfaEnrolled", "lastLogin", "createdAt", "role", "organization", "permission"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -26302,6 +30272,20 @@ func (ec *executionContext) unmarshalInputUserFilter(ctx context.Context, obj an
 				return it, err
 			}
 			it.MfaEnrolled = data
+		case "lastLogin":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastLogin"))
+			data, err := ec.unmarshalOTimeFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTimeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastLogin = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTimeFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTimeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
 		case "role":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
@@ -26323,20 +30307,6 @@ func (ec *executionContext) unmarshalInputUserFilter(ctx context.Context, obj an
 				return it, err
 			}
 			it.Permission = data
-		case "lastLogin":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastLogin"))
-			data, err := ec.unmarshalOTimeFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTimeFilter(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.LastLogin = data
-		case "createdAt":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
-			data, err := ec.unmarshalOTimeFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTimeFilter(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CreatedAt = data
 		}
 	}
 	return it, nil
@@ -26383,6 +30353,13 @@ func (ec *executionContext) _Asset(ctx context.Context, sel ast.SelectionSet, ob
 			return graphql.Null
 		}
 		return ec._Tenant(ctx, sel, obj)
+	case model.SigningKey:
+		return ec._SigningKey(ctx, sel, &obj)
+	case *model.SigningKey:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._SigningKey(ctx, sel, obj)
 	case model.Role:
 		return ec._Role(ctx, sel, &obj)
 	case *model.Role:
@@ -26425,6 +30402,27 @@ func (ec *executionContext) _Asset(ctx context.Context, sel ast.SelectionSet, ob
 			return graphql.Null
 		}
 		return ec._LogStream(ctx, sel, obj)
+	case model.LegacyRule:
+		return ec._LegacyRule(ctx, sel, &obj)
+	case *model.LegacyRule:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._LegacyRule(ctx, sel, obj)
+	case model.Hook:
+		return ec._Hook(ctx, sel, &obj)
+	case *model.Hook:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Hook(ctx, sel, obj)
+	case model.GuardianFactor:
+		return ec._GuardianFactor(ctx, sel, &obj)
+	case *model.GuardianFactor:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._GuardianFactor(ctx, sel, obj)
 	case model.Grant:
 		return ec._Grant(ctx, sel, &obj)
 	case *model.Grant:
@@ -26432,6 +30430,13 @@ func (ec *executionContext) _Asset(ctx context.Context, sel ast.SelectionSet, ob
 			return graphql.Null
 		}
 		return ec._Grant(ctx, sel, obj)
+	case model.EmailProvider:
+		return ec._EmailProvider(ctx, sel, &obj)
+	case *model.EmailProvider:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._EmailProvider(ctx, sel, obj)
 	case model.CustomDomain:
 		return ec._CustomDomain(ctx, sel, &obj)
 	case *model.CustomDomain:
@@ -27178,17 +31183,17 @@ func (ec *executionContext) _Client(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Client_apis(ctx, field, obj)
 				})
-		case "connections":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Client_connections(ctx, field, obj)
-				})
 		case "consents":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Client_consents(ctx, field, obj)
+				})
+		case "connections":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Client_connections(ctx, field, obj)
 				})
 		case "effectivePermissions":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -27662,11 +31667,11 @@ func (ec *executionContext) _Connection(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "users":
+		case "organizations":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
-					return ec._Connection_users(ctx, field, obj)
+					return ec._Connection_organizations(ctx, field, obj)
 				})
 		case "clients":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -27674,11 +31679,11 @@ func (ec *executionContext) _Connection(ctx context.Context, sel ast.SelectionSe
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Connection_clients(ctx, field, obj)
 				})
-		case "organizations":
+		case "users":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
-					return ec._Connection_organizations(ctx, field, obj)
+					return ec._Connection_users(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -28108,6 +32113,166 @@ func (ec *executionContext) _EffectivePermission(ctx context.Context, sel ast.Se
 			}
 		case "paths":
 			out.Values[i] = ec._EffectivePermission_paths(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var emailProviderImplementors = []string{"EmailProvider", "Asset"}
+
+func (ec *executionContext) _EmailProvider(ctx context.Context, sel ast.SelectionSet, obj *model.EmailProvider) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, emailProviderImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EmailProvider")
+		case "id":
+			out.Values[i] = ec._EmailProvider_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._EmailProvider_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nativeId":
+			out.Values[i] = ec._EmailProvider_nativeId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tenant":
+			out.Values[i] = ec._EmailProvider_tenant(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._EmailProvider_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstSeen":
+			out.Values[i] = ec._EmailProvider_firstSeen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastSeen":
+			out.Values[i] = ec._EmailProvider_lastSeen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "enabled":
+			out.Values[i] = ec._EmailProvider_enabled(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "defaultFromAddress":
+			out.Values[i] = ec._EmailProvider_defaultFromAddress(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var emailProviderConnectionImplementors = []string{"EmailProviderConnection"}
+
+func (ec *executionContext) _EmailProviderConnection(ctx context.Context, sel ast.SelectionSet, obj *model.EmailProviderConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, emailProviderConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EmailProviderConnection")
+		case "edges":
+			out.Values[i] = ec._EmailProviderConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nodes":
+			out.Values[i] = ec._EmailProviderConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pageInfo":
+			out.Values[i] = ec._EmailProviderConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EmailProviderConnection_totalCount(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var emailProviderEdgeImplementors = []string{"EmailProviderEdge"}
+
+func (ec *executionContext) _EmailProviderEdge(ctx context.Context, sel ast.SelectionSet, obj *model.EmailProviderEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, emailProviderEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EmailProviderEdge")
+		case "cursor":
+			out.Values[i] = ec._EmailProviderEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._EmailProviderEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -28659,6 +32824,326 @@ func (ec *executionContext) _GraphNode(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var guardianFactorImplementors = []string{"GuardianFactor", "Asset"}
+
+func (ec *executionContext) _GuardianFactor(ctx context.Context, sel ast.SelectionSet, obj *model.GuardianFactor) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, guardianFactorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GuardianFactor")
+		case "id":
+			out.Values[i] = ec._GuardianFactor_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._GuardianFactor_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nativeId":
+			out.Values[i] = ec._GuardianFactor_nativeId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tenant":
+			out.Values[i] = ec._GuardianFactor_tenant(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._GuardianFactor_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstSeen":
+			out.Values[i] = ec._GuardianFactor_firstSeen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastSeen":
+			out.Values[i] = ec._GuardianFactor_lastSeen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "enabled":
+			out.Values[i] = ec._GuardianFactor_enabled(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "trialExpired":
+			out.Values[i] = ec._GuardianFactor_trialExpired(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var guardianFactorConnectionImplementors = []string{"GuardianFactorConnection"}
+
+func (ec *executionContext) _GuardianFactorConnection(ctx context.Context, sel ast.SelectionSet, obj *model.GuardianFactorConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, guardianFactorConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GuardianFactorConnection")
+		case "edges":
+			out.Values[i] = ec._GuardianFactorConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nodes":
+			out.Values[i] = ec._GuardianFactorConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pageInfo":
+			out.Values[i] = ec._GuardianFactorConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._GuardianFactorConnection_totalCount(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var guardianFactorEdgeImplementors = []string{"GuardianFactorEdge"}
+
+func (ec *executionContext) _GuardianFactorEdge(ctx context.Context, sel ast.SelectionSet, obj *model.GuardianFactorEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, guardianFactorEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GuardianFactorEdge")
+		case "cursor":
+			out.Values[i] = ec._GuardianFactorEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._GuardianFactorEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var hookImplementors = []string{"Hook", "Asset"}
+
+func (ec *executionContext) _Hook(ctx context.Context, sel ast.SelectionSet, obj *model.Hook) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, hookImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Hook")
+		case "id":
+			out.Values[i] = ec._Hook_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._Hook_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nativeId":
+			out.Values[i] = ec._Hook_nativeId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tenant":
+			out.Values[i] = ec._Hook_tenant(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._Hook_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstSeen":
+			out.Values[i] = ec._Hook_firstSeen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastSeen":
+			out.Values[i] = ec._Hook_lastSeen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "enabled":
+			out.Values[i] = ec._Hook_enabled(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "trigger":
+			out.Values[i] = ec._Hook_trigger(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var hookConnectionImplementors = []string{"HookConnection"}
+
+func (ec *executionContext) _HookConnection(ctx context.Context, sel ast.SelectionSet, obj *model.HookConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, hookConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("HookConnection")
+		case "edges":
+			out.Values[i] = ec._HookConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nodes":
+			out.Values[i] = ec._HookConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pageInfo":
+			out.Values[i] = ec._HookConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._HookConnection_totalCount(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var hookEdgeImplementors = []string{"HookEdge"}
+
+func (ec *executionContext) _HookEdge(ctx context.Context, sel ast.SelectionSet, obj *model.HookEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, hookEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("HookEdge")
+		case "cursor":
+			out.Values[i] = ec._HookEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._HookEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var identityImplementors = []string{"Identity"}
 
 func (ec *executionContext) _Identity(ctx context.Context, sel ast.SelectionSet, obj *model.Identity) graphql.Marshaler {
@@ -28768,6 +33253,171 @@ func (ec *executionContext) _KindCount(ctx context.Context, sel ast.SelectionSet
 			}
 		case "count":
 			out.Values[i] = ec._KindCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var legacyRuleImplementors = []string{"LegacyRule", "Asset"}
+
+func (ec *executionContext) _LegacyRule(ctx context.Context, sel ast.SelectionSet, obj *model.LegacyRule) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, legacyRuleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LegacyRule")
+		case "id":
+			out.Values[i] = ec._LegacyRule_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._LegacyRule_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nativeId":
+			out.Values[i] = ec._LegacyRule_nativeId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tenant":
+			out.Values[i] = ec._LegacyRule_tenant(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._LegacyRule_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstSeen":
+			out.Values[i] = ec._LegacyRule_firstSeen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastSeen":
+			out.Values[i] = ec._LegacyRule_lastSeen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "enabled":
+			out.Values[i] = ec._LegacyRule_enabled(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "order":
+			out.Values[i] = ec._LegacyRule_order(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "trigger":
+			out.Values[i] = ec._LegacyRule_trigger(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var legacyRuleConnectionImplementors = []string{"LegacyRuleConnection"}
+
+func (ec *executionContext) _LegacyRuleConnection(ctx context.Context, sel ast.SelectionSet, obj *model.LegacyRuleConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, legacyRuleConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LegacyRuleConnection")
+		case "edges":
+			out.Values[i] = ec._LegacyRuleConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nodes":
+			out.Values[i] = ec._LegacyRuleConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pageInfo":
+			out.Values[i] = ec._LegacyRuleConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LegacyRuleConnection_totalCount(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var legacyRuleEdgeImplementors = []string{"LegacyRuleEdge"}
+
+func (ec *executionContext) _LegacyRuleEdge(ctx context.Context, sel ast.SelectionSet, obj *model.LegacyRuleEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, legacyRuleEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LegacyRuleEdge")
+		case "cursor":
+			out.Values[i] = ec._LegacyRuleEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._LegacyRuleEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -29562,17 +34212,17 @@ func (ec *executionContext) _Permission(ctx context.Context, sel ast.SelectionSe
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Permission_roles(ctx, field, obj)
 				})
-		case "clientGrants":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Permission_clientGrants(ctx, field, obj)
-				})
 		case "users":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Permission_users(ctx, field, obj)
+				})
+		case "clientGrants":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Permission_clientGrants(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -29775,23 +34425,35 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_paths(ctx, field)
 				})
+		case "legacyRules":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_legacyRules(ctx, field)
+				})
+		case "hooks":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_hooks(ctx, field)
+				})
 		case "organizations":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_organizations(ctx, field)
 				})
-		case "roles":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_roles(ctx, field)
-				})
 		case "permissions":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_permissions(ctx, field)
+				})
+		case "roles":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_roles(ctx, field)
 				})
 		case "rules":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -29859,17 +34521,35 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_actions(ctx, field)
 				})
-		case "tenants":
+		case "signingKeys":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_tenants(ctx, field)
+					return ec._Query_signingKeys(ctx, field)
+				})
+		case "emailProviders":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_emailProviders(ctx, field)
+				})
+		case "guardianFactors":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_guardianFactors(ctx, field)
 				})
 		case "tenantSettings":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_tenantSettings(ctx, field)
+				})
+		case "tenants":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_tenants(ctx, field)
 				})
 		case "users":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -30073,17 +34753,17 @@ func (ec *executionContext) _ResourceServer(ctx context.Context, sel ast.Selecti
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ResourceServer_permissions(ctx, field, obj)
 				})
-		case "clients":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._ResourceServer_clients(ctx, field, obj)
-				})
 		case "clientGrants":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ResourceServer_clientGrants(ctx, field, obj)
+				})
+		case "clients":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ResourceServer_clients(ctx, field, obj)
 				})
 		case "grants":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -30246,12 +34926,6 @@ func (ec *executionContext) _Role(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "permissions":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Role_permissions(ctx, field, obj)
-				})
 		case "users":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -30263,6 +34937,12 @@ func (ec *executionContext) _Role(ctx context.Context, sel ast.SelectionSet, obj
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Role_memberships(ctx, field, obj)
+				})
+		case "permissions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Role_permissions(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -30727,6 +35407,196 @@ func (ec *executionContext) _SeverityStatusCount(ctx context.Context, sel ast.Se
 	return out
 }
 
+var signingKeyImplementors = []string{"SigningKey", "Asset"}
+
+func (ec *executionContext) _SigningKey(ctx context.Context, sel ast.SelectionSet, obj *model.SigningKey) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, signingKeyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SigningKey")
+		case "id":
+			out.Values[i] = ec._SigningKey_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._SigningKey_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nativeId":
+			out.Values[i] = ec._SigningKey_nativeId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tenant":
+			out.Values[i] = ec._SigningKey_tenant(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._SigningKey_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstSeen":
+			out.Values[i] = ec._SigningKey_firstSeen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastSeen":
+			out.Values[i] = ec._SigningKey_lastSeen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "kid":
+			out.Values[i] = ec._SigningKey_kid(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "current":
+			out.Values[i] = ec._SigningKey_current(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "next":
+			out.Values[i] = ec._SigningKey_next(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "previous":
+			out.Values[i] = ec._SigningKey_previous(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "revoked":
+			out.Values[i] = ec._SigningKey_revoked(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "currentSince":
+			out.Values[i] = ec._SigningKey_currentSince(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "currentUntil":
+			out.Values[i] = ec._SigningKey_currentUntil(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "revokedAt":
+			out.Values[i] = ec._SigningKey_revokedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var signingKeyConnectionImplementors = []string{"SigningKeyConnection"}
+
+func (ec *executionContext) _SigningKeyConnection(ctx context.Context, sel ast.SelectionSet, obj *model.SigningKeyConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, signingKeyConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SigningKeyConnection")
+		case "edges":
+			out.Values[i] = ec._SigningKeyConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nodes":
+			out.Values[i] = ec._SigningKeyConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pageInfo":
+			out.Values[i] = ec._SigningKeyConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SigningKeyConnection_totalCount(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var signingKeyEdgeImplementors = []string{"SigningKeyEdge"}
+
+func (ec *executionContext) _SigningKeyEdge(ctx context.Context, sel ast.SelectionSet, obj *model.SigningKeyEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, signingKeyEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SigningKeyEdge")
+		case "cursor":
+			out.Values[i] = ec._SigningKeyEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._SigningKeyEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var skippedKindImplementors = []string{"SkippedKind"}
 
 func (ec *executionContext) _SkippedKind(ctx context.Context, sel ast.SelectionSet, obj *model.SkippedKind) graphql.Marshaler {
@@ -31005,18 +35875,6 @@ func (ec *executionContext) _Tenant(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "lastSync":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Tenant_lastSync(ctx, field, obj)
-				})
-		case "syncs":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Tenant_syncs(ctx, field, obj)
-				})
 		case "settings":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -31028,6 +35886,18 @@ func (ec *executionContext) _Tenant(ctx context.Context, sel ast.SelectionSet, o
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Tenant_incomplete(ctx, field, obj)
+				})
+		case "lastSync":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Tenant_lastSync(ctx, field, obj)
+				})
+		case "syncs":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Tenant_syncs(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -32545,6 +37415,62 @@ func (ec *executionContext) marshalNEffectivePermission2ᚖgithubᚗcomᚋauthgr
 	return ec._EffectivePermission(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNEmailProvider2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐEmailProviderᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EmailProvider) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEmailProvider2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐEmailProvider(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEmailProvider2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐEmailProvider(ctx context.Context, sel ast.SelectionSet, v *model.EmailProvider) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EmailProvider!")
+		return graphql.Null
+	}
+	return ec._EmailProvider(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEmailProviderConnection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐEmailProviderConnection(ctx context.Context, sel ast.SelectionSet, v *model.EmailProviderConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EmailProviderConnection!")
+		return graphql.Null
+	}
+	return ec._EmailProviderConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEmailProviderEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐEmailProviderEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EmailProviderEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEmailProviderEdge2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐEmailProviderEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEmailProviderEdge2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐEmailProviderEdge(ctx context.Context, sel ast.SelectionSet, v *model.EmailProviderEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EmailProviderEdge!")
+		return graphql.Null
+	}
+	return ec._EmailProviderEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNFieldChange2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐFieldChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FieldChange) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -32713,6 +37639,118 @@ func (ec *executionContext) marshalNGraphNode2ᚖgithubᚗcomᚋauthgraphᚋauth
 	return ec._GraphNode(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNGuardianFactor2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGuardianFactorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GuardianFactor) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGuardianFactor2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGuardianFactor(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNGuardianFactor2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGuardianFactor(ctx context.Context, sel ast.SelectionSet, v *model.GuardianFactor) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GuardianFactor!")
+		return graphql.Null
+	}
+	return ec._GuardianFactor(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNGuardianFactorConnection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGuardianFactorConnection(ctx context.Context, sel ast.SelectionSet, v *model.GuardianFactorConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GuardianFactorConnection!")
+		return graphql.Null
+	}
+	return ec._GuardianFactorConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNGuardianFactorEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGuardianFactorEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GuardianFactorEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGuardianFactorEdge2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGuardianFactorEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNGuardianFactorEdge2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGuardianFactorEdge(ctx context.Context, sel ast.SelectionSet, v *model.GuardianFactorEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GuardianFactorEdge!")
+		return graphql.Null
+	}
+	return ec._GuardianFactorEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNHook2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐHookᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Hook) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNHook2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐHook(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNHook2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐHook(ctx context.Context, sel ast.SelectionSet, v *model.Hook) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Hook!")
+		return graphql.Null
+	}
+	return ec._Hook(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNHookConnection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐHookConnection(ctx context.Context, sel ast.SelectionSet, v *model.HookConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "HookConnection!")
+		return graphql.Null
+	}
+	return ec._HookConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNHookEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐHookEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.HookEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNHookEdge2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐHookEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNHookEdge2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐHookEdge(ctx context.Context, sel ast.SelectionSet, v *model.HookEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "HookEdge!")
+		return graphql.Null
+	}
+	return ec._HookEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -32840,6 +37878,62 @@ func (ec *executionContext) marshalNKindCount2ᚖgithubᚗcomᚋauthgraphᚋauth
 		return graphql.Null
 	}
 	return ec._KindCount(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLegacyRule2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐLegacyRuleᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LegacyRule) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLegacyRule2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐLegacyRule(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLegacyRule2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐLegacyRule(ctx context.Context, sel ast.SelectionSet, v *model.LegacyRule) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LegacyRule!")
+		return graphql.Null
+	}
+	return ec._LegacyRule(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLegacyRuleConnection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐLegacyRuleConnection(ctx context.Context, sel ast.SelectionSet, v *model.LegacyRuleConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LegacyRuleConnection!")
+		return graphql.Null
+	}
+	return ec._LegacyRuleConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLegacyRuleEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐLegacyRuleEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LegacyRuleEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLegacyRuleEdge2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐLegacyRuleEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLegacyRuleEdge2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐLegacyRuleEdge(ctx context.Context, sel ast.SelectionSet, v *model.LegacyRuleEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LegacyRuleEdge!")
+		return graphql.Null
+	}
+	return ec._LegacyRuleEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNLogStream2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐLogStreamᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LogStream) graphql.Marshaler {
@@ -33398,6 +38492,62 @@ func (ec *executionContext) marshalNSeverityStatusCount2ᚖgithubᚗcomᚋauthgr
 	return ec._SeverityStatusCount(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNSigningKey2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSigningKeyᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SigningKey) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSigningKey2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSigningKey(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSigningKey2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSigningKey(ctx context.Context, sel ast.SelectionSet, v *model.SigningKey) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SigningKey!")
+		return graphql.Null
+	}
+	return ec._SigningKey(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSigningKeyConnection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSigningKeyConnection(ctx context.Context, sel ast.SelectionSet, v *model.SigningKeyConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SigningKeyConnection!")
+		return graphql.Null
+	}
+	return ec._SigningKeyConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSigningKeyEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSigningKeyEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SigningKeyEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSigningKeyEdge2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSigningKeyEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSigningKeyEdge2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSigningKeyEdge(ctx context.Context, sel ast.SelectionSet, v *model.SigningKeyEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SigningKeyEdge!")
+		return graphql.Null
+	}
+	return ec._SigningKeyEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNSkippedKind2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSkippedKindᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SkippedKind) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -33946,6 +39096,14 @@ func (ec *executionContext) unmarshalOConnectionFilter2ᚖgithubᚗcomᚋauthgra
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOEmailProviderFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐEmailProviderFilter(ctx context.Context, v any) (*model.EmailProviderFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputEmailProviderFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOFinding2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐFinding(ctx context.Context, sel ast.SelectionSet, v *model.Finding) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -34029,6 +39187,22 @@ func (ec *executionContext) unmarshalOGrantFilter2ᚖgithubᚗcomᚋauthgraphᚋ
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOGuardianFactorFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGuardianFactorFilter(ctx context.Context, v any) (*model.GuardianFactorFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputGuardianFactorFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOHookFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐHookFilter(ctx context.Context, v any) (*model.HookFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputHookFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -34063,6 +39237,14 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = ctx
 	res := graphql.MarshalInt(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOLegacyRuleFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐLegacyRuleFilter(ctx context.Context, v any) (*model.LegacyRuleFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputLegacyRuleFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOMap2map(ctx context.Context, v any) (map[string]any, error) {
@@ -34192,6 +39374,14 @@ func (ec *executionContext) marshalOSeverity2ᚕgithubᚗcomᚋauthgraphᚋauthg
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalOSigningKeyFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSigningKeyFilter(ctx context.Context, v any) (*model.SigningKeyFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSigningKeyFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOSort2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSort(ctx context.Context, v any) (*model.Sort, error) {

@@ -6,28 +6,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/authgraph/authgraph/schema"
 	"github.com/authgraph/authgraph/internal/store"
+	"github.com/authgraph/authgraph/schema"
 )
 
-// newAsset makes the empty model of each kind, by schema kind name.
-var newAsset = map[string]func() Asset{
-	schema.Tenant.Name:         func() Asset { return &Tenant{} },
-	schema.TenantSettings.Name: func() Asset { return &TenantSettings{} },
-	schema.User.Name:           func() Asset { return &User{} },
-	schema.Role.Name:           func() Asset { return &Role{} },
-	schema.Permission.Name:     func() Asset { return &Permission{} },
-	schema.Organization.Name:   func() Asset { return &Organization{} },
-	schema.OrgMembership.Name:  func() Asset { return &OrgMembership{} },
-	schema.Client.Name:         func() Asset { return &Client{} },
-	schema.ClientGrant.Name:    func() Asset { return &ClientGrant{} },
-	schema.Grant.Name:          func() Asset { return &Grant{} },
-	schema.ResourceServer.Name: func() Asset { return &ResourceServer{} },
-	schema.Connection.Name:     func() Asset { return &Connection{} },
-	schema.CustomDomain.Name:   func() Asset { return &CustomDomain{} },
-	schema.LogStream.Name:      func() Asset { return &LogStream{} },
-	schema.Action.Name:         func() Asset { return &Action{} },
-}
+// newAsset (the empty model of each kind, by kind name) is generated from
+// the declarations into kinds.generated.go.
 
 // KindModel returns an empty model for the kind, or nil for a kind without
 // a GraphQL type (a test checks there is none).

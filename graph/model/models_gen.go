@@ -223,10 +223,10 @@ type ClientFilter struct {
 	GrantType    *string `json:"grantType,omitempty"`
 	IsFirstParty *bool   `json:"isFirstParty,omitempty"`
 	Confidential *bool   `json:"confidential,omitempty"`
-	// Clients that use this connection (connection id).
-	Connection *string `json:"connection,omitempty"`
 	// Clients with a client grant for this API (resource server id).
 	API *string `json:"api,omitempty"`
+	// Clients that use this connection (connection id).
+	Connection *string `json:"connection,omitempty"`
 }
 
 // A client grant: a client authorised for an API with scopes.
@@ -278,14 +278,14 @@ type ClientGrantEdge struct {
 type ClientGrantFilter struct {
 	// Identifier (audience) of the API.
 	Audience *string `json:"audience,omitempty"`
-	// Grants for this API (resource server id).
-	API *string `json:"api,omitempty"`
-	// Grants of this client (client id).
-	Client *string `json:"client,omitempty"`
 	// System grants (the Management API's own).
 	IsSystem *bool `json:"isSystem,omitempty"`
 	// Grants that give this scope value.
 	Scope *string `json:"scope,omitempty"`
+	// Grants of this client (client id).
+	Client *string `json:"client,omitempty"`
+	// Grants for this API (resource server id).
+	API *string `json:"api,omitempty"`
 }
 
 type ClientReach struct {
@@ -423,6 +423,53 @@ type EffectivePermission struct {
 	Paths []*AccessPath `json:"paths"`
 }
 
+// The tenant's email provider (no credentials); its name is the provider's (smtp, sendgrid, …).
+type EmailProvider struct {
+	ID        string     `json:"id"`
+	Kind      string     `json:"kind"`
+	NativeID  string     `json:"nativeId"`
+	Tenant    string     `json:"tenant"`
+	Name      string     `json:"name"`
+	FirstSeen *time.Time `json:"firstSeen,omitempty"`
+	LastSeen  *time.Time `json:"lastSeen,omitempty"`
+	Enabled   *bool      `json:"enabled,omitempty"`
+	// the From address of the tenant's emails
+	DefaultFromAddress *string `json:"defaultFromAddress,omitempty"`
+}
+
+func (EmailProvider) IsAsset() {}
+
+// Tenant-scoped key: <tenant>/<kind slug>/<native id>.
+func (this EmailProvider) GetID() string { return this.ID }
+
+// Short kind name: User, Role, Client, …
+func (this EmailProvider) GetKind() string { return this.Kind }
+
+// The id Auth0 uses.
+func (this EmailProvider) GetNativeID() string { return this.NativeID }
+
+// Tenant domain.
+func (this EmailProvider) GetTenant() string { return this.Tenant }
+
+// Display name.
+func (this EmailProvider) GetName() string { return this.Name }
+
+// When a sync first saw the asset.
+func (this EmailProvider) GetFirstSeen() *time.Time { return this.FirstSeen }
+
+// When a sync last saw the asset.
+func (this EmailProvider) GetLastSeen() *time.Time { return this.LastSeen }
+
+type EmailProviderEdge struct {
+	Cursor string         `json:"cursor"`
+	Node   *EmailProvider `json:"node"`
+}
+
+type EmailProviderFilter struct {
+	Name    *StringFilter `json:"name,omitempty"`
+	Enabled *bool         `json:"enabled,omitempty"`
+}
+
 // One field a change touched: a property (old → new), or a relation from the asset (new: the asset now linked, old: the one unlinked).
 type FieldChange struct {
 	// property name, or relation type (HAS_ROLE, …) for a link
@@ -505,11 +552,105 @@ type GrantEdge struct {
 }
 
 type GrantFilter struct {
+	Audience *string `json:"audience,omitempty"`
 	// Grants of this user (user id).
 	User *string `json:"user,omitempty"`
 	// Grants to this client (client id).
-	Client   *string `json:"client,omitempty"`
-	Audience *string `json:"audience,omitempty"`
+	Client *string `json:"client,omitempty"`
+}
+
+// An MFA factor of the tenant.
+type GuardianFactor struct {
+	ID           string     `json:"id"`
+	Kind         string     `json:"kind"`
+	NativeID     string     `json:"nativeId"`
+	Tenant       string     `json:"tenant"`
+	Name         string     `json:"name"`
+	FirstSeen    *time.Time `json:"firstSeen,omitempty"`
+	LastSeen     *time.Time `json:"lastSeen,omitempty"`
+	Enabled      *bool      `json:"enabled,omitempty"`
+	TrialExpired *bool      `json:"trialExpired,omitempty"`
+}
+
+func (GuardianFactor) IsAsset() {}
+
+// Tenant-scoped key: <tenant>/<kind slug>/<native id>.
+func (this GuardianFactor) GetID() string { return this.ID }
+
+// Short kind name: User, Role, Client, …
+func (this GuardianFactor) GetKind() string { return this.Kind }
+
+// The id Auth0 uses.
+func (this GuardianFactor) GetNativeID() string { return this.NativeID }
+
+// Tenant domain.
+func (this GuardianFactor) GetTenant() string { return this.Tenant }
+
+// Display name.
+func (this GuardianFactor) GetName() string { return this.Name }
+
+// When a sync first saw the asset.
+func (this GuardianFactor) GetFirstSeen() *time.Time { return this.FirstSeen }
+
+// When a sync last saw the asset.
+func (this GuardianFactor) GetLastSeen() *time.Time { return this.LastSeen }
+
+type GuardianFactorEdge struct {
+	Cursor string          `json:"cursor"`
+	Node   *GuardianFactor `json:"node"`
+}
+
+type GuardianFactorFilter struct {
+	Name    *StringFilter `json:"name,omitempty"`
+	Enabled *bool         `json:"enabled,omitempty"`
+}
+
+// A legacy hook (no script).
+type Hook struct {
+	ID        string     `json:"id"`
+	Kind      string     `json:"kind"`
+	NativeID  string     `json:"nativeId"`
+	Tenant    string     `json:"tenant"`
+	Name      string     `json:"name"`
+	FirstSeen *time.Time `json:"firstSeen,omitempty"`
+	LastSeen  *time.Time `json:"lastSeen,omitempty"`
+	Enabled   *bool      `json:"enabled,omitempty"`
+	// the extensibility point it runs at (pre-user-registration, …)
+	Trigger *string `json:"trigger,omitempty"`
+}
+
+func (Hook) IsAsset() {}
+
+// Tenant-scoped key: <tenant>/<kind slug>/<native id>.
+func (this Hook) GetID() string { return this.ID }
+
+// Short kind name: User, Role, Client, …
+func (this Hook) GetKind() string { return this.Kind }
+
+// The id Auth0 uses.
+func (this Hook) GetNativeID() string { return this.NativeID }
+
+// Tenant domain.
+func (this Hook) GetTenant() string { return this.Tenant }
+
+// Display name.
+func (this Hook) GetName() string { return this.Name }
+
+// When a sync first saw the asset.
+func (this Hook) GetFirstSeen() *time.Time { return this.FirstSeen }
+
+// When a sync last saw the asset.
+func (this Hook) GetLastSeen() *time.Time { return this.LastSeen }
+
+type HookEdge struct {
+	Cursor string `json:"cursor"`
+	Node   *Hook  `json:"node"`
+}
+
+type HookFilter struct {
+	Name    *StringFilter `json:"name,omitempty"`
+	Enabled *bool         `json:"enabled,omitempty"`
+	Trigger *string       `json:"trigger,omitempty"`
 }
 
 // A user's identity at a connection.
@@ -536,6 +677,55 @@ type Incompleteness struct {
 type KindCount struct {
 	Kind  string `json:"kind"`
 	Count int    `json:"count"`
+}
+
+// A legacy rule (no script).
+type LegacyRule struct {
+	ID        string     `json:"id"`
+	Kind      string     `json:"kind"`
+	NativeID  string     `json:"nativeId"`
+	Tenant    string     `json:"tenant"`
+	Name      string     `json:"name"`
+	FirstSeen *time.Time `json:"firstSeen,omitempty"`
+	LastSeen  *time.Time `json:"lastSeen,omitempty"`
+	Enabled   *bool      `json:"enabled,omitempty"`
+	// position in the rules pipeline
+	Order *int `json:"order,omitempty"`
+	// the stage it runs at (login_success)
+	Trigger *string `json:"trigger,omitempty"`
+}
+
+func (LegacyRule) IsAsset() {}
+
+// Tenant-scoped key: <tenant>/<kind slug>/<native id>.
+func (this LegacyRule) GetID() string { return this.ID }
+
+// Short kind name: User, Role, Client, …
+func (this LegacyRule) GetKind() string { return this.Kind }
+
+// The id Auth0 uses.
+func (this LegacyRule) GetNativeID() string { return this.NativeID }
+
+// Tenant domain.
+func (this LegacyRule) GetTenant() string { return this.Tenant }
+
+// Display name.
+func (this LegacyRule) GetName() string { return this.Name }
+
+// When a sync first saw the asset.
+func (this LegacyRule) GetFirstSeen() *time.Time { return this.FirstSeen }
+
+// When a sync last saw the asset.
+func (this LegacyRule) GetLastSeen() *time.Time { return this.LastSeen }
+
+type LegacyRuleEdge struct {
+	Cursor string      `json:"cursor"`
+	Node   *LegacyRule `json:"node"`
+}
+
+type LegacyRuleFilter struct {
+	Name    *StringFilter `json:"name,omitempty"`
+	Enabled *bool         `json:"enabled,omitempty"`
 }
 
 type LogStream struct {
@@ -701,7 +891,7 @@ type Permission struct {
 	Name      string     `json:"name"`
 	FirstSeen *time.Time `json:"firstSeen,omitempty"`
 	LastSeen  *time.Time `json:"lastSeen,omitempty"`
-	// the scope value
+	// the scope value (also the name, which is searched)
 	Value *string `json:"value,omitempty"`
 	// identifier (audience) of the API
 	ResourceServerIdentifier *string `json:"resourceServerIdentifier,omitempty"`
@@ -744,9 +934,9 @@ type PermissionFilter struct {
 	Value *StringFilter `json:"value,omitempty"`
 	// Identifier (audience) of the API.
 	Audience *string `json:"audience,omitempty"`
+	Defined  *bool   `json:"defined,omitempty"`
 	// Permissions defined by this API (resource server id).
-	API     *string `json:"api,omitempty"`
-	Defined *bool   `json:"defined,omitempty"`
+	API *string `json:"api,omitempty"`
 }
 
 type Query struct {
@@ -913,6 +1103,63 @@ type SeverityStatusCount struct {
 	Severity Severity      `json:"severity"`
 	Status   FindingStatus `json:"status"`
 	Count    int           `json:"count"`
+}
+
+// A key the tenant signs tokens with (no key material).
+type SigningKey struct {
+	ID        string     `json:"id"`
+	Kind      string     `json:"kind"`
+	NativeID  string     `json:"nativeId"`
+	Tenant    string     `json:"tenant"`
+	Name      string     `json:"name"`
+	FirstSeen *time.Time `json:"firstSeen,omitempty"`
+	LastSeen  *time.Time `json:"lastSeen,omitempty"`
+	// key id (the JWT header's kid)
+	Kid *string `json:"kid,omitempty"`
+	// signs tokens now
+	Current *bool `json:"current,omitempty"`
+	// becomes current at the next rotation
+	Next *bool `json:"next,omitempty"`
+	// was current before the last rotation
+	Previous     *bool      `json:"previous,omitempty"`
+	Revoked      *bool      `json:"revoked,omitempty"`
+	CurrentSince *time.Time `json:"currentSince,omitempty"`
+	CurrentUntil *time.Time `json:"currentUntil,omitempty"`
+	RevokedAt    *time.Time `json:"revokedAt,omitempty"`
+}
+
+func (SigningKey) IsAsset() {}
+
+// Tenant-scoped key: <tenant>/<kind slug>/<native id>.
+func (this SigningKey) GetID() string { return this.ID }
+
+// Short kind name: User, Role, Client, …
+func (this SigningKey) GetKind() string { return this.Kind }
+
+// The id Auth0 uses.
+func (this SigningKey) GetNativeID() string { return this.NativeID }
+
+// Tenant domain.
+func (this SigningKey) GetTenant() string { return this.Tenant }
+
+// Display name.
+func (this SigningKey) GetName() string { return this.Name }
+
+// When a sync first saw the asset.
+func (this SigningKey) GetFirstSeen() *time.Time { return this.FirstSeen }
+
+// When a sync last saw the asset.
+func (this SigningKey) GetLastSeen() *time.Time { return this.LastSeen }
+
+type SigningKeyEdge struct {
+	Cursor string      `json:"cursor"`
+	Node   *SigningKey `json:"node"`
+}
+
+type SigningKeyFilter struct {
+	Name    *StringFilter `json:"name,omitempty"`
+	Current *bool         `json:"current,omitempty"`
+	Revoked *bool         `json:"revoked,omitempty"`
 }
 
 type SkippedKind struct {
@@ -1157,18 +1404,18 @@ type UserFilter struct {
 	Name  *StringFilter `json:"name,omitempty"`
 	Email *StringFilter `json:"email,omitempty"`
 	// Name of the primary identity's connection.
-	Connection    *string `json:"connection,omitempty"`
-	Blocked       *bool   `json:"blocked,omitempty"`
-	EmailVerified *bool   `json:"emailVerified,omitempty"`
-	MfaEnrolled   *bool   `json:"mfaEnrolled,omitempty"`
+	Connection    *string     `json:"connection,omitempty"`
+	Blocked       *bool       `json:"blocked,omitempty"`
+	EmailVerified *bool       `json:"emailVerified,omitempty"`
+	MfaEnrolled   *bool       `json:"mfaEnrolled,omitempty"`
+	LastLogin     *TimeFilter `json:"lastLogin,omitempty"`
+	CreatedAt     *TimeFilter `json:"createdAt,omitempty"`
 	// Users with this tenant-wide role (role id).
 	Role *string `json:"role,omitempty"`
 	// Members of this organization (organization id).
 	Organization *string `json:"organization,omitempty"`
 	// Users with this permission assigned directly (permission id).
-	Permission *string     `json:"permission,omitempty"`
-	LastLogin  *TimeFilter `json:"lastLogin,omitempty"`
-	CreatedAt  *TimeFilter `json:"createdAt,omitempty"`
+	Permission *string `json:"permission,omitempty"`
 }
 
 type UserReach struct {

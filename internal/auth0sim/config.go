@@ -47,6 +47,11 @@ const (
 	KindConnections       = "connections"
 	KindLogStreams        = "log_streams"
 	KindActions           = "actions"
+	KindSigningKeys       = "signing_keys"
+	KindLegacyRules       = "rules"
+	KindHooks             = "hooks"
+	KindEmailProvider     = "email_provider"
+	KindGuardianFactors   = "guardian_factors"
 	KindLogs              = "logs"
 	KindTenantSettings    = "tenant_settings"
 	KindUserRoles         = "user_roles"
@@ -60,7 +65,7 @@ func Kinds() []string {
 		KindRoleUsers, KindOrganizations, KindOrgMembers, KindOrgMemberRoles, KindOrgConnections,
 		KindOrgInvitations, KindClients, KindClientGrants, KindGrants, KindResourceServers,
 		KindCustomDomains, KindConnections, KindLogStreams, KindActions, KindLogs, KindTenantSettings,
-		KindUserRoles, KindUserPermissions, KindUserOrganizations}
+		KindUserRoles, KindUserPermissions, KindUserOrganizations, KindSigningKeys, KindLegacyRules, KindHooks, KindEmailProvider, KindGuardianFactors}
 }
 
 // Config describes the simulated tenant and how it behaves. The zero value of

@@ -101,6 +101,11 @@ func (s *Sim) generate() {
 	s.genLogStreams(r)
 	s.genActions(r)
 	s.genLogs()
+	s.genTenantKeys(r)
+	s.genLegacyRules(r)
+	s.genHooks(r)
+	s.genEmailProvider(r)
+	s.genGuardianFactors()
 }
 
 func (s *Sim) newID(r *rng, prefix string) string { return prefix + r.str(16, alnum) }

@@ -19,6 +19,12 @@ type Tenant struct {
 	Connections     []Connection
 	LogStreams      []LogStream
 	Actions         []Action
+	SigningKeys     []TenantSigningKey
+	LegacyRules     []LegacyRule
+	Hooks           []Hook
+	// EmailProvider is nil when none is configured.
+	EmailProvider   *EmailProvider
+	GuardianFactors []GuardianFactor
 	// UserPermissions are permissions assigned to users directly (not
 	// through a role).
 	UserPermissions []UserPermission

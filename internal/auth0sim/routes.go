@@ -231,6 +231,35 @@ func (s *Sim) route(method string, seg []string, q url.Values) (route, bool) {
 		case n == 2 && get:
 			return rd(KindLogs, "read:logs", pageNone, s.getLog)
 		}
+	case "rules":
+		switch {
+		case n == 1 && get:
+			return rd(KindLegacyRules, "read:rules", pageOffset, s.listLegacyRules)
+		case n == 2 && get:
+			return rd(KindLegacyRules, "read:rules", pageNone, s.getLegacyRule)
+		}
+	case "hooks":
+		switch {
+		case n == 1 && get:
+			return rd(KindHooks, "read:hooks", pageOffset, s.listHooks)
+		case n == 2 && get:
+			return rd(KindHooks, "read:hooks", pageNone, s.getHook)
+		}
+	case "emails":
+		if n == 2 && seg[1] == "provider" && get {
+			return rd(KindEmailProvider, "read:email_provider", pageNone, s.getEmailProvider)
+		}
+	case "guardian":
+		if n == 2 && seg[1] == "factors" && get {
+			return rd(KindGuardianFactors, "read:guardian_factors", pageNone, s.listGuardianFactors)
+		}
+	case "keys":
+		switch {
+		case n == 2 && seg[1] == "signing" && get:
+			return rd(KindSigningKeys, "read:signing_keys", pageNone, s.listSigningKeys)
+		case n == 3 && seg[1] == "signing" && get:
+			return rd(KindSigningKeys, "read:signing_keys", pageNone, s.getSigningKey)
+		}
 	case "tenants":
 		switch {
 		case n == 2 && seg[1] == "settings" && get:

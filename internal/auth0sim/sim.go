@@ -57,6 +57,13 @@ func (s *Sim) SecretValues() []string {
 	for _, ls := range s.logStreams {
 		collectSecretValues(ls.Sink, set)
 	}
+	for _, k := range s.tenantKeys {
+		set[k.Cert], set[k.Pkcs7] = true, true
+	}
+	set[s.legacyRuleSecret], set[s.hookSecret] = true, true
+	if p := s.emailProvider; p != nil {
+		collectSecretValues(p.Credentials, set)
+	}
 	for _, rs := range s.resourceServers {
 		set[rs.SigningSecret] = true
 	}
@@ -235,6 +242,21 @@ func (s *Sim) Snapshot() *Tenant {
 		}
 		t.LogStreams = append(t.LogStreams, l)
 	}
+	for _, k := range s.tenantKeys {
+		t.SigningKeys = append(t.SigningKeys, *k)
+	}
+	for _, x := range s.legacyRules {
+		t.LegacyRules = append(t.LegacyRules, *x)
+	}
+	for _, x := range s.hooks {
+		t.Hooks = append(t.Hooks, *x)
+	}
+	if p := s.emailProviderNow(); p != nil {
+		ep := *p
+		ep.Credentials = cloneAnyMap(p.Credentials)
+		t.EmailProvider = &ep
+	}
+	t.GuardianFactors = s.guardianFactorsNow()
 	for _, a := range s.actions {
 		ac := *a
 		ac.Triggers = append([]ActionTrigger(nil), a.Triggers...)

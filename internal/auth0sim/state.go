@@ -40,30 +40,37 @@ type Sim struct {
 
 	users userStore
 
-	roles           []*roleState
-	roleByID        map[string]*roleState
-	orgs            []*orgState
-	orgByID         map[string]*orgState
-	clients         []*Client
-	clientGrants    []*ClientGrant
-	grants          []*grantState
-	resourceServers []*ResourceServer
-	customDomains   []*CustomDomain
-	connections     []*Connection
-	logStreams      []*LogStream
-	actions         []*Action
-	userPerms       []userPerm
-	settings        TenantSettings
-	logs            []LogEvent
-	logSeq          uint64
-	lastLogMs       int64
-	jobs            map[string]*exportJob
-	tokens          map[string]*tokenInfo
-	extraSecrets    map[string]bool  // secrets minted by mutations (new clients, rotations)
-	actionSecrets   []string         // secrets hard-coded in generated action code
-	roleAdds        map[int][]string // user -> roles added by mutations (reverse index)
-	orgAdds         map[int][]string // user -> organizations joined by mutations
-	idSeq           uint64           // feeds ids minted by mutations
+	roles            []*roleState
+	roleByID         map[string]*roleState
+	orgs             []*orgState
+	orgByID          map[string]*orgState
+	clients          []*Client
+	clientGrants     []*ClientGrant
+	grants           []*grantState
+	resourceServers  []*ResourceServer
+	customDomains    []*CustomDomain
+	connections      []*Connection
+	logStreams       []*LogStream
+	actions          []*Action
+	tenantKeys       []*TenantSigningKey
+	legacyRules      []*LegacyRule
+	legacyRuleSecret string
+	hooks            []*Hook
+	hookSecret       string
+	emailProvider    *EmailProvider
+	guardianFactors  []*GuardianFactor
+	userPerms        []userPerm
+	settings         TenantSettings
+	logs             []LogEvent
+	logSeq           uint64
+	lastLogMs        int64
+	jobs             map[string]*exportJob
+	tokens           map[string]*tokenInfo
+	extraSecrets     map[string]bool  // secrets minted by mutations (new clients, rotations)
+	actionSecrets    []string         // secrets hard-coded in generated action code
+	roleAdds         map[int][]string // user -> roles added by mutations (reverse index)
+	orgAdds          map[int][]string // user -> organizations joined by mutations
+	idSeq            uint64           // feeds ids minted by mutations
 
 	limiter *bucket
 	stats   statsCollector
