@@ -100,6 +100,24 @@ type APIAccess struct {
 	IsSystem *bool           `json:"isSystem,omitempty"`
 }
 
+// One line of the audit log: a sign-in, a sign-out, a token change, a mutation.
+type AuditEntry struct {
+	At time.Time `json:"at"`
+	// Who: token:<public id>, oidc:<subject>, cli:<user> or anonymous.
+	Actor string `json:"actor"`
+	// Their display name (a token's name, a person's name or email).
+	Name *string `json:"name,omitempty"`
+	Role *string `json:"role,omitempty"`
+	// What: signin, signin.failed, signout, token.create, token.revoke, graphql.mutation.
+	Action string `json:"action"`
+	// What it acted on (a token id, a mutation's field).
+	Target *string `json:"target,omitempty"`
+	// From where: the remote address.
+	From *string `json:"from,omitempty"`
+	// ok, denied or failed.
+	Outcome string `json:"outcome"`
+}
+
 // An application.
 type Client struct {
 	ID          string     `json:"id"`
