@@ -3,6 +3,7 @@ package readme
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/authgraph/authgraph/graph"
 	"github.com/authgraph/authgraph/ingest"
+	"github.com/authgraph/authgraph/internal/access"
 	"github.com/authgraph/authgraph/internal/auth0sim"
 	"github.com/authgraph/authgraph/internal/neo4jtest"
 	"github.com/authgraph/authgraph/internal/store"
@@ -93,7 +95,7 @@ func TestExamplesSayWhatTheyDo(t *testing.T) {
 		t.Fatal(err)
 	}
 	dm := &demo{st: st, tenant: tenant, snap: sim.Snapshot(),
-		gql: client.New(graph.NewHandler(graph.Options{Store: st, Introspection: true}))}
+		gql: client.New(asViewer(graph.NewHandler(graph.Options{Store: st, Introspection: true})))}
 	if n := dm.tenants(t); n != 1 {
 		// README's queries are not scoped to a tenant: with others in the
 		// graph their answers would mix tenants.
@@ -378,4 +380,13 @@ func relKey(g store.Subgraph, e store.Edge) string {
 		}
 	}
 	return from + " " + to
+}
+
+// asViewer runs every request as a signed-in viewer: the README's examples
+// are what any reader of the graph may run (web/access_test.go tests roles).
+func asViewer(h http.Handler) http.Handler {
+	p := &access.Principal{Subject: "readme", Name: "README examples", Role: access.Viewer, Via: "test"}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(access.WithPrincipal(r.Context(), p)))
+	})
 }
