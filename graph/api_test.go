@@ -10,10 +10,10 @@ import (
 
 	"github.com/99designs/gqlgen/client"
 
-	"github.com/authgraph/authgraph/internal/auth0sim"
 	"github.com/authgraph/authgraph/ingest"
-	"github.com/authgraph/authgraph/schema"
+	"github.com/authgraph/authgraph/internal/auth0sim"
 	"github.com/authgraph/authgraph/internal/store"
+	"github.com/authgraph/authgraph/schema"
 )
 
 // post runs a query and fails the test on any GraphQL error.

@@ -6,8 +6,8 @@ import (
 	"github.com/99designs/gqlgen/client"
 
 	"github.com/authgraph/authgraph/internal/auth0sim"
-	"github.com/authgraph/authgraph/schema"
 	"github.com/authgraph/authgraph/internal/store"
+	"github.com/authgraph/authgraph/schema"
 )
 
 type accessPath struct {

@@ -5,8 +5,8 @@ import (
 
 	"github.com/auth0/go-auth0/management"
 
-	"github.com/authgraph/authgraph/schema"
 	"github.com/authgraph/authgraph/internal/store"
+	"github.com/authgraph/authgraph/schema"
 )
 
 func init() {

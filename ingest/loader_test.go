@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authgraph/authgraph/schema"
 	"github.com/authgraph/authgraph/internal/store"
+	"github.com/authgraph/authgraph/schema"
 )
 
 // fakeWriter records which nodes are committed and fails the test if a

@@ -9,8 +9,8 @@ import (
 
 	"github.com/auth0/go-auth0/management"
 
-	"github.com/authgraph/authgraph/schema"
 	"github.com/authgraph/authgraph/internal/store"
+	"github.com/authgraph/authgraph/schema"
 )
 
 // Users. Auth0 lists and searches only the first 1,000 results of a query.

@@ -14,10 +14,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/authgraph/authgraph/internal/apperr"
 	"github.com/authgraph/authgraph/ingest"
-	"github.com/authgraph/authgraph/schema"
+	"github.com/authgraph/authgraph/internal/apperr"
 	"github.com/authgraph/authgraph/internal/store"
+	"github.com/authgraph/authgraph/schema"
 )
 
 var benchCmd = &cobra.Command{

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/authgraph/authgraph/ingest"
-	"github.com/authgraph/authgraph/schema"
 	"github.com/authgraph/authgraph/internal/store"
+	"github.com/authgraph/authgraph/schema"
 )
 
 // recorder is an ingest.DB that keeps the loader's batches instead of

@@ -78,10 +78,10 @@ func findingsOf(ctx context.Context, st *store.Store, tenant string, statuses ..
 
 // schedulerFlags tune the scheduler `authgraph serve` runs.
 type schedulerFlags struct {
-	enabled   bool
-	maxSyncs  int
-	holder    string
-	tick      time.Duration
+	enabled  bool
+	maxSyncs int
+	holder   string
+	tick     time.Duration
 }
 
 func addSchedulerFlags(cmd *cobra.Command, f *schedulerFlags) {

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authgraph/authgraph/schema"
 	"github.com/authgraph/authgraph/internal/store"
+	"github.com/authgraph/authgraph/schema"
 )
 
 // FromAsset fills each model field from its stored property, whether it
