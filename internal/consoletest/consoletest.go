@@ -44,7 +44,7 @@ func Hostile(url string) []Case {
 		{Class: "ssrf", Name: "file url", Query: "LOAD CSV FROM 'file:///etc/passwd' AS r RETURN r"},
 		{Class: "ssrf", Name: "file url built", Query: "LOAD CSV FROM 'fi' + 'le:///etc/hostname' AS r RETURN r"},
 		{Class: "ssrf", Name: "in a subquery", Query: "CALL { LOAD CSV FROM '" + url + "/subquery' AS r RETURN r } RETURN r"},
-		{Class: "ssrf", Name: "in a scoped subquery", Query: "MATCH (n) WITH n LIMIT 1 CALL (n) { LOAD CSV FROM '" + url + "/scoped' AS r RETURN r } RETURN r"},
+		{Class: "ssrf", Name: "in a scoped subquery", Query: "MATCH (n:Auth0User) WITH n LIMIT 1 CALL (n) { LOAD CSV FROM '" + url + "/scoped' AS r RETURN r } RETURN r"},
 		{Class: "ssrf", Name: "left of a union", Query: "LOAD CSV FROM '" + url + "/union-left' AS r RETURN r[0] AS x UNION ALL RETURN 'a' AS x"},
 		{Class: "ssrf", Name: "right of a union", Query: "RETURN 'a' AS x UNION ALL LOAD CSV FROM '" + url + "/union-right' AS r RETURN r[0] AS x"},
 		{Class: "ssrf", Name: "behind a cypher option", Query: "CYPHER runtime=slotted LOAD CSV FROM '" + url + "/option' AS r RETURN r"},
@@ -65,8 +65,8 @@ func Hostile(url string) []Case {
 		{Class: "escape", Name: "escaped set", Query: `MATCH (n:Auth0User) \u0053ET n.pwned = true`},
 
 		// A clause right after a $parameter.
-		{Class: "param", Name: "load csv after a parameter", Query: "MATCH (n) WHERE n.name = $p LOAD CSV FROM '" + url + "/after-param' AS r RETURN r", Params: p},
-		{Class: "param", Name: "call after a parameter", Query: "MATCH (n) WHERE n.name = $p CALL dbms.listConfig() YIELD name RETURN name", Params: p},
+		{Class: "param", Name: "load csv after a parameter", Query: "MATCH (n:Auth0User) WHERE n.name = $p LOAD CSV FROM '" + url + "/after-param' AS r RETURN r", Params: p},
+		{Class: "param", Name: "call after a parameter", Query: "MATCH (n:Auth0User) WHERE n.name = $p CALL dbms.listConfig() YIELD name RETURN name", Params: p},
 		{Class: "param", Name: "set after a parameter", Query: "MATCH (n:Auth0User) WHERE n.name <> $p SET n.pwned = true", Params: p},
 		{Class: "param", Name: "create after a parameter", Query: "WITH $p AS x CREATE (:Pwned {pwned: true, x: x})", Params: p},
 		{Class: "param", Name: "delete after a parameter", Query: "MATCH (n:Auth0Role) WHERE n.name <> $p DETACH DELETE n", Params: p},
@@ -138,6 +138,7 @@ func Hostile(url string) []Case {
 		{Class: "write", Name: "explain", Query: "EXPLAIN CREATE (:Pwned {pwned: true})"},
 		{Class: "write", Name: "profile", Query: "PROFILE MATCH (n) SET n.pwned = true"},
 	}
+	c = append(c, Internal()...)
 	// Every Cypher whitespace character between the words of LOAD CSV.
 	for _, ws := range CypherWhitespace {
 		s := string(ws)
@@ -145,6 +146,61 @@ func Hostile(url string) []Case {
 		c = append(c, Case{Class: "whitespace", Name: fmt.Sprintf("U+%04X", ws), Query: q})
 	}
 	return c
+}
+
+// Marker is put in the values of the internal records the tests create:
+// no console answer or message may contain it.
+const Marker = "internal-record-marker"
+
+// Internal are the ways to read authgraph's own records (tokens, sessions,
+// audit entries, connected tenants, channels, deliveries: store.InternalLabels)
+// from the console: naming their labels however spelled, reaching them
+// without a label, through their relationships or by id. Run them with
+// such records present; each must be refused.
+func Internal() []Case {
+	return []Case{
+		{Class: "internal", Name: "audit by label", Query: "MATCH (a:AuthgraphAudit) RETURN a"},
+		{Class: "internal", Name: "audit properties, backticks", Query: "MATCH (a:`AuthgraphAudit`) RETURN a.actor, a.action, a.from"},
+		{Class: "internal", Name: "token hashes, lower case", Query: "match (t:AuthgraphToken) return t.id, t.hash"},
+		{Class: "internal", Name: "session by escaped label", Query: `MATCH (s:\u0041uthgraphSession) RETURN s.hash`},
+		{Class: "internal", Name: "label in WHERE", Query: "MATCH (a) WHERE a:AuthgraphAudit RETURN a.actor"},
+		{Class: "internal", Name: "label in WHERE, backticks", Query: "MATCH (a) WHERE a:`AuthgraphToken` RETURN a.name"},
+		{Class: "internal", Name: "label union with an asset", Query: "MATCH (a:Auth0User|AuthgraphToken) RETURN a.name, a.hash"},
+		{Class: "internal", Name: "label conjunction", Query: "MATCH (a:AuthgraphAudit&!Asset) RETURN a.actor"},
+		{Class: "internal", Name: "label negation", Query: "MATCH (a:!Asset) RETURN a.actor, a.hash"},
+		{Class: "internal", Name: "NOT label in WHERE", Query: "MATCH (a) WHERE NOT a:Asset RETURN properties(a)"},
+		{Class: "internal", Name: "wildcard label", Query: "MATCH (a:%) WHERE a.action IS NOT NULL RETURN a.actor"},
+		{Class: "internal", Name: "labels() comparison", Query: "MATCH (a) WHERE 'AuthgraphAudit' IN labels(a) RETURN a.actor"},
+		{Class: "internal", Name: "labels() equality", Query: "MATCH (a) WHERE labels(a) = ['AuthgraphToken'] RETURN a.hash"},
+		{Class: "internal", Name: "labels() built string", Query: "MATCH (a) WHERE 'Authgraph' + 'Audit' IN labels(a) RETURN a.actor"},
+		{Class: "internal", Name: "dynamic label parameter", Query: "MATCH (a:$($l)) RETURN a.actor", Params: map[string]any{"l": "AuthgraphAudit"}},
+		{Class: "internal", Name: "dynamic label any", Query: "MATCH (a:$any($l)) RETURN a.actor", Params: map[string]any{"l": []any{"AuthgraphAudit", "Auth0User"}}},
+		{Class: "internal", Name: "dynamic label from a variable", Query: "WITH 'Authgraph' + 'Token' AS l MATCH (a:$(l)) RETURN a.hash"},
+		{Class: "internal", Name: "unlabelled scan by property", Query: "MATCH (n) WHERE n.action IS NOT NULL RETURN n.actor"},
+		{Class: "internal", Name: "unlabelled scan with an asset", Query: "MATCH (u:Auth0User), (n) WHERE n.hash IS NOT NULL RETURN n.hash LIMIT 5"},
+		{Class: "internal", Name: "unlabelled scan, all nodes", Query: "MATCH (n) RETURN n"},
+		{Class: "internal", Name: "label OR property", Query: "MATCH (n) WHERE n:Asset OR n.action IS NOT NULL RETURN n.actor"},
+		{Class: "internal", Name: "element id OR label", Query: "MATCH (n) WHERE elementId(n) = $id OR n:Asset RETURN n.hash", Params: map[string]any{"id": "4:x:0"}},
+		{Class: "internal", Name: "element id, negated label", Query: "MATCH (n) WHERE elementId(n) = $id AND NOT n:Asset RETURN n.hash", Params: map[string]any{"id": "4:x:0"}},
+		{Class: "internal", Name: "relationship scan, negated label", Query: "MATCH (a)-[r]->(b) WHERE NOT a:Asset RETURN b.error"},
+		{Class: "internal", Name: "by id", Query: "MATCH (n) WHERE id(n) IN range(0, 100000) RETURN n.actor, n.hash"},
+		{Class: "internal", Name: "by element id", Query: "MATCH (n) WHERE elementId(n) IN $ids RETURN n.hash", Params: map[string]any{"ids": []any{"4:x:0", "4:x:1"}}},
+		{Class: "internal", Name: "all relationships", Query: "MATCH ()-[r]->(x) RETURN x.event, x.error"},
+		{Class: "internal", Name: "all relationships undirected", Query: "MATCH (a)-[r]-(b) RETURN a.url_host, b.error"},
+		{Class: "internal", Name: "variable-length paths", Query: "MATCH p = ()-[*1..2]->() RETURN p"},
+		{Class: "internal", Name: "internal relationship type", Query: "MATCH (c)-[:DELIVERED]->(d) RETURN c.url_host, d.error"},
+		{Class: "internal", Name: "internal relationship type, backticks", Query: "MATCH ()-[r:`DELIVERED`]->(d) RETURN d.event"},
+		{Class: "internal", Name: "dynamic relationship type", Query: "MATCH ()-[r:$($t)]->(d) RETURN d.error", Params: map[string]any{"t": "DELIVERED"}},
+		{Class: "internal", Name: "relationship by id", Query: "MATCH ()-[r]->() WHERE id(r) IN range(0, 1000) RETURN r"},
+		{Class: "internal", Name: "channel by index", Query: "MATCH (c:Channel) WHERE c.name STARTS WITH '' RETURN c.name, c.url_sealed"},
+		{Class: "internal", Name: "connected tenants", Query: "MATCH (c:ConnectedTenant) RETURN c.name, c.secret_sealed"},
+		{Class: "internal", Name: "deliveries counted", Query: "MATCH (d:Delivery) RETURN count(d)"},
+		{Class: "internal", Name: "optional match", Query: "MATCH (u:Auth0User) WITH u LIMIT 1 OPTIONAL MATCH (a:AuthgraphAudit) RETURN a"},
+		{Class: "internal", Name: "in a subquery", Query: "CALL { MATCH (a:AuthgraphAudit) RETURN a.actor AS x } RETURN x"},
+		{Class: "internal", Name: "in a COLLECT subquery", Query: "MATCH (u:Auth0User) RETURN COLLECT { MATCH (t:AuthgraphToken) RETURN t.hash } AS h LIMIT 1"},
+		{Class: "internal", Name: "right of a union", Query: "MATCH (u:Auth0User) RETURN u.name AS x UNION MATCH (a:AuthgraphAudit) RETURN a.actor AS x"},
+		{Class: "internal", Name: "shortest path to one", Query: "MATCH (u:Auth0User) WITH u LIMIT 1 MATCH p = shortestPath((u)-[*]-(a:AuthgraphAudit)) RETURN p"},
+	}
 }
 
 // Legit are queries the console must keep running: the README's, the web
@@ -215,14 +271,20 @@ LIMIT 100`,
 	"MATCH (u:Auth0User) WITH u LIMIT 1 MATCH p = (u) ((a)-->(b)){1,3} (x) RETURN count(p)",
 	"MATCH (u:Auth0User)-[:HAS_ROLE]->(r)<-[:HAS_ROLE]-(v:Auth0User) WHERE u <> v RETURN u.name, v.name LIMIT 5",
 	"MATCH (a:Auth0User), (b:Auth0Role) WHERE a.name = b.name RETURN a, b LIMIT 1",
-	"MATCH (n) WHERE elementId(n) = $id RETURN n",
-	"MATCH (n) RETURN DISTINCT n.tenant AS tenant",
+	"MATCH (n:Asset {id: $id}) RETURN n",
+	"MATCH (n:Asset) WHERE elementId(n) = $id RETURN n",
+	"MATCH (n) WHERE elementId(n) = $id AND n:Auth0User RETURN n.name",
+	"MATCH (n:Asset) RETURN DISTINCT n.tenant AS tenant",
+	"MATCH (u:Auth0User)-->(x) RETURN labels(x) AS kind, count(*) AS n",
+	"MATCH (u:Auth0User)-[*1..2]-(x) RETURN count(DISTINCT x) AS near",
+	"MATCH (n:Asset) WHERE NOT n:Auth0User RETURN labels(n)[0] AS kind, count(*) AS n",
+	"MATCH (n:Asset&!Auth0User) RETURN count(n) AS n",
 	"MATCH (n:Auth0User) RETURN n {.name, .email, roles: [(n)-[:HAS_ROLE]->(r) | r.name]} AS user LIMIT 3",
 	"UNWIND range(1, 5) AS i RETURN i, i * 2 AS twice, CASE WHEN i > 2 THEN 'big' ELSE 'small' END AS size",
 	"RETURN datetime.truncate('day', datetime()) AS d, date.realtime() AS t, duration.between(date('2024-01-01'), date()) AS age, point.distance(point({x: 1, y: 1}), point({x: 2, y: 2})) AS dist, vector.similarity.cosine([1.0, 0.0], [1.0, 0.0]) AS sim, toUpper('x') AS up, size([1, 2]) AS n",
 	"MATCH (u:Auth0User) RETURN u.name AS x LIMIT 2 UNION ALL MATCH (r:Auth0Role) RETURN r.name AS x LIMIT 2",
-	"MATCH (n) FINISH",
+	"MATCH (n:Asset) FINISH",
 	"WITH 1 AS show RETURN show",
 	"UNWIND $xs AS use RETURN use",
-	"MATCH (n) RETURN n.set, n.`create`, 'LOAD CSV FROM x' AS s LIMIT 1",
+	"MATCH (n:Asset) RETURN n.set, n.`create`, 'LOAD CSV FROM x' AS s LIMIT 1",
 }

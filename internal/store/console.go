@@ -366,6 +366,11 @@ func (s *Store) runConsole(ctx context.Context, query string, params map[string]
 			break
 		}
 		size += n
+		// The plan check keeps the query away from authgraph's own
+		// records; should one reach a row all the same, the query fails.
+		if err := refuseInternal(rec.Values); err != nil {
+			return nil, err
+		}
 		row := make([]any, len(rec.Values))
 		rb := newGraphBuilder()
 		for i, v := range rec.Values {
@@ -396,6 +401,9 @@ func (s *Store) runConsole(ctx context.Context, query string, params map[string]
 		if err == nil {
 			for ends.Next(ctx) {
 				if n, ok := ends.Record().Values[0].(dbtype.Node); ok {
+					if err := refuseInternal([]any{n}); err != nil {
+						return nil, err
+					}
 					b.addNode(n)
 				}
 			}
@@ -404,6 +412,64 @@ func (s *Store) runConsole(ctx context.Context, query string, params map[string]
 	out.Graph = Subgraph{Nodes: b.nodes, Edges: b.edges()}
 	out.Elapsed = time.Since(start)
 	return out, nil
+}
+
+// refuseInternal fails when vals hold a node of authgraph's own records (an
+// InternalLabels label) or a relationship of InternalRelTypes, anywhere in
+// lists, maps and paths. Properties read by name are plain values and
+// cannot be told apart here: checkConsolePlan keeps queries from reaching
+// those nodes at all.
+func refuseInternal(vals []any) error {
+	for _, v := range vals {
+		if what := internalIn(v); what != "" {
+			return forbid("the query returned one of authgraph's own records (%s), which the console does not read", what)
+		}
+	}
+	return nil
+}
+
+func internalIn(v any) string {
+	switch x := v.(type) {
+	case dbtype.Node:
+		// db.schema.visualization's nodes are virtual (negative ids):
+		// they carry a label's name, not a record.
+		if x.Id < 0 {
+			return ""
+		}
+		for _, l := range x.Labels {
+			if isInternalLabel(l) {
+				return l
+			}
+		}
+	case dbtype.Relationship:
+		if isInternalRelType(x.Type) {
+			return x.Type
+		}
+	case dbtype.Path:
+		for _, n := range x.Nodes {
+			if w := internalIn(n); w != "" {
+				return w
+			}
+		}
+		for _, r := range x.Relationships {
+			if w := internalIn(r); w != "" {
+				return w
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if w := internalIn(e); w != "" {
+				return w
+			}
+		}
+	case map[string]any:
+		for _, e := range x {
+			if w := internalIn(e); w != "" {
+				return w
+			}
+		}
+	}
+	return ""
 }
 
 // rowSize is about the size of a row's values as JSON, counted no further

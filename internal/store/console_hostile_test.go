@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j/dbtype"
 
 	"github.com/authgraph/authgraph/internal/apperr"
 	"github.com/authgraph/authgraph/internal/consoletest"
@@ -68,6 +69,7 @@ func TestConsoleHostile(t *testing.T) {
 	}
 	hits.Store(0)
 
+	seedInternal(t, s)
 	cases := consoletest.Hostile(srv.URL)
 	if len(cases) < 40 {
 		t.Fatalf("only %d hostile cases", len(cases))
@@ -95,8 +97,11 @@ func TestConsoleHostile(t *testing.T) {
 				t.Errorf("%s/%s (%s): %q: got %v (%s), want refused", c.Class, c.Name, layer.name, c.Query, err, apperr.KindOf(err))
 				continue
 			}
-			if msg := err.Error(); msg == "" || strings.Contains(msg, ".go:") {
+			if msg := err.Error(); msg == "" || strings.Contains(msg, ".go:") || strings.Contains(msg, consoletest.Marker) {
 				t.Errorf("%s/%s (%s): unclear message %q", c.Class, c.Name, layer.name, msg)
+			}
+			if c.Class == "internal" && apperr.KindOf(err) != apperr.Forbidden {
+				t.Errorf("%s/%s (%s): got %v, want Forbidden", c.Class, c.Name, layer.name, err)
 			}
 		}
 		if n := hits.Load(); n > 0 {
@@ -261,5 +266,96 @@ func TestConsoleByteCapWhileStreaming(t *testing.T) {
 	}
 	if n := rowSize([]any{big}, 1000); n > 1100 {
 		t.Errorf("rowSize counted %d bytes past a budget of 1000", n)
+	}
+}
+
+// seedInternal creates one of each of authgraph's own records, carrying
+// consoletest.Marker, through the store's functions, and removes them at
+// the end of the test.
+func seedInternal(t *testing.T, s *Store) {
+	t.Helper()
+	ctx := context.Background()
+	id := strings.ReplaceAll(neo4jtest.Tenant(t), "/", "-")
+	m := consoletest.Marker
+	now := time.Now()
+	steps := []error{
+		s.CreateToken(ctx, Token{ID: id, Name: m, Role: "admin", Hash: m + "-hash", Created: now}),
+		s.CreateSession(ctx, Session{Hash: m + "-" + id, Subject: "oidc:" + m, Name: m, Role: "admin", Created: now, Expires: now.Add(time.Hour), From: m}),
+		s.Audit(ctx, AuditEntry{ID: id, At: now, Actor: m, Name: m, Role: "admin", Action: "token.create", Target: m, From: m, Outcome: "ok"}),
+		s.AddConnectedTenant(ctx, ConnectedTenant{Name: id, Domain: m + ".example.com", ClientID: m, SecretSealed: m + "-sealed", Interval: time.Hour}),
+		s.AddChannel(ctx, Channel{Name: id, Type: "webhook", URLSealed: m + "-url", URLHost: m + ".example.com", MinSeverity: "none"}),
+		s.RecordDelivery(ctx, Delivery{Channel: id, At: now, Event: "test", Status: "failed", Attempts: 1, Error: m}),
+	}
+	t.Cleanup(func() {
+		ctx := context.Background()
+		_ = s.RevokeToken(ctx, id, now)
+		_, _ = s.write(ctx, "MATCH (n) WHERE (n:"+TokenLabel+" AND n.id = $id) OR (n:"+SessionLabel+" AND n.name = $m) OR (n:"+AuditLabel+" AND n.id = $id) OR (n:"+ConnectedTenantLabel+" AND n.name = $id) DETACH DELETE n", map[string]any{"id": id, "m": m})
+		_ = s.RemoveChannel(ctx, id)
+	})
+	for _, err := range steps {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// The internal records are there (a direct read finds each label), and
+// no relationship joins one to a node of another kind or has a type off
+// InternalRelTypes: that is what lets the console allow untyped expands
+// from assets.
+func TestInternalRecordsStayApart(t *testing.T) {
+	d := neo4jtest.Driver(t)
+	s := FromDriver(d)
+	ctx := context.Background()
+	seedInternal(t, s)
+	res, err := neo4j.ExecuteQuery(ctx, d, "MATCH (n) WHERE any(l IN labels(n) WHERE l IN $labels) RETURN collect(DISTINCT labels(n)[0]) AS ls", map[string]any{"labels": InternalLabels}, neo4j.EagerResultTransformer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Records[0].Values[0].([]any); len(got) != len(InternalLabels) {
+		t.Fatalf("internal records present: %v, want one of each of %v", got, InternalLabels)
+	}
+	res, err = neo4j.ExecuteQuery(ctx, d, `MATCH (a)-[r]-(b) WHERE any(l IN labels(a) WHERE l IN $labels)
+RETURN DISTINCT type(r) AS t, any(l IN labels(b) WHERE l IN $labels) AS internal`, map[string]any{"labels": InternalLabels}, neo4j.EagerResultTransformer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res.Records {
+		typ, _ := r.Values[0].(string)
+		if !isInternalRelType(typ) || r.Values[1] != true {
+			t.Errorf("an internal record has a %s relationship to an internal=%v node: list it in InternalRelTypes and keep internal nodes apart from assets", typ, r.Values[1])
+		}
+	}
+}
+
+// The layer below the plan: a row holding an internal node or relationship,
+// however nested, fails.
+func TestRefuseInternal(t *testing.T) {
+	audit := dbtype.Node{ElementId: "4:x:1", Labels: []string{AuditLabel}, Props: map[string]any{"actor": "x"}}
+	user := dbtype.Node{ElementId: "4:x:2", Labels: []string{"Auth0User", "Asset"}}
+	delivered := dbtype.Relationship{ElementId: "5:x:1", Type: DeliveredRel}
+	role := dbtype.Relationship{ElementId: "5:x:2", Type: "HAS_ROLE"}
+	for _, tc := range []struct {
+		name string
+		vals []any
+		bad  bool
+	}{
+		{"asset node", []any{user, role, "AuthgraphAudit"}, false},
+		{"internal node", []any{audit}, true},
+		{"in a list", []any{[]any{user, audit}}, true},
+		{"in a map", []any{map[string]any{"a": map[string]any{"b": audit}}}, true},
+		{"in a path", []any{dbtype.Path{Nodes: []dbtype.Node{user, audit}}}, true},
+		{"internal relationship", []any{delivered}, true},
+		{"each internal label", []any{dbtype.Node{Labels: []string{"Asset", ChannelLabel}}}, true},
+	} {
+		err := refuseInternal(tc.vals)
+		if tc.bad != (err != nil) || err != nil && apperr.KindOf(err) != apperr.Forbidden {
+			t.Errorf("%s: got %v, want refused=%v (Forbidden)", tc.name, err, tc.bad)
+		}
+	}
+	for _, l := range InternalLabels {
+		if refuseInternal([]any{dbtype.Node{Labels: []string{l}}}) == nil {
+			t.Errorf("a %s node passes", l)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -182,8 +183,8 @@ func newPlanOp(operator string, args map[string]any) planOp {
 // read-only. Anything else is Forbidden, with a message naming it.
 func checkConsolePlan(root planOp, stmt neo4j.StatementType, dbName string) error {
 	seen := map[int64]bool{}
-	var walk func(op planOp) error
-	walk = func(op planOp) error {
+	var walk func(op, parent planOp) error
+	walk = func(op, parent planOp) error {
 		if op.ID >= 0 {
 			if seen[op.ID] {
 				return forbid("the console could not read this query's plan (operator %d repeats), so it does not run it", op.ID)
@@ -193,8 +194,11 @@ func checkConsolePlan(root planOp, stmt neo4j.StatementType, dbName string) erro
 		if err := checkPlanOp(op, dbName); err != nil {
 			return err
 		}
+		if err := checkInternalReach(op, parent); err != nil {
+			return err
+		}
 		for _, c := range op.Children {
-			if err := walk(c); err != nil {
+			if err := walk(c, op); err != nil {
 				return err
 			}
 		}
@@ -203,7 +207,7 @@ func checkConsolePlan(root planOp, stmt neo4j.StatementType, dbName string) erro
 	if root.Operator == "" {
 		return forbid("the console could not read this query's plan, so it does not run it")
 	}
-	if err := walk(root); err != nil {
+	if err := walk(root, planOp{}); err != nil {
 		return err
 	}
 	if stmt != neo4j.StatementTypeReadOnly {
@@ -240,6 +244,166 @@ func checkPlanOp(op planOp, dbName string) error {
 		return forbid("the console does not run plans with the %s operator", name)
 	}
 	return checkFunctions(op.Details)
+}
+
+// Operators that read every node or relationship, or one picked by id,
+// whatever its label: they could reach authgraph's own records
+// (InternalLabels), which no label of the query names.
+var (
+	allNodesOperators = setOf("AllNodesScan", "PartitionedAllNodesScan")
+	allRelsOperators  = setOf("DirectedAllRelationshipsScan", "UndirectedAllRelationshipsScan",
+		"PartitionedDirectedAllRelationshipsScan", "PartitionedUndirectedAllRelationshipsScan")
+	byIDOperators = setOf("NodeByIdSeek", "NodeByElementIdSeek",
+		"DirectedRelationshipByIdSeek", "UndirectedRelationshipByIdSeek",
+		"DirectedRelationshipByElementIdSeek", "UndirectedRelationshipByElementIdSeek")
+)
+
+// checkInternalReach refuses an operator that names an internal label or
+// relationship type (scans, seeks, label filters and expressions, counts:
+// Neo4j prints each name as a name, string literals become parameters), a
+// dynamic label or type (its value is unknown when planning), or that reads
+// nodes or relationships without a label or type. Internal nodes have no
+// relationships to assets (see InternalRelTypes), so an expand from an
+// asset, typed or not, never reaches one.
+func checkInternalReach(op, parent planOp) error {
+	unanchored := allNodesOperators[op.Operator] || allRelsOperators[op.Operator] || byIDOperators[op.Operator]
+	switch {
+	case unanchored && anchoredByFilter(op, parent):
+		// The filter right above keeps only nodes of a label (or
+		// relationships of a type) the query names: checked below.
+	case allNodesOperators[op.Operator]:
+		return forbid("the console does not scan every node (authgraph's own records are not readable from it): name a label, e.g. (n:Asset) or (u:Auth0User)")
+	case allRelsOperators[op.Operator]:
+		return forbid("the console does not scan every relationship (authgraph's own records are not readable from it): name a relationship type or a labelled end, e.g. (:Auth0User)-[r:HAS_ROLE]->()")
+	case byIDOperators[op.Operator]:
+		return forbid("the console does not look nodes or relationships up by id: name a label and a key, e.g. (n:Asset {id: $id})")
+	}
+	for _, name := range planNames(op.Details) {
+		switch {
+		case isInternalLabel(name) || isInternalRelType(name):
+			return forbid("%s is one of authgraph's own records (tokens, sessions, audit, connected tenants, channels), which the console does not read; admins read them through GraphQL (e.g. auditLog)", name)
+		case name == "$all" || name == "$any":
+			return forbid("dynamic labels and relationship types are not allowed in the console: name them")
+		}
+	}
+	return nil
+}
+
+var (
+	planNodeVar = regexp.MustCompile(`\(([^()\[\]]*)\)`)
+	planRelVar  = regexp.MustCompile(`\[([^\[\]]*)\]`)
+	labelAnchor = regexp.MustCompile(`^(.+?):([A-Za-z_][A-Za-z0-9_]*(?:[&|][A-Za-z_][A-Za-z0-9_]*)*)$`)
+)
+
+// anchoredByFilter tells whether parent, a Filter right above the scan or
+// seek op, keeps only rows where one of op's variables has a named label
+// (or its relationship a named type): a conjunct "v:Label" of the filter,
+// with no OR or XOR at the top. The planner picks such plans for labelled
+// queries, e.g. (n:Asset) WHERE elementId(n) = $id, or (u:Auth0User)-->(x)
+// scanning relationships. A label on one end is enough: internal nodes
+// have no relationships to other nodes (see InternalRelTypes).
+func anchoredByFilter(op, parent planOp) bool {
+	if parent.Operator != "Filter" {
+		return false
+	}
+	var vars []string
+	if allNodesOperators[op.Operator] || strings.HasPrefix(op.Operator, "NodeBy") {
+		if f := strings.Fields(op.Details); len(f) > 0 {
+			vars = append(vars, f[0])
+		}
+	} else {
+		head, _, _ := strings.Cut(op.Details, " WHERE ")
+		for _, m := range planNodeVar.FindAllStringSubmatch(head, -1) {
+			vars = append(vars, m[1])
+		}
+		for _, m := range planRelVar.FindAllStringSubmatch(head, -1) {
+			vars = append(vars, m[1])
+		}
+	}
+	conj, ok := topLevelConjuncts(parent.Details)
+	if !ok {
+		return false
+	}
+	for _, c := range conj {
+		m := labelAnchor.FindStringSubmatch(strings.TrimSpace(c))
+		if m == nil {
+			continue
+		}
+		for _, v := range vars {
+			if v != "" && m[1] == v {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// topLevelConjuncts splits a predicate on the ANDs outside brackets and
+// quotes; false when an OR or XOR stands outside them.
+func topLevelConjuncts(s string) ([]string, bool) {
+	rs := []rune(s)
+	var out []string
+	depth, start := 0, 0
+	for i := 0; i < len(rs); {
+		switch r := rs[i]; {
+		case r == '`' || r == '\'' || r == '"':
+			i = skipQuoted(rs, i)
+			continue
+		case r == '(' || r == '[' || r == '{':
+			depth++
+		case r == ')' || r == ']' || r == '}':
+			depth--
+		case depth == 0 && r == ' ':
+			rest := string(rs[i:])
+			switch {
+			case strings.HasPrefix(rest, " OR "), strings.HasPrefix(rest, " XOR "):
+				return nil, false
+			case strings.HasPrefix(rest, " AND "):
+				out = append(out, string(rs[start:i]))
+				i += len(" AND ")
+				start = i
+				continue
+			}
+		}
+		i++
+	}
+	if depth != 0 {
+		return nil, false
+	}
+	return append(out, string(rs[start:])), true
+}
+
+// planNames lists the names in a plan's details: plain words, `quoted`
+// names (unquoted) and $all/$any of dynamic labels; string literals are
+// skipped.
+func planNames(details string) []string {
+	var out []string
+	rs := []rune(details)
+	for i := 0; i < len(rs); {
+		r := rs[i]
+		switch {
+		case r == '`':
+			j := skipQuoted(rs, i)
+			end := j - 1
+			if end <= i {
+				end = len(rs)
+			}
+			out = append(out, strings.ReplaceAll(string(rs[i+1:end]), "``", "`"))
+			i = j
+		case r == '\'' || r == '"':
+			i = skipQuoted(rs, i)
+		case r == '$' || isIdentStart(r):
+			j := i + 1
+			for j < len(rs) && isIdentPart(rs[j]) {
+				j++
+			}
+			out = append(out, string(rs[i:j]))
+			i = j
+		default:
+			i++
+		}
+	}
+	return out
 }
 
 // writeOperator tells write operators apart, for a clearer message only:
