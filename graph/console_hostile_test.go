@@ -34,6 +34,7 @@ func TestConsoleHostileGraphQL(t *testing.T) {
 	}))
 	defer srv.Close()
 
+	seedInternal(t, e)
 	cases := consoletest.Hostile(srv.URL)
 	before := dbCounts(t, e)
 	codes := map[string]int{}
@@ -48,8 +49,11 @@ func TestConsoleHostileGraphQL(t *testing.T) {
 		}
 		code, msg := errCode(t, raw), errMessage(t, raw)
 		codes[code]++
-		if code != "INVALID" && code != "FORBIDDEN" || msg == "" {
+		if code != "INVALID" && code != "FORBIDDEN" || msg == "" || tc.Class == "internal" && code != "FORBIDDEN" {
 			t.Errorf("%s/%s: %q\n got code %q message %q data %s", tc.Class, tc.Name, tc.Query, code, msg, raw.Data)
+		}
+		if strings.Contains(fmt.Sprint(raw.Data), consoletest.Marker) || strings.Contains(msg, consoletest.Marker) {
+			t.Errorf("%s/%s: the answer holds an internal record: %s %q", tc.Class, tc.Name, raw.Data, msg)
 		}
 		if strings.Contains(msg, "goroutine") || strings.Contains(msg, ".go:") || strings.Contains(msg, "Neo4jError") {
 			t.Errorf("%s/%s: message leaks internals: %q", tc.Class, tc.Name, msg)
@@ -146,7 +150,7 @@ func TestSlowConsoleDoesNotStallTheAPI(t *testing.T) {
 	}}))
 	c := client.New(h)
 	marker := fmt.Sprintf("stall-%d", time.Now().UnixNano())
-	slow := "// " + marker + "\nMATCH (a), (b), (c), (d) WHERE a.name <> b.name AND b.name <> c.name AND c.name <> d.name RETURN count(*)"
+	slow := "// " + marker + "\nMATCH (a:Asset), (b:Asset), (c:Asset), (d:Asset) WHERE a.name <> b.name AND b.name <> c.name AND c.name <> d.name RETURN count(*)"
 
 	var slowDone atomic.Int64
 	var wg sync.WaitGroup
@@ -232,4 +236,33 @@ func TestRequestDeadline(t *testing.T) {
 		t.Errorf("code %q %q", code, errMessage(t, raw))
 	}
 	t.Logf("a 30s console query under a 1s request deadline stopped after %s", took.Round(time.Millisecond))
+}
+
+// seedInternal creates one of each of authgraph's own records, carrying
+// consoletest.Marker, through the store, and removes them at the end.
+func seedInternal(t *testing.T, e *testEnv) {
+	t.Helper()
+	s := e.st
+	ctx := context.Background()
+	id := fmt.Sprintf("graph-internal-%d", time.Now().UnixNano())
+	m := consoletest.Marker
+	now := time.Now()
+	t.Cleanup(func() {
+		ctx := context.Background()
+		_ = s.RemoveChannel(ctx, id)
+		_, _ = neo4j.ExecuteQuery(ctx, e.driver, "MATCH (n) WHERE (n:AuthgraphToken OR n:AuthgraphAudit OR n:ConnectedTenant) AND (n.id = $id OR n.name = $id) OR n:AuthgraphSession AND n.name = $m DETACH DELETE n",
+			map[string]any{"id": id, "m": m}, neo4j.EagerResultTransformer)
+	})
+	for _, err := range []error{
+		s.CreateToken(ctx, store.Token{ID: id, Name: m, Role: "admin", Hash: m + "-hash", Created: now}),
+		s.CreateSession(ctx, store.Session{Hash: m + "-" + id, Subject: "oidc:" + m, Name: m, Role: "admin", Created: now, Expires: now.Add(time.Minute), From: m}),
+		s.Audit(ctx, store.AuditEntry{ID: id, At: now, Actor: m, Name: m, Role: "admin", Action: "token.create", Target: m, From: m, Outcome: "ok"}),
+		s.AddConnectedTenant(ctx, store.ConnectedTenant{Name: id, Domain: m + ".example.com", ClientID: m, SecretSealed: m + "-sealed", Interval: time.Hour}),
+		s.AddChannel(ctx, store.Channel{Name: id, Type: "webhook", URLSealed: m + "-url", URLHost: m + ".example.com", MinSeverity: "none"}),
+		s.RecordDelivery(ctx, store.Delivery{Channel: id, At: now, Event: "test", Status: "failed", Attempts: 1, Error: m}),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 }

@@ -188,7 +188,7 @@ func TestConsoleTimeout(t *testing.T) {
 		t.Fatalf("only %d nodes: the cartesian product would not be slow", n)
 	}
 	start := time.Now()
-	raw, err := c.RawPost(cypherQuery, client.Var("q", "MATCH (a), (b), (c), (d) WHERE a.name <> b.name AND b.name <> c.name AND c.name <> d.name RETURN count(*)"))
+	raw, err := c.RawPost(cypherQuery, client.Var("q", "MATCH (a:Asset), (b:Asset), (c:Asset), (d:Asset) WHERE a.name <> b.name AND b.name <> c.name AND c.name <> d.name RETURN count(*)"))
 	took := time.Since(start)
 	if err != nil {
 		t.Fatal(err)
