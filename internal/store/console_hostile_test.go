@@ -359,3 +359,34 @@ func TestRefuseInternal(t *testing.T) {
 		}
 	}
 }
+
+// A scan that names no label passes only under a Filter right above it
+// that keeps one label of its variable, with no OR around it.
+func TestAnchoredByFilter(t *testing.T) {
+	all := planOp{Operator: "AllNodesScan", Details: "n"}
+	seek := planOp{Operator: "NodeByElementIdSeek", Details: "n WHERE elementId(n) = $id"}
+	rels := planOp{Operator: "DirectedAllRelationshipsScan", Details: "(u)-[anon_0]->(x)"}
+	filter := func(d string) planOp { return planOp{Operator: "Filter", Details: d} }
+	for _, tc := range []struct {
+		op, parent planOp
+		want       bool
+	}{
+		{seek, filter("n:Asset"), true},
+		{all, filter("n:Auth0User AND n.name = $p"), true},
+		{rels, filter("u:Auth0User"), true},
+		{rels, filter("x.name = $p AND x:Auth0Role"), true},
+		{seek, filter("n:Asset OR n.action IS NOT NULL"), false},
+		{seek, filter("n.x = 1 AND (n:Asset OR true)"), false},
+		{seek, filter("NOT n:Asset"), false},
+		{seek, filter("m:Asset"), false},
+		{seek, filter("n:!Asset"), false},
+		{seek, filter("n:%"), false},
+		{all, filter("n.a = 1 OR n.b = 2 AND n:Asset"), false},
+		{all, planOp{Operator: "Projection", Details: "n:Asset"}, false},
+		{rels, filter("anon_1:Asset"), false},
+	} {
+		if got := anchoredByFilter(tc.op, tc.parent); got != tc.want {
+			t.Errorf("%s %q under %s %q: anchored %v, want %v", tc.op.Operator, tc.op.Details, tc.parent.Operator, tc.parent.Details, got, tc.want)
+		}
+	}
+}
