@@ -196,7 +196,7 @@ func consoleLog(dir string) string {
 // writeConfig creates the instance's directories, private to the user
 // (the data and the password file live there), and writes neo4j.conf.
 func writeConfig(c Config) error {
-	if err := privateDirs(c.Dir, confDir(c.Dir), dataDir(c.Dir), logDir(c.Dir), libDir(c.Dir),
+	if err := privateDirs(c.Dir, homeDir(c.Dir), confDir(c.Dir), dataDir(c.Dir), logDir(c.Dir), libDir(c.Dir),
 		filepath.Join(c.Dir, "run"), filepath.Join(c.Dir, "import"), filepath.Join(c.Dir, "plugins")); err != nil {
 		return err
 	}

@@ -32,7 +32,7 @@ func checkSecrets(t *testing.T, dir string, target Target, pid int) {
 		t.Fatalf("the kept password (%d chars) is not the random one Start used", len(kept))
 	}
 	mode(t, PasswordPath(dir), 0o600)
-	for _, d := range []string{dir, dataDir(dir), logDir(dir), confDir(dir), libDir(dir)} {
+	for _, d := range []string{dir, homeDir(dir), dataDir(dir), logDir(dir), confDir(dir), libDir(dir)} {
 		mode(t, d, 0o700)
 	}
 	if got := ResolveTarget(dir); got.Password != kept {
