@@ -16,6 +16,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/authgraph/authgraph/internal/apperr"
+	"github.com/authgraph/authgraph/internal/redact"
 	"github.com/authgraph/authgraph/graph/generated"
 	"github.com/authgraph/authgraph/graph/model"
 	"github.com/authgraph/authgraph/internal/store"
@@ -132,7 +133,7 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 }
 
 func withCode(e *gqlerror.Error, msg, code string) *gqlerror.Error {
-	out := &gqlerror.Error{Message: msg, Path: e.Path, Locations: e.Locations, Rule: e.Rule}
+	out := &gqlerror.Error{Message: redact.Secrets(msg), Path: e.Path, Locations: e.Locations, Rule: e.Rule}
 	out.Extensions = map[string]any{"code": code}
 	return out
 }
