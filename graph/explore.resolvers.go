@@ -8,13 +8,18 @@ package graph
 import (
 	"context"
 
-	"github.com/authgraph/authgraph/internal/apperr"
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/authgraph/authgraph/graph/model"
+	"github.com/authgraph/authgraph/internal/apperr"
 )
 
 // Neighbourhood is the resolver for the neighbourhood field.
 func (r *queryResolver) Neighbourhood(ctx context.Context, id string, depth *int, limit *int) (*model.Subgraph, error) {
-	g, err := r.Store.Neighbourhood(ctx, id, deref(depth, 1), deref(limit, 100))
+	proj := r.loaders(ctx).proj
+	if leanGraphNodes(graphql.GetOperationContext(ctx)) {
+		proj = proj.LeanNodes()
+	}
+	g, err := r.Store.Neighbourhood(ctx, id, deref(depth, 1), deref(limit, 100), proj)
 	if err != nil {
 		return nil, err
 	}

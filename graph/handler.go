@@ -15,10 +15,9 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/authgraph/authgraph/graph/generated"
 	"github.com/authgraph/authgraph/internal/apperr"
 	"github.com/authgraph/authgraph/internal/redact"
-	"github.com/authgraph/authgraph/graph/generated"
-	"github.com/authgraph/authgraph/graph/model"
 	"github.com/authgraph/authgraph/internal/store"
 )
 
@@ -80,14 +79,8 @@ func NewHandler(o Options) *handler.Server {
 		return apperr.New(apperr.Internal, "internal error")
 	})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		op := graphql.GetOperationContext(ctx)
-		props, byKind := operationProps(op)
-		ctx = store.WithKindProjection(ctx, props, byKind)
-		if leanGraphNodes(op) {
-			ctx = store.WithLeanGraphNodes(ctx)
-		}
-		l := NewLoaders(o.Store)
-		return next(model.WithRelationSource(WithLoaders(ctx, l), l.relationSource))
+		l := NewLoaders(o.Store, projectionOf(graphql.GetOperationContext(ctx)))
+		return next(WithLoaders(ctx, l))
 	})
 	return srv
 }

@@ -6,10 +6,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/authgraph/authgraph/internal/apperr"
 	"github.com/authgraph/authgraph/graph/model"
-	"github.com/authgraph/authgraph/schema"
+	"github.com/authgraph/authgraph/internal/apperr"
 	"github.com/authgraph/authgraph/internal/store"
+	"github.com/authgraph/authgraph/schema"
 )
 
 // Page sizes of lists.
@@ -94,6 +94,7 @@ func listPage[T, E any](ctx context.Context, r *Resolver, q store.ListQuery, fir
 		q.IndexOrder = err1 == nil && err2 == nil && n*5 >= all
 	}
 	exp, wantTotal := pageExpands(ctx, q.Kind)
+	q.Project = r.loaders(ctx).proj
 	_, known := r.counts.cached(q)
 	p, err := r.Store.ListPage(ctx, q, exp, wantTotal && !known)
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 
 	"github.com/vikstrous/dataloadgen"
 
-	"github.com/authgraph/authgraph/graph/model"
 	"github.com/authgraph/authgraph/internal/store"
 )
 
@@ -20,23 +19,23 @@ const loaderWait = 2 * time.Millisecond
 // their roles makes one query for all 50, not 50 queries.
 type Loaders struct {
 	st *store.Store
+	// proj is what the request's assets are read with (nil: whole), decided
+	// from the operation's selections (projectionOf).
+	proj *store.Projection
 
 	mu      sync.Mutex
 	related map[store.RelSpec]*dataloadgen.Loader[string, []store.Related]
-	// primed holds what primeRelated put into the related loaders, for the
-	// direct list writers, which read it without waiting on a loader.
-	primed map[store.RelSpec]map[string][]store.Related
 
 	assets   *dataloadgen.Loader[string, *store.Asset]
 	lastSync *dataloadgen.Loader[string, *store.SyncRecord]
 }
 
-// NewLoaders returns fresh loaders for one request.
-func NewLoaders(st *store.Store) *Loaders {
-	l := &Loaders{st: st, related: map[store.RelSpec]*dataloadgen.Loader[string, []store.Related]{},
-		primed: map[store.RelSpec]map[string][]store.Related{}}
+// NewLoaders returns fresh loaders for one request whose assets are read
+// with proj (nil: whole assets).
+func NewLoaders(st *store.Store, proj *store.Projection) *Loaders {
+	l := &Loaders{st: st, proj: proj, related: map[store.RelSpec]*dataloadgen.Loader[string, []store.Related]{}}
 	l.assets = dataloadgen.NewMappedLoader(func(ctx context.Context, ids []string) (map[string]*store.Asset, error) {
-		found, err := st.AssetsByID(ctx, ids)
+		found, err := st.AssetsByID(ctx, ids, proj)
 		if err != nil {
 			return nil, err
 		}
@@ -81,7 +80,7 @@ func (r *Resolver) loaders(ctx context.Context) *Loaders {
 	if l, ok := ctx.Value(loadersKey{}).(*Loaders); ok {
 		return l
 	}
-	return NewLoaders(r.Store)
+	return NewLoaders(r.Store, nil)
 }
 
 // Related loads the neighbours of id across spec, batched with the other
@@ -103,7 +102,7 @@ func (l *Loaders) relatedLoader(spec store.RelSpec) *dataloadgen.Loader[string, 
 	ld, ok := l.related[spec]
 	if !ok {
 		ld = dataloadgen.NewMappedLoader(func(ctx context.Context, ids []string) (map[string][]store.Related, error) {
-			found, err := l.st.Related(ctx, spec, ids)
+			found, err := l.st.Related(ctx, spec, ids, l.proj)
 			if err != nil {
 				return nil, err
 			}
@@ -118,53 +117,6 @@ func (l *Loaders) relatedLoader(spec store.RelSpec) *dataloadgen.Loader[string, 
 	}
 	l.mu.Unlock()
 	return ld
-}
-
-// primeRelated stores id's neighbours across spec, read ahead, in the
-// related loader's cache, and keeps them for peekRelated when the cache had
-// nothing for id (the loader keeps what it had).
-func (l *Loaders) primeRelated(spec store.RelSpec, id string, rel []store.Related) {
-	if !l.relatedLoader(spec).Prime(id, rel) {
-		return
-	}
-	l.mu.Lock()
-	m := l.primed[spec]
-	if m == nil {
-		m = map[string][]store.Related{}
-		l.primed[spec] = m
-	}
-	m[id] = rel
-	l.mu.Unlock()
-}
-
-// peekRelated returns id's neighbours across spec when they were primed,
-// without waiting.
-func (l *Loaders) peekRelated(spec store.RelSpec, id string) ([]store.Related, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	rel, ok := l.primed[spec][id]
-	return rel, ok
-}
-
-// relationSource answers the direct list writers' relation fields from
-// what the look-ahead primed: the fields of relFields that the resolvers
-// answer with related or one (not the wrapped ones), as models.
-func (l *Loaders) relationSource(ctx context.Context, typeName, field, id string) ([]any, bool) {
-	rf, ok := relFields[typeName][field]
-	if !ok || rf.wrapper != "" {
-		return nil, false
-	}
-	rel, ok := l.peekRelated(rf.spec, id)
-	if !ok {
-		return nil, false
-	}
-	out := make([]any, 0, len(rel))
-	for _, x := range rel {
-		if m := model.FromAsset(x.Asset); m != nil {
-			out = append(out, m)
-		}
-	}
-	return out, true
 }
 
 // Asset loads one asset by id (nil when there is none), batched.

@@ -7,8 +7,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
-	"github.com/authgraph/authgraph/schema"
 	"github.com/authgraph/authgraph/internal/store"
+	"github.com/authgraph/authgraph/schema"
 )
 
 // relField says which relation a relation field of a GraphQL type reads.
@@ -175,7 +175,7 @@ func (l *Loaders) primeTrees(exp []store.Expand, trees []store.Tree) {
 			for j, c := range t.Rel[i] {
 				rel[j] = c.Related
 			}
-			l.primeRelated(e.Spec, t.Asset.ID(), rel)
+			l.relatedLoader(e.Spec).Prime(t.Asset.ID(), rel)
 			next = append(next, t.Rel[i]...)
 		}
 		if len(e.Sub) > 0 {

@@ -5,8 +5,16 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/authgraph/authgraph/graph/model"
+	"github.com/authgraph/authgraph/internal/store"
 	"github.com/authgraph/authgraph/schema"
 )
+
+// projectionOf is what an operation's assets are read with: the properties
+// it can show (operationProps). The resolvers pass it to every store read
+// that returns assets.
+func projectionOf(op *graphql.OperationContext) *store.Projection {
+	return store.NewProjection(operationProps(op))
+}
 
 // operationProps returns the stored properties an operation can show: the
 // properties behind every field name selected anywhere in it, whatever the
@@ -111,7 +119,7 @@ func eachField(op *graphql.OperationContext, fn func(*ast.Field)) {
 
 // graphNodeDetails are the fields of a graph node that need more of it than
 // its id, kind and name: with none of them selected, a neighbourhood reads
-// lean nodes (store.WithLeanGraphNodes).
+// lean nodes (store.Projection.LeanNodes).
 var graphNodeDetails = map[string]bool{"elementId": true, "labels": true, "properties": true, "asset": true}
 
 // leanGraphNodes reports whether an operation selects none of a graph

@@ -5,7 +5,6 @@
 package graph
 
 //go:generate go -C .. tool gqlgen generate
-//go:generate go run ./internal/directlists generated/generated.go
 
 import "github.com/authgraph/authgraph/internal/store"
 

@@ -8,9 +8,9 @@ package graph
 import (
 	"context"
 
-	"github.com/authgraph/authgraph/internal/apperr"
 	"github.com/authgraph/authgraph/graph/generated"
 	"github.com/authgraph/authgraph/graph/model"
+	"github.com/authgraph/authgraph/internal/apperr"
 	"github.com/authgraph/authgraph/internal/store"
 )
 
@@ -30,14 +30,14 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Asset, error
 		return model.FromAsset(*a), nil
 	}
 	// The asset and every relation the query shows under it, at once.
-	t, err := r.Store.AssetTree(ctx, id, exp)
+	l := r.loaders(ctx)
+	t, err := r.Store.AssetTree(ctx, id, exp, l.proj)
 	if err != nil && apperr.KindOf(err) == apperr.NotFound {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	l := r.loaders(ctx)
 	l.PrimeAsset(t.Asset)
 	l.primeTrees(exp, []store.Tree{t})
 	return model.FromAsset(t.Asset), nil
@@ -48,7 +48,7 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]model.Asset,
 	if len(ids) > MaxFirst {
 		return nil, apperr.New(apperr.Invalid, "at most %d ids", MaxFirst)
 	}
-	found, err := r.Store.AssetsByID(ctx, ids)
+	found, err := r.Store.AssetsByID(ctx, ids, r.loaders(ctx).proj)
 	if err != nil {
 		return nil, err
 	}

@@ -49,6 +49,10 @@ func main() {
 	err := rootCmd.ExecuteContext(ctx)
 	stop()
 	if err != nil {
+		var code exitStatus
+		if errors.As(err, &code) {
+			os.Exit(int(code)) // the command has said what there was to say
+		}
 		if errors.Is(err, context.Canceled) {
 			fmt.Fprintln(os.Stderr, "authgraph: interrupted")
 			os.Exit(130)
@@ -57,3 +61,9 @@ func main() {
 		os.Exit(apperr.ExitCode(err))
 	}
 }
+
+// exitStatus is an exit code a command answers with, not an error: main
+// exits with it and prints nothing more (neo4j status).
+type exitStatus int
+
+func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)) }

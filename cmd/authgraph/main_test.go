@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/authgraph/authgraph/internal/neo4jtest"
 )
 
 var bin string
@@ -90,4 +92,40 @@ func errorLines(out string) []string {
 		}
 	}
 	return lines
+}
+
+// neo4j status answers scripts with its exit code, as systemctl and pg_ctl
+// do: 0 when Neo4j runs, 3 when it is stopped.
+func TestNeo4jStatusExitCode(t *testing.T) {
+	run := func(env []string, args ...string) (int, string) {
+		t.Helper()
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(cleanEnv(), env...)
+		out, err := cmd.CombinedOutput()
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode(), string(out)
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return 0, string(out)
+	}
+	if code, out := run(nil, "neo4j", "status", "--dir", t.TempDir()); code != 3 || !strings.Contains(out, "stopped") {
+		t.Errorf("stopped: exit %d, %q; want 3, stopped", code, out)
+	}
+	if code, out := run([]string{"NEO4J_URI=bolt://127.0.0.1:1"}, "neo4j", "status"); code != 3 || !strings.Contains(out, "not reachable") {
+		t.Errorf("external, not answering: exit %d, %q; want 3", code, out)
+	}
+	// The server the tests use runs.
+	tg := neo4jtest.Target()
+	var code int
+	var out string
+	if tg.Managed {
+		code, out = run(nil, "neo4j", "status", "--dir", tg.Dir)
+	} else {
+		code, out = run([]string{"NEO4J_URI=" + tg.URI, "NEO4J_USER=" + tg.User, "NEO4J_PASSWORD=" + tg.Password}, "neo4j", "status")
+	}
+	if code != 0 || strings.Count(strings.TrimSpace(out), "\n") > 0 {
+		t.Errorf("running: exit %d, %q; want 0 and one line", code, out)
+	}
 }

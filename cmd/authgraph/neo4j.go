@@ -88,12 +88,12 @@ func init() {
 
 	status := &cobra.Command{
 		Use:   "status",
-		Short: "Say whether Neo4j runs and answers",
+		Short: "Say whether Neo4j runs and answers (exit 0 running, 3 stopped, 4 running but not answering)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			st := neo4jlocal.Status(cmd.Context(), statusF.options(cmd))
 			fmt.Fprintln(cmd.OutOrStdout(), st.Describe())
-			return nil
+			return statusExit(st)
 		},
 	}
 	statusF.register(status, false)
@@ -111,4 +111,19 @@ func init() {
 
 	neo4jCmd.AddCommand(start, stop, status, rotate)
 	rootCmd.AddCommand(neo4jCmd)
+}
+
+// statusExit is neo4j status's answer to scripts, as systemctl status and
+// pg_ctl status give it: exit 0 when Neo4j runs and answers, 3 when it is
+// stopped (or, for an external server, does not answer), 4 when the
+// managed process runs but Bolt does not answer (starting, or stuck).
+func statusExit(st neo4jlocal.State) error {
+	switch {
+	case st.Reachable:
+		return nil
+	case st.Running:
+		return exitStatus(4)
+	default:
+		return exitStatus(3)
+	}
 }

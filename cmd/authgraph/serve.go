@@ -79,10 +79,7 @@ and --max-rows.`,
 // (tens of MB) and mostly short-lived per-request garbage, so the default
 // spends a quarter of the server's CPU collecting (bench graphql: list pages
 // +25–40% requests/s). A soft limit keeps a large result from running away.
-// New goroutines start with stacks deep enough for a GraphQL field
-// (holdDeepStacks).
 func tuneServerRuntime() {
-	holdDeepStacks(stackHolders, stackHoldKB)
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
@@ -90,9 +87,3 @@ func tuneServerRuntime() {
 		debug.SetMemoryLimit(1 << 30)
 	}
 }
-
-// Goroutines holding deep stacks, and how deep (see holdDeepStacks).
-const (
-	stackHolders = 128
-	stackHoldKB  = 12
-)

@@ -26365,9 +26365,6 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 // region    ***************************** type.gotpl *****************************
 
 func (ec *executionContext) marshalNAccessPath2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAccessPathᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AccessPath) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, accessPathImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26392,9 +26389,6 @@ func (ec *executionContext) marshalNAccessPath2ᚖgithubᚗcomᚋauthgraphᚋaut
 }
 
 func (ec *executionContext) marshalNAction2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐActionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Action) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, actionImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26427,9 +26421,6 @@ func (ec *executionContext) marshalNActionConnection2ᚖgithubᚗcomᚋauthgraph
 }
 
 func (ec *executionContext) marshalNActionEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐActionEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ActionEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, actionEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26506,9 +26497,6 @@ func (ec *executionContext) marshalNAny2ᚕᚕinterfaceᚄ(ctx context.Context, 
 }
 
 func (ec *executionContext) marshalNApiAccess2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAPIAccessᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.APIAccess) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, apiAccessImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26565,9 +26553,6 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 }
 
 func (ec *executionContext) marshalNClient2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐClientᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Client) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, clientImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26600,9 +26585,6 @@ func (ec *executionContext) marshalNClientConnection2ᚖgithubᚗcomᚋauthgraph
 }
 
 func (ec *executionContext) marshalNClientEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐClientEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ClientEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, clientEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26627,9 +26609,6 @@ func (ec *executionContext) marshalNClientEdge2ᚖgithubᚗcomᚋauthgraphᚋaut
 }
 
 func (ec *executionContext) marshalNClientGrant2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐClientGrantᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ClientGrant) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, clientGrantImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26662,9 +26641,6 @@ func (ec *executionContext) marshalNClientGrantConnection2ᚖgithubᚗcomᚋauth
 }
 
 func (ec *executionContext) marshalNClientGrantEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐClientGrantEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ClientGrantEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, clientGrantEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26689,9 +26665,6 @@ func (ec *executionContext) marshalNClientGrantEdge2ᚖgithubᚗcomᚋauthgraph�
 }
 
 func (ec *executionContext) marshalNClientReach2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐClientReachᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ClientReach) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, clientReachImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26716,9 +26689,6 @@ func (ec *executionContext) marshalNClientReach2ᚖgithubᚗcomᚋauthgraphᚋau
 }
 
 func (ec *executionContext) marshalNConnection2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Connection) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, connectionImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26751,9 +26721,6 @@ func (ec *executionContext) marshalNConnectionConnection2ᚖgithubᚗcomᚋauthg
 }
 
 func (ec *executionContext) marshalNConnectionEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectionEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ConnectionEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, connectionEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26778,9 +26745,6 @@ func (ec *executionContext) marshalNConnectionEdge2ᚖgithubᚗcomᚋauthgraph�
 }
 
 func (ec *executionContext) marshalNCustomDomain2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐCustomDomainᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CustomDomain) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, customDomainImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26813,9 +26777,6 @@ func (ec *executionContext) marshalNCustomDomainConnection2ᚖgithubᚗcomᚋaut
 }
 
 func (ec *executionContext) marshalNCustomDomainEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐCustomDomainEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CustomDomainEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, customDomainEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26848,9 +26809,6 @@ func (ec *executionContext) marshalNCypherResult2ᚖgithubᚗcomᚋauthgraphᚋa
 }
 
 func (ec *executionContext) marshalNEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge) graphql.Marshaler {
-	if m, ok := model.MarshalEdges(ctx, sel, v); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26875,9 +26833,6 @@ func (ec *executionContext) marshalNEdge2ᚖgithubᚗcomᚋauthgraphᚋauthgraph
 }
 
 func (ec *executionContext) marshalNEffectivePermission2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐEffectivePermissionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EffectivePermission) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, effectivePermissionImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26916,9 +26871,6 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 }
 
 func (ec *executionContext) marshalNGrant2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGrantᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Grant) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, grantImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26951,9 +26903,6 @@ func (ec *executionContext) marshalNGrantConnection2ᚖgithubᚗcomᚋauthgraph�
 }
 
 func (ec *executionContext) marshalNGrantEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGrantEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GrantEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, grantEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -26978,9 +26927,6 @@ func (ec *executionContext) marshalNGrantEdge2ᚖgithubᚗcomᚋauthgraphᚋauth
 }
 
 func (ec *executionContext) marshalNGraphNode2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐGraphNodeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GraphNode) graphql.Marshaler {
-	if m, ok := model.MarshalGraphNodes(ctx, sel, v); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27048,9 +26994,6 @@ func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast
 }
 
 func (ec *executionContext) marshalNIdentity2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐIdentityᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Identity) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, identityImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27089,9 +27032,6 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 }
 
 func (ec *executionContext) marshalNKindCount2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐKindCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.KindCount) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, kindCountImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27116,9 +27056,6 @@ func (ec *executionContext) marshalNKindCount2ᚖgithubᚗcomᚋauthgraphᚋauth
 }
 
 func (ec *executionContext) marshalNLogStream2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐLogStreamᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LogStream) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, logStreamImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27151,9 +27088,6 @@ func (ec *executionContext) marshalNLogStreamConnection2ᚖgithubᚗcomᚋauthgr
 }
 
 func (ec *executionContext) marshalNLogStreamEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐLogStreamEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LogStreamEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, logStreamEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27196,9 +27130,6 @@ func (ec *executionContext) marshalNMap2map(ctx context.Context, sel ast.Selecti
 }
 
 func (ec *executionContext) marshalNOrgConnection2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐOrgConnectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrgConnection) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, orgConnectionImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27223,9 +27154,6 @@ func (ec *executionContext) marshalNOrgConnection2ᚖgithubᚗcomᚋauthgraphᚋ
 }
 
 func (ec *executionContext) marshalNOrgMembership2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐOrgMembershipᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrgMembership) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, orgMembershipImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27258,9 +27186,6 @@ func (ec *executionContext) marshalNOrgMembershipConnection2ᚖgithubᚗcomᚋau
 }
 
 func (ec *executionContext) marshalNOrgMembershipEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐOrgMembershipEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrgMembershipEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, orgMembershipEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27285,9 +27210,6 @@ func (ec *executionContext) marshalNOrgMembershipEdge2ᚖgithubᚗcomᚋauthgrap
 }
 
 func (ec *executionContext) marshalNOrganization2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐOrganizationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Organization) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, organizationImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27320,9 +27242,6 @@ func (ec *executionContext) marshalNOrganizationConnection2ᚖgithubᚗcomᚋaut
 }
 
 func (ec *executionContext) marshalNOrganizationEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐOrganizationEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrganizationEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, organizationEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27355,9 +27274,6 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋauthgraphᚋauthg
 }
 
 func (ec *executionContext) marshalNPath2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐPathᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Path) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, pathImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27382,9 +27298,6 @@ func (ec *executionContext) marshalNPath2ᚖgithubᚗcomᚋauthgraphᚋauthgraph
 }
 
 func (ec *executionContext) marshalNPermission2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐPermissionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Permission) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, permissionImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27417,9 +27330,6 @@ func (ec *executionContext) marshalNPermissionConnection2ᚖgithubᚗcomᚋauthg
 }
 
 func (ec *executionContext) marshalNPermissionEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐPermissionEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PermissionEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, permissionEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27452,9 +27362,6 @@ func (ec *executionContext) marshalNReach2ᚖgithubᚗcomᚋauthgraphᚋauthgrap
 }
 
 func (ec *executionContext) marshalNResourceServer2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐResourceServerᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ResourceServer) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, resourceServerImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27487,9 +27394,6 @@ func (ec *executionContext) marshalNResourceServerConnection2ᚖgithubᚗcomᚋa
 }
 
 func (ec *executionContext) marshalNResourceServerEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐResourceServerEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ResourceServerEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, resourceServerEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27514,9 +27418,6 @@ func (ec *executionContext) marshalNResourceServerEdge2ᚖgithubᚗcomᚋauthgra
 }
 
 func (ec *executionContext) marshalNRole2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Role) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, roleImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27549,9 +27450,6 @@ func (ec *executionContext) marshalNRoleConnection2ᚖgithubᚗcomᚋauthgraph�
 }
 
 func (ec *executionContext) marshalNRoleEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐRoleEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RoleEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, roleEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27576,9 +27474,6 @@ func (ec *executionContext) marshalNRoleEdge2ᚖgithubᚗcomᚋauthgraphᚋauthg
 }
 
 func (ec *executionContext) marshalNSearchHit2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSearchHitᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SearchHit) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, searchHitImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27603,9 +27498,6 @@ func (ec *executionContext) marshalNSearchHit2ᚖgithubᚗcomᚋauthgraphᚋauth
 }
 
 func (ec *executionContext) marshalNSkippedKind2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSkippedKindᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SkippedKind) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, skippedKindImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27681,9 +27573,6 @@ func (ec *executionContext) marshalNSubgraph2ᚖgithubᚗcomᚋauthgraphᚋauthg
 }
 
 func (ec *executionContext) marshalNSync2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSyncᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Sync) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, syncImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27708,9 +27597,6 @@ func (ec *executionContext) marshalNSync2ᚖgithubᚗcomᚋauthgraphᚋauthgraph
 }
 
 func (ec *executionContext) marshalNTenant2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTenantᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Tenant) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, tenantImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27735,9 +27621,6 @@ func (ec *executionContext) marshalNTenant2ᚖgithubᚗcomᚋauthgraphᚋauthgra
 }
 
 func (ec *executionContext) marshalNTenantSettings2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTenantSettingsᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TenantSettings) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, tenantSettingsImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27770,9 +27653,6 @@ func (ec *executionContext) marshalNTenantSettingsConnection2ᚖgithubᚗcomᚋa
 }
 
 func (ec *executionContext) marshalNTenantSettingsEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTenantSettingsEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TenantSettingsEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, tenantSettingsEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27797,9 +27677,6 @@ func (ec *executionContext) marshalNTenantSettingsEdge2ᚖgithubᚗcomᚋauthgra
 }
 
 func (ec *executionContext) marshalNUser2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐUserᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.User) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, userImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27832,9 +27709,6 @@ func (ec *executionContext) marshalNUserConnection2ᚖgithubᚗcomᚋauthgraph�
 }
 
 func (ec *executionContext) marshalNUserEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐUserEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserEdge) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, userEdgeImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -27859,9 +27733,6 @@ func (ec *executionContext) marshalNUserEdge2ᚖgithubᚗcomᚋauthgraphᚋauthg
 }
 
 func (ec *executionContext) marshalNUserReach2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐUserReachᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserReach) graphql.Marshaler {
-	if m, ok := model.MarshalObjects(ctx, sel, v, userReachImplementors); ok { // added by graph/internal/directlists
-		return m
-	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]

@@ -16,7 +16,7 @@ import (
 
 // BaselineUpsertNodes merges nodes on their key and replaces their properties.
 func (s *Store) BaselineUpsertNodes(ctx context.Context, tenant string, k *schema.Kind, nodes []Node) error {
-	rows, err := nodeRows(tenant, k, nodes)
+	rows, err := nodeRows(tenant, k, nodes, false)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -11,43 +10,49 @@ import (
 	"github.com/authgraph/authgraph/schema"
 )
 
-// A projection limits the stored properties that asset reads return to the
+// A Projection limits the stored properties that asset reads return to the
 // ones a request shows (plus the common ones), so Neo4j reads and sends, and
 // the driver decodes, a few properties of each asset instead of all of
 // them: a page of 50 users with their roles moves a fraction of the bytes.
-// It rides on the context because it belongs to the request, not to any one
-// query; reads without one return whole assets.
-type projectionKey struct{}
-
-// projection is the properties to read: for each kind by name, and for
-// reads whose kinds are not known in advance (a graph view's nodes).
-type projection struct {
-	any    []string
-	byKind map[string][]string
+// The caller passes it to each read that takes one (ListQuery.Project,
+// AssetsByID, Related, AssetTree, Neighbourhood); nil reads whole assets.
+type Projection struct {
+	any    []string            // reads whose kinds are not known in advance (a graph view's nodes)
+	byKind map[string][]string // each kind by name
+	lean   bool                // LeanNodes
 }
 
-// WithProjection returns a context under which List, ListPage, Related,
-// AssetsByID, AssetTree and Neighbourhood return assets with only props
-// (and the id, with the kind, tenant and native id it holds). Names that
-// are not declared properties are ignored; nil props means all.
-func WithProjection(ctx context.Context, props []string) context.Context {
-	return WithKindProjection(ctx, props, nil)
-}
-
-// WithKindProjection is WithProjection with the properties of each kind
-// named in byKind narrowed to its list: reading a property an asset does
-// not have costs a walk of its whole property chain, so a role need not be
-// asked for a user's e-mail. Reads of other kinds, and of mixed kinds, use
-// props.
-func WithKindProjection(ctx context.Context, props []string, byKind map[string][]string) context.Context {
+// NewProjection returns the projection that reads only props (and the id,
+// with the kind, tenant and native id it holds), with the properties of
+// each kind named in byKind narrowed to its list: reading a property an
+// asset does not have costs a walk of its whole property chain, so a role
+// need not be asked for a user's e-mail. Reads of other kinds, and of mixed
+// kinds, use props. Names that are not declared properties are ignored;
+// nil props means whole assets (a nil Projection).
+func NewProjection(props []string, byKind map[string][]string) *Projection {
 	if props == nil {
-		return ctx
+		return nil
 	}
-	p := projection{any: propNames(props), byKind: map[string][]string{}}
+	p := &Projection{any: propNames(props), byKind: map[string][]string{}}
 	for k, list := range byKind {
 		p.byKind[k] = propNames(list)
 	}
-	return context.WithValue(ctx, projectionKey{}, p)
+	return p
+}
+
+// LeanNodes returns p for a subgraph read (a neighbourhood) whose caller
+// shows none of a graph node's element id, labels or asset: such nodes come
+// back without an element id and with the labels of their kind, and their
+// assets with the projected properties only. Neo4j then sends, and the
+// driver decodes, three strings and a list fewer for each node. A nil p
+// stays nil (whole nodes).
+func (p *Projection) LeanNodes() *Projection {
+	if p == nil {
+		return nil
+	}
+	q := *p
+	q.lean = true
+	return &q
 }
 
 // propNames returns the declared properties of props, sorted, with the id
@@ -69,10 +74,9 @@ func propNames(props []string) []string {
 }
 
 // projectedNames returns the properties to read of assets of kind k (nil:
-// of any kind), and false when the context asks for whole assets.
-func projectedNames(ctx context.Context, k *schema.Kind) ([]string, bool) {
-	p, ok := ctx.Value(projectionKey{}).(projection)
-	if !ok {
+// of any kind), and false when p asks for whole assets.
+func projectedNames(p *Projection, k *schema.Kind) ([]string, bool) {
+	if p == nil {
 		return nil, false
 	}
 	if k != nil {
@@ -114,8 +118,8 @@ func dropNulls(props map[string]any) map[string]any {
 // any kind) bound to v: the node itself, or a map of the projected
 // properties (names are declared ones, checked above, so they are safe to
 // interpolate).
-func returnAsset(ctx context.Context, v string, k *schema.Kind) string {
-	names, ok := projectedNames(ctx, k)
+func returnAsset(p *Projection, v string, k *schema.Kind) string {
+	names, ok := projectedNames(p, k)
 	if !ok {
 		return v
 	}
@@ -126,23 +130,10 @@ func returnAsset(ctx context.Context, v string, k *schema.Kind) string {
 	return fmt.Sprintf("%s {%s}", v, strings.Join(parts, ", "))
 }
 
-type leanKey struct{}
-
-// WithLeanGraphNodes returns a context under which a subgraph read under a
-// projection (a neighbourhood) reads neither the element ids nor the labels
-// of its nodes, and does not fill in the parts of their ids: for requests
-// that show none of a graph node's elementId, labels or asset. Such nodes
-// have no ElementID, the labels of their kind, and assets with the
-// projected properties only. Neo4j then sends, and the driver decodes,
-// three strings and a list fewer for each node.
-func WithLeanGraphNodes(ctx context.Context) context.Context {
-	return context.WithValue(ctx, leanKey{}, true)
-}
-
 // graphNodes is how a subgraph read returns its nodes, the same for every
 // node of the statement: whole nodes when the request asks for whole
 // assets, else [element id, labels, the projected properties in names'
-// order], or only the properties when lean (WithLeanGraphNodes). A list
+// order], or only the properties when lean (LeanNodes). A list
 // rather than a map: Neo4j would send, and the driver decode, every map key
 // with every node.
 type graphNodes struct {
@@ -151,10 +142,9 @@ type graphNodes struct {
 	names []string
 }
 
-func graphNodesFor(ctx context.Context) graphNodes {
-	names, ok := projectedNames(ctx, nil)
-	lean, _ := ctx.Value(leanKey{}).(bool)
-	return graphNodes{whole: !ok, lean: ok && lean, names: names}
+func graphNodesFor(p *Projection) graphNodes {
+	names, ok := projectedNames(p, nil)
+	return graphNodes{whole: !ok, lean: ok && p.lean, names: names}
 }
 
 // expr is the expression that returns the node bound to v.

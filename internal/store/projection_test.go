@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authgraph/authgraph/schema"
 	"github.com/authgraph/authgraph/internal/store"
+	"github.com/authgraph/authgraph/schema"
 )
 
 // Under a projection, asset reads return the projected properties and the
@@ -33,8 +33,8 @@ func TestProjectionLimitsProperties(t *testing.T) {
 	if _, err := st.UpsertRels(ctx, tenant, schema.RelHasRole, 1, []store.Rel{{From: "auth0|1", To: "rol_1"}}); err != nil {
 		t.Fatal(err)
 	}
-	pctx := store.WithProjection(ctx, []string{"email", "last_login", "not_a_property"})
-	list, _, err := st.List(pctx, store.ListQuery{Kind: schema.User, Tenant: tenant, Limit: 10, Sort: "logins_count", Desc: true})
+	proj := store.NewProjection([]string{"email", "last_login", "not_a_property"}, nil)
+	list, _, err := st.List(ctx, store.ListQuery{Kind: schema.User, Tenant: tenant, Limit: 10, Sort: "logins_count", Desc: true, Project: proj})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,18 +49,18 @@ func TestProjectionLimitsProperties(t *testing.T) {
 	if _, ok := a["last_login"].(time.Time); !ok {
 		t.Errorf("projected last_login: %T", a["last_login"])
 	}
-	byID, err := st.AssetsByID(pctx, []string{list[1].ID()})
+	byID, err := st.AssetsByID(ctx, []string{list[1].ID()}, proj)
 	if err != nil || byID[list[1].ID()].Props["logins_count"] != nil || byID[list[1].ID()].Props["email"] == nil {
 		t.Errorf("projected AssetsByID: %+v %v", byID, err)
 	}
-	rel, err := st.Related(pctx, store.Out(schema.RelHasRole), []string{list[1].ID()})
+	rel, err := st.Related(ctx, store.Out(schema.RelHasRole), []string{list[1].ID()}, proj)
 	if err != nil || len(rel[list[1].ID()]) != 1 {
 		t.Fatalf("projected Related: %+v %v", rel, err)
 	}
 	if r := rel[list[1].ID()][0].Asset; r.Props["native_id"] != "rol_1" || r.Props["description"] != nil || r.Kind != schema.Role {
 		t.Errorf("projected role: %+v", r)
 	}
-	sub, err := st.Neighbourhood(pctx, list[1].ID(), 2, 10)
+	sub, err := st.Neighbourhood(ctx, list[1].ID(), 2, 10, proj)
 	if err != nil || len(sub.Nodes) != 2 || len(sub.Edges) != 1 {
 		t.Fatalf("projected neighbourhood: %+v %v", sub, err)
 	}
@@ -71,7 +71,7 @@ func TestProjectionLimitsProperties(t *testing.T) {
 	}
 	// Lean: no element ids, the labels of the kind, the projected
 	// properties without the parts of the id.
-	lean, err := st.Neighbourhood(store.WithLeanGraphNodes(pctx), list[1].ID(), 2, 10)
+	lean, err := st.Neighbourhood(ctx, list[1].ID(), 2, 10, proj.LeanNodes())
 	if err != nil || len(lean.Nodes) != 2 || len(lean.Edges) != 1 || lean.Edges[0].ID != sub.Edges[0].ID {
 		t.Fatalf("lean neighbourhood: %+v %v", lean, err)
 	}

@@ -129,9 +129,10 @@ func (s *Store) Asset(ctx context.Context, id string) (Asset, error) {
 	return a, nil
 }
 
-// AssetsByID reads many assets, of any kinds, in one round trip. Ids that
-// are malformed or name no asset are absent from the map.
-func (s *Store) AssetsByID(ctx context.Context, ids []string) (map[string]Asset, error) {
+// AssetsByID reads many assets, of any kinds, in one round trip, with the
+// properties p names (nil: whole assets). Ids that are malformed or name no
+// asset are absent from the map.
+func (s *Store) AssetsByID(ctx context.Context, ids []string, p *Projection) (map[string]Asset, error) {
 	byKind := map[*schema.Kind][]string{}
 	for _, id := range ids {
 		if k, err := KindOfID(id); err == nil {
@@ -151,9 +152,9 @@ func (s *Store) AssetsByID(ctx context.Context, ids []string) (map[string]Asset,
 	var parts []string
 	params := map[string]any{}
 	for i, k := range kinds {
-		p := fmt.Sprintf("ids%d", i)
-		params[p] = byKind[k]
-		parts = append(parts, fmt.Sprintf("UNWIND $%s AS id MATCH (n:%s {id: id}) RETURN %s AS n", p, k.Label, returnAsset(ctx, "n", k)))
+		name := fmt.Sprintf("ids%d", i)
+		params[name] = byKind[k]
+		parts = append(parts, fmt.Sprintf("UNWIND $%s AS id MATCH (n:%s {id: id}) RETURN %s AS n", name, k.Label, returnAsset(p, "n", k)))
 	}
 	rows, err := s.queryRows(ctx, "CALL () { "+strings.Join(parts, " UNION ALL ")+" } RETURN n", params, "n")
 	if err != nil {
@@ -212,8 +213,9 @@ type Related struct {
 const RelatedCap = 1000
 
 // Related reads the neighbours of many assets across one relation in one
-// round trip (the dataloaders' batch function), ordered by name.
-func (s *Store) Related(ctx context.Context, spec RelSpec, ids []string) (map[string][]Related, error) {
+// round trip (the dataloaders' batch function), ordered by name, with the
+// properties p names (nil: whole assets).
+func (s *Store) Related(ctx context.Context, spec RelSpec, ids []string, p *Projection) (map[string][]Related, error) {
 	out := make(map[string][]Related, len(ids))
 	if len(ids) == 0 {
 		return out, nil
@@ -221,7 +223,7 @@ func (s *Store) Related(ctx context.Context, spec RelSpec, ids []string) (map[st
 	q := fmt.Sprintf(`UNWIND $ids AS id
 MATCH (a:%s {id: id})
 CALL (a) { MATCH %s RETURN r, b ORDER BY b.name, b.id LIMIT $cap }
-RETURN id, r, %s AS b`, spec.Near().Label, spec.pattern("a", "r", "b"), returnAsset(ctx, "b", spec.Far()))
+RETURN id, r, %s AS b`, spec.Near().Label, spec.pattern("a", "r", "b"), returnAsset(p, "b", spec.Far()))
 	rows, err := s.queryRows(ctx, q, map[string]any{"ids": ids, "cap": RelatedCap}, "id", "r", "b")
 	if err != nil {
 		return nil, err

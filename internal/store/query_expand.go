@@ -46,13 +46,13 @@ type relProps struct {
 }
 
 // expandProjection returns the expression that projects the asset bound to
-// v with its expansions: a map of the request's properties (all of them
-// without a projection), and one list per Expand, collected by a COLLECT
+// v with its expansions: a map of the properties p names (all of them
+// when p is nil), and one list per Expand, collected by a COLLECT
 // subquery that reads the neighbours in Related's order. The declared
 // properties of the relation it was reached by come along (the relation
 // fields that show any, such as an identity's provider, read only those).
-func expandProjection(ctx context.Context, v string, k *schema.Kind, depth int, exp []Expand, rel *relProps) string {
-	names, ok := projectedNames(ctx, k)
+func expandProjection(p *Projection, v string, k *schema.Kind, depth int, exp []Expand, rel *relProps) string {
+	names, ok := projectedNames(p, k)
 	var parts []string
 	if !ok {
 		parts = append(parts, ".*")
@@ -75,7 +75,7 @@ func expandProjection(ctx context.Context, v string, k *schema.Kind, depth int, 
 			rp = &relProps{v: r, props: e.Spec.Rel.Props}
 		}
 		parts = append(parts, fmt.Sprintf("%s%d: COLLECT { MATCH %s WITH %s, %s ORDER BY %s.name, %s.id LIMIT $cap RETURN %s }",
-			keyExpand, i, e.Spec.pattern(v, r, b), r, b, b, b, expandProjection(ctx, b, e.Spec.Far(), depth+1, e.Sub, rp)))
+			keyExpand, i, e.Spec.pattern(v, r, b), r, b, b, b, expandProjection(p, b, e.Spec.Far(), depth+1, e.Sub, rp)))
 	}
 	return fmt.Sprintf("%s {%s}", v, strings.Join(parts, ", "))
 }
@@ -136,9 +136,10 @@ func treeOf(v any, exp []Expand, parent string, spec RelSpec) (Tree, bool) {
 	return t, true
 }
 
-// AssetTree reads one asset with its expansions in one round trip. A
-// missing asset is a NotFound error.
-func (s *Store) AssetTree(ctx context.Context, id string, exp []Expand) (Tree, error) {
+// AssetTree reads one asset with its expansions in one round trip, each
+// asset with the properties p names (nil: all). A missing asset is a
+// NotFound error.
+func (s *Store) AssetTree(ctx context.Context, id string, exp []Expand, p *Projection) (Tree, error) {
 	k, err := KindOfID(id)
 	if err != nil {
 		return Tree{}, err
@@ -146,7 +147,7 @@ func (s *Store) AssetTree(ctx context.Context, id string, exp []Expand) (Tree, e
 	if err := checkExpand(exp, k.Name, 1); err != nil {
 		return Tree{}, err
 	}
-	rows, err := s.query(ctx, fmt.Sprintf("MATCH (n:%s {id: $id}) RETURN %s AS n", k.Label, expandProjection(ctx, "n", k, 0, exp, nil)),
+	rows, err := s.query(ctx, fmt.Sprintf("MATCH (n:%s {id: $id}) RETURN %s AS n", k.Label, expandProjection(p, "n", k, 0, exp, nil)),
 		map[string]any{"id": id, "cap": RelatedCap})
 	if err != nil {
 		return Tree{}, err

@@ -7,8 +7,8 @@ import (
 	"sort"
 	"testing"
 
-	"github.com/authgraph/authgraph/schema"
 	"github.com/authgraph/authgraph/internal/store"
+	"github.com/authgraph/authgraph/schema"
 )
 
 // An expanded read returns, at every level, what Related returns for the
@@ -50,11 +50,11 @@ func TestExpandedReadsMatchRelated(t *testing.T) {
 		{Spec: store.Out(schema.RelHasRole), Sub: []store.Expand{{Spec: store.Out(schema.RelRoleGrants)}}},
 		{Spec: store.Out(schema.RelHasIdentity)},
 	}
-	pctx := store.WithProjection(ctx, []string{"email", "name"})
+	proj := store.NewProjection([]string{"email", "name"}, nil)
 	var calls store.QueryCounter
-	cctx := store.WithQueryCounter(pctx, &calls)
+	cctx := store.WithQueryCounter(ctx, &calls)
 	u0 := schema.Key(tenant, schema.User, "auth0|0")
-	tree, err := st.AssetTree(cctx, u0, exp)
+	tree, err := st.AssetTree(cctx, u0, exp, proj)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestExpandedReadsMatchRelated(t *testing.T) {
 			t.Errorf("%s:\n got %+v\nwant %+v", level, g, want)
 		}
 	}
-	roles, err := st.Related(pctx, store.Out(schema.RelHasRole), []string{u0})
+	roles, err := st.Related(ctx, store.Out(schema.RelHasRole), []string{u0}, proj)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,13 +96,13 @@ func TestExpandedReadsMatchRelated(t *testing.T) {
 		t.Errorf("roles in name order: %+v", tree.Rel[0])
 	}
 	for _, r := range tree.Rel[0] {
-		perms, err := st.Related(pctx, store.Out(schema.RelRoleGrants), []string{r.Asset.ID()})
+		perms, err := st.Related(ctx, store.Out(schema.RelRoleGrants), []string{r.Asset.ID()}, proj)
 		if err != nil {
 			t.Fatal(err)
 		}
 		sameAs("permissions of "+r.Asset.Name(), r.Rel[0], perms[r.Asset.ID()])
 	}
-	ids, err := st.Related(pctx, store.Out(schema.RelHasIdentity), []string{u0})
+	ids, err := st.Related(ctx, store.Out(schema.RelHasIdentity), []string{u0}, proj)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,8 +113,8 @@ func TestExpandedReadsMatchRelated(t *testing.T) {
 
 	// Per-kind projections: the user's e-mail but not its name, the
 	// roles' names.
-	kctx := store.WithKindProjection(ctx, []string{"email", "name"}, map[string][]string{"User": {"email"}, "Role": {"name"}})
-	kt, err := st.AssetTree(kctx, u0, exp)
+	kproj := store.NewProjection([]string{"email", "name"}, map[string][]string{"User": {"email"}, "Role": {"name"}})
+	kt, err := st.AssetTree(ctx, u0, exp, kproj)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestExpandedReadsMatchRelated(t *testing.T) {
 	}
 
 	// A page with expansions and its total: one round trip.
-	q := store.ListQuery{Kind: schema.User, Tenant: tenant, Limit: 2}
+	q := store.ListQuery{Kind: schema.User, Tenant: tenant, Limit: 2, Project: proj}
 	calls = store.QueryCounter{}
 	p, err := st.ListPage(cctx, q, exp, true)
 	if err != nil {
@@ -144,7 +144,7 @@ func TestExpandedReadsMatchRelated(t *testing.T) {
 		t.Errorf("page order: %v", got)
 	}
 	// Filtered by a relation (DISTINCT path), past the end: no items, the total.
-	q = store.ListQuery{Kind: schema.User, Tenant: tenant, Rels: []store.RelCond{{Spec: store.Out(schema.RelHasRole), ID: schema.Key(tenant, schema.Role, "rol_a")}}, Skip: 10, Limit: 2}
+	q = store.ListQuery{Kind: schema.User, Tenant: tenant, Rels: []store.RelCond{{Spec: store.Out(schema.RelHasRole), ID: schema.Key(tenant, schema.Role, "rol_a")}}, Skip: 10, Limit: 2, Project: proj}
 	p, err = st.ListPage(cctx, q, exp, true)
 	if err != nil || len(p.Items) != 0 || p.Total != 2 || p.More {
 		t.Errorf("page past the end: %+v %v", p, err)

@@ -53,6 +53,9 @@ type ListQuery struct {
 	// conditions keep a large share of the tenant (the caller knows, from
 	// the counts), the wrong one when they keep few.
 	IndexOrder bool
+	// Project names the properties each asset of the page (and of its
+	// expansions) comes back with; nil reads whole assets.
+	Project *Projection
 }
 
 func (q ListQuery) check() error {
@@ -330,8 +333,8 @@ func (s *Store) ListPage(ctx context.Context, q ListQuery, exp []Expand, count b
 	}
 	head := m + distinct + "\nWITH n ORDER BY " + order + " SKIP $skip LIMIT $limit"
 	ret := "n" // whole nodes: the driver's node values
-	if len(exp) > 0 || returnAsset(ctx, "n", q.Kind) != "n" {
-		ret = expandProjection(ctx, "n", q.Kind, 0, exp, nil)
+	if len(exp) > 0 || q.Project != nil {
+		ret = expandProjection(q.Project, "n", q.Kind, 0, exp, nil)
 	}
 	cy := head + "\nRETURN " + ret + " AS n"
 	if count {

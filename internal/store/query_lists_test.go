@@ -6,8 +6,8 @@ import (
 	"sort"
 	"testing"
 
-	"github.com/authgraph/authgraph/schema"
 	"github.com/authgraph/authgraph/internal/store"
+	"github.com/authgraph/authgraph/schema"
 )
 
 // An equality filter reads by its (property, id) index in id order and a

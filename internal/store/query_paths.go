@@ -135,7 +135,9 @@ var noise = []string{schema.ResourceRel, schema.SyncedRel}
 // Neighbourhood returns the asset with id, its neighbours up to depth hops
 // (1 or 2) and the edges between them, at most limit nodes; Truncated says
 // that more were there. RESOURCE edges are followed only from a tenant.
-func (s *Store) Neighbourhood(ctx context.Context, id string, depth, limit int) (Subgraph, error) {
+// Nodes come back with the properties p names (nil: whole nodes, and the
+// relationships with their properties).
+func (s *Store) Neighbourhood(ctx context.Context, id string, depth, limit int, p *Projection) (Subgraph, error) {
 	if depth < 1 || depth > MaxNeighbourhoodDepth {
 		return Subgraph{}, apperr.New(apperr.Invalid, "depth must be 1 or %d", MaxNeighbourhoodDepth)
 	}
@@ -154,7 +156,7 @@ func (s *Store) Neighbourhood(ctx context.Context, id string, depth, limit int) 
 	// (properties only when the request shows them): lighter to send and
 	// decode than relationship values, whose ends the rows already hold.
 	relProps := func(string) string { return "null" }
-	if returnAsset(ctx, "r", nil) == "r" {
+	if p == nil {
 		relProps = func(r string) string { return "properties(" + r + ")" }
 	}
 	// One statement reads both rings. The second ring shares the room left
@@ -166,7 +168,7 @@ func (s *Store) Neighbourhood(ctx context.Context, id string, depth, limit int) 
 	// keeps per+1 of them (one more tells that there were more); nodes are
 	// projected only for the kept ones. The second ring comes back as one
 	// entry per first-ring node: [its key, [[relationship, node], …]].
-	gn := graphNodesFor(ctx)
+	gn := graphNodesFor(p)
 	ring2 := "[] AS far"
 	if depth == 2 {
 		ring2 = fmt.Sprintf(`CASE WHEN per = 0 THEN [] ELSE COLLECT {

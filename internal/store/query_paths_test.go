@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/authgraph/authgraph/schema"
 	"github.com/authgraph/authgraph/internal/store"
+	"github.com/authgraph/authgraph/schema"
 )
 
 // At depth 2 the room the first ring leaves is shared between its nodes:
@@ -63,15 +63,15 @@ func TestNeighbourhoodSharesRoomBetweenRingNodes(t *testing.T) {
 	}
 	// Whole nodes, projected nodes and lean nodes make the same subgraph,
 	// in the same order.
-	projected := store.WithProjection(ctx, []string{"name"})
-	lean := store.WithLeanGraphNodes(projected)
+	projected := store.NewProjection([]string{"name"}, nil)
+	lean := projected.LeanNodes()
 	for _, c := range cases {
-		g, err := st.Neighbourhood(ctx, center, c.depth, c.limit)
+		g, err := st.Neighbourhood(ctx, center, c.depth, c.limit, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for mode, mctx := range map[string]context.Context{"projected": projected, "lean": lean} {
-			m, err := st.Neighbourhood(mctx, center, c.depth, c.limit)
+		for mode, proj := range map[string]*store.Projection{"projected": projected, "lean": lean} {
+			m, err := st.Neighbourhood(ctx, center, c.depth, c.limit, proj)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -278,7 +278,7 @@ RETURN t, collect(p.id) AS perms`, k.Label, schema.RelDefines.Type, schema.Permi
 		if err != nil {
 			return nil, err
 		}
-		ids, _ := s.AssetsByID(ctx, page)
+		ids, _ := s.AssetsByID(ctx, page, nil)
 		byUser := map[string][]AccessPath{}
 		for _, r := range ups {
 			byUser[r.principal] = append(byUser[r.principal], r.access.Paths...)

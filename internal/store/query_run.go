@@ -2,10 +2,12 @@ package store
 
 import (
 	"context"
-	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 )
 
 // QueryCounter counts the database round trips made by the read queries of
@@ -30,6 +32,56 @@ func countQuery(ctx context.Context) {
 	}
 }
 
+// Statement is one read statement with its parameters.
+type Statement struct {
+	Cypher string
+	Params map[string]any
+}
+
+// StatementLog records the read statements of this package run under a
+// context, in the order they started: bench graphql replays a request's
+// statements straight through the driver (Replay) to measure what GraphQL
+// and HTTP add to the reads.
+type StatementLog struct {
+	mu   sync.Mutex
+	list []Statement
+}
+
+// Statements returns what was recorded.
+func (l *StatementLog) Statements() []Statement {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]Statement(nil), l.list...)
+}
+
+type statementLogKey struct{}
+
+// WithStatementLog returns a context under which every read statement of
+// this package is recorded in l.
+func WithStatementLog(ctx context.Context, l *StatementLog) context.Context {
+	return context.WithValue(ctx, statementLogKey{}, l)
+}
+
+func logStatement(ctx context.Context, cypher string, params map[string]any) {
+	if l, ok := ctx.Value(statementLogKey{}).(*StatementLog); ok && l != nil {
+		l.mu.Lock()
+		l.list = append(l.list, Statement{Cypher: cypher, Params: params})
+		l.mu.Unlock()
+	}
+}
+
+// Replay runs statements one after the other as this package's reads run
+// them (auto-commit READ transactions, every record decoded) and discards
+// the rows.
+func (s *Store) Replay(ctx context.Context, stmts []Statement) error {
+	for _, st := range stmts {
+		if _, err := s.autoRead(ctx, st.Cypher, st.Params); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // QueryObserver, when set (once, at start-up), is told the duration and
 // outcome of every read round trip (metrics).
 var QueryObserver func(d time.Duration, err error)
@@ -41,6 +93,7 @@ var QueryObserver func(d time.Duration, err error)
 // is classified like every store error.
 func (s *Store) query(ctx context.Context, cypher string, params map[string]any) ([]map[string]any, error) {
 	countQuery(ctx)
+	logStatement(ctx, cypher, params)
 	start := time.Now()
 	rows, err := s.autoRead(ctx, cypher, params)
 	if QueryObserver != nil {

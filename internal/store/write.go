@@ -126,9 +126,16 @@ func convert(p schema.Property, v any) (any, bool, error) {
 	return nil, false, fmt.Errorf("unknown type %v", p.Type)
 }
 
-// nodeRows builds the UNWIND rows for nodes of one kind.
-func nodeRows(tenant string, k *schema.Kind, nodes []Node) ([]map[string]any, error) {
+// nodeRows builds the UNWIND rows for nodes of one kind, one row per node:
+// of rows naming the same node, the last one (keepFirst: the first) is
+// kept, as row-by-row writes would leave it. A repeated row is not harmless
+// in one statement: Neo4j may plan the MERGE of every row before the rest
+// (an Eager barrier), so each copy of a new node would see it new and
+// create its RESOURCE edge again — a permission that no API defines,
+// referenced by a role and by a client grant in one batch, had two.
+func nodeRows(tenant string, k *schema.Kind, nodes []Node, keepFirst bool) ([]map[string]any, error) {
 	rows := make([]map[string]any, 0, len(nodes))
+	at := make(map[string]int, len(nodes)) // row index by native id
 	for _, n := range nodes {
 		if n.NativeID == "" {
 			return nil, fmt.Errorf("%s: empty native id", k.Name)
@@ -146,7 +153,15 @@ func nodeRows(tenant string, k *schema.Kind, nodes []Node) ([]map[string]any, er
 			name = n.NativeID
 		}
 		props[schema.PropName] = name
-		rows = append(rows, map[string]any{"id": props[schema.PropID], "props": props})
+		row := map[string]any{"id": props[schema.PropID], "props": props}
+		if i, seen := at[n.NativeID]; seen {
+			if !keepFirst {
+				rows[i] = row
+			}
+			continue
+		}
+		at[n.NativeID] = len(rows)
+		rows = append(rows, row)
 	}
 	return rows, nil
 }
@@ -182,21 +197,21 @@ FOREACH (_ IN CASE WHEN isNew THEN [1] ELSE [] END | CREATE (t)-[:%[4]s]->(n))`,
 
 // EnsureNodes writes referenced nodes (see ensureNodesCypher).
 func (s *Store) EnsureNodes(ctx context.Context, tenant string, k *schema.Kind, tag int64, nodes []Node) (WriteStats, error) {
-	return s.upsertNodes(ctx, tenant, k, tag, nodes, ensureNodesCypher(k))
+	return s.upsertNodes(ctx, tenant, k, tag, nodes, ensureNodesCypher(k), true)
 }
 
 // UpsertNodes writes nodes of kind k for tenant in one batched statement.
 // The tenant node must exist (EnsureTenant).
 func (s *Store) UpsertNodes(ctx context.Context, tenant string, k *schema.Kind, tag int64, nodes []Node) (WriteStats, error) {
-	return s.upsertNodes(ctx, tenant, k, tag, nodes, upsertNodesCypher(k))
+	return s.upsertNodes(ctx, tenant, k, tag, nodes, upsertNodesCypher(k), false)
 }
 
-func (s *Store) upsertNodes(ctx context.Context, tenant string, k *schema.Kind, tag int64, nodes []Node, cypher string) (WriteStats, error) {
+func (s *Store) upsertNodes(ctx context.Context, tenant string, k *schema.Kind, tag int64, nodes []Node, cypher string, keepFirst bool) (WriteStats, error) {
 	var st WriteStats
 	if len(nodes) == 0 {
 		return st, nil
 	}
-	rows, err := nodeRows(tenant, k, nodes)
+	rows, err := nodeRows(tenant, k, nodes, keepFirst)
 	if err != nil {
 		return st, err
 	}

@@ -2,15 +2,17 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
 	"github.com/authgraph/authgraph/internal/neo4jtest"
-	"github.com/authgraph/authgraph/schema"
 	"github.com/authgraph/authgraph/internal/store"
+	"github.com/authgraph/authgraph/schema"
 )
 
 func setup(t *testing.T) (*store.Store, neo4j.DriverWithContext, string) {
@@ -171,4 +173,83 @@ func TestSyncRecord(t *testing.T) {
 	if g.Status != "partial" || g.Counts["User"] != 3 || g.Skipped["custom_domains"] != "plan" || g.APICalls != 42 || !g.Started.Equal(start) {
 		t.Errorf("sync record = %+v", g)
 	}
+}
+
+// A permission that no API defines is only referenced, by roles and client
+// grants alike: whatever the batches and however many writers run at once,
+// each asset hangs from its tenant by exactly one RESOURCE edge (found on
+// recorded Auth0 data, where such permissions had two).
+func TestReferencedNodesHaveOneResourceEdge(t *testing.T) {
+	st, d, tenant := setup(t)
+	ctx := context.Background()
+	tag := time.Now().UnixMilli()
+	if err := st.EnsureTenant(ctx, tenant, tag); err != nil {
+		t.Fatal(err)
+	}
+	perm := func(scope string) store.Node {
+		return store.Node{NativeID: "https://undefined.example/|" + scope, Name: scope,
+			Props: map[string]any{"value": scope, "resource_server_identifier": "https://undefined.example/"}}
+	}
+	resourceEdges := func(step string, want int) {
+		t.Helper()
+		recs := query(t, d, `MATCH (n:Asset {tenant: $t}) WHERE NOT n:Auth0Tenant
+OPTIONAL MATCH (:Auth0Tenant {id: $tk})-[r:RESOURCE]->(n)
+WITH n, count(r) AS c RETURN n.id AS id, c`, map[string]any{"t": tenant, "tk": store.TenantKey(tenant)})
+		if len(recs) != want {
+			t.Errorf("%s: %d assets, want %d", step, len(recs), want)
+		}
+		for _, r := range recs {
+			if c := r.Values[1].(int64); c != 1 {
+				t.Errorf("%s: %v has %d RESOURCE edges, want 1", step, r.Values[0], c)
+			}
+		}
+	}
+	// One batch: a role's reference and a grant's reference to the same
+	// scope, as the loader queues them.
+	if _, err := st.EnsureNodes(ctx, tenant, schema.Permission, tag, []store.Node{perm("read:a"), perm("read:b"), perm("read:a"), perm("read:a")}); err != nil {
+		t.Fatal(err)
+	}
+	resourceEdges("one batch", 2)
+	// Across batches, and a later sync.
+	for _, tg := range []int64{tag, tag, tag + 1} {
+		if _, err := st.EnsureNodes(ctx, tenant, schema.Permission, tg, []store.Node{perm("read:b"), perm("read:c")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resourceEdges("across batches", 3)
+	// Primary writes with repeated rows too.
+	role := store.Node{NativeID: "rol_1", Name: "r"}
+	if _, err := st.UpsertNodes(ctx, tenant, schema.Role, tag, []store.Node{role, role}); err != nil {
+		t.Fatal(err)
+	}
+	resourceEdges("upsert", 4)
+	// Concurrent writers (roles' and grants' batches at once), each batch
+	// naming new scopes several times.
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for w := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var batch []store.Node
+			for i := range 30 {
+				batch = append(batch, perm(fmt.Sprintf("write:%d", (i+w)%20)))
+			}
+			var err error
+			if w%4 == 3 {
+				_, err = st.UpsertNodes(ctx, tenant, schema.Permission, tag+2, batch)
+			} else {
+				_, err = st.EnsureNodes(ctx, tenant, schema.Permission, tag+2, batch)
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	resourceEdges("concurrent", 24)
 }
