@@ -38,7 +38,15 @@ type Options struct {
 	// CountTTL is how long list totals are reused (default 30s; negative
 	// counts every time).
 	CountTTL time.Duration
-	Logger   *slog.Logger
+	// MaxRootFields and MaxAliases cap the root fields and the aliased
+	// fields of an operation (defaults DefaultMaxRootFields,
+	// DefaultMaxAliases); an operation runs one cypher field at most.
+	MaxRootFields int
+	MaxAliases    int
+	// RequestTimeout is the deadline of one operation (default
+	// DefaultRequestTimeout): every read it makes stops by then.
+	RequestTimeout time.Duration
+	Logger         *slog.Logger
 }
 
 // NewHandler returns the GraphQL HTTP handler: POST and GET (queries only)
@@ -61,6 +69,18 @@ func NewHandler(o Options) *handler.Server {
 	if o.CountTTL == 0 {
 		o.CountTTL = 30 * time.Second
 	}
+	if o.MaxRootFields <= 0 {
+		o.MaxRootFields = DefaultMaxRootFields
+	}
+	if o.MaxAliases <= 0 {
+		o.MaxAliases = DefaultMaxAliases
+	}
+	if o.RequestTimeout <= 0 {
+		o.RequestTimeout = DefaultRequestTimeout
+	}
+	if o.Console.Limiter == nil {
+		o.Console.Limiter = store.NewConsoleLimiter(o.Console)
+	}
 	res := &Resolver{Store: o.Store, Console: o.Console, counts: newCountCache(o.CountTTL)}
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: res}))
 	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions}})
@@ -71,8 +91,12 @@ func NewHandler(o Options) *handler.Server {
 	if o.Introspection {
 		srv.Use(extension.Introspection{})
 	}
+	// OperationLimits first: it counts fragments once, and bounds what the
+	// complexity and depth limits then walk spread by spread.
+	srv.Use(OperationLimits{MaxFields: 4 * o.ComplexityLimit, MaxRootFields: o.MaxRootFields, MaxAliases: o.MaxAliases})
 	srv.Use(extension.FixedComplexityLimit(o.ComplexityLimit))
 	srv.Use(DepthLimit{Max: o.DepthLimit})
+	srv.AroundResponses(requestDeadline(o.RequestTimeout))
 	srv.SetErrorPresenter(ErrorPresenter(o.Logger))
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		o.Logger.Error("graphql: panic in resolver", "panic", v, "path", graphql.GetPath(ctx).String())

@@ -40,6 +40,13 @@ func TestLimits(t *testing.T) {
 	}
 	b.WriteString(" }")
 	raw, _ = c.RawPost(b.String())
+	if code := errCode(t, raw); code != "OPERATION_LIMIT_EXCEEDED" {
+		t.Errorf("many aliases: code %q (%.200s)", code, raw.Errors)
+	}
+	// With the alias and root field caps lifted, the complexity limit
+	// still stops it.
+	loose := client.New(graph.NewHandler(graph.Options{Store: e.st, MaxRootFields: 1 << 20, MaxAliases: 1 << 20}))
+	raw, _ = loose.RawPost(b.String())
 	if code := errCode(t, raw); code != "COMPLEXITY_LIMIT_EXCEEDED" {
 		t.Errorf("complex query: code %q (%.200s)", code, raw.Errors)
 	}

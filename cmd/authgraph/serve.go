@@ -23,6 +23,10 @@ func init() {
 		cypherTimeout time.Duration
 		maxRows       int
 		maxBytes      int
+		// Bounded reads (issue 15).
+		statementTimeout   time.Duration
+		requestTimeout     time.Duration
+		consoleConcurrency int
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -36,17 +40,23 @@ func init() {
 
 Neo4j is found like every command does: NEO4J_URI / NEO4J_USER /
 NEO4J_PASSWORD, else the managed local server (authgraph neo4j start).
-The cypher field runs read-only queries only, bounded by --cypher-timeout
-and --max-rows.`,
+The cypher field runs read-only queries only (decided from the EXPLAIN
+plan), bounded by --cypher-timeout, --max-rows, --max-bytes and
+--console-concurrency; every other read by --statement-timeout, and a
+whole operation by --request-timeout.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			if requestTimeout <= cypherTimeout || requestTimeout <= statementTimeout {
+				return fmt.Errorf("--request-timeout (%s) must be longer than --cypher-timeout (%s) and --statement-timeout (%s)", requestTimeout, cypherTimeout, statementTimeout)
+			}
 			tuneServerRuntime()
 			st, err := openStore(ctx)
 			if err != nil {
 				return err
 			}
 			defer st.Close(ctx)
+			st.SetReadTimeout(statementTimeout)
 			if err := st.EnsureSchema(ctx); err != nil {
 				return err
 			}
@@ -54,8 +64,10 @@ and --max-rows.`,
 			h := graph.NewHandler(graph.Options{
 				Store:         st,
 				Introspection: introspection,
-				Console:       store.ConsoleOptions{Timeout: cypherTimeout, MaxRows: maxRows, MaxBytes: maxBytes},
-				Logger:        log,
+				Console: store.ConsoleOptions{Timeout: cypherTimeout, MaxRows: maxRows, MaxBytes: maxBytes,
+					MaxConcurrent: consoleConcurrency},
+				RequestTimeout: requestTimeout,
+				Logger:         log,
 			})
 			srv := web.New(web.Config{Store: st, GraphQL: h, GraphiQL: graphiql, Logger: log})
 			store.QueryObserver = srv.ObserveQuery
@@ -71,6 +83,9 @@ and --max-rows.`,
 	f.DurationVar(&cypherTimeout, "cypher-timeout", 10*time.Second, "time limit of one cypher console query")
 	f.IntVar(&maxRows, "max-rows", 1000, "rows a cypher console query returns at most")
 	f.IntVar(&maxBytes, "max-bytes", 4<<20, "bytes of JSON rows a cypher console query returns at most")
+	f.IntVar(&consoleConcurrency, "console-concurrency", store.DefaultConsoleMaxConcurrent, "cypher console queries running at once; more wait briefly, then get UNAVAILABLE")
+	f.DurationVar(&statementTimeout, "statement-timeout", store.DefaultReadTimeout, "time limit of every other database read the API makes")
+	f.DurationVar(&requestTimeout, "request-timeout", graph.DefaultRequestTimeout, "deadline of one GraphQL operation, all its reads included")
 	rootCmd.AddCommand(cmd)
 }
 

@@ -50,6 +50,14 @@ var writeClauses = map[string]bool{
 	"FOREACH": true, "DROP": true,
 }
 
+// Words that follow a variable, so `WITH 1 AS show RETURN show` keeps show
+// a name.
+var afterName = map[string]bool{
+	"RETURN": true, "WITH": true, "WHERE": true, "AS": true, "ORDER": true, "LIMIT": true, "SKIP": true,
+	"UNION": true, "MATCH": true, "OPTIONAL": true, "UNWIND": true, "AND": true, "OR": true, "XOR": true,
+	"IS": true, "IN": true, "CONTAINS": true, "STARTS": true, "ENDS": true, "ASC": true, "DESC": true,
+}
+
 func forbid(format string, args ...any) error {
 	return apperr.New(apperr.Forbidden, format, args...)
 }
@@ -124,8 +132,10 @@ func CheckConsoleQuery(q string) error {
 		if i+1 < len(toks) {
 			next = toks[i+1]
 		}
-		// n.set, :Set, $set and {set: 1} are names, not clauses.
-		isName := prev.punct(".") || prev.punct(":") || prev.kind == tParam || next.punct(":") && !t.is("CALL")
+		// n.set, :Set and {set: 1} are names, not clauses ($set is one
+		// token). A word right after a $parameter is a clause like any
+		// other: `WHERE n.x = $p LOAD CSV …`.
+		isName := prev.punct(".") || prev.punct(":") || next.punct(":") && !t.is("CALL")
 		if isName {
 			continue
 		}
@@ -137,6 +147,11 @@ func CheckConsoleQuery(q string) error {
 			if !allowedProcedure(name) {
 				return forbid("procedure %s is not allowed in the console; allowed: %s", name, strings.Join(ConsoleProcedures, ", "))
 			}
+		case (t.is("SHOW") || t.is("TERMINATE")) && next.text != "" && (next.kind == tWord && !afterName[next.text] || next.kind == tQuoted):
+			// Anywhere, not only first: USE … SHOW, SHOW … YIELD …
+			// TERMINATE …; the plan check refuses every Show* and
+			// Terminate* operator too.
+			return forbid("administration commands (%s %s …) are not allowed in the console", t.text, next.text)
 		case t.is("TRANSACTIONS") || t.is("TRANSACTION"):
 			for j := i - 1; j >= 0 && j >= i-3; j-- {
 				if toks[j].is("IN") {
@@ -146,14 +161,11 @@ func CheckConsoleQuery(q string) error {
 		case t.is("USE") && (next.kind == tWord || next.kind == tQuoted) &&
 			(i == 0 || prev.punct("{") || prev.is("UNION") || prev.is("ALL")):
 			return forbid("USE is not allowed: the console reads the authgraph database only")
-		case t.is("CREATE") || t.is("DROP") || t.is("SHOW"):
+		case t.is("CREATE") || t.is("DROP"):
 			for j := i + 1; j < len(toks) && j <= i+3 && toks[j].kind == tWord; j++ {
 				if adminNouns[toks[j].text] {
 					return forbid("administration commands (%s %s …) are not allowed in the console", t.text, toks[j].text)
 				}
-			}
-			if t.is("SHOW") {
-				continue
 			}
 			return forbid("the console is read-only: %s writes to the graph", t.text)
 		case writeClauses[t.text] && !prev.punct("(") && !prev.punct(",") && !next.punct(")") && !next.punct(","):
@@ -163,24 +175,84 @@ func CheckConsoleQuery(q string) error {
 	return nil
 }
 
-// ConsoleOptions bound one console query.
+// ConsoleOptions bound console queries.
 type ConsoleOptions struct {
-	Timeout  time.Duration // default 10s
+	Timeout  time.Duration // statement timeout, default 10s
 	MaxRows  int           // default 1000
-	MaxBytes int           // default 4 MiB of JSON
+	MaxBytes int           // default 4 MiB of JSON rows
+	// MaxConcurrent is how many console statements run at once (default
+	// 2); one more waits up to QueueWait (default 2s) for a slot, then is
+	// refused as Unavailable. The slots are Limiter's: NewConsoleLimiter
+	// builds one from these two, and a nil Limiter means the store's own.
+	MaxConcurrent int
+	QueueWait     time.Duration
+	Limiter       *ConsoleLimiter
 }
+
+// Console defaults.
+const (
+	DefaultConsoleTimeout       = 10 * time.Second
+	DefaultConsoleMaxRows       = 1000
+	DefaultConsoleMaxBytes      = 4 << 20
+	DefaultConsoleMaxConcurrent = 2
+	DefaultConsoleQueueWait     = 2 * time.Second
+	// consoleFetchSize is how many records the driver asks for at a time:
+	// few enough that little is decoded past the caps.
+	consoleFetchSize = 100
+)
 
 func (o ConsoleOptions) withDefaults() ConsoleOptions {
 	if o.Timeout <= 0 {
-		o.Timeout = 10 * time.Second
+		o.Timeout = DefaultConsoleTimeout
 	}
 	if o.MaxRows <= 0 {
-		o.MaxRows = 1000
+		o.MaxRows = DefaultConsoleMaxRows
 	}
 	if o.MaxBytes <= 0 {
-		o.MaxBytes = 4 << 20
+		o.MaxBytes = DefaultConsoleMaxBytes
+	}
+	if o.MaxConcurrent <= 0 {
+		o.MaxConcurrent = DefaultConsoleMaxConcurrent
+	}
+	if o.QueueWait <= 0 {
+		o.QueueWait = DefaultConsoleQueueWait
 	}
 	return o
+}
+
+// ConsoleLimiter bounds the console statements running at once, so a few
+// slow queries cannot take every connection and Neo4j's CPU from the rest
+// of the API.
+type ConsoleLimiter struct {
+	slots chan struct{}
+	wait  time.Duration
+}
+
+// NewConsoleLimiter allows o.MaxConcurrent statements at once, each further
+// one waiting up to o.QueueWait (defaults as ConsoleOptions).
+func NewConsoleLimiter(o ConsoleOptions) *ConsoleLimiter {
+	o = o.withDefaults()
+	return &ConsoleLimiter{slots: make(chan struct{}, o.MaxConcurrent), wait: o.QueueWait}
+}
+
+// acquire takes a slot, waiting briefly; the caller must release it.
+func (l *ConsoleLimiter) acquire(ctx context.Context) (func(), error) {
+	release := func() { <-l.slots }
+	select {
+	case l.slots <- struct{}{}:
+		return release, nil
+	default:
+	}
+	t := time.NewTimer(l.wait)
+	defer t.Stop()
+	select {
+	case l.slots <- struct{}{}:
+		return release, nil
+	case <-t.C:
+		return nil, apperr.New(apperr.Unavailable, "the console is busy: %d queries are running; try again in a moment", cap(l.slots))
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // ConsoleResult is what a console query returned.
@@ -199,9 +271,11 @@ type ConsoleResult struct {
 // maxGraphEnds bounds the extra lookup of relationship ends.
 const maxGraphEnds = 2000
 
-// Console runs a user's read-only query: checked by CheckConsoleQuery, then
-// planned (EXPLAIN) and accepted only when Neo4j plans it read-only, then
-// run in a READ transaction with a timeout, rows and bytes capped.
+// Console runs a user's read-only query: checked by CheckConsoleQuery (words,
+// for early, friendly messages), then planned with EXPLAIN and run only when
+// every operator of the plan is an allowed read (checkConsolePlan), in a
+// READ transaction with a statement timeout, a deadline, a concurrency
+// limit, and rows and bytes capped as they stream.
 func (s *Store) Console(ctx context.Context, query string, params map[string]any, o ConsoleOptions) (*ConsoleResult, error) {
 	if err := CheckConsoleQuery(query); err != nil {
 		return nil, err
@@ -209,23 +283,39 @@ func (s *Store) Console(ctx context.Context, query string, params map[string]any
 	return s.runConsole(ctx, query, params, o)
 }
 
-// runConsole is Console after the token-level guard: the plan check, the
-// READ transaction and the caps.
+func (s *Store) consoleLimiter(o ConsoleOptions) *ConsoleLimiter {
+	if o.Limiter != nil {
+		return o.Limiter
+	}
+	s.consoleOnce.Do(func() { s.consoleLim = NewConsoleLimiter(ConsoleOptions{}) })
+	return s.consoleLim
+}
+
+// runConsole is Console after the word guard: the plan check, the READ
+// transaction and the caps. It stands on its own: every hostile query is
+// refused here too.
 func (s *Store) runConsole(ctx context.Context, query string, params map[string]any, o ConsoleOptions) (*ConsoleResult, error) {
 	o = o.withDefaults()
+	release, err := s.consoleLimiter(o).acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	query = strings.TrimRight(strings.TrimSpace(query), "; \t\r\n")
 	params = normalizeParams(params)
 	start := time.Now()
-	// The server's transaction timeout stops the query; the context is a
-	// backstop should the server not answer in time.
+	// The server's transaction timeout stops the query, at the statement
+	// timeout or the request's deadline if that comes first; the context
+	// is a backstop should the server not answer in time.
+	o.Timeout = within(ctx, o.Timeout)
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout+2*time.Second)
 	defer cancel()
 
-	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeRead, DatabaseName: s.db})
+	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeRead, DatabaseName: s.db, FetchSize: consoleFetchSize})
 	defer sess.Close(context.WithoutCancel(ctx))
 	tx, err := sess.BeginTransaction(ctx, neo4j.WithTxTimeout(o.Timeout))
 	if err != nil {
-		return nil, consoleErr(err, o.Timeout)
+		return nil, consoleErrIn(ctx, err, o.Timeout)
 	}
 	defer tx.Close(context.WithoutCancel(ctx))
 
@@ -234,24 +324,30 @@ func (s *Store) runConsole(ctx context.Context, query string, params map[string]
 	// line down from the user's, which explainErr shifts back.
 	plan, err := tx.Run(ctx, explainPrefix+query, params)
 	if err != nil {
-		return nil, consoleErr(explainErr(err), o.Timeout)
+		return nil, consoleErrIn(ctx, explainErr(err), o.Timeout)
 	}
 	sum, err := plan.Consume(ctx)
 	if err != nil {
-		return nil, consoleErr(explainErr(err), o.Timeout)
+		return nil, consoleErrIn(ctx, explainErr(err), o.Timeout)
 	}
-	if st := sum.StatementType(); st != neo4j.StatementTypeReadOnly {
-		return nil, forbid("the console is read-only: Neo4j plans this query as %s", st)
+	if sum.Plan() == nil {
+		return nil, forbid("the console could not read this query's plan, so it does not run it")
+	}
+	if d := sum.Database(); d != nil && d.Name() != s.db {
+		return nil, forbid("USE is not allowed: the console reads the %s database only", s.db)
+	}
+	if err := checkConsolePlan(readPlan(sum.Plan()), sum.StatementType(), s.db); err != nil {
+		return nil, err
 	}
 
 	countQuery(ctx)
 	res, err := tx.Run(ctx, query, params)
 	if err != nil {
-		return nil, consoleErr(err, o.Timeout)
+		return nil, consoleErrIn(ctx, err, o.Timeout)
 	}
 	keys, err := res.Keys()
 	if err != nil {
-		return nil, consoleErr(err, o.Timeout)
+		return nil, consoleErrIn(ctx, err, o.Timeout)
 	}
 	out := &ConsoleResult{Columns: keys, Rows: [][]any{}}
 	b := newGraphBuilder()
@@ -262,17 +358,19 @@ func (s *Store) runConsole(ctx context.Context, query string, params map[string]
 			break
 		}
 		rec := res.Record()
+		// Measure the row before converting it, and stop inside a large
+		// value as soon as the budget is spent.
+		n := rowSize(rec.Values, o.MaxBytes-size)
+		if size+n > o.MaxBytes {
+			out.Truncated, out.TruncatedReason = true, fmt.Sprintf("more than %d bytes", o.MaxBytes)
+			break
+		}
+		size += n
 		row := make([]any, len(rec.Values))
 		rb := newGraphBuilder()
 		for i, v := range rec.Values {
 			row[i] = jsonValue(v, rb)
 		}
-		enc, _ := json.Marshal(row)
-		if size+len(enc) > o.MaxBytes {
-			out.Truncated, out.TruncatedReason = true, fmt.Sprintf("more than %d bytes", o.MaxBytes)
-			break
-		}
-		size += len(enc)
 		out.Rows = append(out.Rows, row)
 		for _, n := range rb.nodes {
 			if !b.has(n.ElementID) {
@@ -285,7 +383,7 @@ func (s *Store) runConsole(ctx context.Context, query string, params map[string]
 		}
 	}
 	if err := res.Err(); err != nil {
-		return nil, consoleErr(err, o.Timeout)
+		return nil, consoleErrIn(ctx, err, o.Timeout)
 	}
 	// Relationships whose ends the rows did not return: fetch the ends so
 	// the graph has no loose edges.
@@ -306,6 +404,87 @@ func (s *Store) runConsole(ctx context.Context, query string, params map[string]
 	out.Graph = Subgraph{Nodes: b.nodes, Edges: b.edges()}
 	out.Elapsed = time.Since(start)
 	return out, nil
+}
+
+// rowSize is about the size of a row's values as JSON, counted no further
+// than budget+1: a row of one huge list stops counting once over.
+func rowSize(vals []any, budget int) int {
+	n := 2
+	for _, v := range vals {
+		if n > budget {
+			return n
+		}
+		n += valueSize(v, budget-n) + 1
+	}
+	return n
+}
+
+func valueSize(v any, budget int) int {
+	switch x := v.(type) {
+	case nil:
+		return 4
+	case bool:
+		return 5
+	case int64, int, float64:
+		return 20
+	case string:
+		return len(x) + 2
+	case []byte:
+		return len(x)*4/3 + 4
+	case []any:
+		n := 2
+		for _, e := range x {
+			if n > budget {
+				return n
+			}
+			n += valueSize(e, budget-n) + 1
+		}
+		return n
+	case []string:
+		n := 2
+		for _, e := range x {
+			if n > budget {
+				return n
+			}
+			n += len(e) + 3
+		}
+		return n
+	case map[string]any:
+		n := 2
+		for k, e := range x {
+			if n > budget {
+				return n
+			}
+			n += len(k) + 4 + valueSize(e, budget-n)
+		}
+		return n
+	case dbtype.Node:
+		n := 64 + len(x.ElementId)
+		for _, l := range x.Labels {
+			n += len(l) + 3
+		}
+		return n + valueSize(x.Props, budget-n)
+	case dbtype.Relationship:
+		n := 96 + len(x.ElementId) + len(x.StartElementId) + len(x.EndElementId) + len(x.Type)
+		return n + valueSize(x.Props, budget-n)
+	case dbtype.Path:
+		n := 32
+		for _, e := range x.Nodes {
+			if n > budget {
+				return n
+			}
+			n += valueSize(e, budget-n) + 1
+		}
+		for _, e := range x.Relationships {
+			if n > budget {
+				return n
+			}
+			n += valueSize(e, budget-n) + 1
+		}
+		return n
+	}
+	// Temporal values, durations, points: short.
+	return 48
 }
 
 // normalizeParams turns JSON numbers (json.Number from the GraphQL layer,
@@ -372,6 +551,15 @@ func consoleErr(err error, timeout time.Duration) error {
 		return apperr.New(apperr.Invalid, "query stopped: it ran longer than the %s limit", timeout)
 	}
 	return wrapDBErr(err)
+}
+
+// consoleErrIn is consoleErr for a failure under ctx: when ctx's deadline
+// has passed, the driver's connectivity error is the timeout.
+func consoleErrIn(ctx context.Context, err error, timeout time.Duration) error {
+	if ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return apperr.Wrap(apperr.Invalid, err, fmt.Sprintf("query stopped: it ran longer than the %s limit", timeout))
+	}
+	return consoleErr(err, timeout)
 }
 
 const explainPrefix = "EXPLAIN\n"

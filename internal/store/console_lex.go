@@ -35,15 +35,83 @@ func (t token) punct(c string) bool { return t.kind == tPunct && t.text == c }
 func isIdentStart(r rune) bool { return r == '_' || unicode.IsLetter(r) }
 func isIdentPart(r rune) bool  { return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) }
 
-// lexCypher splits a query into tokens, dropping whitespace and comments.
-// Unterminated strings, quoted names and comments are Invalid.
-func lexCypher(q string) ([]token, error) {
+// isCypherSpace reports whether Cypher reads r as whitespace: Neo4j 5.26
+// accepts exactly these between tokens (measured on the server). Go's
+// unicode.IsSpace differs: it lacks U+001C–U+001F and has U+0085.
+func isCypherSpace(r rune) bool {
+	switch {
+	case r >= 0x09 && r <= 0x0D, r >= 0x1C && r <= 0x20, r == 0xA0, r == 0x1680,
+		r >= 0x2000 && r <= 0x200A, r == 0x2028, r == 0x2029, r == 0x202F, r == 0x205F, r == 0x3000:
+		return true
+	}
+	return false
+}
+
+// decodeUnicodeEscapes replaces \uXXXX escapes with their characters the way
+// Neo4j does before it reads keywords, names, comments and strings, so the
+// guard reads what Neo4j reads: a \u0027 inside a string ends it, a \u000a
+// ends a // comment, \u004cOAD is LOAD. A backslash that is itself escaped
+// (an even run of backslashes) starts no escape.
+func decodeUnicodeEscapes(q string) string {
+	if !strings.Contains(q, `\u`) {
+		return q
+	}
 	rs := []rune(q)
+	var b strings.Builder
+	run := 0 // backslashes just before rs[i]
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		if r == '\\' && run%2 == 0 && i+5 < len(rs) && rs[i+1] == 'u' && isHex4(rs[i+2:i+6]) {
+			n := 0
+			for _, h := range rs[i+2 : i+6] {
+				n = n*16 + hexVal(h)
+			}
+			b.WriteRune(rune(n))
+			i += 5
+			run = 0
+			continue
+		}
+		if r == '\\' {
+			run++
+		} else {
+			run = 0
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func isHex4(rs []rune) bool {
+	for _, r := range rs {
+		if hexVal(r) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func hexVal(r rune) int {
+	switch {
+	case r >= '0' && r <= '9':
+		return int(r - '0')
+	case r >= 'a' && r <= 'f':
+		return int(r-'a') + 10
+	case r >= 'A' && r <= 'F':
+		return int(r-'A') + 10
+	}
+	return -1
+}
+
+// lexCypher splits a query into tokens, dropping whitespace and comments,
+// after decoding \u escapes as Neo4j does. Unterminated strings, quoted
+// names and comments are Invalid.
+func lexCypher(q string) ([]token, error) {
+	rs := []rune(decodeUnicodeEscapes(q))
 	var out []token
 	for i := 0; i < len(rs); {
 		r := rs[i]
 		switch {
-		case unicode.IsSpace(r):
+		case isCypherSpace(r):
 			i++
 		case r == '/' && i+1 < len(rs) && rs[i+1] == '/':
 			for i < len(rs) && rs[i] != '\n' && rs[i] != '\r' {

@@ -117,7 +117,7 @@ func TestConsolePlanCheck(t *testing.T) {
 	ctx := context.Background()
 	for _, q := range []string{"CREATE (n:ConsolePlanCheck) RETURN n", "MERGE (n:ConsolePlanCheck) RETURN n", "CREATE INDEX console_plan_check FOR (n:ConsolePlanCheck) ON (n.x)"} {
 		_, err := s.runConsole(ctx, q, nil, ConsoleOptions{})
-		if apperr.KindOf(err) != apperr.Forbidden || !strings.Contains(err.Error(), "plans this query as") {
+		if apperr.KindOf(err) != apperr.Forbidden || !strings.Contains(err.Error(), "read-only") {
 			t.Errorf("%q: %v", q, err)
 		}
 	}

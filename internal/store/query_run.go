@@ -103,18 +103,20 @@ func (s *Store) query(ctx context.Context, cypher string, params map[string]any)
 }
 
 func (s *Store) autoRead(ctx context.Context, cypher string, params map[string]any) ([]map[string]any, error) {
+	ctx, cancel, timeout := s.boundRead(ctx)
+	defer cancel()
 	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeRead, DatabaseName: s.db})
 	defer sess.Close(ctx)
-	res, err := sess.Run(ctx, cypher, params)
+	res, err := sess.Run(ctx, cypher, params, timeout)
 	if err != nil {
-		return nil, wrapDBErr(err)
+		return nil, wrapReadErr(ctx, err)
 	}
 	var rows []map[string]any
 	for res.Next(ctx) {
 		rows = append(rows, res.Record().AsMap())
 	}
 	if err := res.Err(); err != nil {
-		return nil, wrapDBErr(err)
+		return nil, wrapReadErr(ctx, err)
 	}
 	return rows, nil
 }

@@ -6,7 +6,10 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
@@ -20,6 +23,37 @@ type Store struct {
 	driver neo4j.DriverWithContext
 	db     string
 	uri    string
+	// readTimeout is the statement timeout of every read (DefaultReadTimeout
+	// when zero).
+	readTimeout time.Duration
+	// The console's concurrency limit when its options bring none.
+	consoleOnce sync.Once
+	consoleLim  *ConsoleLimiter
+}
+
+// DefaultReadTimeout is the statement timeout of the API's reads: Neo4j
+// stops a read that runs longer, and the context a little later is a
+// backstop should the server not answer.
+const DefaultReadTimeout = 20 * time.Second
+
+// SetReadTimeout sets the statement timeout of every read (call it before
+// the store is shared; zero or less keeps DefaultReadTimeout).
+func (s *Store) SetReadTimeout(d time.Duration) { s.readTimeout = d }
+
+// ReadTimeout is the statement timeout of every read.
+func (s *Store) ReadTimeout() time.Duration {
+	if s.readTimeout <= 0 {
+		return DefaultReadTimeout
+	}
+	return s.readTimeout
+}
+
+// boundRead gives a read its statement timeout (for the transaction) and a
+// deadline a little after it, never later than the caller's.
+func (s *Store) boundRead(ctx context.Context) (context.Context, context.CancelFunc, func(*neo4j.TransactionConfig)) {
+	t := within(ctx, s.ReadTimeout())
+	ctx, cancel := context.WithTimeout(ctx, t+2*time.Second)
+	return ctx, cancel, neo4j.WithTxTimeout(t)
 }
 
 // Options tune a Store. Zero values mean defaults.
@@ -110,6 +144,8 @@ func (s *Store) write(ctx context.Context, cypher string, params map[string]any)
 
 // readRows runs a read statement and returns every record as a map.
 func (s *Store) readRows(ctx context.Context, cypher string, params map[string]any) ([]map[string]any, error) {
+	ctx, cancel, timeout := s.boundRead(ctx)
+	defer cancel()
 	sess := s.readSession(ctx)
 	defer sess.Close(ctx)
 	out, err := sess.ExecuteRead(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
@@ -122,9 +158,9 @@ func (s *Store) readRows(ctx context.Context, cypher string, params map[string]a
 			rows = append(rows, res.Record().AsMap())
 		}
 		return rows, res.Err()
-	})
+	}, timeout)
 	if err != nil {
-		return nil, wrapDBErr(err)
+		return nil, wrapReadErr(ctx, err)
 	}
 	rows, _ := out.([]map[string]any)
 	return rows, nil
@@ -132,12 +168,48 @@ func (s *Store) readRows(ctx context.Context, cypher string, params map[string]a
 
 // wrapDBErr classifies driver errors: connectivity problems are Unavailable,
 // everything else Internal (the message is logged, not shown).
-func wrapDBErr(err error) error {
+func wrapDBErr(err error) error { return wrapReadErr(nil, err) }
+
+// wrapReadErr is wrapDBErr for a read under ctx: a read its deadline cut
+// short (which the driver reports as a connectivity error) says so.
+func wrapReadErr(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
+	}
+	var ctxErr error
+	if ctx != nil {
+		ctxErr = ctx.Err()
+	}
+	if timedOut(err) || ctxErr != nil && errors.Is(ctxErr, context.DeadlineExceeded) {
+		return apperr.Wrap(apperr.Unavailable, err, "the database read ran longer than its time limit")
 	}
 	if neo4j.IsConnectivityError(err) {
 		return apperr.Wrap(apperr.Unavailable, err, "Neo4j unavailable")
 	}
 	return fmt.Errorf("neo4j: %w", err)
+}
+
+// within shortens a statement timeout to what is left of ctx's deadline,
+// less a margin, so that Neo4j itself stops the statement (a clear
+// "timed out") before the context cuts the connection.
+func within(ctx context.Context, t time.Duration) time.Duration {
+	if dl, ok := ctx.Deadline(); ok {
+		left := time.Until(dl)
+		margin := min(time.Second, left/4)
+		if left-margin < t {
+			t = max((left - margin).Truncate(time.Millisecond), time.Millisecond)
+		}
+	}
+	return t
+}
+
+// timedOut tells a statement stopped by its timeout (Neo4j's or the
+// context's) from other failures.
+func timedOut(err error) bool {
+	var ne *neo4j.Neo4jError
+	if errors.As(err, &ne) {
+		return strings.HasPrefix(ne.Code, "Neo.ClientError.Transaction.TransactionTimedOut") ||
+			ne.Code == "Neo.TransientError.Transaction.Terminated" || ne.Code == "Neo.ClientError.Transaction.Terminated"
+	}
+	return errors.Is(err, context.DeadlineExceeded)
 }
