@@ -7,8 +7,8 @@ import (
 
 	"github.com/auth0/go-auth0/management"
 
-	"github.com/authgraph/authgraph/schema"
 	"github.com/authgraph/authgraph/internal/store"
+	"github.com/authgraph/authgraph/schema"
 )
 
 // Direct user permissions. Auth0 has no tenant-wide list of them: each user
