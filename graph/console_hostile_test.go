@@ -68,7 +68,7 @@ func TestConsoleLegitGraphQL(t *testing.T) {
 	e := setup(t)
 	// A timeout for a shared, busy test machine: what is tested is that
 	// the plan check accepts them.
-	c := client.New(graph.NewHandler(graph.Options{Store: e.st, Console: store.ConsoleOptions{Timeout: 60 * time.Second}}))
+	c := client.New(signedIn(graph.NewHandler(graph.Options{Store: e.st, Console: store.ConsoleOptions{Timeout: 60 * time.Second}})))
 	for _, q := range consoletest.Legit {
 		var r cypherResult
 		err := c.Post(cypherQuery, &r, client.Var("q", q),
@@ -141,9 +141,9 @@ func TestOperationLimits(t *testing.T) {
 func TestSlowConsoleDoesNotStallTheAPI(t *testing.T) {
 	e := setup(t)
 	const slots = 2
-	h := graph.NewHandler(graph.Options{Store: e.st, Console: store.ConsoleOptions{
+	h := signedIn(graph.NewHandler(graph.Options{Store: e.st, Console: store.ConsoleOptions{
 		Timeout: 15 * time.Second, MaxConcurrent: slots, QueueWait: 200 * time.Millisecond,
-	}})
+	}}))
 	c := client.New(h)
 	marker := fmt.Sprintf("stall-%d", time.Now().UnixNano())
 	slow := "// " + marker + "\nMATCH (a), (b), (c), (d) WHERE a.name <> b.name AND b.name <> c.name AND c.name <> d.name RETURN count(*)"
@@ -220,8 +220,8 @@ func TestSlowConsoleDoesNotStallTheAPI(t *testing.T) {
 // A read of the API stops at its statement timeout with a clear error.
 func TestRequestDeadline(t *testing.T) {
 	e := setup(t)
-	h := graph.NewHandler(graph.Options{Store: e.st, RequestTimeout: time.Second,
-		Console: store.ConsoleOptions{Timeout: 30 * time.Second}})
+	h := signedIn(graph.NewHandler(graph.Options{Store: e.st, RequestTimeout: time.Second,
+		Console: store.ConsoleOptions{Timeout: 30 * time.Second}}))
 	start := time.Now()
 	raw, err := client.New(h).RawPost(cypherQuery, client.Var("q", "UNWIND range(1, 2000000000) AS i WITH i WHERE i % 7 = 8 RETURN count(*) AS n"))
 	took := time.Since(start)

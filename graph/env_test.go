@@ -13,13 +13,14 @@ import (
 	"github.com/99designs/gqlgen/client"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
-	"github.com/authgraph/authgraph/internal/auth0sim"
 	"github.com/authgraph/authgraph/graph"
 	"github.com/authgraph/authgraph/ingest"
-	"github.com/authgraph/authgraph/internal/neo4jtest"
+	"github.com/authgraph/authgraph/internal/access"
+	"github.com/authgraph/authgraph/internal/auth0sim"
 	"github.com/authgraph/authgraph/internal/neo4jlocal"
-	"github.com/authgraph/authgraph/schema"
+	"github.com/authgraph/authgraph/internal/neo4jtest"
 	"github.com/authgraph/authgraph/internal/store"
+	"github.com/authgraph/authgraph/schema"
 )
 
 // The tests of this package share one simulated tenant, synced once into
@@ -99,11 +100,22 @@ func (e *testEnv) init(tenant string) error {
 		return fmt.Errorf("sync status %s: failed %v skipped %v", e.summary.Status, e.summary.Failed, e.summary.Skipped)
 	}
 	e.snap = sim.Snapshot()
-	e.handler = graph.NewHandler(graph.Options{
+	e.handler = signedIn(graph.NewHandler(graph.Options{
 		Store: e.st, Introspection: true,
 		Console: store.ConsoleOptions{Timeout: cypherTimeout, MaxRows: cypherMaxRows},
-	})
+	}))
 	return nil
+}
+
+// signedIn runs every request as a signed-in analyst, who may read
+// everything and run rules and suppress findings (the web server's
+// authentication does this in front of the real handler;
+// web/access_test.go tests the roles themselves).
+func signedIn(h http.Handler) http.Handler {
+	p := &access.Principal{Subject: "test", Name: "graph tests", Role: access.Analyst, Via: "test"}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(access.WithPrincipal(r.Context(), p)))
+	})
 }
 
 func (e *testEnv) client() *client.Client { return client.New(e.handler) }

@@ -19,6 +19,7 @@ import (
 	"github.com/authgraph/authgraph/internal/apperr"
 	"github.com/authgraph/authgraph/internal/redact"
 	"github.com/authgraph/authgraph/internal/store"
+	"github.com/authgraph/authgraph/rules"
 )
 
 // Options configure the GraphQL handler. Zero values mean the defaults.
@@ -47,10 +48,16 @@ type Options struct {
 	// DefaultRequestTimeout): every read it makes stops by then.
 	RequestTimeout time.Duration
 	Logger         *slog.Logger
+	// Audit records mutations in the audit log (nil: not recorded).
+	Audit func(ctx context.Context, action, target, outcome string)
+	// Rules are the security rules served and run (nil: the built-in pack).
+	Rules []*rules.Rule
 }
 
-// NewHandler returns the GraphQL HTTP handler: POST and GET (queries only)
-// transports, limits on complexity, depth and tokens, introspection as
+// NewHandler returns the GraphQL HTTP handler: the POST transport (GET is
+// off: a query in a URL lands in logs and histories, and a GET is easier to
+// forge across sites), the access check of every operation (Authorize),
+// limits on complexity, depth and tokens, introspection as
 // configured, an error presenter that shows user-safe messages with an
 // extensions.code and logs the rest, and request-scoped dataloaders.
 func NewHandler(o Options) *handler.Server {
@@ -81,10 +88,9 @@ func NewHandler(o Options) *handler.Server {
 	if o.Console.Limiter == nil {
 		o.Console.Limiter = store.NewConsoleLimiter(o.Console)
 	}
-	res := &Resolver{Store: o.Store, Console: o.Console, counts: newCountCache(o.CountTTL)}
+	res := &Resolver{Store: o.Store, Console: o.Console, Rules: o.Rules, counts: newCountCache(o.CountTTL)}
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: res}))
-	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions}})
-	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodPost, http.MethodOptions}})
 	srv.AddTransport(fastPOST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(o.TokenLimit)
@@ -92,8 +98,9 @@ func NewHandler(o Options) *handler.Server {
 		srv.Use(extension.Introspection{})
 	}
 	// OperationLimits first: it counts fragments once, and bounds what the
-	// complexity and depth limits then walk spread by spread.
+	// access check, the complexity and depth limits then walk.
 	srv.Use(OperationLimits{MaxFields: 4 * o.ComplexityLimit, MaxRootFields: o.MaxRootFields, MaxAliases: o.MaxAliases})
+	srv.Use(Authorize{Audit: o.Audit})
 	srv.Use(extension.FixedComplexityLimit(o.ComplexityLimit))
 	srv.Use(DepthLimit{Max: o.DepthLimit})
 	srv.AroundResponses(requestDeadline(o.RequestTimeout))

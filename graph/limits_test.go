@@ -45,7 +45,7 @@ func TestLimits(t *testing.T) {
 	}
 	// With the alias and root field caps lifted, the complexity limit
 	// still stops it.
-	loose := client.New(graph.NewHandler(graph.Options{Store: e.st, MaxRootFields: 1 << 20, MaxAliases: 1 << 20}))
+	loose := client.New(signedIn(graph.NewHandler(graph.Options{Store: e.st, MaxRootFields: 1 << 20, MaxAliases: 1 << 20})))
 	raw, _ = loose.RawPost(b.String())
 	if code := errCode(t, raw); code != "COMPLEXITY_LIMIT_EXCEEDED" {
 		t.Errorf("complex query: code %q (%.200s)", code, raw.Errors)
@@ -68,7 +68,7 @@ func TestLimits(t *testing.T) {
 	}
 
 	// With introspection off, __schema is refused.
-	off := client.New(graph.NewHandler(graph.Options{Store: e.st}))
+	off := client.New(signedIn(graph.NewHandler(graph.Options{Store: e.st})))
 	raw, _ = off.RawPost(`{ __schema { queryType { name } } }`)
 	if len(raw.Errors) == 0 {
 		t.Errorf("introspection off still answers")

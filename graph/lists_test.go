@@ -271,7 +271,14 @@ func TestOtherListFilters(t *testing.T) {
 		"Connection": all.Connections.TotalCount, "CustomDomain": all.CustomDomains.TotalCount, "LogStream": all.LogStreams.TotalCount,
 		"Action": all.Actions.TotalCount, "TenantSettings": all.TenantSettings.TotalCount, "Permission": all.Permissions.TotalCount,
 	} {
-		if want := e.summary.Counts[name]; got != want {
+		want := e.summary.Counts[name]
+		if name == "Permission" {
+			// The sync counts the permissions APIs define; the simulator's
+			// roles and grants also reference 3 that no API defines (the
+			// rules' "undefined permission" cases), which are nodes too.
+			want += 3
+		}
+		if got != want {
 			t.Errorf("%s: totalCount %d, sync counted %d", name, got, want)
 		}
 	}

@@ -6,11 +6,16 @@ package graph
 
 //go:generate go -C .. tool gqlgen generate
 
-import "github.com/authgraph/authgraph/internal/store"
+import (
+	"github.com/authgraph/authgraph/internal/store"
+	"github.com/authgraph/authgraph/rules"
+)
 
 // Resolver is the root resolver; it holds what every request shares.
 type Resolver struct {
 	Store   *store.Store
 	Console store.ConsoleOptions
-	counts  *countCache
+	// Rules are the rules served and run (nil: the built-in pack).
+	Rules  []*rules.Rule
+	counts *countCache
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 // fastPOST is gqlgen's POST transport with a lighter way out for the common
@@ -45,6 +46,14 @@ func (h fastPOST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
 	ctx := r.Context()
 	rc, opErr := exec.CreateOperationContext(ctx, params)
+	if status := accessStatus(opErr); status != 0 {
+		// A refused operation says so in the HTTP status too.
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		b, _ := json.Marshal(exec.DispatchError(ctx, opErr))
+		w.Write(b)
+		return
+	}
 	if opErr != nil {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		h.POST.Do(w, r, exec)
@@ -73,4 +82,18 @@ func (h fastPOST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 func dataOnly(resp *graphql.Response) bool {
 	return resp != nil && len(resp.Errors) == 0 && len(resp.Extensions) == 0 && resp.Label == "" &&
 		resp.Path == nil && resp.HasNext == nil && len(resp.Data) > 0
+}
+
+// accessStatus is 401 or 403 when errs refuse the operation for access
+// (Authorize), else 0.
+func accessStatus(errs gqlerror.List) int {
+	for _, e := range errs {
+		switch e.Extensions["code"] {
+		case CodeUnauthenticated:
+			return http.StatusUnauthorized
+		case CodeForbidden:
+			return http.StatusForbidden
+		}
+	}
+	return 0
 }

@@ -10,17 +10,19 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/time/rate"
 
+	"github.com/authgraph/authgraph/internal/access"
 	"github.com/authgraph/authgraph/internal/apperr"
 	"github.com/authgraph/authgraph/internal/store"
 )
@@ -28,13 +30,25 @@ import (
 // Config configures a Server.
 type Config struct {
 	Store *store.Store
-	// GraphQL serves POST (and GET) /graphql.
+	// GraphQL serves POST /graphql.
 	GraphQL http.Handler
 	// GraphiQL serves the GraphiQL explorer on GET /graphql to browsers.
 	GraphiQL bool
 	// BodyLimit caps request bodies (default "1M").
 	BodyLimit string
 	Logger    *slog.Logger
+	// Auth says who callers are (default: AuthNone, everyone is admin).
+	Auth AuthConfig
+	// PublicURL is the address people use (https://authgraph.example.com);
+	// its host, and loopback names, are the Host headers served (against
+	// DNS rebinding). Empty: loopback names only.
+	PublicURL *url.URL
+	// MetricsElsewhere leaves /metrics off this server (serve mounts
+	// MetricsHandler on --metrics-addr instead).
+	MetricsElsewhere bool
+	// Hooks, when set, receives POST /hooks/* (events from Auth0; the
+	// ingest role only).
+	Hooks http.Handler
 }
 
 // Server is the echo application.
@@ -42,6 +56,12 @@ type Server struct {
 	e      *echo.Echo
 	cfg    Config
 	static fs.FS
+	auth   *authenticator
+	oidc   *OIDC
+	hosts  map[string]bool
+	cop    *http.CrossOriginProtection
+	// failures paces the audit of failed sign-ins.
+	failures *rate.Limiter
 
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
@@ -57,32 +77,54 @@ func New(cfg Config) *Server {
 	if cfg.BodyLimit == "" {
 		cfg.BodyLimit = "1M"
 	}
-	s := &Server{e: echo.New(), cfg: cfg, reg: prometheus.NewRegistry()}
+	s := &Server{e: echo.New(), cfg: cfg, reg: prometheus.NewRegistry(), cop: http.NewCrossOriginProtection()}
 	s.e.HideBanner, s.e.HidePort = true, true
 	s.e.HTTPErrorHandler = s.errorHandler
+	// The audit log's "from" is the peer's address: X-Forwarded-For is
+	// anyone's to write.
+	s.e.IPExtractor = echo.ExtractIPDirect()
+	s.failures = rate.NewLimiter(5, 20)
+	s.auth = newAuthenticator(cfg.Store, cfg.Auth.CacheTTL, cfg.Logger)
+	s.oidc = cfg.Auth.OIDC
+	s.hosts = allowedHosts(cfg.PublicURL)
 	s.initMetrics()
 
 	s.e.Use(middleware.Recover())
 	s.e.Use(s.measure)
+	s.e.Use(s.headers)
+	s.e.Use(s.checkHost)
+	s.e.Use(s.checkOrigin)
 	s.e.Use(middleware.BodyLimit(cfg.BodyLimit))
+	s.e.Use(s.authenticate)
+	s.e.Use(s.authorize)
 
 	gql := echo.WrapHandler(cfg.GraphQL)
 	s.e.POST("/graphql", gql)
-	s.e.OPTIONS("/graphql", gql)
-	var explorer echo.HandlerFunc
-	if cfg.GraphiQL {
-		explorer = echo.WrapHandler(playground.Handler("authgraph GraphQL", "/graphql"))
-	}
 	s.e.GET("/graphql", func(c echo.Context) error {
-		// A browser asking for a page gets GraphiQL; a client with a query
-		// (?query=…) gets the GET transport.
-		if explorer != nil && c.QueryParam("query") == "" && strings.Contains(c.Request().Header.Get("Accept"), "text/html") {
-			return explorer(c)
+		// GraphQL over GET is off: a query in a URL lands in logs and
+		// histories, and a GET is easy to forge from another site.
+		if !cfg.GraphiQL || c.Request().URL.RawQuery != "" {
+			return c.JSON(http.StatusMethodNotAllowed, map[string]string{"error": "GraphQL over GET is off: POST /graphql"})
 		}
-		return gql(c)
+		return s.graphiql(c)
 	})
 	s.e.GET("/healthz", s.healthz)
-	s.e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
+	if cfg.MetricsElsewhere {
+		s.e.GET("/metrics", func(c echo.Context) error {
+			return c.JSON(http.StatusNotFound, map[string]string{"error": "metrics are served on --metrics-addr"})
+		})
+	} else {
+		s.e.GET("/metrics", echo.WrapHandler(s.MetricsHandler()))
+	}
+	s.e.GET("/auth/login", s.oidcStart)
+	s.e.GET("/auth/callback", s.oidcCallback)
+	s.e.POST("/auth/token", s.tokenSignIn)
+	s.e.POST("/auth/logout", s.logout)
+	s.e.GET("/auth/me", s.whoami)
+	s.e.GET("/auth/providers", s.providers)
+	if cfg.Hooks != nil {
+		s.e.POST("/hooks/*", echo.WrapHandler(cfg.Hooks))
+	}
 	s.e.GET("/", s.root)
 	s.e.GET("/*", s.root)
 	if a := Assets(); a != nil {
@@ -121,16 +163,20 @@ func (s *Server) root(c echo.Context) error {
 // Handler returns the server as an http.Handler (tests use it directly).
 func (s *Server) Handler() http.Handler { return s.e }
 
+// MetricsHandler serves the Prometheus metrics.
+func (s *Server) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})
+}
+
+// healthz says up or down, nothing about where the database is.
 func (s *Server) healthz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
 	defer cancel()
 	if err := s.cfg.Store.Driver().VerifyConnectivity(ctx); err != nil {
 		s.cfg.Logger.Warn("healthz: Neo4j does not answer", "err", err)
-		return c.JSON(http.StatusServiceUnavailable, map[string]string{
-			"status": "unavailable", "neo4j": "Neo4j does not answer at " + s.cfg.Store.URI(),
-		})
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "down"})
 	}
-	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "neo4j": "ok"})
+	return c.JSON(http.StatusOK, map[string]string{"status": "up"})
 }
 
 // StatusOf maps an error's apperr kind to an HTTP status.
@@ -142,6 +188,8 @@ func StatusOf(err error) int {
 		return http.StatusNotFound
 	case apperr.Forbidden:
 		return http.StatusForbidden
+	case apperr.Unauthenticated:
+		return http.StatusUnauthorized
 	case apperr.Conflict:
 		return http.StatusConflict
 	case apperr.Unavailable:
@@ -223,13 +271,14 @@ func (s *Server) Serve(ctx context.Context, addr string, ready func(net.Addr)) e
 	if err != nil {
 		return apperr.Wrap(apperr.Invalid, err, "cannot listen on "+addr)
 	}
-	hs := &http.Server{
-		Handler:           s.e,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-	}
+	hs := NewHTTPServer(s.e)
 	if ready != nil {
 		ready(ln.Addr())
+	}
+	if s.cfg.Auth.Mode == AuthToken || s.cfg.Auth.Mode == AuthOIDC {
+		sctx, stop := context.WithCancel(ctx)
+		defer stop()
+		go s.sweepSessions(sctx)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -245,4 +294,32 @@ func (s *Server) Serve(ctx context.Context, addr string, ready func(net.Addr)) e
 		<-errc
 		return nil
 	}
+}
+
+// NewHTTPServer returns an http.Server for h with every timeout set: a slow
+// client cannot hold a connection (headers 10s, body 30s), a response may
+// take two minutes (the console's own limit is shorter), idle connections
+// close after two.
+func NewHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+}
+
+// Routes lists the routes the server registered (tests hold them against
+// the access table).
+func (s *Server) Routes() []access.Route {
+	var out []access.Route
+	for _, r := range s.e.Routes() {
+		if strings.HasPrefix(r.Name, "github.com/labstack/echo") {
+			continue // echo's own (method-not-allowed) entries
+		}
+		out = append(out, access.Route{Method: r.Method, Path: r.Path})
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net"
@@ -23,6 +24,8 @@ func init() {
 		cypherTimeout time.Duration
 		maxRows       int
 		maxBytes      int
+		sec           serveSecurity
+		rulesDir      string
 		// Bounded reads (issue 15).
 		statementTimeout   time.Duration
 		requestTimeout     time.Duration
@@ -33,10 +36,17 @@ func init() {
 		Short: "Serve the GraphQL API (and GraphiQL) over the asset graph",
 		Long: `Serve the GraphQL API over the asset graph:
 
-  POST /graphql   GraphQL (GET works for queries too)
+  POST /graphql   GraphQL (not over GET)
   GET  /graphql   the GraphiQL explorer, in a browser (--graphiql)
-  GET  /healthz   200 when Neo4j answers, 503 when not
-  GET  /metrics   Prometheus metrics
+  GET  /healthz   200 up when Neo4j answers, 503 down when not
+  GET  /metrics   Prometheus metrics (an admin token, or --metrics-addr)
+  /auth/…         sign-in (OIDC, or an API token), sign-out, who am I
+
+Access (--auth): none lets everyone in as admin and is allowed only on a
+loopback address; token takes API tokens (authgraph tokens create), as
+Authorization: Bearer or through the sign-in page; oidc signs people in
+with an OpenID Connect issuer and takes API tokens too. Host headers other
+than loopback names and --public-url's host are refused.
 
 Neo4j is found like every command does: NEO4J_URI / NEO4J_USER /
 NEO4J_PASSWORD, else the managed local server (authgraph neo4j start).
@@ -47,6 +57,9 @@ whole operation by --request-timeout.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			if err := sec.check(addr); err != nil {
+				return err
+			}
 			if requestTimeout <= cypherTimeout || requestTimeout <= statementTimeout {
 				return fmt.Errorf("--request-timeout (%s) must be longer than --cypher-timeout (%s) and --statement-timeout (%s)", requestTimeout, cypherTimeout, statementTimeout)
 			}
@@ -60,19 +73,38 @@ whole operation by --request-timeout.`,
 			if err := st.EnsureSchema(ctx); err != nil {
 				return err
 			}
+			rs, _, err := loadRules(cmd.ErrOrStderr(), rulesDir)
+			if err != nil {
+				return err
+			}
 			log := slog.Default()
+			authCfg, err := sec.authConfig(ctx)
+			if err != nil {
+				return err
+			}
+			var srv *web.Server
 			h := graph.NewHandler(graph.Options{
+				Rules:         rs,
 				Store:         st,
 				Introspection: introspection,
 				Console: store.ConsoleOptions{Timeout: cypherTimeout, MaxRows: maxRows, MaxBytes: maxBytes,
 					MaxConcurrent: consoleConcurrency},
 				RequestTimeout: requestTimeout,
 				Logger:         log,
+				Audit: func(ctx context.Context, action, target, outcome string) {
+					srv.Audit(ctx, action, target, outcome)
+				},
 			})
-			srv := web.New(web.Config{Store: st, GraphQL: h, GraphiQL: graphiql, Logger: log})
+			srv = web.New(web.Config{Store: st, GraphQL: h, GraphiQL: graphiql, Logger: log, Auth: authCfg,
+				PublicURL: sec.public, MetricsElsewhere: sec.metricsAddr != ""})
 			store.QueryObserver = srv.ObserveQuery
+			if sec.metricsAddr != "" {
+				if err := serveMetrics(ctx, sec.metricsAddr, srv.MetricsHandler(), cmd.OutOrStdout()); err != nil {
+					return err
+				}
+			}
 			return srv.Serve(ctx, addr, func(a net.Addr) {
-				fmt.Fprintf(cmd.OutOrStdout(), "authgraph serving GraphQL at http://%s/graphql (Neo4j %s)\n", a, st.URI())
+				fmt.Fprintf(cmd.OutOrStdout(), "authgraph serving GraphQL at http://%s/graphql (Neo4j %s; auth %s)\n", a, st.URI(), authCfg.Mode)
 			})
 		},
 	}
@@ -83,9 +115,11 @@ whole operation by --request-timeout.`,
 	f.DurationVar(&cypherTimeout, "cypher-timeout", 10*time.Second, "time limit of one cypher console query")
 	f.IntVar(&maxRows, "max-rows", 1000, "rows a cypher console query returns at most")
 	f.IntVar(&maxBytes, "max-bytes", 4<<20, "bytes of JSON rows a cypher console query returns at most")
+	f.StringVar(&rulesDir, "rules-dir", "", "folder of custom rules (*.yaml) served and run by GraphQL beside the built-in pack")
 	f.IntVar(&consoleConcurrency, "console-concurrency", store.DefaultConsoleMaxConcurrent, "cypher console queries running at once; more wait briefly, then get UNAVAILABLE")
 	f.DurationVar(&statementTimeout, "statement-timeout", store.DefaultReadTimeout, "time limit of every other database read the API makes")
 	f.DurationVar(&requestTimeout, "request-timeout", graph.DefaultRequestTimeout, "deadline of one GraphQL operation, all its reads included")
+	sec.flags(f)
 	rootCmd.AddCommand(cmd)
 }
 

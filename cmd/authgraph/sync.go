@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,12 +15,15 @@ import (
 
 	"github.com/authgraph/authgraph/ingest"
 	"github.com/authgraph/authgraph/internal/apperr"
+	"github.com/authgraph/authgraph/internal/findings"
+	"github.com/authgraph/authgraph/internal/store"
 	"github.com/authgraph/authgraph/schema"
 )
 
 type syncFlags struct {
 	domain, clientID, clientSecret, secretFile, audience, tenant string
-	jsonOut, allowMissingScopes                                  bool
+	rulesDir                                                     string
+	jsonOut, allowMissingScopes, noRules                         bool
 	userPermLimit                                                int
 }
 
@@ -55,6 +59,8 @@ old data in the graph and the sync reports partial.`,
 	fl.StringVar(&f.tenant, "tenant", "", "name of the tenant in the graph (default: the domain's host)")
 	fl.BoolVar(&f.jsonOut, "json", false, "print the summary as JSON")
 	fl.BoolVar(&f.allowMissingScopes, "allow-missing-scopes", false, "skip resources whose read scope is missing instead of failing")
+	fl.StringVar(&f.rulesDir, "rules-dir", "", "folder of custom rules (*.yaml) run after the sync beside the built-in pack")
+	fl.BoolVar(&f.noRules, "no-rules", false, "do not evaluate the rules after the sync")
 	fl.IntVar(&f.userPermLimit, "user-permissions-limit", 1000, "collect direct user permissions (one call per user) only up to this many users; -1 for no limit")
 	rootCmd.AddCommand(cmd)
 }
@@ -109,9 +115,35 @@ func runSync(cmd *cobra.Command, f syncFlags) error {
 	if err != nil {
 		return err
 	}
+	if !f.noRules {
+		// The findings follow every sync that wrote data (ok or partial); the
+		// line goes to stderr under --json so stdout stays one JSON document.
+		w := cmd.OutOrStdout()
+		if f.jsonOut {
+			w = cmd.ErrOrStderr()
+		}
+		if err := runRulesAfterSync(ctx, cmd.ErrOrStderr(), w, st, sum.Tenant, f.rulesDir); err != nil {
+			return err
+		}
+	}
 	if sum.Status == "partial" {
 		return apperr.New(apperr.Unavailable, "sync partial: %d resource(s) failed; their kinds keep the previous data", len(sum.Failed))
 	}
+	return nil
+}
+
+// runRulesAfterSync evaluates the rules on the tenant just synced and prints
+// a one-line summary.
+func runRulesAfterSync(ctx context.Context, errOut, w io.Writer, st *store.Store, tenant, dir string) error {
+	rs, _, err := loadRules(errOut, dir)
+	if err != nil {
+		return err
+	}
+	rsum, err := findings.New(st, rs).Run(ctx, tenant)
+	if err != nil {
+		return fmt.Errorf("rules after sync: %w", err)
+	}
+	fmt.Fprintln(w, rsum.OneLine())
 	return nil
 }
 

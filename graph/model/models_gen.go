@@ -100,6 +100,24 @@ type APIAccess struct {
 	IsSystem *bool           `json:"isSystem,omitempty"`
 }
 
+// One line of the audit log: a sign-in, a sign-out, a token change, a mutation.
+type AuditEntry struct {
+	At time.Time `json:"at"`
+	// Who: token:<public id>, oidc:<subject>, cli:<user> or anonymous.
+	Actor string `json:"actor"`
+	// Their display name (a token's name, a person's name or email).
+	Name *string `json:"name,omitempty"`
+	Role *string `json:"role,omitempty"`
+	// What: signin, signin.failed, signout, token.create, token.revoke, graphql.mutation.
+	Action string `json:"action"`
+	// What it acted on (a token id, a mutation's field).
+	Target *string `json:"target,omitempty"`
+	// From where: the remote address.
+	From *string `json:"from,omitempty"`
+	// ok, denied or failed.
+	Outcome string `json:"outcome"`
+}
+
 // An application.
 type Client struct {
 	ID          string     `json:"id"`
@@ -381,6 +399,34 @@ type EffectivePermission struct {
 	Paths []*AccessPath `json:"paths"`
 }
 
+type FindingConnection struct {
+	Nodes      []*Finding `json:"nodes"`
+	TotalCount int        `json:"totalCount"`
+	PageInfo   *PageInfo  `json:"pageInfo"`
+}
+
+type FindingFilter struct {
+	Tenant   *string         `json:"tenant,omitempty"`
+	Severity []Severity      `json:"severity,omitempty"`
+	Status   []FindingStatus `json:"status,omitempty"`
+	Rule     *string         `json:"rule,omitempty"`
+	AssetID  *string         `json:"assetId,omitempty"`
+	Kind     *string         `json:"kind,omitempty"`
+}
+
+// A tenant's posture.
+type FindingsSummary struct {
+	Tenant string `json:"tenant"`
+	// Passing / evaluated over every rule, in percent.
+	Score float64 `json:"score"`
+	// Open findings.
+	Open       int                    `json:"open"`
+	Suppressed int                    `json:"suppressed"`
+	Resolved   int                    `json:"resolved"`
+	Counts     []*SeverityStatusCount `json:"counts"`
+	Rules      []*RuleResult          `json:"rules"`
+}
+
 // A user's consent grant to a client for an API.
 type Grant struct {
 	ID        string     `json:"id"`
@@ -482,6 +528,9 @@ func (this LogStream) GetLastSeen() *time.Time { return this.LastSeen }
 type LogStreamEdge struct {
 	Cursor string     `json:"cursor"`
 	Node   *LogStream `json:"node"`
+}
+
+type Mutation struct {
 }
 
 type NameFilter struct {
@@ -770,11 +819,52 @@ type RoleFilter struct {
 	Permission *string `json:"permission,omitempty"`
 }
 
+type RuleFailure struct {
+	Rule  string `json:"rule"`
+	Error string `json:"error"`
+}
+
+// The latest evaluation of a rule on a tenant.
+type RuleResult struct {
+	Rule   string `json:"rule"`
+	Tenant string `json:"tenant"`
+	// Assets of the rule's kind in the tenant.
+	Evaluated int `json:"evaluated"`
+	// Open findings.
+	Failing    int `json:"failing"`
+	Suppressed int `json:"suppressed"`
+	// (evaluated − failing) / evaluated; suppressed findings count as passing.
+	PassRatio float64    `json:"passRatio"`
+	RanAt     *time.Time `json:"ranAt,omitempty"`
+	// Why the evaluation failed (its findings were kept as they were).
+	Error *string `json:"error,omitempty"`
+}
+
+// What a rule run did.
+type RuleRun struct {
+	Tenant     string         `json:"tenant"`
+	RulesRun   int            `json:"rulesRun"`
+	Opened     int            `json:"opened"`
+	Reopened   int            `json:"reopened"`
+	Resolved   int            `json:"resolved"`
+	StillOpen  int            `json:"stillOpen"`
+	Suppressed int            `json:"suppressed"`
+	Failed     []*RuleFailure `json:"failed"`
+	Score      float64        `json:"score"`
+	DurationMs int            `json:"durationMs"`
+}
+
 // An asset found by free-text search.
 type SearchHit struct {
 	Asset Asset `json:"asset"`
 	// Lucene relevance; higher is better.
 	Score float64 `json:"score"`
+}
+
+type SeverityStatusCount struct {
+	Severity Severity      `json:"severity"`
+	Status   FindingStatus `json:"status"`
+	Count    int           `json:"count"`
 }
 
 type SkippedKind struct {
@@ -811,6 +901,15 @@ type Subgraph struct {
 	Edges []*Edge      `json:"edges"`
 	// More nodes were there than the limit allowed.
 	Truncated bool `json:"truncated"`
+}
+
+// Who suppressed a finding, why, and until when.
+type Suppression struct {
+	By     string    `json:"by"`
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
+	// Null: until lifted.
+	Until *time.Time `json:"until,omitempty"`
 }
 
 // One run of the ingester over a tenant.
@@ -1025,6 +1124,124 @@ type UserFilter struct {
 type UserReach struct {
 	User  *User         `json:"user"`
 	Paths []*AccessPath `json:"paths"`
+}
+
+type FindingStatus string
+
+const (
+	FindingStatusOpen       FindingStatus = "OPEN"
+	FindingStatusResolved   FindingStatus = "RESOLVED"
+	FindingStatusSuppressed FindingStatus = "SUPPRESSED"
+)
+
+var AllFindingStatus = []FindingStatus{
+	FindingStatusOpen,
+	FindingStatusResolved,
+	FindingStatusSuppressed,
+}
+
+func (e FindingStatus) IsValid() bool {
+	switch e {
+	case FindingStatusOpen, FindingStatusResolved, FindingStatusSuppressed:
+		return true
+	}
+	return false
+}
+
+func (e FindingStatus) String() string {
+	return string(e)
+}
+
+func (e *FindingStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = FindingStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid FindingStatus", str)
+	}
+	return nil
+}
+
+func (e FindingStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *FindingStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e FindingStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type Severity string
+
+const (
+	SeverityCritical Severity = "CRITICAL"
+	SeverityHigh     Severity = "HIGH"
+	SeverityMedium   Severity = "MEDIUM"
+	SeverityLow      Severity = "LOW"
+	SeverityInfo     Severity = "INFO"
+)
+
+var AllSeverity = []Severity{
+	SeverityCritical,
+	SeverityHigh,
+	SeverityMedium,
+	SeverityLow,
+	SeverityInfo,
+}
+
+func (e Severity) IsValid() bool {
+	switch e {
+	case SeverityCritical, SeverityHigh, SeverityMedium, SeverityLow, SeverityInfo:
+		return true
+	}
+	return false
+}
+
+func (e Severity) String() string {
+	return string(e)
+}
+
+func (e *Severity) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Severity(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Severity", str)
+	}
+	return nil
+}
+
+func (e Severity) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Severity) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Severity) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 type SortDirection string

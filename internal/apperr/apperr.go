@@ -16,8 +16,12 @@ const (
 	Invalid     Kind = "invalid"
 	Unavailable Kind = "unavailable"
 	Forbidden   Kind = "forbidden"
-	Conflict    Kind = "conflict"
-	Internal    Kind = "internal"
+	// Unauthenticated: no credentials, or credentials that are unknown,
+	// revoked or expired (HTTP 401; Forbidden is 403, a known caller whose
+	// role does not allow the action).
+	Unauthenticated Kind = "unauthenticated"
+	Conflict        Kind = "conflict"
+	Internal        Kind = "internal"
 )
 
 // Error carries a kind and a user-safe message, and wraps the cause.
@@ -77,7 +81,7 @@ func ExitCode(err error) int {
 		return 3
 	case Unavailable:
 		return 4
-	case Forbidden:
+	case Forbidden, Unauthenticated:
 		return 5
 	case Conflict:
 		return 6

@@ -78,6 +78,13 @@ type Config struct {
 	Invitations   int // organization invitations in total; default clamp(Orgs*2, 6, 5000)
 	CustomDomains int // default 2
 
+	// Hardened fixes the tenant-wide misconfigurations the generator plants
+	// (tenant flags and settings, the database and passwordless connections):
+	// the clean counterpart of the rules whose asset is one per tenant. The
+	// per-application, per-API and per-user misconfigurations stay, each
+	// beside clean assets of its kind.
+	Hardened bool
+
 	// Domain is the tenant domain shown in data; default "sim-{seed}.auth0.local".
 	Domain string
 	// Epoch is the simulated "now" of the generated data: every generated

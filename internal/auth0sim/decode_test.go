@@ -417,6 +417,10 @@ func TestDecodeEveryEndpoint(t *testing.T) {
 				if o.GetPasswordPolicy() != "fair" {
 					t.Fatal("database options not decoded")
 				}
+			case *management.ConnectionOptionsGitHub:
+				if o.GetClientID() != "" {
+					t.Fatal("github connection: want Auth0's developer keys (no client id)")
+				}
 			case *management.ConnectionOptionsEmail:
 				if o.GetOTP().GetLength() != 6 {
 					t.Fatal("email options not decoded")

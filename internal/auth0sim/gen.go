@@ -216,9 +216,23 @@ func (s *Sim) genConnections(r *rng) {
 			"twilio_token":           r.hex(32),
 			"messaging_service_sid":  nil,
 			"disable_signup":         true,
-			"brute_force_protection": true,
+			"brute_force_protection": false, // misconfigured: unlimited code guesses
 		}}
-	s.connections = []*Connection{db, google, saml, azure, email, sms}
+	// A social connection left on Auth0's developer keys (no client id).
+	github := &Connection{ID: s.newID(r, "con_"), Name: "github", Strategy: "github", Realms: []string{"github"},
+		Options: map[string]any{"scope": []any{"read:user", "user:email"}, "email": true, "profile": true}}
+	if s.cfg.Hardened {
+		db.Options["passwordPolicy"] = "good"
+		db.Options["password_complexity_options"] = map[string]any{"min_length": 12}
+		db.Options["password_history"] = map[string]any{"enable": true, "size": 5}
+		db.Options["password_no_personal_info"] = map[string]any{"enable": true}
+		db.Options["password_dictionary"] = map[string]any{"enable": true, "dictionary": []any{}}
+		db.Options["disable_signup"] = true
+		sms.Options["brute_force_protection"] = true
+		github.Options["client_id"] = "Iv1." + r.hex(16)
+		github.Options["client_secret"] = secretString(r, 40)
+	}
+	s.connections = []*Connection{db, google, saml, azure, email, sms, github}
 	s.userConn = [5]*Connection{db, google, saml, azure, email}
 }
 
@@ -393,6 +407,7 @@ func (s *Sim) genClients(r *rng) {
 	s.connections[3].EnabledClients = []string{dash.ClientID}
 	s.connections[4].EnabledClients = []string{spa.ClientID}
 	s.connections[5].EnabledClients = []string{native.ClientID}
+	s.connections[6].EnabledClients = []string{spa.ClientID}
 }
 
 func (s *Sim) permsOn(rs *ResourceServer, values ...string) []Permission {
@@ -410,9 +425,11 @@ func (s *Sim) genRoles(r *rng) {
 		roleAdmin: append(append(s.permsOn(mgmt, "read:users", "create:users", "update:users", "delete:users", "update:clients"),
 			s.permsOn(billing, "read:invoices", "create:invoices", "delete:invoices", "refund:payments")...),
 			s.permsOn(inventory, "admin:inventory")...),
-		roleSupport:      append(s.permsOn(mgmt, "read:users"), s.permsOn(billing, "read:invoices")...),
-		roleBilling:      s.permsOn(billing, "read:invoices", "create:invoices", "refund:payments"),
-		roleAuditor:      append(s.permsOn(mgmt, "read:logs"), s.permsOn(billing, "read:invoices", "read:payments")...),
+		roleSupport: append(s.permsOn(mgmt, "read:users"), s.permsOn(billing, "read:invoices")...),
+		roleBilling: s.permsOn(billing, "read:invoices", "create:invoices", "refund:payments"),
+		roleAuditor: append(append(s.permsOn(mgmt, "read:logs"), s.permsOn(billing, "read:invoices", "read:payments")...),
+			// A permission of an API deleted since.
+			s.permsOn(&ResourceServer{Identifier: "https://reports-v1." + s.slug + ".example/api", Name: "Reports API v1"}, "read:reports")...),
 		roleOrgAdmin:     append(s.permsOn(billing, "read:invoices", "create:invoices"), s.permsOn(inventory, "update:stock")...),
 		roleOrgMember:    s.permsOn(inventory, "read:stock"),
 		roleLegacyEditor: nil,
@@ -557,11 +574,13 @@ func (s *Sim) genClientGrants(r *rng) {
 		"read:resource_servers")
 	add(s.clients[clBillingWorker], s.api(0), "client", false, "read:invoices", "create:invoices")
 	add(s.clients[clLegacy], mgmt, "client", false, "read:users", "read:logs")
-	add(s.clients[clLegacy], s.api(1), "", false, "read:stock")
+	// A grant to an API deleted since (its audience names no API any more).
+	add(s.clients[clLegacy], &ResourceServer{Identifier: "https://reports-v1." + s.slug + ".example/api"}, "", false, "export:reports")
 	add(s.clients[clSystem], mgmt, "client", true, "read:clients", "read:connections", "create:connections",
 		"update:connections", "read:organization_connections", "create:organization_connections")
 	add(s.clients[clSPA], s.api(0), "user", false, "read:invoices")
-	add(s.clients[clPartner], s.api(0), "", false, "read:invoices", "read:payments")
+	// read:statements: a scope the Billing API no longer defines.
+	add(s.clients[clPartner], s.api(0), "", false, "read:invoices", "read:payments", "read:statements")
 	for k := len(namedClients); k < len(s.clients); k++ {
 		c := s.clients[k]
 		if c.AppType != "non_interactive" {
@@ -657,7 +676,6 @@ func (s *Sim) genSettings() {
 		FriendlyName:             s.company + " Identity",
 		PictureURL:               fmt.Sprintf("https://assets.%s.example/logo.png", s.slug),
 		SupportEmail:             "support@" + s.slug + ".example",
-		SupportURL:               fmt.Sprintf("https://help.%s.example", s.slug),
 		DefaultDirectory:         s.connections[0].Name,
 		DefaultRedirectionURI:    fmt.Sprintf("https://app.%s.example/login", s.slug),
 		SessionLifetime:          720,
@@ -672,8 +690,8 @@ func (s *Sim) genSettings() {
 			"allow_legacy_delegation_grant_types":    false,
 			"allow_legacy_tokeninfo_endpoint":        true,
 			"enable_idtoken_api2":                    false,
-			"enable_dynamic_client_registration":     false,
-			"disable_clickjack_protection_headers":   false,
+			"enable_dynamic_client_registration":     true,
+			"disable_clickjack_protection_headers":   true,
 			"enable_public_signup_user_exists_error": true,
 			"enable_sso":                             true,
 			"allow_changing_enable_sso":              false,
@@ -683,6 +701,17 @@ func (s *Sim) genSettings() {
 			"enable_client_connections":              false,
 			"remove_alg_from_jwks":                   true,
 		},
+	}
+	if s.cfg.Hardened {
+		st := &s.settings
+		st.SupportURL = fmt.Sprintf("https://help.%s.example", s.slug)
+		st.DefaultDirectory = ""
+		st.SessionLifetime, st.IdleSessionLifetime = 168, 72
+		st.SandboxVersion = "22"
+		for _, f := range []string{"allow_legacy_ro_grant_types", "allow_legacy_tokeninfo_endpoint",
+			"enable_dynamic_client_registration", "disable_clickjack_protection_headers", "enable_public_signup_user_exists_error"} {
+			st.Flags[f] = false
+		}
 	}
 }
 

@@ -37,7 +37,8 @@ func SchemaStatements() []string {
 		fmt.Sprintf("CREATE CONSTRAINT sync_id IF NOT EXISTS FOR (s:%s) REQUIRE s.id IS UNIQUE", schema.SyncLabel),
 		fmt.Sprintf("CREATE INDEX sync_tenant IF NOT EXISTS FOR (s:%s) ON (s.tenant)", schema.SyncLabel),
 	)
-	return out
+	out = append(out, findingStatements()...)
+	return append(out, accessSchemaStatements()...)
 }
 
 // EnsureSchema creates the constraints and indexes and waits until they are

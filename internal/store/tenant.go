@@ -7,12 +7,13 @@ import (
 	"github.com/authgraph/authgraph/schema"
 )
 
-// DeleteTenant removes every node of a tenant (assets, its root and its
-// syncs), in batches. It returns the number of nodes deleted.
+// DeleteTenant removes every node of a tenant (assets, its root, its
+// syncs, findings and rule results), in batches. It returns the number of nodes deleted.
 func (s *Store) DeleteTenant(ctx context.Context, tenant string) (int, error) {
 	total := 0
 	// Per kind label, so each delete uses that label's tenant index.
-	labels := []string{schema.SyncLabel}
+	// Findings and rule results too (Rule nodes are shared by tenants).
+	labels := []string{schema.SyncLabel, schema.FindingLabel, RuleResultLabel}
 	for i := len(schema.Kinds) - 1; i >= 0; i-- {
 		labels = append(labels, schema.Kinds[i].Label)
 	}

@@ -14,11 +14,15 @@ export default defineConfig({
     sourcemap: false,
     target: 'es2022',
     chunkSizeWarningLimit: 700,
+    // Two pages: the app, and GraphiQL (served at GET /graphql).
+    rollupOptions: {
+      input: { index: 'index.html', graphiql: 'graphiql.html' },
+    },
   },
   oxc: {
     jsx: { runtime: 'automatic', importSource: 'preact' },
   },
   server: {
-    proxy: { '/graphql': api, '/healthz': api },
+    proxy: { '/graphql': api, '/healthz': api, '/auth': api },
   },
 });

@@ -30,6 +30,12 @@ if (!fs.existsSync(path.join(dist, 'index.html'))) {
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml' };
 const server = http.createServer((req, res) => {
   const p = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+  if (p === '/auth/me') {
+    // As `serve --auth none` answers: the app shows its pages, no sign-in.
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"subject":"local","name":"local (no sign-in)","role":"admin","via":"none","auth":"none"}');
+    return;
+  }
   let file = path.join(dist, p === '/' ? 'index.html' : p);
   if (!file.startsWith(dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) file = path.join(dist, 'index.html');
   res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream' });

@@ -12,6 +12,7 @@
 // /usr/bin/chromium), E2E_KEEP=1 (leave the servers running for a look).
 
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { artifactsDir, freePort, launch, repoDir, requireChromium, run, start, stopAll, waitForHttp } from './lib.mjs';
 
@@ -22,9 +23,21 @@ const BIN = path.join(repoDir, 'bin', 'authgraph');
 const users = Number(process.env.E2E_USERS ?? 500);
 const tenant = `e2e-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}.sim.local`;
 
+// Everything this run prints, for the token grep at the end.
+const printed = [];
+const consoleLog = console.log;
+console.log = (...args) => {
+  printed.push(args.join(' '));
+  consoleLog(...args);
+};
+
 function log(msg) {
   console.log(`e2e: ${msg}`);
 }
+
+// The API token the run signs in with (created through the CLI).
+let token = '';
+let tokenId = '';
 
 function assert(cond, msg) {
   if (!cond) throw new Error(msg);
@@ -66,8 +79,16 @@ async function setUp() {
   await run(BIN, ['sync', '--domain', `http://127.0.0.1:${simPort}`, '--client-id', 'sim-client', '--client-secret', 'sim-secret', '--tenant', tenant], { quiet: true });
   log(`synced in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
+  // A token from the CLI, as an administrator would make one; serve asks
+  // for it (--auth token).
+  const created = JSON.parse(await run(BIN, ['tokens', 'create', '--name', 'e2e', '--role', 'analyst', '--expires', '1d', '--json'], { quiet: true }));
+  token = created.token;
+  tokenId = created.id;
+  assert(/^agt_[0-9a-f]+_[0-9a-f]+$/.test(token), 'tokens create --json printed no agt_ token');
+  log(`API token ${tokenId} (analyst) created`);
+
   const port = await freePort();
-  const serve = start('serve', BIN, ['serve', '--addr', `127.0.0.1:${port}`], { logFile: path.join(logsDir, 'serve.log') });
+  const serve = start('serve', BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--auth', 'token'], { logFile: path.join(logsDir, 'serve.log') });
   const base = `http://127.0.0.1:${port}`;
   await waitForHttp(`${base}/healthz`, { child: serve });
   log(`authgraph serve at ${base}/`);
@@ -77,7 +98,7 @@ async function setUp() {
 async function gql(base, query, variables = {}) {
   const r = await fetch(`${base}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({ query, variables }),
   });
   const j = await r.json();
@@ -113,8 +134,69 @@ async function setEditor(page, text) {
   await page.keyboard.insertText(text);
 }
 
+/** Signs the page's browser context in through the sign-in page. */
+async function signIn(page, base) {
+  await page.goto(`${base}/#/`);
+  await page.locator('[data-testid="signin-page"]').waitFor({ timeout: 20_000 });
+  await page.fill('[data-testid="signin-token"]', token);
+  await page.click('[data-testid="signin-submit"]');
+  await page.locator('[data-testid="signed-in-as"]').waitFor({ timeout: 20_000 });
+}
+
+/** A request with a chosen Host header (fetch cannot set one). */
+function rawRequest(base, { method = 'GET', path: p = '/', headers = {}, body = '' }) {
+  const u = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: u.hostname, port: u.port, method, path: p, headers }, (res) => {
+      let data = '';
+      res.on('data', (d) => (data += d));
+      res.on('end', () => resolve({ status: res.statusCode, body: data }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Another origin on the same site (same host, another port): cookies go along, Origin differs. */
+async function otherOrigin() {
+  const srv = http.createServer((_, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end('<!doctype html><title>another origin</title><p>another origin</p>');
+  });
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${srv.address().port}/`,
+    close: () => new Promise((r) => {
+      srv.close(r);
+      srv.closeAllConnections(); // the browser keeps its connection alive
+    }),
+  };
+}
+
 function cases(base, fx) {
   return [
+    {
+      name: 'signs in with an API token (401 shows the sign-in page)',
+      async run(page) {
+        const anon = await fetch(`${base}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"query":"{ tenants { id } }"}',
+        });
+        assert(anon.status === 401, `an anonymous POST /graphql answered ${anon.status}, not 401`);
+        await page.goto(`${base}/#/`);
+        await page.locator('[data-testid="signin-page"]').waitFor({ timeout: 20_000 });
+        await page.fill('[data-testid="signin-token"]', 'agt_0000000000000000_' + '0'.repeat(64));
+        await page.click('[data-testid="signin-submit"]');
+        await page.locator('[data-testid="signin-error"]').waitFor({ timeout: 10_000 });
+        await signIn(page, base);
+        const who = await page.locator('[data-testid="signed-in-as"]').innerText();
+        assert(/e2e/.test(who) && /analyst/.test(who), `the header does not show who is signed in: ${who}`);
+        const cookies = await page.context().cookies(base);
+        const c = cookies.find((k) => k.name === 'authgraph_session');
+        assert(c && c.httpOnly && c.sameSite === 'Lax', `the session cookie is not HttpOnly + SameSite=Lax: ${JSON.stringify(c && { ...c, value: '…' })}`);
+      },
+    },
     {
       name: 'overview shows the synced tenant',
       async run(page) {
@@ -235,6 +317,94 @@ function cases(base, fx) {
         assert(probe.cypher.rows[0][0] === 0, 'the write reached the graph');
       },
     },
+    {
+      name: 'GraphiQL loads from the server alone, under the CSP',
+      async run(page) {
+        const foreign = [];
+        page.on('request', (r) => {
+          const u = r.url();
+          if (!u.startsWith(base) && !u.startsWith('data:') && !u.startsWith('blob:')) foreign.push(u);
+        });
+        await page.goto(`${base}/graphql`);
+        await page.locator('.graphiql-container').waitFor({ timeout: 30_000 });
+        await page.locator('.graphiql-query-editor .CodeMirror').first().waitFor({ timeout: 20_000 });
+        await page.locator('.graphiql-execute-button').click();
+        // The answer (CodeMirror shows only the lines in view: look for the start of it).
+        await page.locator('.result-window', { hasText: '"tenants"' }).waitFor({ timeout: 20_000 });
+        const result = await page.locator('.result-window').innerText();
+        assert(/"lastSync"/.test(result) && !/"errors"/.test(result), `GraphiQL's answer: ${result.slice(0, 300)}`);
+        assert(foreign.length === 0, `GraphiQL fetched from elsewhere: ${foreign.slice(0, 3).join(', ')}`);
+      },
+    },
+    {
+      name: 'a cross-origin POST with the session cookie is refused',
+      async run(page) {
+        const other = await otherOrigin();
+        try {
+          // From a page of another origin on the same site (the Lax cookie
+          // goes along): a forged sign-out and a forged query, as forms.
+          const t0 = Date.now();
+          for (const [p, field] of [['/auth/logout', 'x'], ['/graphql', '{"query":"{ tenants { id } }"}']]) {
+            await page.goto(other.url);
+            const answer = page.waitForResponse((r) => r.url() === base + p, { timeout: 20_000 });
+            await page.evaluate(([action, name]) => {
+              const f = document.createElement('form');
+              f.method = 'POST';
+              f.action = action;
+              f.enctype = 'text/plain';
+              const i = document.createElement('input');
+              i.name = name;
+              i.value = '';
+              f.appendChild(i);
+              document.body.appendChild(f);
+              f.submit();
+            }, [base + p, field]);
+            const r = await answer;
+            log(`cross-origin POST ${p}: answered ${r.status()} after ${Date.now() - t0} ms`);
+            const sent = await r.request().allHeaders();
+            assert(/authgraph_session=/.test(sent.cookie ?? ''), `the forged POST ${p} carried no session cookie (the test proves nothing)`);
+            const text = await r.text();
+            assert(r.status() === 403 && !text.includes(tenant), `cross-origin POST ${p} answered ${r.status()}: ${text.slice(0, 200)}`);
+          }
+          // The session survived the forged sign-out.
+          await page.goto(`${base}/#/`);
+          await page.locator('[data-testid="signed-in-as"]').waitFor({ timeout: 20_000 });
+          log(`cross-origin: session checked after ${Date.now() - t0} ms`);
+        } finally {
+          await other.close();
+        }
+      },
+    },
+    {
+      name: 'a foreign Host header is refused',
+      async run(page) {
+        const cookie = (await page.context().cookies(base)).find((k) => k.name === 'authgraph_session');
+        assert(cookie, 'no session cookie');
+        const port = new URL(base).port;
+        for (const host of [`rebind.example:${port}`, 'attacker.test', `127.0.0.1.nip.io:${port}`, `localhost.evil.test:${port}`]) {
+          for (const [method, p, headers, body] of [
+            ['GET', '/', {}, ''],
+            ['POST', '/graphql', { 'content-type': 'application/json', cookie: `${cookie.name}=${cookie.value}` }, '{"query":"{ tenants { id } }"}'],
+            ['POST', '/graphql', { 'content-type': 'application/json', authorization: `Bearer ${token}` }, '{"query":"{ tenants { id } }"}'],
+          ]) {
+            const r = await rawRequest(base, { method, path: p, headers: { ...headers, host }, body });
+            assert(r.status === 421 && !r.body.includes('tenants'), `${method} ${p} with Host ${host} answered ${r.status}`);
+          }
+        }
+        const ok = await rawRequest(base, { path: '/healthz', headers: { host: `localhost:${port}` } });
+        assert(ok.status === 200, `Host localhost answered ${ok.status}`);
+      },
+    },
+    {
+      name: 'signs out',
+      async run(page) {
+        await page.goto(`${base}/#/`);
+        await page.locator('[data-testid="sign-out"]').click();
+        await page.locator('[data-testid="signin-page"]').waitFor({ timeout: 20_000 });
+        const r = await page.evaluate(async (b) => (await fetch(b + '/auth/me')).status, base);
+        assert(r === 401, `after signing out /auth/me answered ${r}`);
+      },
+    },
   ];
 }
 
@@ -243,6 +413,7 @@ async function phoneShots(base, fx) {
   const { context, close } = await launch({ width: 390, height: 844 });
   try {
     const page = await context.newPage();
+    await signIn(page, base);
     for (const [name, hash, sel] of [
       ['overview', '#/', '[data-testid="tenant-card"]'],
       ['user', `#/asset/${encodeURIComponent(fx.id)}`, '[data-section="roles"]'],
@@ -276,6 +447,10 @@ async function main() {
         const page = await context.newPage();
         const pageErrors = [];
         page.on('pageerror', (e) => pageErrors.push(e.message));
+        // A resource or script the Content-Security-Policy blocked is a failure too.
+        page.on('console', (m) => {
+          if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) pageErrors.push(`CSP: ${m.text()}`);
+        });
         const t = Date.now();
         const shot = path.join(shotsDir, `e2e-${String(i).padStart(2, '0')}-${c.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`);
         try {
@@ -308,7 +483,25 @@ async function main() {
       await new Promise((r) => process.once('SIGINT', r));
     }
     await stopAll();
+    if (tokenId) await run(BIN, ['tokens', 'revoke', tokenId], { quiet: true }).catch((e) => log(`revoking ${tokenId}: ${e.message}`));
     if (neo4jStartedHere) await run(BIN, ['neo4j', 'stop'], { quiet: true }).catch(() => {});
+  }
+  // No token anywhere in the run's logs (the servers' and this run's own output).
+  if (token) {
+    const secret = token.split('_')[2];
+    const leaks = [];
+    for (const f of fs.readdirSync(logsDir)) {
+      const text = fs.readFileSync(path.join(logsDir, f), 'utf8');
+      if (text.includes(secret)) leaks.push(f);
+    }
+    if (printed.join('\n').includes(secret)) leaks.push('the e2e output');
+    if (leaks.length) {
+      failed++;
+      console.log(`FAIL the API token appears in: ${leaks.join(', ')}`);
+    } else {
+      passed++;
+      console.log(`ok   no token in the logs (${fs.readdirSync(logsDir).join(', ')} and this run's output)`);
+    }
   }
   log(`screenshots in ${path.relative(repoDir, shotsDir)}/; took ${((Date.now() - began) / 1000).toFixed(0)} s`);
   console.log(`${passed} passed, ${failed} failed`);

@@ -12,6 +12,8 @@ import { OverviewPage } from './pages/overview';
 import { DirectoryPage } from './pages/directory';
 import { DetailPage } from './pages/detail';
 import { NotFoundPage } from './pages/notfound';
+import { SignInPage } from './pages/signin';
+import { fetchMe, signOut, SIGNED_OUT, type Me } from './api/auth';
 
 type PageProps = { route: Route };
 
@@ -72,7 +74,44 @@ function TenantPicker() {
   );
 }
 
+/** Shows the sign-in page until the server knows the caller, then the app. */
 export function App() {
+  const [me, setMe] = useState<Me | null | 'loading'>('loading');
+  const [err, setErr] = useState<unknown>(null);
+  useEffect(() => {
+    fetchMe().then(setMe, setErr);
+    const out = () => setMe(null);
+    window.addEventListener(SIGNED_OUT, out);
+    return () => window.removeEventListener(SIGNED_OUT, out);
+  }, []);
+  if (err) return <ErrorBox error={err} retry={() => location.reload()} />;
+  if (me === 'loading') return <Loading label="Loading…" />;
+  if (me === null) return <SignInPage onSignedIn={setMe} />;
+  return <Shell me={me} onSignedOut={() => setMe(null)} />;
+}
+
+function UserMenu({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
+  return (
+    <div class="user-menu" data-testid="user-menu">
+      <span class="user-name" title={`${me.subject} (${me.role})`} data-testid="signed-in-as">
+        {me.name} <span class="user-role">{me.role}</span>
+      </span>
+      {me.via !== 'none' && (
+        <button
+          type="button"
+          data-testid="sign-out"
+          onClick={() => {
+            signOut().finally(onSignedOut);
+          }}
+        >
+          Sign out
+        </button>
+      )}
+    </div>
+  );
+}
+
+function Shell({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
   const route = useRoute();
   const page = route.segments[0] ?? '';
   const main = useRef<HTMLElement>(null);
@@ -158,6 +197,7 @@ export function App() {
             onPick={(a) => navigate(links.asset(a.id))}
           />
           <TenantPicker />
+          <UserMenu me={me} onSignedOut={onSignedOut} />
         </div>
       </header>
       <main id="main" ref={main} tabIndex={-1} class={wide ? 'main wide' : 'main'}>

@@ -1,5 +1,8 @@
 // The GraphQL transport: one POST /graphql per call, errors turned into
-// ApiError with the server's extensions.code, and user-facing wording.
+// ApiError with the server's extensions.code, and user-facing wording. A 401
+// sends the app to the sign-in page.
+
+import { signalSignedOut } from './auth';
 
 export interface GqlError {
   message: string;
@@ -44,6 +47,10 @@ export async function gql<T>(
     if (isAbort(e)) throw new ApiError('request cancelled', 'CANCELLED');
     throw new ApiError('The authgraph server does not answer. Is `authgraph serve` running?', 'NETWORK');
   }
+  if (res.status === 401) {
+    signalSignedOut();
+    throw new ApiError('Sign in first.', 'UNAUTHENTICATED', 401);
+  }
   let body: GqlResponse<T>;
   try {
     body = (await res.json()) as GqlResponse<T>;
@@ -78,6 +85,8 @@ export function describeError(e: unknown): { title: string; detail: string; code
   switch (e.code) {
     case 'FORBIDDEN':
       return { title: 'Refused', detail, code: e.code };
+    case 'UNAUTHENTICATED':
+      return { title: 'Signed out', detail, code: e.code };
     case 'INVALID':
       return { title: 'Invalid request', detail, code: e.code };
     case 'NOT_FOUND':

@@ -1,0 +1,143 @@
+package graph_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/99designs/gqlgen/client"
+
+	"github.com/authgraph/authgraph/rules"
+)
+
+func TestRulesAndFindings(t *testing.T) {
+	e := setup(t)
+	c := e.client()
+	var run struct {
+		RunRules struct {
+			Tenant                     string
+			RulesRun, Opened, Resolved int
+			Failed                     []struct{ Rule, Error string }
+			Score                      float64
+		}
+	}
+	post(t, c, `mutation($t: String!) { runRules(tenant: $t) { tenant rulesRun opened resolved failed { rule error } score } }`, &run,
+		client.Var("t", e.tenant))
+	builtin, _ := rules.Builtin()
+	if r := run.RunRules; r.RulesRun != len(builtin) || r.Opened == 0 || len(r.Failed) > 0 || r.Score <= 0 || r.Score >= 100 {
+		t.Fatalf("runRules %+v", r)
+	}
+
+	var rl struct {
+		Rules []struct {
+			ID, Severity string
+			Builtin      bool
+		}
+		Rule struct {
+			ID      string
+			Results []struct {
+				Tenant             string
+				Evaluated, Failing int
+				PassRatio          float64
+			}
+		}
+	}
+	post(t, c, `query($t: String) { rules { id severity builtin } rule(id: "client-hs256") { id results(tenant: $t) { tenant evaluated failing passRatio } } }`, &rl,
+		client.Var("t", e.tenant))
+	if len(rl.Rules) != len(builtin) || rl.Rules[0].Severity != strings.ToUpper(builtin[0].Severity) || !rl.Rules[0].Builtin {
+		t.Fatalf("rules: %d, first %+v", len(rl.Rules), rl.Rules[0])
+	}
+	if res := rl.Rule.Results; len(res) != 1 || res[0].Failing != 1 || res[0].Evaluated < 12 ||
+		res[0].PassRatio != float64(res[0].Evaluated-1)/float64(res[0].Evaluated) {
+		t.Fatalf("client-hs256 results %+v", res)
+	}
+
+	type finding struct {
+		ID, RuleID, Status, Kind, NativeID, Name, Severity string
+		Rule                                               *struct{ Title string }
+		Asset                                              *struct{ ID string }
+		Evidence                                           map[string]any
+		Graph                                              *struct{ Nodes []struct{ ID string } }
+		Suppression                                        *struct{ By, Reason string }
+	}
+	var fl struct {
+		Findings struct {
+			TotalCount int
+			Nodes      []finding
+		}
+	}
+	post(t, c, `query($t: String) { findings(filter: {tenant: $t, rule: "client-hs256"}) { totalCount nodes {
+		id ruleId status kind nativeId name severity rule { title } asset { id } evidence graph { nodes { id } } } } }`, &fl, client.Var("t", e.tenant))
+	if fl.Findings.TotalCount != 1 {
+		t.Fatalf("client-hs256 findings: %+v", fl.Findings)
+	}
+	f := fl.Findings.Nodes[0]
+	if f.Name != "Internal Admin Dashboard" || f.Status != "OPEN" || f.Severity != "HIGH" || f.Kind != "Client" || f.Rule == nil ||
+		f.Asset == nil || f.Evidence["jwt_alg"] != "HS256" || f.Graph == nil || len(f.Graph.Nodes) == 0 {
+		t.Fatalf("finding %+v", f)
+	}
+
+	// Pages: most severe first, no finding twice.
+	var p1, p2 struct {
+		Findings struct {
+			TotalCount int
+			Nodes      []finding
+			PageInfo   struct {
+				HasNextPage bool
+				EndCursor   string
+			}
+		}
+	}
+	q := `query($t: String, $a: String) { findings(filter: {tenant: $t, status: [OPEN]}, first: 5, after: $a) { totalCount nodes { id severity } pageInfo { hasNextPage endCursor } } }`
+	post(t, c, q, &p1, client.Var("t", e.tenant))
+	post(t, c, q, &p2, client.Var("t", e.tenant), client.Var("a", p1.Findings.PageInfo.EndCursor))
+	if len(p1.Findings.Nodes) != 5 || !p1.Findings.PageInfo.HasNextPage || len(p2.Findings.Nodes) == 0 || p1.Findings.Nodes[0].Severity != "CRITICAL" {
+		t.Fatalf("pages %+v / %+v", p1.Findings, p2.Findings)
+	}
+	seen := map[string]bool{}
+	for _, n := range append(p1.Findings.Nodes, p2.Findings.Nodes...) {
+		if seen[n.ID] {
+			t.Fatalf("finding %s on two pages", n.ID)
+		}
+		seen[n.ID] = true
+	}
+
+	// Suppress, then lift it.
+	var sup struct{ SuppressFinding finding }
+	post(t, c, `mutation($id: ID!) { suppressFinding(id: $id, reason: "accepted: internal tool", until: "2099-01-01T00:00:00Z") { id status suppression { by reason } } }`,
+		&sup, client.Var("id", f.ID))
+	if s := sup.SuppressFinding; s.Status != "SUPPRESSED" || s.Suppression == nil || s.Suppression.Reason != "accepted: internal tool" || s.Suppression.By == "" {
+		t.Fatalf("suppressed %+v", s)
+	}
+	var sum struct {
+		FindingsSummary struct {
+			Score            float64
+			Open, Suppressed int
+			Rules            []struct{ Rule string }
+		}
+	}
+	post(t, c, `query($t: String!) { findingsSummary(tenant: $t) { score open suppressed rules { rule } } }`, &sum, client.Var("t", e.tenant))
+	if s := sum.FindingsSummary; s.Suppressed != 1 || s.Open != run.RunRules.Opened-1 || len(s.Rules) != len(builtin) {
+		t.Fatalf("summary %+v (run opened %d)", s, run.RunRules.Opened)
+	}
+	var uns struct{ UnsuppressFinding finding }
+	post(t, c, `mutation($id: ID!) { unsuppressFinding(id: $id) { status suppression { by } } }`, &uns, client.Var("id", f.ID))
+	if uns.UnsuppressFinding.Status != "OPEN" || uns.UnsuppressFinding.Suppression != nil {
+		t.Fatalf("unsuppressed %+v", uns.UnsuppressFinding)
+	}
+
+	// Bad input: a clear error with its code, nothing changed.
+	for _, bad := range []struct{ q, code string }{
+		{`mutation { suppressFinding(id: "` + f.ID + `", reason: "  ") { id } }`, "INVALID"},
+		{`mutation { suppressFinding(id: "` + f.ID + `", reason: "x", until: "2001-01-01T00:00:00Z") { id } }`, "INVALID"},
+		{`mutation { suppressFinding(id: "nope/finding/x", reason: "x") { id } }`, "NOT_FOUND"},
+		{`mutation { runRules(tenant: "no-such-tenant.example") { rulesRun } }`, "NOT_FOUND"},
+		{`{ findings(first: 0) { totalCount } }`, "INVALID"},
+		{`{ findings(after: "garbage!") { totalCount } }`, "INVALID"},
+	} {
+		var out any
+		err := c.Post(bad.q, &out)
+		if err == nil || !strings.Contains(err.Error(), bad.code) {
+			t.Errorf("%s: %v, want %s", bad.q, err, bad.code)
+		}
+	}
+}
