@@ -14,4 +14,6 @@ COPY --from=build /out/authgraph /usr/local/bin/authgraph
 USER nonroot:nonroot
 EXPOSE 8080
 ENTRYPOINT ["/usr/local/bin/authgraph"]
-CMD ["serve", "--addr", "0.0.0.0:8080"]
+# Never an open server: every request needs an API token
+# (`authgraph tokens create --name admin --role admin` makes the first one).
+CMD ["serve", "--addr", "0.0.0.0:8080", "--auth", "token"]

@@ -4,6 +4,7 @@ import (
 	"sort"
 
 	"github.com/authgraph/authgraph/graph/model"
+	"github.com/authgraph/authgraph/internal/redact"
 	"github.com/authgraph/authgraph/internal/store"
 )
 
@@ -22,7 +23,7 @@ func syncFrom(s store.SyncRecord) *model.Sync {
 		out.Finished = &t
 	}
 	if s.Error != "" {
-		e := s.Error
+		e := redact.Secrets(s.Error) // records written before errors were redacted when stored
 		out.Error = &e
 	}
 	for k, n := range s.Counts {
@@ -30,7 +31,7 @@ func syncFrom(s store.SyncRecord) *model.Sync {
 	}
 	sort.Slice(out.Counts, func(i, j int) bool { return out.Counts[i].Kind < out.Counts[j].Kind })
 	for k, why := range s.Skipped {
-		out.Skipped = append(out.Skipped, &model.SkippedKind{Kind: k, Reason: why})
+		out.Skipped = append(out.Skipped, &model.SkippedKind{Kind: k, Reason: redact.Secrets(why)})
 	}
 	sort.Slice(out.Skipped, func(i, j int) bool { return out.Skipped[i].Kind < out.Skipped[j].Kind })
 	out.Incomplete = make([]*model.Incompleteness, 0, len(s.Incomplete))

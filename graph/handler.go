@@ -17,6 +17,7 @@ import (
 
 	"github.com/authgraph/authgraph/graph/generated"
 	"github.com/authgraph/authgraph/internal/apperr"
+	"github.com/authgraph/authgraph/internal/redact"
 	"github.com/authgraph/authgraph/internal/store"
 	"github.com/authgraph/authgraph/rules"
 )
@@ -156,7 +157,7 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 }
 
 func withCode(e *gqlerror.Error, msg, code string) *gqlerror.Error {
-	out := &gqlerror.Error{Message: msg, Path: e.Path, Locations: e.Locations, Rule: e.Rule}
+	out := &gqlerror.Error{Message: redact.Secrets(msg), Path: e.Path, Locations: e.Locations, Rule: e.Rule}
 	out.Extensions = map[string]any{"code": code}
 	return out
 }

@@ -13,8 +13,10 @@ import (
 	"time"
 
 	"github.com/auth0/go-auth0/management"
+	"golang.org/x/oauth2"
 
 	"github.com/authgraph/authgraph/internal/apperr"
+	"github.com/authgraph/authgraph/internal/redact"
 )
 
 // API is the narrow slice of the Auth0 Management API the ingester reads.
@@ -52,11 +54,14 @@ type API interface {
 
 // Auth0 implements API with go-auth0's management client.
 type Auth0 struct {
-	m      *management.Management
-	http   *http.Client
-	pacer  *pacer
-	poll   time.Duration
-	domain string
+	m         *management.Management
+	http      *http.Client // the export download: no token, https only
+	tokenHTTP *http.Client // the token request
+	pacer     *pacer
+	poll      time.Duration
+	domain    string
+	loopback  bool // the tenant is a loopback address (a simulator)
+	limits    Limits
 }
 
 // Credentials say how to reach a tenant.
@@ -103,8 +108,9 @@ func isLoopback(host string) bool {
 }
 
 // NewAuth0 builds a Management API client for the credentials. Nothing is
-// sent until the first call.
-func NewAuth0(ctx context.Context, c Credentials) (*Auth0, error) {
+// sent until the first call. Every request is bounded by l (see Limits);
+// the client's token goes only to the tenant's own scheme and host.
+func NewAuth0(ctx context.Context, c Credentials, l Limits) (*Auth0, error) {
 	u, err := ParseDomain(c.Domain)
 	if err != nil {
 		return nil, err
@@ -112,15 +118,25 @@ func NewAuth0(ctx context.Context, c Credentials) (*Auth0, error) {
 	if c.ClientID == "" || c.ClientSecret == "" {
 		return nil, apperr.New(apperr.Invalid, "missing client credentials: pass --client-id and --client-secret (or AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET)")
 	}
-	p := newPacer(&http.Transport{
-		Proxy:               http.ProxyFromEnvironment,
-		MaxIdleConnsPerHost: 16,
-		IdleConnTimeout:     90 * time.Second,
-		TLSHandshakeTimeout: 10 * time.Second,
-	})
-	// Each API call is bounded; the export download is not (a large file is
-	// read as fast as the graph takes it), so it uses its own client.
-	hc := &http.Client{Transport: p, Timeout: 2 * time.Minute}
+	l = l.withDefaults()
+	p := newPacer(newBaseTransport(l))
+	// Each API call is bounded from its first attempt to the end of its
+	// body. go-auth0 keeps only Timeout and Transport of this client (not
+	// CheckRedirect), so the host guard in the transport is what keeps the
+	// token from following a redirect elsewhere.
+	hc := &http.Client{
+		Transport: &hostGuard{base: p, scheme: u.Scheme, host: u.Host, max: l.MaxResponseBytes, what: "API token"},
+		Timeout:   l.CallTimeout,
+	}
+	// The token request goes through the client oauth2 finds in its
+	// context (else http.DefaultClient, which has no timeout): bounded, not
+	// redirected, to the tenant only.
+	tokenClient := &http.Client{
+		Transport:     &hostGuard{base: newBaseTransport(l), scheme: u.Scheme, host: u.Host, max: 1 << 20, what: "client secret"},
+		Timeout:       l.TokenTimeout,
+		CheckRedirect: noRedirects,
+	}
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, tokenClient)
 	base := u.String()
 	opts := []management.Option{management.WithClient(hc), management.WithNoRetries(), management.WithUserAgent("authgraph")}
 	// Order matters: WithInsecure must come before the credentials, or
@@ -137,8 +153,32 @@ func NewAuth0(ctx context.Context, c Credentials) (*Auth0, error) {
 	if err != nil {
 		return nil, apperr.Wrap(apperr.Invalid, err, "cannot build the Auth0 client")
 	}
-	dl := &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, ResponseHeaderTimeout: 2 * time.Minute}}
-	return &Auth0{m: m, http: dl, pacer: p, poll: time.Second, domain: u.Host}, nil
+	a := &Auth0{m: m, tokenHTTP: tokenClient, pacer: p, poll: time.Second, domain: u.Host, loopback: isLoopback(u.Hostname()), limits: l}
+	// The export file is a pre-signed URL on another host: no token goes
+	// with it, every hop must be https (see downloadURLOK), and its size and
+	// duration have their own, larger bounds.
+	a.http = &http.Client{
+		Transport: newBaseTransport(l),
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) >= 5 {
+				return errors.New("users export download: too many redirects")
+			}
+			return a.downloadURLOK(req.URL)
+		},
+	}
+	return a, nil
+}
+
+// downloadURLOK accepts an export location: https, or plain http on a
+// loopback address when the tenant itself is one (the simulator).
+func (a *Auth0) downloadURLOK(u *url.URL) error {
+	switch {
+	case u.Scheme == "https" && u.Host != "":
+		return nil
+	case u.Scheme == "http" && a.loopback && isLoopback(u.Hostname()):
+		return nil
+	}
+	return apperr.New(apperr.Invalid, "the users export's download location must be https, got %s://%s", u.Scheme, u.Host)
 }
 
 // Stats returns API calls made (every attempt), retries and 429s seen.
@@ -249,6 +289,7 @@ func (a *Auth0) ExportUsers(ctx context.Context, fields []string) (io.ReadCloser
 	if job.ID == nil {
 		return nil, errors.New("users export job: no id in response")
 	}
+	deadline := time.Now().Add(a.limits.ExportJobTimeout)
 	wait := a.poll / 4
 	for {
 		j, err := a.m.Job.Read(ctx, job.GetID())
@@ -264,6 +305,9 @@ func (a *Auth0) ExportUsers(ctx context.Context, fields []string) (io.ReadCloser
 		case "failed", "cancelled", "canceled":
 			return nil, fmt.Errorf("users export job %s", j.GetStatus())
 		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("users export job %s did not complete within %s (status %q)", job.GetID(), a.limits.ExportJobTimeout, j.GetStatus())
+		}
 		if err := sleep(ctx, wait); err != nil {
 			return nil, err
 		}
@@ -272,37 +316,90 @@ func (a *Auth0) ExportUsers(ctx context.Context, fields []string) (io.ReadCloser
 }
 
 // download fetches the export file. The location is a pre-signed URL: no
-// bearer token is sent with it.
+// bearer token is sent with it, and it never appears in an error (its
+// query string is the credential).
 func (a *Auth0) download(ctx context.Context, location string) (io.ReadCloser, error) {
+	u, err := url.Parse(location)
+	if err != nil {
+		return nil, errors.New("users export: the download location is not a URL")
+	}
+	if err := a.downloadURLOK(u); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, a.limits.ExportTimeout)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, location, nil)
 	if err != nil {
-		return nil, err
+		cancel()
+		return nil, errors.New("users export: bad download location")
 	}
 	resp, err := a.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("download users export: %w", err)
+		cancel()
+		return nil, fmt.Errorf("download users export: %w", redactURLError(err))
 	}
 	if resp.StatusCode != http.StatusOK {
 		resp.Body.Close()
+		cancel()
 		return nil, fmt.Errorf("download users export: HTTP %d", resp.StatusCode)
 	}
-	zr, err := gzip.NewReader(resp.Body)
+	resp, err = capBody(resp, a.limits.MaxExportBytes, "the users export download")
 	if err != nil {
-		resp.Body.Close()
-		return nil, fmt.Errorf("users export is not gzip: %w", err)
+		cancel()
+		return nil, err
 	}
-	return &gzipBody{zr: zr, body: resp.Body}, nil
+	body := newIdleBody(resp.Body, a.limits.ExportIdleTimeout, cancel, "users export download")
+	zr, err := gzip.NewReader(body)
+	if err != nil {
+		body.Close()
+		cancel()
+		return nil, fmt.Errorf("users export is not gzip: %w", redactURLError(err))
+	}
+	return &gzipBody{zr: zr, body: body, cancel: cancel, ctx: ctx, limits: a.limits,
+		left: a.limits.MaxExportUncompressedBytes}, nil
+}
+
+// redactURLError strips the query string and userinfo from the URL of a
+// *url.Error (net/http quotes the whole URL in its message).
+func redactURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		ue.URL = redact.URL(ue.URL)
+	}
+	return err
 }
 
 type gzipBody struct {
-	zr   *gzip.Reader
-	body io.ReadCloser
+	zr     *gzip.Reader
+	body   io.ReadCloser
+	cancel context.CancelFunc
+	ctx    context.Context
+	limits Limits
+	left   int64 // decompressed bytes still allowed
 }
 
-func (g *gzipBody) Read(p []byte) (int, error) { return g.zr.Read(p) }
+func (g *gzipBody) Read(p []byte) (int, error) {
+	if g.left <= 0 {
+		return 0, fmt.Errorf("%w: the users export is over %s decompressed", ErrTooLarge, sizeString(g.limits.MaxExportUncompressedBytes))
+	}
+	if int64(len(p)) > g.left {
+		p = p[:g.left]
+	}
+	n, err := g.zr.Read(p)
+	g.left -= int64(n)
+	if err != nil && err != io.EOF {
+		if errors.Is(g.ctx.Err(), context.DeadlineExceeded) {
+			err = fmt.Errorf("users export download took longer than %s: %w", g.limits.ExportTimeout, err)
+		}
+		err = redactURLError(err)
+	}
+	return n, err
+}
+
 func (g *gzipBody) Close() error {
 	g.zr.Close()
-	return g.body.Close()
+	err := g.body.Close()
+	g.cancel()
+	return err
 }
 
 // apiStatus returns the HTTP status of a Management API error, or 0.

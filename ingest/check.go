@@ -23,7 +23,7 @@ type ScopeCheck struct {
 // credentials are rejected), then each resource's read scope. Missing scopes
 // are reported, not errors, with what each would cost.
 func Check(ctx context.Context, c Credentials) ([]ScopeCheck, error) {
-	api, err := NewAuth0(ctx, c)
+	api, err := NewAuth0(ctx, c, DefaultLimits)
 	if err != nil {
 		return nil, err
 	}

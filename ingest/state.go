@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync"
 
 	"github.com/auth0/go-auth0/management"
@@ -24,6 +26,7 @@ type state struct {
 	resourcesOK    bool
 	userIDs        []string // kept only while small enough for per-user calls
 	userCount      int
+	usersOK        bool
 	usersVia       string
 }
 
@@ -34,11 +37,17 @@ func newState() *state {
 // eachOffsetPage walks an offset-paginated list. It stops on a short page or
 // when the total is reached, not on HasNext, because some envelopes (actions,
 // org connections) carry no start/limit or report limit as the item count.
+// A list still full after the page bound (an endpoint that keeps saying
+// "more", or a total that lies) fails with ErrEndlessList.
 func eachOffsetPage(ctx context.Context, perPage int, fetch func(opts ...management.RequestOption) (n, total int, err error)) (int, error) {
 	count := 0
+	limit := maxPages(ctx)
 	for page := 0; ; page++ {
 		if err := ctx.Err(); err != nil {
 			return count, err
+		}
+		if page >= limit {
+			return count, fmt.Errorf("%w: still full pages after %d pages (%d items)", ErrEndlessList, limit, count)
 		}
 		n, total, err := fetch(management.Page(page), management.PerPage(perPage), management.IncludeTotals(true))
 		if err != nil {
@@ -53,13 +62,21 @@ func eachOffsetPage(ctx context.Context, perPage int, fetch func(opts ...managem
 
 // eachCheckpoint walks a checkpoint-paginated list (from/take) until next is
 // empty or a page is empty (org members can end with an empty page that
-// followed a page still carrying next).
+// followed a page still carrying next). A cursor seen before (a list going
+// round in circles) or more pages than the bound fail with ErrEndlessList:
+// stopping quietly would pass a partial list off as complete, and stale
+// cleanup would then delete what was not read.
 func eachCheckpoint(ctx context.Context, take int, fetch func(opts ...management.RequestOption) (n int, next string, err error)) (int, error) {
 	count := 0
 	from := ""
-	for {
+	seen := map[string]bool{}
+	limit := maxPages(ctx)
+	for page := 0; ; page++ {
 		if err := ctx.Err(); err != nil {
 			return count, err
+		}
+		if page >= limit {
+			return count, fmt.Errorf("%w: still a next page after %d pages (%d items)", ErrEndlessList, limit, count)
 		}
 		opts := []management.RequestOption{management.Take(take)}
 		if from != "" {
@@ -70,12 +87,20 @@ func eachCheckpoint(ctx context.Context, take int, fetch func(opts ...management
 			return count, err
 		}
 		count += n
-		if n == 0 || next == "" || next == from {
+		if n == 0 || next == "" {
 			return count, nil
 		}
+		if seen[next] || next == from {
+			return count, fmt.Errorf("%w: the checkpoint cursor repeated after %d pages (%d items)", ErrEndlessList, page+1, count)
+		}
+		seen[next] = true
 		from = next
 	}
 }
+
+// ErrEndlessList is returned by a list walk that does not end within the
+// page bound (Limits.MaxPages) or whose cursor repeats.
+var ErrEndlessList = errors.New("the list does not end")
 
 // Small pure helpers for transforms.
 

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/authgraph/authgraph/internal/apperr"
+	"github.com/authgraph/authgraph/internal/redact"
 	"github.com/authgraph/authgraph/internal/store"
 	"github.com/authgraph/authgraph/schema"
 )
@@ -48,6 +49,9 @@ type Config struct {
 	// deleted (the DB must implement DiffWriter). Unset, the writers skip
 	// the comparison.
 	Changes ChangeSink
+	// Limits bound the HTTP client against a slow or hostile endpoint
+	// (zero fields: DefaultLimits).
+	Limits Limits
 }
 
 // Event reports progress of one resource.
@@ -97,7 +101,7 @@ type DB interface {
 // domain or missing scopes fail before anything is written. A resource that
 // fails leaves its kinds' old data in place and the sync reports partial.
 func Run(ctx context.Context, db DB, cfg Config) (*Summary, error) {
-	api, err := NewAuth0(ctx, cfg.Credentials)
+	api, err := NewAuth0(ctx, cfg.Credentials, cfg.Limits)
 	if err != nil {
 		return nil, err
 	}
@@ -135,6 +139,7 @@ func RunWith(ctx context.Context, db DB, api API, cfg Config) (*Summary, error) 
 			a.pacer.maxRetries = cfg.MaxRetries
 		}
 	}
+	ctx = withMaxPages(ctx, cfg.Limits.withDefaults().MaxPages)
 	started := time.Now()
 	r := &run{
 		api: api, cfg: cfg, tenant: cfg.Tenant, tag: started.UnixMilli(),
@@ -206,16 +211,17 @@ func RunWith(ctx context.Context, db DB, api API, cfg Config) (*Summary, error) 
 	rec.Finished, rec.Status, rec.Counts, rec.APICalls, rec.Retries, rec.Seen429 =
 		sum.Finished, sum.Status, sum.Counts, sum.APICalls, sum.Retries, sum.Seen429
 	rec.Skipped = map[string]string{}
+	// What is stored in the graph never holds a pre-signed URL or a token.
 	for k, v := range r.skipped {
-		rec.Skipped[k] = v
+		rec.Skipped[k] = redact.Secrets(v)
 	}
 	for k, v := range r.failed {
-		rec.Skipped[k] = "failed: " + v
+		rec.Skipped[k] = "failed: " + redact.Secrets(v)
 	}
 	sum.Incomplete = incompleteness(rec.Skipped)
 	rec.Incomplete = sum.Incomplete
 	if runErr != nil {
-		rec.Error = runErr.Error()
+		rec.Error = redact.Secrets(runErr.Error())
 	}
 	if err := db.FinishSync(context.WithoutCancel(ctx), rec); err != nil && runErr == nil {
 		runErr = err
@@ -383,7 +389,7 @@ func (r *run) runOne(ctx context.Context, res *resource) {
 	if errors.Is(err, errSkipped) {
 		return
 	}
-	msg := err.Error()
+	msg := redact.Secrets(err.Error())
 	r.mu.Lock()
 	r.failed[res.name] = msg
 	r.mu.Unlock()

@@ -2,11 +2,15 @@ package ingest
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -218,3 +222,142 @@ func sleep(ctx context.Context, d time.Duration) error {
 		return nil
 	}
 }
+
+// newBaseTransport is the network layer of every client of a sync: bounded
+// connect, TLS handshake and wait for headers (the body is bounded by each
+// client's overall deadline).
+func newBaseTransport(l Limits) *http.Transport {
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: l.ConnectTimeout, KeepAlive: 30 * time.Second}).DialContext,
+		TLSHandshakeTimeout:   l.ConnectTimeout,
+		ResponseHeaderTimeout: l.HeaderTimeout,
+		ExpectContinueTimeout: time.Second,
+		MaxIdleConnsPerHost:   16,
+		IdleConnTimeout:       90 * time.Second,
+		ForceAttemptHTTP2:     true,
+	}
+}
+
+// hostGuard sends requests only to the tenant (scheme and host), and caps
+// response bodies. It sits under oauth2.Transport, which sets the bearer
+// token on every request it sees, redirects included, so Go's own rule of
+// dropping Authorization on some cross-host redirects does not protect the
+// token: a request for any other host is refused here before it is sent.
+type hostGuard struct {
+	base   http.RoundTripper
+	scheme string
+	host   string
+	max    int64
+	what   string
+}
+
+func (g *hostGuard) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme != g.scheme || !strings.EqualFold(req.URL.Host, g.host) {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		why := "a request"
+		if req.Response != nil {
+			why = "a redirect"
+		}
+		return nil, fmt.Errorf("%w: refused %s to %s://%s; the %s is sent only to %s://%s",
+			ErrForeignHost, why, req.URL.Scheme, req.URL.Host, g.what, g.scheme, g.host)
+	}
+	resp, err := g.base.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	return capBody(resp, g.max, "response from "+g.host)
+}
+
+// ErrForeignHost is returned for a request (usually a redirect) that would
+// carry credentials to a host other than the tenant's.
+var ErrForeignHost = errors.New("credentials stay with the tenant")
+
+// ErrTooLarge is returned when a response exceeds its size cap.
+var ErrTooLarge = errors.New("response too large")
+
+// capBody fails a response whose declared length exceeds max at once, and
+// one that grows past max while it is read.
+func capBody(resp *http.Response, max int64, what string) (*http.Response, error) {
+	if resp.ContentLength > max {
+		resp.Body.Close()
+		return nil, fmt.Errorf("%w: %s declares %d bytes, over the limit of %s", ErrTooLarge, what, resp.ContentLength, sizeString(max))
+	}
+	resp.Body = &cappedBody{rc: resp.Body, left: max, max: max, what: what}
+	return resp, nil
+}
+
+type cappedBody struct {
+	rc   io.ReadCloser
+	left int64
+	max  int64
+	what string
+}
+
+func (c *cappedBody) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		var one [1]byte
+		n, err := c.rc.Read(one[:])
+		if n > 0 {
+			return 0, fmt.Errorf("%w: %s is over the limit of %s", ErrTooLarge, c.what, sizeString(c.max))
+		}
+		return 0, err
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.rc.Read(p)
+	c.left -= int64(n)
+	return n, err
+}
+
+func (c *cappedBody) Close() error { return c.rc.Close() }
+
+func sizeString(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	default:
+		return fmt.Sprintf("%d bytes", n)
+	}
+}
+
+// idleBody fails a read that waits longer than idle for the network
+// (cancelling the request); time the reader spends between reads does not
+// count.
+type idleBody struct {
+	rc       io.ReadCloser
+	idle     time.Duration
+	timer    *time.Timer
+	timedOut atomic.Bool
+	what     string
+}
+
+func newIdleBody(rc io.ReadCloser, idle time.Duration, cancel context.CancelFunc, what string) *idleBody {
+	b := &idleBody{rc: rc, idle: idle, what: what}
+	b.timer = time.AfterFunc(time.Hour, func() { b.timedOut.Store(true); cancel() })
+	b.timer.Stop()
+	return b
+}
+
+func (b *idleBody) Read(p []byte) (int, error) {
+	b.timer.Reset(b.idle)
+	n, err := b.rc.Read(p)
+	b.timer.Stop()
+	if err != nil && err != io.EOF && b.timedOut.Load() {
+		err = fmt.Errorf("%s: no data for %s", b.what, b.idle)
+	}
+	return n, err
+}
+
+func (b *idleBody) Close() error {
+	b.timer.Stop()
+	return b.rc.Close()
+}
+
+// noRedirects makes a client return a redirect response as it is.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }

@@ -25,7 +25,10 @@ func init() {
 }
 
 func runUserPermissions(ctx context.Context, r *run) (int, error) {
-	if r.isSkipped("users") {
+	// Without every user (skipped, or failed mid-way) the walk would see
+	// none or some, and stale cleanup would then delete the direct
+	// permissions of the others.
+	if r.isSkipped("users") || !r.state.usersOK {
 		return 0, errIncompleteInput("users")
 	}
 	if r.state.userIDs == nil && r.state.userCount > 0 {

@@ -76,6 +76,7 @@ func runUsers(ctx context.Context, r *run) (int, error) {
 			}
 		}
 		if len(first.Users) == 100 && total > 100 {
+			// total <= userListCap bounds this walk.
 			for page := 1; page*100 < total; page++ {
 				l, err := r.api.Users(ctx, management.Page(page), management.PerPage(100), management.IncludeTotals(true), sortOpt)
 				if err != nil {
@@ -106,6 +107,7 @@ func runUsers(ctx context.Context, r *run) (int, error) {
 	}
 	r.state.mu.Lock()
 	r.state.userCount = n
+	r.state.usersOK = true
 	if keepIDs {
 		r.state.userIDs = ids
 	}
@@ -126,6 +128,11 @@ func decodeExport(body io.Reader, emit func(*management.User) error) error {
 		}
 		var u management.User
 		if err := json.Unmarshal(b, &u); err != nil {
+			// A failed read ends the scan with the partial line as a
+			// token: report the read error, not the cut line.
+			if rerr := sc.Err(); rerr != nil {
+				return fmt.Errorf("read users export: %w", rerr)
+			}
 			return fmt.Errorf("users export line %d: %w", line, err)
 		}
 		if u.GetID() == "" {

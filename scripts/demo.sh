@@ -90,7 +90,7 @@ run_steps() {
 	wait_port sim "$SIM_ADDR"
 	require_command sync
 	echo "demo: syncing the simulated tenant into the graph as $DEMO_TENANT"
-	"$BIN" sync --domain "http://$SIM_ADDR" --client-id sim-client --client-secret sim-secret --tenant "$DEMO_TENANT"
+	AUTH0_CLIENT_SECRET=sim-secret "$BIN" sync --domain "http://$SIM_ADDR" --client-id sim-client --tenant "$DEMO_TENANT"
 	require_command serve
 	background serve "$BIN" serve --addr "$ADDR"
 	wait_port serve "$ADDR"

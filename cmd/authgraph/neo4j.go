@@ -17,6 +17,9 @@ type neo4jFlags struct {
 }
 
 func (f *neo4jFlags) options(cmd *cobra.Command) neo4jlocal.Options {
+	if f.password != "" {
+		warnf(cmd, "--password on the command line is visible to other local users (ps) and kept in shell history; without it the password is kept in %s", neo4jlocal.PasswordPath(f.dir))
+	}
 	o := neo4jlocal.Options{Dir: f.dir, Password: f.password, HeapInitial: f.heap, HeapMax: f.heap, PageCache: f.pageCache, Out: cmd.OutOrStdout()}
 	if cmd.Flags().Changed("port") {
 		o.Port = f.port
@@ -31,7 +34,7 @@ func (f *neo4jFlags) register(cmd *cobra.Command, withStartFlags bool) {
 		cmd.Flags().IntVar(&f.port, "port", neo4jlocal.DefaultPort,
 			"Bolt port on 127.0.0.1 (when omitted: the port of the last start)")
 		cmd.Flags().StringVar(&f.password, "password", "",
-			"password of user neo4j, set when the data directory is created (default $"+neo4jlocal.EnvPassword+" or "+neo4jlocal.DefaultPassword+")")
+			"password of user neo4j, set when the data directory is created (default $"+neo4jlocal.EnvPassword+", else a random one kept in DIR/password; visible to `ps`, prefer the file)")
 		cmd.Flags().StringVar(&f.heap, "heap", "",
 			"maximum JVM heap, e.g. 2g (default "+neo4jlocal.DefaultHeapMax+")")
 		cmd.Flags().StringVar(&f.pageCache, "page-cache", "",
@@ -45,10 +48,13 @@ var neo4jCmd = &cobra.Command{
 	Long: `Run a local Neo4j ` + neo4jlocal.Version + ` Community server for authgraph.
 
 The server's jars are fetched from Maven Central with Maven (mvn) on the first
-start, and it runs with java in the background. Everything lives under --dir.
-Other authgraph commands connect to bolt://127.0.0.1:7687 as neo4j/authgraph
-unless NEO4J_URI, NEO4J_USER or NEO4J_PASSWORD say otherwise; with NEO4J_URI
-set these commands only check that server.`,
+start, and it runs with java in the background. Everything lives under --dir
+(mode 0700). The first start gives user neo4j a random password, kept in
+DIR/password (mode 0600). Other authgraph commands connect to
+bolt://127.0.0.1:7687 as neo4j with that password unless NEO4J_URI, NEO4J_USER
+or NEO4J_PASSWORD say otherwise; with NEO4J_URI set these commands only check
+that server. The server refuses LOAD CSV from any address or file, and bounds
+transactions (60 s, a quarter of the heap) that set no limits of their own.`,
 	Args: cobra.NoArgs,
 }
 
@@ -92,7 +98,18 @@ func init() {
 	}
 	statusF.register(status, false)
 
-	neo4jCmd.AddCommand(start, stop, status)
+	var rotateF neo4jFlags
+	rotate := &cobra.Command{
+		Use:   "rotate-password",
+		Short: "Give user neo4j a new random password and keep it in DIR/password",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return neo4jlocal.RotatePassword(cmd.Context(), rotateF.options(cmd))
+		},
+	}
+	rotateF.register(rotate, false)
+
+	neo4jCmd.AddCommand(start, stop, status, rotate)
 	rootCmd.AddCommand(neo4jCmd)
 }
 

@@ -35,15 +35,18 @@ func init() {
 		Long: `Collect every asset of an Auth0 tenant and its relations into Neo4j.
 
 Credentials are those of a machine-to-machine application authorised for the
-Management API with read scopes. They come from flags, a secret file, or the
-environment: AUTH0_DOMAIN, AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET, AUTH0_AUDIENCE.
+Management API with read scopes. They come from flags, a secret file (mode
+0600; "-" reads stdin), or the environment: AUTH0_DOMAIN, AUTH0_CLIENT_ID,
+AUTH0_CLIENT_SECRET, AUTH0_AUDIENCE. --client-secret works but warns: command
+lines are visible to other users (ps) and kept in shell history.
 Plain http:// domains are accepted only for loopback addresses (the simulator).
 
 Nothing is written when the tenant can't be reached, the credentials are
 rejected or read scopes are missing. A resource that fails mid-way keeps its
 old data in the graph and the sync reports partial.`,
 		Example: `  authgraph sync --domain https://acme.eu.auth0.com --client-id ID --client-secret-file ./secret
-  authgraph sync --domain http://127.0.0.1:4010 --client-id sim-client --client-secret sim-secret --json
+  printf %s "$SECRET" | authgraph sync --domain https://acme.eu.auth0.com --client-id ID --client-secret-file -
+  AUTH0_CLIENT_SECRET=sim-secret authgraph sync --domain http://127.0.0.1:4010 --client-id sim-client --json
   authgraph sync --tenant acme.eu.auth0.com   # a connected tenant (authgraph tenants add)`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runSync(cmd, f) },
@@ -51,8 +54,8 @@ old data in the graph and the sync reports partial.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.domain, "domain", os.Getenv("AUTH0_DOMAIN"), "tenant URL, e.g. https://TENANT.auth0.com (env AUTH0_DOMAIN)")
 	fl.StringVar(&f.clientID, "client-id", os.Getenv("AUTH0_CLIENT_ID"), "client id (env AUTH0_CLIENT_ID)")
-	fl.StringVar(&f.clientSecret, "client-secret", "", "client secret (env AUTH0_CLIENT_SECRET; prefer --client-secret-file)")
-	fl.StringVar(&f.secretFile, "client-secret-file", "", "file holding the client secret")
+	fl.StringVar(&f.clientSecret, "client-secret", "", "client secret: visible to `ps` and shell history, so it warns (prefer --client-secret-file or env AUTH0_CLIENT_SECRET)")
+	fl.StringVar(&f.secretFile, "client-secret-file", "", "file holding the client secret (mode 0600, or it warns); - reads it from stdin")
 	fl.StringVar(&f.audience, "audience", os.Getenv("AUTH0_AUDIENCE"), "Management API audience when it differs from the domain (env AUTH0_AUDIENCE)")
 	fl.StringVar(&f.tenant, "tenant", "", "name of the tenant in the graph (default: the domain's host); alone, a connected tenant synced with its stored credentials")
 	fl.BoolVar(&f.jsonOut, "json", false, "print the summary as JSON")
@@ -70,7 +73,7 @@ func runSync(cmd *cobra.Command, f syncFlags) error {
 	} else if connected {
 		return runConnectedSync(cmd, f.tenant, f)
 	}
-	secret, err := resolveSecret(f.clientSecret, f.secretFile)
+	secret, err := resolveSecret(cmd, f.clientSecret, f.secretFile)
 	if err != nil {
 		return err
 	}
@@ -151,24 +154,6 @@ func runRulesAfterSync(ctx context.Context, errOut, w io.Writer, st *store.Store
 	}
 	fmt.Fprintln(w, rsum.OneLine())
 	return nil
-}
-
-// resolveSecret takes the secret from the flag, a file, or the environment.
-func resolveSecret(flag, file string) (string, error) {
-	if flag != "" && file != "" {
-		return "", apperr.New(apperr.Invalid, "pass either --client-secret or --client-secret-file, not both")
-	}
-	if file != "" {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return "", apperr.Wrap(apperr.Invalid, err, "cannot read the client secret file")
-		}
-		return strings.TrimSpace(string(b)), nil
-	}
-	if flag != "" {
-		return flag, nil
-	}
-	return os.Getenv("AUTH0_CLIENT_SECRET"), nil
 }
 
 func printSummary(w io.Writer, s *ingest.Summary) {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/authgraph/authgraph/internal/apperr"
@@ -101,8 +102,63 @@ func (c Config) Render() string {
 	w("dbms.security.auth_enabled=true")
 	w("dbms.usage_report.enabled=false")
 	w("db.tx_log.rotation.retention_policy=1G size")
-	w("# db.transaction.timeout is left unset: authgraph sets a timeout on each transaction.")
+	w("")
+	w("# LOAD CSV reaches neither the network (every IPv4 and IPv6 address is")
+	w("# blocked, loopback included) nor files. The read-only console refuses")
+	w("# LOAD CSV itself; this is the layer below, for any query that gets past it.")
+	w("# (Neo4j 5.26 Community declares the blocklist as internal.dbms.cypher_ip_blocklist;")
+	w("# dbms.cypher.ip_blocklist is not a setting it knows, and strict validation refuses it.)")
+	w("internal.dbms.cypher_ip_blocklist=%s", IPBlocklist)
+	w("dbms.security.allow_csv_import_from_file_urls=false")
+	w("")
+	w("# Bounds for a transaction that sets none of its own: a time limit, and a")
+	w("# memory limit of a quarter of the heap (authgraph's writes are batches of")
+	w("# a few thousand rows, far below it).")
+	w("db.transaction.timeout=%s", TransactionTimeout)
+	w("db.memory.transaction.max=%s", c.transactionMemory())
 	return b.String()
+}
+
+// Limits written into neo4j.conf (and, for Docker, docker-compose.yml).
+const (
+	// IPBlocklist covers every IPv4 and IPv6 address.
+	IPBlocklist = "0.0.0.0/0,::/0"
+	// TransactionTimeout is db.transaction.timeout, the default for
+	// transactions that set no timeout of their own.
+	TransactionTimeout = "60s"
+)
+
+// transactionMemory is db.memory.transaction.max: a quarter of the maximum
+// heap, at least 64 MiB, in MiB.
+func (c Config) transactionMemory() string {
+	heap := sizeBytes(c.HeapMax)
+	mib := max(heap/4>>20, 64)
+	return fmt.Sprintf("%dm", mib)
+}
+
+// sizeBytes parses a size such as 512m, 2g, 512000k or 1073741824 (0 when
+// it does not parse; Validate rejects those first).
+func sizeBytes(s string) int64 {
+	if !sizeRE.MatchString(s) {
+		return 0
+	}
+	mult := int64(1)
+	switch s[len(s)-1] {
+	case 'k', 'K':
+		mult = 1 << 10
+	case 'm', 'M':
+		mult = 1 << 20
+	case 'g', 'G':
+		mult = 1 << 30
+	}
+	if mult != 1 {
+		s = s[:len(s)-1]
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0
+	}
+	return n * mult
 }
 
 // JVMArgs returns the java options that the neo4j launcher script would
@@ -137,16 +193,33 @@ func consoleLog(dir string) string {
 	return filepath.Join(logDir(dir), "console.log")
 }
 
-// writeConfig creates the instance's directories and writes neo4j.conf.
+// writeConfig creates the instance's directories, private to the user
+// (the data and the password file live there), and writes neo4j.conf.
 func writeConfig(c Config) error {
-	for _, d := range []string{confDir(c.Dir), dataDir(c.Dir), logDir(c.Dir),
-		filepath.Join(c.Dir, "run"), filepath.Join(c.Dir, "import"), filepath.Join(c.Dir, "plugins")} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
+	if err := privateDirs(c.Dir, homeDir(c.Dir), confDir(c.Dir), dataDir(c.Dir), logDir(c.Dir), libDir(c.Dir),
+		filepath.Join(c.Dir, "run"), filepath.Join(c.Dir, "import"), filepath.Join(c.Dir, "plugins")); err != nil {
+		return err
+	}
+	if err := os.WriteFile(confPath(c.Dir), []byte(c.Render()), 0o600); err != nil {
+		return apperr.Wrap(apperr.Internal, err, "write neo4j.conf")
+	}
+	// WriteFile keeps the mode of an existing file (one written before 0600).
+	if err := os.Chmod(confPath(c.Dir), 0o600); err != nil {
+		return apperr.Wrap(apperr.Internal, err, "chmod neo4j.conf")
+	}
+	return nil
+}
+
+// privateDirs creates each directory with mode 0700 and narrows the mode of
+// those that already exist (directories made before authgraph did this).
+func privateDirs(dirs ...string) error {
+	for _, d := range dirs {
+		if err := os.MkdirAll(d, 0o700); err != nil {
 			return apperr.Wrap(apperr.Internal, err, "create neo4j directory")
 		}
-	}
-	if err := os.WriteFile(confPath(c.Dir), []byte(c.Render()), 0o644); err != nil {
-		return apperr.Wrap(apperr.Internal, err, "write neo4j.conf")
+		if err := os.Chmod(d, 0o700); err != nil {
+			return apperr.Wrap(apperr.Internal, err, "chmod neo4j directory")
+		}
 	}
 	return nil
 }

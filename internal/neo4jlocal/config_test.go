@@ -32,8 +32,12 @@ func TestRender(t *testing.T) {
 				"server.memory.heap.initial_size=1g\n",
 				"server.memory.heap.max_size=2g\n",
 				"server.memory.pagecache.size=1g\n",
+				"internal.dbms.cypher_ip_blocklist=0.0.0.0/0,::/0\n",
+				"dbms.security.allow_csv_import_from_file_urls=false\n",
+				"db.transaction.timeout=60s\n",
+				"db.memory.transaction.max=512m\n",
 			},
-			notWant: []string{"\ndb.transaction.timeout=", "http.enabled=true", "0.0.0.0"},
+			notWant: []string{"http.enabled=true", "listen_address=0.0.0.0", "password"},
 		},
 		{
 			name: "custom port and memory",
@@ -43,8 +47,14 @@ func TestRender(t *testing.T) {
 				"server.directories.data=/tmp/x y/data\n",
 				"server.memory.heap.max_size=512m\n",
 				"server.memory.pagecache.size=128m\n",
+				"db.memory.transaction.max=128m\n",
 			},
 			notWant: []string{":7687\n"},
+		},
+		{
+			name: "small heap: the memory limit has a floor",
+			cfg:  Config{Dir: "/srv/n4j", Port: 17687, HeapInitial: "128m", HeapMax: "131072k", PageCache: "64m"},
+			want: []string{"db.memory.transaction.max=64m\n"},
 		},
 	}
 	for _, tc := range tests {
@@ -117,6 +127,20 @@ func TestResolveTarget(t *testing.T) {
 	}
 	cwd, _ := os.Getwd()
 	envDir := t.TempDir()
+	withPassword := t.TempDir()
+	if err := writeConfig(Config{Dir: withPassword, Port: 17003}.withDefaults()); err != nil {
+		t.Fatal(err)
+	}
+	if err := writePasswordFile(withPassword, "kept-in-the-file"); err != nil {
+		t.Fatal(err)
+	}
+	legacy := t.TempDir()
+	if err := writeConfig(Config{Dir: legacy, Port: 17004}.withDefaults()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(legacy, "data", "databases", "system"), 0o700); err != nil {
+		t.Fatal(err)
+	}
 
 	tests := []struct {
 		name string
@@ -125,20 +149,42 @@ func TestResolveTarget(t *testing.T) {
 		want Target
 	}{
 		{
-			name: "defaults",
+			name: "defaults: no password before the first start",
 			dir:  "",
-			want: Target{URI: "bolt://127.0.0.1:7687", User: "neo4j", Password: "authgraph", Managed: true,
+			want: Target{URI: "bolt://127.0.0.1:7687", User: "neo4j", Password: "", Managed: true,
 				Dir: filepath.Join(cwd, ".authgraph", "neo4j")},
 		},
 		{
 			name: "dir from AUTHGRAPH_NEO4J_DIR",
 			env:  map[string]string{EnvDir: envDir},
-			want: Target{URI: "bolt://127.0.0.1:7687", User: "neo4j", Password: "authgraph", Managed: true, Dir: envDir},
+			want: Target{URI: "bolt://127.0.0.1:7687", User: "neo4j", Password: "", Managed: true, Dir: envDir},
 		},
 		{
 			name: "port from the written config",
 			dir:  confDirWithPort,
-			want: Target{URI: "bolt://127.0.0.1:17002", User: "neo4j", Password: "authgraph", Managed: true, Dir: confDirWithPort},
+			want: Target{URI: "bolt://127.0.0.1:17002", User: "neo4j", Password: "", Managed: true, Dir: confDirWithPort},
+		},
+		{
+			name: "password from the password file",
+			dir:  withPassword,
+			want: Target{URI: "bolt://127.0.0.1:17003", User: "neo4j", Password: "kept-in-the-file", Managed: true, Dir: withPassword},
+		},
+		{
+			name: "env beats the password file",
+			env:  map[string]string{EnvPassword: "s3cretpass"},
+			dir:  withPassword,
+			want: Target{URI: "bolt://127.0.0.1:17003", User: "neo4j", Password: "s3cretpass", Managed: true, Dir: withPassword},
+		},
+		{
+			name: "a data directory from before the password file: the legacy password",
+			dir:  legacy,
+			want: Target{URI: "bolt://127.0.0.1:17004", User: "neo4j", Password: LegacyPassword, Managed: true, Dir: legacy},
+		},
+		{
+			name: "external server without NEO4J_PASSWORD: never the managed file",
+			env:  map[string]string{EnvURI: "neo4j://db.example:7687"},
+			dir:  withPassword,
+			want: Target{URI: "neo4j://db.example:7687", User: "neo4j", Password: ""},
 		},
 		{
 			name: "credentials from env for the managed server",
@@ -156,7 +202,7 @@ func TestResolveTarget(t *testing.T) {
 			name: "empty NEO4J_URI counts as unset",
 			env:  map[string]string{EnvURI: ""},
 			dir:  confDirWithPort,
-			want: Target{URI: "bolt://127.0.0.1:17002", User: "neo4j", Password: "authgraph", Managed: true, Dir: confDirWithPort},
+			want: Target{URI: "bolt://127.0.0.1:17002", User: "neo4j", Password: "", Managed: true, Dir: confDirWithPort},
 		},
 	}
 	for _, tc := range tests {

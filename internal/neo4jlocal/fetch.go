@@ -65,8 +65,8 @@ func Fetch(ctx context.Context, dir string, out io.Writer) error {
 			"Maven (mvn) not found on PATH: install Maven 3.8+ (e.g. apt-get install maven) so authgraph can fetch Neo4j %s", Version)
 	}
 	lib := libDir(dir)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return apperr.Wrap(apperr.Internal, err, "create "+dir)
+	if err := privateDirs(dir); err != nil {
+		return err
 	}
 	// A lib folder without the marker is a partial fetch: start over.
 	if err := os.RemoveAll(lib); err != nil {

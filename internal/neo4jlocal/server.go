@@ -37,7 +37,8 @@ type Options struct {
 	Port int
 	// Password is set as neo4j's password when the data directory is
 	// initialised, and used to check that Bolt answers. Empty means
-	// $NEO4J_PASSWORD, else DefaultPassword. Neo4j needs at least 8 characters.
+	// $NEO4J_PASSWORD, else the password file (DIR/password), else a new
+	// random password for a new data directory. See checkPassword.
 	Password string
 	// Memory sizes such as "512m" or "2g"; empty means the defaults.
 	HeapInitial, HeapMax, PageCache string
@@ -63,19 +64,23 @@ func (o Options) dir() string {
 	return absDir(o.Dir)
 }
 
-// target is the managed target of o's dir with o's password.
+// target is the managed target of o's dir with the password that o, the
+// environment or the password file give (see ResolveTarget).
 func (o Options) target() Target {
-	t := Target{
-		URI:      boltURI(o.port()),
-		User:     DefaultUser,
-		Password: o.Password,
-		Managed:  true,
-		Dir:      o.dir(),
-	}
-	if t.Password == "" {
-		t.Password = envOr(EnvPassword, DefaultPassword)
+	t := ResolveTarget(o.dir())
+	t.URI, t.User = boltURI(o.port()), DefaultUser
+	if o.Password != "" {
+		t.Password = o.Password
 	}
 	return t
+}
+
+// explicitPassword is the password given by flag or environment, if any.
+func (o Options) explicitPassword() string {
+	if o.Password != "" {
+		return o.Password
+	}
+	return os.Getenv(EnvPassword)
 }
 
 func (o Options) port() int {
@@ -118,9 +123,9 @@ func Start(ctx context.Context, o Options) (Target, error) {
 	if err := cfg.Validate(); err != nil {
 		return Target{}, err
 	}
-	t := o.target()
-	if len(t.Password) < 8 {
-		return t, apperr.New(apperr.Invalid, "the Neo4j password must have at least 8 characters")
+	t, fresh, err := o.startTarget()
+	if err != nil {
+		return t, err
 	}
 
 	// Already running?
@@ -139,7 +144,7 @@ func Start(ctx context.Context, o Options) (Target, error) {
 		cancel()
 		if err == nil {
 			fmt.Fprintf(out, "Neo4j already running (pid %d) at %s\n", pid, t.URI)
-			return t, nil
+			return t, recordPassword(dir, t.Password, out)
 		} else if apperr.KindOf(err) == apperr.Forbidden {
 			return t, err
 		}
@@ -150,7 +155,7 @@ func Start(ctx context.Context, o Options) (Target, error) {
 			return t, err
 		}
 		fmt.Fprintf(out, "Neo4j is up at %s after %.1fs (pid %d)\n", t.URI, time.Since(began).Seconds(), pid)
-		return t, nil
+		return t, recordPassword(dir, t.Password, out)
 	}
 	_ = os.Remove(pidPath(dir)) // stale
 
@@ -168,7 +173,11 @@ func Start(ctx context.Context, o Options) (Target, error) {
 	if err := writeConfig(cfg); err != nil {
 		return t, err
 	}
-	if !initialised(dir) {
+	if fresh {
+		// The file first: a server with a password nobody kept is lost.
+		if err := writePasswordFile(dir, t.Password); err != nil {
+			return t, err
+		}
 		if err := setInitialPassword(ctx, java, dir, t.Password); err != nil {
 			return t, err
 		}
@@ -184,7 +193,64 @@ func Start(ctx context.Context, o Options) (Target, error) {
 		return t, err
 	}
 	fmt.Fprintf(out, "Neo4j is up at %s after %.1fs (pid %d)\n", t.URI, time.Since(began).Seconds(), pid)
-	return t, nil
+	if fresh {
+		fmt.Fprintf(out, "a new random password for user neo4j is kept in %s (mode 0600)\n", PasswordPath(dir))
+		return t, nil
+	}
+	return t, recordPassword(dir, t.Password, out)
+}
+
+// startTarget is the target Start uses and whether the data directory is
+// new (its password still to be set). For a new directory the password is
+// the explicit one (flag, NEO4J_PASSWORD), else the kept one, else a new
+// random one; for an existing one the explicit one, else the kept one, else
+// LegacyPassword (a directory created before the password file existed).
+func (o Options) startTarget() (Target, bool, error) {
+	dir := o.dir()
+	t := Target{URI: boltURI(o.port()), User: DefaultUser, Managed: true, Dir: dir}
+	fresh := !initialised(dir)
+	kept, ok, err := readPasswordFile(dir)
+	if err != nil {
+		return t, fresh, err
+	}
+	switch {
+	case o.explicitPassword() != "":
+		t.Password = o.explicitPassword()
+	case ok:
+		t.Password = kept
+	case fresh:
+		if t.Password, err = newPassword(); err != nil {
+			return t, fresh, err
+		}
+	default:
+		t.Password = LegacyPassword
+	}
+	if fresh {
+		if err := checkPassword(t.Password); err != nil {
+			return t, fresh, err
+		}
+	}
+	return t, fresh, nil
+}
+
+// recordPassword keeps pw, which the server has just accepted, in dir's
+// password file when there is none yet (a directory from before the file
+// existed, or a password given by flag or environment). It says so once:
+// the next start finds the file.
+func recordPassword(dir, pw string, out io.Writer) error {
+	if _, ok, err := readPasswordFile(dir); err != nil || ok {
+		return err
+	}
+	if err := writePasswordFile(dir, pw); err != nil {
+		return err
+	}
+	if pw == LegacyPassword {
+		fmt.Fprintf(out, "note: this data directory still has the old well-known password; it is now kept in %s, "+
+			"and `authgraph neo4j rotate-password` replaces it with a random one\n", PasswordPath(dir))
+	} else {
+		fmt.Fprintf(out, "the password of user neo4j is now kept in %s (mode 0600)\n", PasswordPath(dir))
+	}
+	return nil
 }
 
 func (o Options) startTimeout() time.Duration {
@@ -232,9 +298,24 @@ func neo4jEnv(dir string) []string {
 
 func classpath(dir string) string { return filepath.Join(libDir(dir), "*") }
 
+// setInitialPassword runs neo4j-admin dbms set-initial-password with the
+// password in an argument file (picocli expands @FILE into the arguments it
+// holds), so it never shows in the process list.
 func setInitialPassword(ctx context.Context, java, dir, password string) error {
+	if err := checkPassword(password); err != nil {
+		return err
+	}
+	argf, err := os.CreateTemp(dir, ".initial-password-*")
+	if err != nil {
+		return apperr.Wrap(apperr.Internal, err, "write the neo4j-admin argument file")
+	}
+	defer os.Remove(argf.Name())
+	_, werr := argf.WriteString(password + "\n")
+	if err := errors.Join(werr, argf.Close()); err != nil {
+		return apperr.Wrap(apperr.Internal, err, "write the neo4j-admin argument file")
+	}
 	cmd := exec.CommandContext(ctx, java, "-cp", classpath(dir), "org.neo4j.cli.AdminTool",
-		"dbms", "set-initial-password", password)
+		"dbms", "set-initial-password", "@"+argf.Name())
 	cmd.Env = neo4jEnv(dir)
 	cmd.Dir = homeDir(dir)
 	var buf bytes.Buffer
@@ -251,7 +332,7 @@ func setInitialPassword(ctx context.Context, java, dir, password string) error {
 // process lives.
 func spawn(java string, cfg Config) (pid int, exited <-chan struct{}, err error) {
 	dir := cfg.Dir
-	logf, err := os.OpenFile(consoleLog(dir), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	logf, err := os.OpenFile(consoleLog(dir), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return 0, nil, apperr.Wrap(apperr.Internal, err, "open console log")
 	}
@@ -272,7 +353,7 @@ func spawn(java string, cfg Config) (pid int, exited <-chan struct{}, err error)
 	pid = cmd.Process.Pid
 	done := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(done) }() // reap it if it ends while we live
-	if err := os.WriteFile(pidPath(dir), []byte(strconv.Itoa(pid)+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(pidPath(dir), []byte(strconv.Itoa(pid)+"\n"), 0o600); err != nil {
 		_ = syscall.Kill(-pid, syscall.SIGKILL)
 		return 0, nil, apperr.Wrap(apperr.Internal, err, "write pid file")
 	}

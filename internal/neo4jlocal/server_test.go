@@ -42,7 +42,6 @@ func TestLocalServerLifecycle(t *testing.T) {
 	o := Options{
 		Dir:         dir,
 		Port:        freePort(t),
-		Password:    "lifecycle-pass",
 		HeapInitial: "256m",
 		HeapMax:     "512m",
 		PageCache:   "128m",
@@ -85,6 +84,12 @@ func TestLocalServerLifecycle(t *testing.T) {
 		t.Fatalf("Status while running = %+v", st)
 	}
 	t.Logf("status: %s", st.Describe())
+
+	checkSecrets(t, dir, target, st.PID)
+	checkLoadCSVRefused(t, target, dir)
+	checkLimits(t, target)
+	checkLegacyMigration(t, o, target)
+	target = ResolveTarget(dir) // the rotated password
 
 	// A second start is a no-op.
 	var out strings.Builder

@@ -12,11 +12,13 @@
 //	DIR/data/            databases and transaction logs
 //	DIR/logs/            console.log (the java process's output) and Neo4j's own logs
 //	DIR/neo4j.pid        the server's pid while it runs
+//	DIR/password         user neo4j's password (0600; DIR and its folders are 0700)
 //
 // Every authgraph command finds its server through ResolveTarget: when
 // NEO4J_URI is set that server is used and never managed here; otherwise the
 // managed local server at bolt://127.0.0.1:7687 (or the port written in
-// DIR/home/conf/neo4j.conf) with user neo4j and password authgraph.
+// DIR/home/conf/neo4j.conf) with user neo4j and the random password that
+// the first start generated and kept in DIR/password (mode 0600).
 // NEO4J_USER and NEO4J_PASSWORD override the credentials in both cases.
 package neo4jlocal
 
@@ -40,11 +42,11 @@ import (
 // Version is the Neo4j Community version that Fetch installs.
 const Version = "5.26.30"
 
-// Defaults of the managed local server.
+// Defaults of the managed local server. Its password is random, kept in
+// PasswordPath(dir).
 const (
-	DefaultPort     = 7687
-	DefaultUser     = "neo4j"
-	DefaultPassword = "authgraph"
+	DefaultPort = 7687
+	DefaultUser = "neo4j"
 )
 
 // Environment variables that choose the server.
@@ -53,7 +55,8 @@ const (
 	EnvURI = "NEO4J_URI"
 	// EnvUser overrides the user name (default neo4j).
 	EnvUser = "NEO4J_USER"
-	// EnvPassword overrides the password (default authgraph).
+	// EnvPassword overrides the password (default: the managed server's
+	// password file).
 	EnvPassword = "NEO4J_PASSWORD"
 	// EnvDir overrides DefaultDir.
 	EnvDir = "AUTHGRAPH_NEO4J_DIR"
@@ -85,12 +88,14 @@ func DefaultDir() string {
 // When NEO4J_URI is set, that URI (unmanaged). Otherwise the managed server
 // in dir (DefaultDir when dir is empty): bolt://127.0.0.1:PORT where PORT is
 // the one configured in dir/home/conf/neo4j.conf, or DefaultPort before the
-// first start. User and password come from NEO4J_USER and NEO4J_PASSWORD,
-// defaulting to neo4j / authgraph.
+// first start. User and password come from NEO4J_USER and NEO4J_PASSWORD;
+// without them the user is neo4j and, for the managed server, the password
+// is the one kept in dir/password (LegacyPassword for a data directory
+// created before that file existed; empty before the first start).
 func ResolveTarget(dir string) Target {
 	t := Target{
 		User:     envOr(EnvUser, DefaultUser),
-		Password: envOr(EnvPassword, DefaultPassword),
+		Password: os.Getenv(EnvPassword),
 	}
 	if uri := os.Getenv(EnvURI); uri != "" {
 		t.URI = uri
@@ -106,6 +111,13 @@ func ResolveTarget(dir string) Target {
 		port = DefaultPort
 	}
 	t.URI = boltURI(port)
+	if t.Password == "" {
+		if pw, ok, _ := readPasswordFile(t.Dir); ok {
+			t.Password = pw
+		} else if initialised(t.Dir) {
+			t.Password = LegacyPassword
+		}
+	}
 	return t
 }
 
@@ -140,8 +152,12 @@ func Ping(ctx context.Context, t Target) error {
 	defer d.Close(context.Background())
 	if err := d.VerifyConnectivity(ctx); err != nil {
 		if isAuthError(err) {
+			hint := "set " + EnvPassword + " to its password"
+			if t.Managed {
+				hint = fmt.Sprintf("its password is kept in %s; set %s only to override it", PasswordPath(t.Dir), EnvPassword)
+			}
 			return apperr.Wrap(apperr.Forbidden, err,
-				fmt.Sprintf("Neo4j at %s rejected user %q: set %s to the password it was initialised with", t.URI, t.User, EnvPassword))
+				fmt.Sprintf("Neo4j at %s rejected user %q: %s", t.URI, t.User, hint))
 		}
 		return apperr.Wrap(apperr.Unavailable, err, "Neo4j not reachable at "+t.String())
 	}

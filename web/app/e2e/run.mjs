@@ -81,7 +81,10 @@ async function setUp() {
   log(`simulator on :${simPort}; syncing ${users} users into tenant ${tenant}`);
   const t0 = Date.now();
   // Below the user count on purpose: direct user permissions are skipped, so the completeness notes show.
-  await run(BIN, ['sync', '--domain', `http://127.0.0.1:${simPort}`, '--client-id', 'sim-client', '--client-secret', 'sim-secret', '--tenant', tenant, '--user-permissions-limit', String(userPermissionsLimit)], { quiet: true });
+  await run(BIN, ['sync', '--domain', `http://127.0.0.1:${simPort}`, '--client-id', 'sim-client', '--tenant', tenant, '--user-permissions-limit', String(userPermissionsLimit)], {
+    quiet: true,
+    env: { AUTH0_CLIENT_SECRET: 'sim-secret' }, // never in argv
+  });
   log(`synced in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
   // A token from the CLI, as an administrator would make one; serve asks
