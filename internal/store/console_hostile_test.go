@@ -390,3 +390,23 @@ func TestAnchoredByFilter(t *testing.T) {
 		}
 	}
 }
+
+// Rules go through the same plan check: none reads an internal record.
+func TestRuleQueriesCannotReadInternal(t *testing.T) {
+	s := FromDriver(neo4jtest.Driver(t))
+	ctx := context.Background()
+	seedInternal(t, s)
+	tenant := neo4jtest.Tenant(t)
+	for _, c := range consoletest.Internal() {
+		if c.Params != nil {
+			continue // rules get $tenant only
+		}
+		q := "WITH $tenant AS tenant " + c.Query
+		_, err := s.RunRuleQuery(ctx, q, tenant, 10*time.Second)
+		if err == nil || apperr.KindOf(err) != apperr.Forbidden {
+			t.Errorf("rule %s: %q: got %v, want Forbidden", c.Name, q, err)
+		} else if strings.Contains(err.Error(), consoletest.Marker) {
+			t.Errorf("rule %s: message holds an internal value: %v", c.Name, err)
+		}
+	}
+}

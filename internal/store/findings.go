@@ -125,6 +125,10 @@ func (s *Store) RunRuleQuery(ctx context.Context, query, tenant string, timeout 
 			continue
 		}
 		h := RuleHit{AssetID: id, Evidence: "{}"}
+		// Evidence is stored and shown to viewers: never an internal record.
+		if err := refuseInternal(rec.Values); err != nil {
+			return nil, err
+		}
 		if ev, ok := rec.Get("evidence"); ok && ev != nil {
 			b, err := json.Marshal(jsonValue(ev, nil))
 			if err == nil {
