@@ -3,17 +3,12 @@ package stream
 import (
 	"encoding/json"
 	"strings"
+
+	"github.com/authgraph/authgraph/ingest"
 )
 
-// Touch is one asset an event changed: the ingest resource that collects it
-// (users, organizations, …), its Auth0 id, and a sub-collection when only
-// that changed (an organization's "members" or "connections"). Deleted says
-// the event removed it. It mirrors ingest.Touch, which the Applier is
-// given.
-type Touch struct {
-	Resource, ID, Sub string
-	Deleted           bool
-}
+// Touch is one asset an event changed (see ingest.Touch).
+type Touch = ingest.Touch
 
 // EventTypes are the Event Streams types authgraph subscribes to and maps.
 var EventTypes = []string{
@@ -62,11 +57,11 @@ func TouchesFromEvent(ev CloudEvent) []Touch {
 	case "organization.member.added", "organization.member.deleted",
 		"organization.member.role.assigned", "organization.member.role.deleted":
 		if orgID != "" {
-			return []Touch{{Resource: "organizations", ID: orgID, Sub: "members"}}
+			return []Touch{{Resource: "organizations", ID: orgID, Sub: ingest.SubMembers}}
 		}
 	case "organization.connection.added", "organization.connection.updated", "organization.connection.removed":
 		if orgID != "" {
-			return []Touch{{Resource: "organizations", ID: orgID, Sub: "connections"}}
+			return []Touch{{Resource: "organizations", ID: orgID, Sub: ingest.SubConnections}}
 		}
 	}
 	return nil

@@ -12,7 +12,6 @@ package stream
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -168,12 +167,4 @@ func trimErr(err error) string {
 		s = s[:200] + "…"
 	}
 	return strings.TrimSpace(s)
-}
-
-// describe names a count of events for messages.
-func describe(n int, what string) string {
-	if n == 1 {
-		return fmt.Sprintf("1 %s", what)
-	}
-	return fmt.Sprintf("%d %ss", n, what)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/auth0/go-auth0/management"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/authgraph/authgraph/ingest"
 	"github.com/authgraph/authgraph/internal/access"
 	"github.com/authgraph/authgraph/internal/apperr"
 )
@@ -38,8 +39,8 @@ type TenantLookup func(ctx context.Context, tenant string) (tokenID string, err 
 type Config struct {
 	Applier Applier
 	Tenants TenantLookup
-	// MapLog maps one log event to the assets it changed
-	// (ingest.TouchesFromLog through an adapter).
+	// MapLog maps one log event to the assets it changed (default
+	// ingest.TouchesFromLog).
 	MapLog func(*management.Log) []Touch
 	Logger *slog.Logger
 	// MaxBody caps a request's body (default 1 MiB, the server's own cap).
@@ -168,7 +169,7 @@ func New(cfg Config) *Receiver {
 		cfg.LookupTTL = 5 * time.Second
 	}
 	if cfg.MapLog == nil {
-		cfg.MapLog = func(*management.Log) []Touch { return nil }
+		cfg.MapLog = ingest.TouchesFromLog
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &Receiver{cfg: cfg, log: cfg.Logger, ctx: ctx, cancel: cancel,
@@ -469,7 +470,7 @@ func (r *Receiver) work(q *tenantQueue) {
 			}
 		}
 		q.mu.Lock()
-		q.busy = false
+		q.busy = len(carry) > 0 // a batch waiting for its retry is work in hand
 		q.mu.Unlock()
 	}
 }
