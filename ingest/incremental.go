@@ -207,7 +207,7 @@ func RunIncremental(ctx context.Context, db IncrementalDB, api API, cfg Config, 
 
 type discardChanges struct{}
 
-func (discardChanges) Nodes(*schema.Kind, []store.NodeChange)    {}
+func (discardChanges) Nodes(*schema.Kind, []store.NodeChange)   {}
 func (discardChanges) Rels(*schema.Relation, []store.RelChange) {}
 
 // stateFromGraph fills what later resources read from earlier ones (name →

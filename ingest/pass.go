@@ -138,7 +138,6 @@ func Pass(ctx context.Context, db PassDB, api API, cfg Config, opt PassOptions) 
 	mode, reason := opt.Mode, ""
 	switch {
 	case mode == ModeFull:
-		reason = "asked for"
 	case cp.LogID == "":
 		mode, reason = ModeFull, "no checkpoint"
 	case time.Since(cp.Since) > opt.Retention+opt.Overlap:
