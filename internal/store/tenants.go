@@ -36,6 +36,7 @@ func MonitorSchemaStatements() []string {
 		fmt.Sprintf("CREATE INDEX change_asset_at IF NOT EXISTS FOR (c:%s) ON (c.asset_id, c.at_ms)", schema.ChangeLabel),
 		fmt.Sprintf("CREATE CONSTRAINT channel_name IF NOT EXISTS FOR (c:%s) REQUIRE c.name IS UNIQUE", ChannelLabel),
 		fmt.Sprintf("CREATE INDEX delivery_channel_at IF NOT EXISTS FOR (d:%s) ON (d.channel, d.at_ms)", DeliveryLabel),
+		fmt.Sprintf("CREATE CONSTRAINT logcheckpoint_tenant IF NOT EXISTS FOR (c:%s) REQUIRE c.tenant IS UNIQUE", CheckpointLabel),
 	}
 }
 
@@ -323,7 +324,7 @@ func (s *Store) RemoveTenant(ctx context.Context, tenant string, progress Remove
 	for i := len(schema.Kinds) - 1; i >= 0; i-- {
 		labels = append(labels, schema.Kinds[i].Label)
 	}
-	labels = append(labels, ConnectedTenantLabel)
+	labels = append(labels, ConnectedTenantLabel, CheckpointLabel)
 	total := 0
 	for _, label := range labels {
 		q := fmt.Sprintf(`MATCH (n:%s {tenant: $tenant}) WITH n LIMIT $batch DETACH DELETE n`, label)
