@@ -241,10 +241,6 @@ func (s *Server) initMetrics() {
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 }
 
-// Registerer is the registry /metrics serves (the stream receiver adds its
-// metrics to it).
-func (s *Server) Registerer() prometheus.Registerer { return s.reg }
-
 // ObserveQuery records one Neo4j round trip; serve installs it as
 // store.QueryObserver.
 func (s *Server) ObserveQuery(d time.Duration, err error) {

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/auth0/go-auth0/management"
@@ -61,8 +62,6 @@ type Config struct {
 	// dropped and logged — the checkpoint poll brings those changes.
 	Retries int
 	Backoff time.Duration
-	// Registerer receives the metrics (nil: not registered).
-	Registerer prometheus.Registerer
 	// LookupTTL is how long a tenant's stream token id is cached (default 5
 	// s, as the server caches credentials).
 	LookupTTL time.Duration
@@ -84,6 +83,8 @@ type Receiver struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+
+	accepted, dups, batches, failed atomic.Int64
 
 	mu      sync.Mutex
 	tenants map[string]*tenantQueue
@@ -174,7 +175,7 @@ func New(cfg Config) *Receiver {
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &Receiver{cfg: cfg, log: cfg.Logger, ctx: ctx, cancel: cancel,
 		tenants: map[string]*tenantQueue{}, lookups: map[string]cachedLookup{}}
-	r.m = newMetrics(cfg.Registerer)
+	r.m = newMetrics()
 	return r
 }
 
@@ -320,6 +321,8 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		fail(http.StatusServiceUnavailable, "queue_full", err.Error())
 		return
 	}
+	r.accepted.Add(int64(accepted))
+	r.dups.Add(int64(dups))
 	r.m.events.WithLabelValues(ep, "accepted").Add(float64(accepted))
 	r.m.events.WithLabelValues(ep, "duplicate").Add(float64(dups))
 	writeJSON(w, http.StatusOK, map[string]int{"accepted": accepted, "duplicates": dups})
@@ -440,6 +443,7 @@ func (r *Receiver) work(q *tenantQueue) {
 		now := time.Now()
 		switch {
 		case err == nil:
+			r.batches.Add(1)
 			r.m.applies.WithLabelValues("ok").Inc()
 			for _, it := range batch {
 				if !it.at.IsZero() {
@@ -453,6 +457,7 @@ func (r *Receiver) work(q *tenantQueue) {
 			q.mu.Unlock()
 			return
 		default:
+			r.failed.Add(1)
 			attempt++
 			if attempt > r.cfg.Retries {
 				r.m.applies.WithLabelValues("dropped").Inc()
@@ -519,6 +524,17 @@ func dedupTouches(ts []Touch) []Touch {
 	return out
 }
 
+// Stats counts what the receiver took in and applied since it started.
+type Stats struct {
+	Accepted, Duplicates int64 // events
+	Batches, Failed      int64 // ApplyTouches calls that succeeded / failed
+}
+
+// Stats returns the counts so far.
+func (r *Receiver) Stats() Stats {
+	return Stats{Accepted: r.accepted.Load(), Duplicates: r.dups.Load(), Batches: r.batches.Load(), Failed: r.failed.Load()}
+}
+
 type metrics struct {
 	events       *prometheus.CounterVec
 	rejected     *prometheus.CounterVec
@@ -528,7 +544,13 @@ type metrics struct {
 	lag          *prometheus.HistogramVec
 }
 
-func newMetrics(reg prometheus.Registerer) metrics {
+// Collectors are the receiver's metrics, for the server's /metrics.
+func (r *Receiver) Collectors() []prometheus.Collector {
+	m := r.m
+	return []prometheus.Collector{m.events, m.rejected, m.queued, m.applies, m.applySeconds, m.lag}
+}
+
+func newMetrics() metrics {
 	m := metrics{
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "authgraph_stream_events_total", Help: "Events received from Auth0 streams by endpoint (logs, events) and outcome (accepted, duplicate).",
@@ -550,9 +572,6 @@ func newMetrics(reg prometheus.Registerer) metrics {
 			Name: "authgraph_stream_lag_seconds", Help: "From an event's own time to its batch written in the graph, by endpoint.",
 			Buckets: []float64{.1, .25, .5, 1, 2, 5, 10, 30, 60, 300},
 		}, []string{"endpoint"}),
-	}
-	if reg != nil {
-		reg.MustRegister(m.events, m.rejected, m.queued, m.applies, m.applySeconds, m.lag)
 	}
 	return m
 }
