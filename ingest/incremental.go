@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/auth0/go-auth0/management"
@@ -308,15 +309,19 @@ func (r *incRun) refreshUsers(ctx context.Context, since time.Time) error {
 			}
 		}
 	}
+	var mu sync.Mutex
+	var todo []string
 	for _, id := range sortedKeys(r.plan.users) {
-		if seen[id] {
-			continue
+		if !seen[id] {
+			todo = append(todo, id)
 		}
+	}
+	err := r.each(ctx, todo, func(id string) error {
 		var u management.User
 		err := r.api.Get(ctx, &u, "users/"+id)
 		if isNotFound(err) {
-			r.goneUsers = append(r.goneUsers, id)
-			continue
+			r.note(&r.goneUsers, id)
+			return nil
 		}
 		if err != nil {
 			return fmt.Errorf("user %s: %w", id, err)
@@ -324,7 +329,13 @@ func (r *incRun) refreshUsers(ctx context.Context, since time.Time) error {
 		if err := r.emitUser(ctx, &u); err != nil {
 			return err
 		}
+		mu.Lock()
 		seen[id] = true
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	r.gotUsers = sortedKeys(seen)
 	return nil
@@ -337,9 +348,9 @@ func (r *incRun) refreshSubs(ctx context.Context) error {
 	for _, id := range r.goneUsers {
 		gone[id] = true
 	}
-	for _, id := range sortedKeys(p.userRoles) {
+	if err := r.each(ctx, sortedKeys(p.userRoles), func(id string) error {
 		if gone[id] {
-			continue
+			return nil
 		}
 		_, err := eachOffsetPage(ctx, 100, func(opts ...management.RequestOption) (int, int, error) {
 			var l management.RoleList
@@ -354,16 +365,19 @@ func (r *incRun) refreshSubs(ctx context.Context) error {
 			return len(l.Roles), l.Total, nil
 		})
 		if isNotFound(err) {
-			r.goneUsers = append(r.goneUsers, id)
-			continue
+			r.note(&r.goneUsers, id)
+			return nil
 		}
 		if err != nil {
 			return fmt.Errorf("roles of user %s: %w", id, err)
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
-	for _, id := range sortedKeys(p.userPerms) {
+	if err := r.each(ctx, sortedKeys(p.userPerms), func(id string) error {
 		if gone[id] {
-			continue
+			return nil
 		}
 		_, err := eachOffsetPage(ctx, 100, func(opts ...management.RequestOption) (int, int, error) {
 			l, err := r.api.UserPermissions(ctx, id, opts...)
@@ -385,14 +399,17 @@ func (r *incRun) refreshSubs(ctx context.Context) error {
 			return len(l.Permissions), l.Total, nil
 		})
 		if isNotFound(err) {
-			r.goneUsers = append(r.goneUsers, id)
-			continue
+			r.note(&r.goneUsers, id)
+			return nil
 		}
 		if err != nil {
 			return fmt.Errorf("permissions of user %s: %w", id, err)
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
-	for _, id := range sortedKeys(p.rolePerms) {
+	if err := r.each(ctx, sortedKeys(p.rolePerms), func(id string) error {
 		_, err := eachOffsetPage(ctx, 100, func(opts ...management.RequestOption) (int, int, error) {
 			l, err := r.api.RolePermissions(ctx, id, opts...)
 			if err != nil {
@@ -410,14 +427,17 @@ func (r *incRun) refreshSubs(ctx context.Context) error {
 			return len(l.Permissions), l.Total, nil
 		})
 		if isNotFound(err) {
-			r.goneRoles = append(r.goneRoles, id)
-			continue
+			r.note(&r.goneRoles, id)
+			return nil
 		}
 		if err != nil {
 			return fmt.Errorf("permissions of role %s: %w", id, err)
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
-	for _, id := range sortedKeys(p.roleUsers) {
+	if err := r.each(ctx, sortedKeys(p.roleUsers), func(id string) error {
 		_, err := eachCheckpoint(ctx, 100, func(opts ...management.RequestOption) (int, string, error) {
 			l, err := r.api.RoleUsers(ctx, id, opts...)
 			if err != nil {
@@ -431,14 +451,17 @@ func (r *incRun) refreshSubs(ctx context.Context) error {
 			return len(l.Users), l.Next, nil
 		})
 		if isNotFound(err) {
-			r.goneRoles = append(r.goneRoles, id)
-			continue
+			r.note(&r.goneRoles, id)
+			return nil
 		}
 		if err != nil {
 			return fmt.Errorf("users of role %s: %w", id, err)
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
-	for _, org := range sortedKeys(p.orgMembers) {
+	if err := r.each(ctx, sortedKeys(p.orgMembers), func(org string) error {
 		_, err := eachCheckpoint(ctx, 100, func(opts ...management.RequestOption) (int, string, error) {
 			opts = append(opts, management.Parameter("fields", "user_id,email,name,roles"), management.Parameter("include_fields", "true"))
 			l, err := r.api.OrgMembers(ctx, org, opts...)
@@ -450,7 +473,7 @@ func (r *incRun) refreshSubs(ctx context.Context) error {
 				if err := r.load.Node(ctx, schema.OrgMembership, node); err != nil {
 					return 0, "", err
 				}
-				r.memberships = append(r.memberships, node.NativeID)
+				r.note(&r.memberships, node.NativeID)
 				for _, rel := range []*schema.Relation{schema.RelMemberOf, schema.RelHasMembership, schema.RelIn, schema.RelWithRole} {
 					for _, x := range rels[rel] {
 						if err := r.load.Rel(ctx, rel, x); err != nil {
@@ -462,14 +485,17 @@ func (r *incRun) refreshSubs(ctx context.Context) error {
 			return len(l.Members), l.Next, nil
 		})
 		if isNotFound(err) {
-			r.goneOrgs = append(r.goneOrgs, org)
-			continue
+			r.note(&r.goneOrgs, org)
+			return nil
 		}
 		if err != nil {
 			return fmt.Errorf("members of organization %s: %w", org, err)
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
-	for _, org := range sortedKeys(p.orgConns) {
+	if err := r.each(ctx, sortedKeys(p.orgConns), func(org string) error {
 		_, err := eachOffsetPage(ctx, 100, func(opts ...management.RequestOption) (int, int, error) {
 			l, err := r.api.OrgConnections(ctx, org, opts...)
 			if err != nil {
@@ -484,12 +510,15 @@ func (r *incRun) refreshSubs(ctx context.Context) error {
 			return len(l.OrganizationConnections), l.Total, nil
 		})
 		if isNotFound(err) {
-			r.goneOrgs = append(r.goneOrgs, org)
-			continue
+			r.note(&r.goneOrgs, org)
+			return nil
 		}
 		if err != nil {
 			return fmt.Errorf("connections of organization %s: %w", org, err)
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	return nil
 }
@@ -633,6 +662,54 @@ func (r *incRun) cleanup(ctx context.Context, deleted map[string]int) error {
 		sink.Nodes(schema.Permission, changed)
 	}
 	return nil
+}
+
+// note appends id to a list shared by concurrent fetchers.
+func (r *incRun) note(list *[]string, id string) {
+	r.mu.Lock()
+	*list = append(*list, id)
+	r.mu.Unlock()
+}
+
+// each runs fn for every id, cfg.Concurrency at a time (the pacer keeps
+// them within the rate limit), and returns the first error.
+func (r *incRun) each(ctx context.Context, ids []string, fn func(id string) error) error {
+	n := r.cfg.Concurrency
+	if n <= 0 {
+		n = 4
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	work := make(chan string)
+	var wg sync.WaitGroup
+	var once sync.Once
+	var first error
+	for w := 0; w < min(n, len(ids)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range work {
+				if err := fn(id); err != nil {
+					once.Do(func() { first = err; cancel() })
+				}
+			}
+		}()
+	}
+	for _, id := range ids {
+		select {
+		case work <- id:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	close(work)
+	wg.Wait()
+	if first != nil {
+		return first
+	}
+	return ctx.Err()
 }
 
 func sortedKeys(m map[string]bool) []string {

@@ -330,6 +330,11 @@ func (mu *mutator) step(ctx context.Context) {
 		{"tenant/settings", func() error {
 			return m.Tenant.Update(ctx, &management.Tenant{FriendlyName: auth0.String(fmt.Sprintf("Tenant %d", k)), SessionLifetime: auth0.Float64(float64(1 + k%48))})
 		}},
+		{"user/event", func() error {
+			// What users do themselves: logins, MFA enrolment, password
+			// and email changes… (their own log event types).
+			return mu.sim.UserEvent(auth0sim.UserEventTypes[mu.pick(len(auth0sim.UserEventTypes))], mu.user())
+		}},
 		{"grant/delete", func() error {
 			if len(mu.snap.Grants) == 0 {
 				return nil
@@ -359,11 +364,11 @@ func TestIncrementalPassEqualsFullCollection(t *testing.T) {
 		t.Fatalf("first pass: mode %q reason %q, want a full collection for want of a checkpoint", first.Mode, first.Reason)
 	}
 	mu := &mutator{t: t, m: e.mgmt(), sim: e.sim, rnd: rand.New(rand.NewSource(7)), snap: e.sim.Snapshot(), done: map[string]int{}}
-	for mu.n < 520 {
+	for mu.n < 560 {
 		mu.step(ctx)
 	}
 	t.Logf("mutations: %v", mu.done)
-	if len(mu.done) < 30 {
+	if len(mu.done) < 34 {
 		t.Fatalf("only %d kinds of mutation succeeded", len(mu.done))
 	}
 	inc := e.pass(ingest.PassOptions{})

@@ -57,8 +57,9 @@ func (x *Metrics) observe(sum *ingest.Summary) {
 	}
 }
 
-// collect runs one pass (or, with FullOnly, a full collection).
-func (m *Monitor) collect(ctx context.Context, cfg ingest.Config) (*ingest.Summary, error) {
+// collect runs one pass (or, with FullOnly, a full collection; a tenant's
+// baseline is always one).
+func (m *Monitor) collect(ctx context.Context, cfg ingest.Config, baseline bool) (*ingest.Summary, error) {
 	if m.FullOnly {
 		sum, err := ingest.Run(ctx, m.Store, cfg)
 		m.Metrics.observe(sum)
@@ -68,7 +69,11 @@ func (m *Monitor) collect(ctx context.Context, cfg ingest.Config) (*ingest.Summa
 	if err != nil {
 		return nil, err
 	}
-	sum, err := ingest.Pass(ctx, m.Store, api, cfg, m.Passes)
+	opt := m.Passes
+	if baseline {
+		opt.Mode = ingest.ModeFull
+	}
+	sum, err := ingest.Pass(ctx, m.Store, api, cfg, opt)
 	m.Metrics.observe(sum)
 	if sum != nil && sum.Drift > 0 {
 		m.Logger.Warn("a reconcile found differences the incremental passes missed", "tenant", cfg.Tenant, "drift", sum.Drift)

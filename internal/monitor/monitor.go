@@ -279,7 +279,7 @@ func (m *Monitor) syncLeased(ctx context.Context, name string) *Result {
 		col = newCollector()
 		cfg.Changes = col
 	}
-	sum, err := m.collect(ctx, cfg)
+	sum, err := m.collect(ctx, cfg, baseline)
 	res.Summary = sum
 	if sum != nil {
 		out.SyncID, out.Status = sum.SyncID, sum.Status

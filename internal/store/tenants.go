@@ -36,7 +36,6 @@ func MonitorSchemaStatements() []string {
 		fmt.Sprintf("CREATE INDEX change_asset_at IF NOT EXISTS FOR (c:%s) ON (c.asset_id, c.at_ms)", schema.ChangeLabel),
 		fmt.Sprintf("CREATE CONSTRAINT channel_name IF NOT EXISTS FOR (c:%s) REQUIRE c.name IS UNIQUE", ChannelLabel),
 		fmt.Sprintf("CREATE INDEX delivery_channel_at IF NOT EXISTS FOR (d:%s) ON (d.channel, d.at_ms)", DeliveryLabel),
-		fmt.Sprintf("CREATE CONSTRAINT logcheckpoint_tenant IF NOT EXISTS FOR (c:%s) REQUIRE c.tenant IS UNIQUE", CheckpointLabel),
 	}
 }
 
