@@ -120,3 +120,21 @@ func TestTouchesFromEvent(t *testing.T) {
 		}
 	}
 }
+
+func TestStreamBase(t *testing.T) {
+	good := map[string]string{"https://ag.example.com": "https://ag.example.com", "https://ag.example.com/": "https://ag.example.com",
+		"http://127.0.0.1:8080/base/": "http://127.0.0.1:8080/base"}
+	for in, want := range good {
+		if got, err := streamBase(in); err != nil || got != want {
+			t.Errorf("%q: %q %v, want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "ag.example.com", "ftp://x", "https://u:secret@x", "https://x/?a=b", "https://x/#f", "https://", "javascript:alert(1)"} {
+		_, err := streamBase(in)
+		if err == nil {
+			t.Errorf("%q accepted", in)
+		} else if strings.Contains(err.Error(), "secret") {
+			t.Errorf("%q: the error repeats the URL's secret: %v", in, err)
+		}
+	}
+}

@@ -88,7 +88,8 @@ func streamBase(publicURL string) (string, error) {
 	}
 	u, err := url.Parse(publicURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return "", apperr.New(apperr.Invalid, "--public-url must be an http(s) URL with a host and no user info, query or fragment: %q", publicURL)
+		// Not echoed: it may hold user info.
+		return "", apperr.New(apperr.Invalid, "--public-url must be an http(s) URL with a host and no user info, query or fragment")
 	}
 	return strings.TrimRight(u.String(), "/"), nil
 }
