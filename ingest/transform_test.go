@@ -44,15 +44,15 @@ func TestUserNode(t *testing.T) {
 			disp: "Ann",
 		},
 		{
-			name: "absent fields stay absent",
+			name: "absent fields stay absent (blocked and logins_count read as false and 0)",
 			in:   management.User{ID: ptr("google-oauth2|2")},
-			want: map[string]any{"mfa_enrolled": false},
+			want: map[string]any{"mfa_enrolled": false, "blocked": false, "logins_count": int64(0)},
 			disp: "google-oauth2|2",
 		},
 		{
 			name: "name falls back to email",
 			in:   management.User{ID: ptr("auth0|3"), Email: ptr("c@x.io")},
-			want: map[string]any{"email": "c@x.io", "mfa_enrolled": false},
+			want: map[string]any{"email": "c@x.io", "mfa_enrolled": false, "blocked": false, "logins_count": int64(0)},
 			disp: "c@x.io",
 		},
 	}
@@ -66,6 +66,58 @@ func TestUserNode(t *testing.T) {
 				t.Errorf("props = %#v\nwant %#v", n.Props, c.want)
 			}
 			noSecrets(t, n, "tok-SECRET")
+		})
+	}
+}
+
+// Above 1,000 users the full collection reads users from the export job,
+// an incremental pass from GET /users/{id}: the same user must give the same
+// node either way, or every reconcile counts drift. Each case is one user as
+// GET returns it (fields left out as Auth0 leaves them out) and as the export
+// writes it (every requested field, false and 0 included).
+func TestUserNodeSameFromExportAndGet(t *testing.T) {
+	cases := []struct{ name, get, export string }{
+		{
+			name:   "never blocked, never logged in",
+			get:    `{"created_at":"2024-01-02T03:04:05.000Z","email":"a@x.io","email_verified":true,"identities":[{"connection":"db","user_id":"1","provider":"auth0","isSocial":false}],"name":"Ann","nickname":"ann","updated_at":"2024-02-01T00:00:00.000Z","user_id":"auth0|1"}`,
+			export: `{"user_id":"auth0|1","email":"a@x.io","email_verified":true,"name":"Ann","nickname":"ann","blocked":false,"created_at":"2024-01-02T03:04:05.000Z","updated_at":"2024-02-01T00:00:00.000Z","logins_count":0,"identities":[{"connection":"db","user_id":"1","provider":"auth0","isSocial":false}]}`,
+		},
+		{
+			name:   "unblocked (GET says false once it was set)",
+			get:    `{"blocked":false,"created_at":"2024-01-02T03:04:05.000Z","email":"b@x.io","email_verified":false,"identities":[{"connection":"db","user_id":"2","provider":"auth0","isSocial":false}],"name":"Bo renamed","updated_at":"2024-03-01T00:00:00.000Z","user_id":"auth0|2","last_login":"2024-02-15T10:00:00.000Z","last_ip":"10.0.0.2","logins_count":7}`,
+			export: `{"user_id":"auth0|2","email":"b@x.io","email_verified":false,"name":"Bo renamed","blocked":false,"created_at":"2024-01-02T03:04:05.000Z","updated_at":"2024-03-01T00:00:00.000Z","last_login":"2024-02-15T10:00:00.000Z","last_ip":"10.0.0.2","logins_count":7,"identities":[{"connection":"db","user_id":"2","provider":"auth0","isSocial":false}]}`,
+		},
+		{
+			name:   "blocked, MFA, social",
+			get:    `{"blocked":true,"created_at":"2024-01-02T03:04:05.000Z","email":"c@x.io","email_verified":true,"identities":[{"connection":"google-oauth2","user_id":"3","provider":"google-oauth2","isSocial":true}],"name":"Cy","updated_at":"2024-03-01T00:00:00.000Z","user_id":"google-oauth2|3","logins_count":2,"multifactor":["guardian"]}`,
+			export: `{"user_id":"google-oauth2|3","email":"c@x.io","email_verified":true,"name":"Cy","blocked":true,"multifactor":["guardian"],"created_at":"2024-01-02T03:04:05.000Z","updated_at":"2024-03-01T00:00:00.000Z","logins_count":2,"identities":[{"connection":"google-oauth2","user_id":"3","provider":"google-oauth2","isSocial":true}]}`,
+		},
+		{
+			name:   "no name: falls back to the email in both",
+			get:    `{"created_at":"2024-01-02T03:04:05.000Z","email":"d@x.io","email_verified":true,"identities":[],"updated_at":"2024-01-02T03:04:05.000Z","user_id":"auth0|4"}`,
+			export: `{"user_id":"auth0|4","email":"d@x.io","email_verified":true,"blocked":false,"created_at":"2024-01-02T03:04:05.000Z","updated_at":"2024-01-02T03:04:05.000Z","logins_count":0,"identities":[]}`,
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var got management.User
+			if err := json.Unmarshal([]byte(c.get), &got); err != nil {
+				t.Fatal(err)
+			}
+			var exported []*management.User
+			if err := decodeExport(strings.NewReader(c.export+"\n"), func(u *management.User) error {
+				exported = append(exported, u)
+				return nil
+			}); err != nil || len(exported) != 1 {
+				t.Fatalf("export: %d users, %v", len(exported), err)
+			}
+			a, b := userNode(&got), userNode(exported[0])
+			if !reflect.DeepEqual(a, b) {
+				t.Errorf("GET gives  %#v\nexport gives %#v", a, b)
+			}
+			if _, ok := a.Props["blocked"]; !ok {
+				t.Errorf("no blocked property: %#v", a.Props)
+			}
 		})
 	}
 }

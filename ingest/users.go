@@ -165,8 +165,15 @@ func (r *run) emitUser(ctx context.Context, u *management.User) error {
 func userNode(u *management.User) store.Node {
 	p := props{}.str("email", u.Email).bool("email_verified", u.EmailVerified).str("username", u.Username).
 		str("nickname", u.Nickname).str("given_name", u.GivenName).str("family_name", u.FamilyName).
-		str("phone_number", u.PhoneNumber).bool("phone_verified", u.PhoneVerified).bool("blocked", u.Blocked).
-		str("last_ip", u.LastIP).int64("logins_count", u.LoginsCount)
+		str("phone_number", u.PhoneNumber).bool("phone_verified", u.PhoneVerified).
+		str("last_ip", u.LastIP)
+	// Auth0 leaves `blocked` out of a user never blocked and `logins_count`
+	// out of one who never logged in (GET /users/{id}, the paged list), while
+	// the users export writes false and 0: absent means the same, so every
+	// path stores false / 0 and a user read one way equals the user read the
+	// other (the reconcile above 1,000 users compares the two).
+	p["blocked"] = u.GetBlocked()
+	p["logins_count"] = u.GetLoginsCount()
 	mfa := strs(u.Multifactor)
 	if u.Multifactor != nil {
 		p["multifactor"] = append([]string{}, mfa...)
