@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"time"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/authgraph/authgraph/ingest"
 	"github.com/authgraph/authgraph/internal/apperr"
+	"github.com/authgraph/authgraph/internal/store"
 )
 
 // Incremental passes: each scheduled sync of a connected tenant is a pass
@@ -73,7 +75,7 @@ func (m *Monitor) collect(ctx context.Context, cfg ingest.Config, baseline bool)
 	if baseline {
 		opt.Mode = ingest.ModeFull
 	}
-	sum, err := ingest.Pass(ctx, m.Store, api, cfg, opt)
+	sum, err := ingest.Pass(ctx, m.db(), api, cfg, opt)
 	m.Metrics.observe(sum)
 	if sum != nil && sum.Drift > 0 {
 		m.Logger.Warn("a reconcile found differences the incremental passes missed", "tenant", cfg.Tenant, "drift", sum.Drift)
@@ -148,11 +150,16 @@ func (m *Monitor) applyLeased(ctx context.Context, tenant string, touches []inge
 	}
 	col := newCollector()
 	cfg.Changes = col
-	api, err := ingest.NewAuth0(ctx, cfg.Credentials, cfg.Limits)
+	api, err := m.pushClient(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	sum, err := ingest.RunIncremental(ctx, m.Store, api, cfg, touches, time.Time{})
+	sum, err := ingest.RunIncremental(ctx, m.db(), api, cfg, touches, time.Time{})
+	if err != nil {
+		// A rejected or expired token, a changed tenant: the next apply
+		// starts with a new client.
+		m.dropPushClient(tenant)
+	}
 	if sum != nil {
 		sum.Reason = source
 		m.Metrics.observe(&ingest.Summary{Tenant: tenant, Mode: "push", Status: sum.Status})
@@ -186,4 +193,73 @@ func (m *Monitor) applyLeased(ctx context.Context, tenant string, touches []inge
 	}
 	m.Notifier.Dispatch(ctx, alerts)
 	return nil
+}
+
+// Pushed batches arrive every few hundred milliseconds, so what an apply
+// costs before re-reading anything is most of its time. Two of those costs
+// are paid once here instead of per apply: the schema (EnsureSchema runs its
+// DDL once per Store in this process) and the tenant's Management API client
+// with its token (kept between applies; oauth2 renews the token when it
+// expires).
+
+// schemaOnceDB is the store with EnsureSchema done once per Monitor.
+type schemaOnceDB struct {
+	*store.Store
+	m *Monitor
+}
+
+func (d schemaOnceDB) EnsureSchema(ctx context.Context) error { return d.m.ensureSchema(ctx) }
+
+func (m *Monitor) db() schemaOnceDB { return schemaOnceDB{Store: m.Store, m: m} }
+
+func (m *Monitor) ensureSchema(ctx context.Context) error {
+	m.schemaMu.Lock()
+	defer m.schemaMu.Unlock()
+	if m.schemaDone == m.Store {
+		return nil
+	}
+	if err := m.Store.EnsureSchema(ctx); err != nil {
+		return err
+	}
+	m.schemaDone = m.Store
+	return nil
+}
+
+type pushClient struct {
+	key string // what the client was built from (credentials, limits)
+	api *ingest.Auth0
+}
+
+// pushClient returns the tenant's kept API client, or a new one when there
+// is none or the tenant's credentials or limits changed since.
+func (m *Monitor) pushClient(ctx context.Context, cfg ingest.Config) (*ingest.Auth0, error) {
+	c := cfg.Credentials
+	h := sha256.Sum256([]byte(c.ClientSecret))
+	key := fmt.Sprintf("%s\x00%s\x00%x\x00%s\x00%+v", c.Domain, c.ClientID, h, c.Audience, cfg.Limits)
+	m.mu.Lock()
+	pc, ok := m.clients[cfg.Tenant]
+	m.mu.Unlock()
+	if ok && pc.key == key {
+		return pc.api, nil
+	}
+	// The client outlives this apply: its token is fetched (and renewed)
+	// with a context that is not cancelled with it (the token request has
+	// its own timeout).
+	api, err := ingest.NewAuth0(context.WithoutCancel(ctx), c, cfg.Limits)
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	if m.clients == nil {
+		m.clients = map[string]pushClient{}
+	}
+	m.clients[cfg.Tenant] = pushClient{key: key, api: api}
+	m.mu.Unlock()
+	return api, nil
+}
+
+func (m *Monitor) dropPushClient(tenant string) {
+	m.mu.Lock()
+	delete(m.clients, tenant)
+	m.mu.Unlock()
 }

@@ -89,6 +89,11 @@ type Monitor struct {
 	once sync.Once
 	mu   sync.Mutex
 	busy map[string]bool
+	// clients keeps each tenant's API client between pushed applies.
+	clients map[string]pushClient
+	// schemaDone is the store whose schema this process has ensured.
+	schemaMu   sync.Mutex
+	schemaDone *store.Store
 }
 
 func (m *Monitor) init() {
@@ -141,6 +146,9 @@ type Result struct {
 	Changes  []store.Change
 	Findings []FindingAlert
 	Err      error
+	// NextIn is the delay until the tenant's next scheduled sync (zero when
+	// the sync was cut short and none was scheduled).
+	NextIn time.Duration
 }
 
 // SyncTenant syncs one connected tenant under its lease: it records the
@@ -245,9 +253,22 @@ func (m *Monitor) syncLeased(ctx context.Context, name string) *Result {
 				out.Status = "failed"
 			}
 			out.NextIn = m.backoff(ct)
+		} else if ct.Baselined {
+			// A fixed cadence: the next pass is due one interval after this
+			// one started, not after it ended, so a pass's own duration does
+			// not add to how long a change waits for the next one. A pass
+			// that outran its interval still leaves a tenth of it free.
+			iv := ct.Interval
+			if iv <= 0 {
+				iv = DefaultInterval
+			}
+			out.NextIn = max(iv/10, iv-time.Since(started))
 		} else {
+			// The first collection: up to Jitter of the interval spreads
+			// tenants added together; the cadence keeps them apart after.
 			out.NextIn = m.next(ct.Interval)
 		}
+		res.NextIn = out.NextIn
 		if err := m.Store.FinishLease(context.WithoutCancel(ctx), name, m.Holder, out); err != nil {
 			m.Logger.Warn("cannot record a sync's outcome", "tenant", name, "err", err)
 		}
@@ -431,6 +452,16 @@ func (m *Monitor) Run(ctx context.Context) error {
 	defer wg.Wait()
 	t := time.NewTicker(m.Tick)
 	defer t.Stop()
+	// A sync that finished wakes the loop when its tenant's next one is due,
+	// so a short interval is kept to the millisecond rather than to the
+	// next Tick.
+	wake := make(chan struct{}, 1)
+	poke := func() {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	}
 	for {
 		free := m.MaxConcurrent - len(slots)
 		if free > 0 {
@@ -453,6 +484,10 @@ func (m *Monitor) Run(ctx context.Context) error {
 					defer wg.Done()
 					defer func() { <-slots; m.release(name) }()
 					res, err := m.SyncTenant(ctx, name, true)
+					if res != nil && ctx.Err() == nil {
+						// (after the slot and the claim are given back)
+						time.AfterFunc(max(res.NextIn, 10*time.Millisecond), poke)
+					}
 					switch {
 					case errors.Is(err, ErrLeaseHeld):
 					case err != nil:
@@ -467,6 +502,7 @@ func (m *Monitor) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
+		case <-wake:
 		}
 	}
 }

@@ -423,10 +423,21 @@ func (r *Receiver) work(q *tenantQueue) {
 			case <-q.wake:
 			}
 		}
-		select {
-		case <-r.ctx.Done():
-			return
-		case <-time.After(r.cfg.Window):
+		// The window runs from the oldest waiting event: events that queued
+		// while the last batch was applied have waited long enough, and are
+		// applied together at once (coalesced into one batch).
+		q.mu.Lock()
+		wait := r.cfg.Window
+		if len(q.pending) > 0 {
+			wait -= time.Since(q.pending[0].received)
+		}
+		q.mu.Unlock()
+		if wait > 0 {
+			select {
+			case <-r.ctx.Done():
+				return
+			case <-time.After(wait):
+			}
 		}
 		q.mu.Lock()
 		batch := q.pending
