@@ -638,12 +638,19 @@ func (r *incRun) cleanup(ctx context.Context, deleted map[string]int) error {
 		}
 	}
 	// Fix-ups: no membership outlives its organization; permissions nothing
-	// defines or references go, and those no API defines say so.
-	ch, err := r.db.DeleteNodesWithout(ctx, r.tenant, schema.OrgMembership, schema.RelIn)
-	if err := nodes(schema.OrgMembership, ch, err); err != nil {
-		return err
+	// defines or references go, and those no API defines say so. Each scans
+	// the tenant's memberships or permissions, so it runs only when this
+	// pass could have orphaned one (pushed batches are small and frequent).
+	if p.relist["organizations"] || len(r.goneOrgs) > 0 || len(r.goneUsers) > 0 || len(p.orgMembers) > 0 {
+		ch, err := r.db.DeleteNodesWithout(ctx, r.tenant, schema.OrgMembership, schema.RelIn)
+		if err := nodes(schema.OrgMembership, ch, err); err != nil {
+			return err
+		}
 	}
-	ch, err = r.db.FixPermissions(ctx, r.tenant)
+	if !r.touchesPermissions() {
+		return nil
+	}
+	ch, err := r.db.FixPermissions(ctx, r.tenant)
 	if err != nil {
 		return err
 	}
@@ -662,6 +669,19 @@ func (r *incRun) cleanup(ctx context.Context, deleted map[string]int) error {
 		sink.Nodes(schema.Permission, changed)
 	}
 	return nil
+}
+
+// touchesPermissions says whether this pass wrote or removed anything that
+// defines or references a permission (DEFINES, ROLE_GRANTS, HAS_PERMISSION,
+// CLIENT_GRANT_GRANTS), directly or by deleting its owner.
+func (r *incRun) touchesPermissions() bool {
+	p := r.plan
+	for _, res := range []string{"resource_servers", "client_grants", "clients", "roles", "role_permissions", "user_permissions"} {
+		if p.relist[res] {
+			return true
+		}
+	}
+	return len(p.rolePerms) > 0 || len(p.userPerms) > 0 || len(r.goneUsers) > 0 || len(r.goneRoles) > 0
 }
 
 // note appends id to a list shared by concurrent fetchers.

@@ -162,6 +162,8 @@ func (m *Monitor) applyLeased(ctx context.Context, tenant string, touches []inge
 	}
 	if sum != nil {
 		sum.Reason = source
+		m.Logger.Debug("pushed changes applied", "tenant", tenant, "source", source, "touches", len(touches),
+			"touched", sum.Touched, "api_calls", sum.APICalls, "took", sum.Duration, "status", sum.Status)
 		m.Metrics.observe(&ingest.Summary{Tenant: tenant, Mode: "push", Status: sum.Status})
 	}
 	at := time.Now().UTC()
