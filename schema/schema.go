@@ -83,6 +83,11 @@ type Relation struct {
 	// Out is what the relation gives its From kind (neighbours of kind
 	// To), In what it gives its To kind (neighbours of kind From).
 	Out, In Side
+	// SQL names the relation's table in the SQL layer when the derived
+	// name (<from>_<to, plural>) reads badly; SQLReverse lists the To
+	// end's id column before the From end's.
+	SQL        string
+	SQLReverse bool
 }
 
 // Name identifies a relation declaration uniquely: FROM-TYPE->TO.
