@@ -1,7 +1,7 @@
 package sqlgraph
 
 import (
-		"reflect"
+	"reflect"
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"

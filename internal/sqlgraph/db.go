@@ -27,7 +27,9 @@ func (p *provider) Database(_ *sql.Context, name string) (sql.Database, error) {
 	return nil, sql.ErrDatabaseNotFound.New(name)
 }
 
-func (p *provider) HasDatabase(_ *sql.Context, name string) bool { return strings.EqualFold(name, DBName) }
+func (p *provider) HasDatabase(_ *sql.Context, name string) bool {
+	return strings.EqualFold(name, DBName)
+}
 
 func (p *provider) AllDatabases(*sql.Context) []sql.Database { return []sql.Database{p.db} }
 
@@ -67,8 +69,8 @@ type table struct {
 }
 
 var (
-	_ sql.Table          = (*table)(nil)
-	_ sql.ProjectedTable = (*table)(nil)
+	_ sql.Table           = (*table)(nil)
+	_ sql.ProjectedTable  = (*table)(nil)
 	_ sql.PrimaryKeyTable = (*table)(nil)
 )
 
