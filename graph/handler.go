@@ -18,6 +18,7 @@ import (
 	"github.com/authgraph/authgraph/graph/generated"
 	"github.com/authgraph/authgraph/internal/apperr"
 	"github.com/authgraph/authgraph/internal/redact"
+	"github.com/authgraph/authgraph/internal/sqlgraph"
 	"github.com/authgraph/authgraph/internal/store"
 	"github.com/authgraph/authgraph/rules"
 )
@@ -89,6 +90,10 @@ func NewHandler(o Options) *handler.Server {
 		o.Console.Limiter = store.NewConsoleLimiter(o.Console)
 	}
 	res := &Resolver{Store: o.Store, Console: o.Console, Rules: o.Rules, counts: newCountCache(o.CountTTL)}
+	if o.Store != nil {
+		// SQL shares the console's limits and its concurrency slots.
+		res.SQL = sqlgraph.New(o.Store, o.Console)
+	}
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: res}))
 	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodPost, http.MethodOptions}})
 	srv.AddTransport(fastPOST{})

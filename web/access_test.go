@@ -177,6 +177,9 @@ func TestRouteRoleTable(t *testing.T) {
 // more than viewer (Query) or that exists at all (Mutation).
 var graphQLExpect = map[string]access.Role{
 	"Query.auditLog":             access.Admin,
+	"Query.cypher":               access.Viewer,
+	"Query.sql":                  access.Viewer,
+	"Query.sqlTables":            access.Viewer,
 	"Mutation.runRules":          access.Analyst,
 	"Mutation.suppressFinding":   access.Analyst,
 	"Mutation.unsuppressFinding": access.Analyst,

@@ -673,6 +673,8 @@ type ComplexityRoot struct {
 		Roles                func(childComplexity int, tenant *string, filter *model.RoleFilter, orderBy *model.Sort, first *int, after *string) int
 		Rule                 func(childComplexity int, id string) int
 		Rules                func(childComplexity int) int
+		SQL                  func(childComplexity int, query string) int
+		SQLTables            func(childComplexity int) int
 		Search               func(childComplexity int, text string, kinds []string, tenant *string, first *int) int
 		ShortestPath         func(childComplexity int, from string, to string, maxDepth *int) int
 		SigningKeys          func(childComplexity int, tenant *string, filter *model.SigningKeyFilter, orderBy *model.Sort, first *int, after *string) int
@@ -843,6 +845,29 @@ type ComplexityRoot struct {
 	SkippedKind struct {
 		Kind   func(childComplexity int) int
 		Reason func(childComplexity int) int
+	}
+
+	SqlColumn struct {
+		Doc  func(childComplexity int) int
+		Name func(childComplexity int) int
+		Type func(childComplexity int) int
+	}
+
+	SqlResult struct {
+		Columns         func(childComplexity int) int
+		ElapsedMs       func(childComplexity int) int
+		RowCount        func(childComplexity int) int
+		Rows            func(childComplexity int) int
+		Truncated       func(childComplexity int) int
+		TruncatedReason func(childComplexity int) int
+		Types           func(childComplexity int) int
+	}
+
+	SqlTable struct {
+		Columns  func(childComplexity int) int
+		Kind     func(childComplexity int) int
+		Name     func(childComplexity int) int
+		Relation func(childComplexity int) int
 	}
 
 	Subgraph struct {
@@ -1069,6 +1094,8 @@ type QueryResolver interface {
 	Search(ctx context.Context, text string, kinds []string, tenant *string, first *int) ([]*model.SearchHit, error)
 	EffectivePermissions(ctx context.Context, userID *string, clientID *string) ([]*model.EffectivePermission, error)
 	WhoCanReach(ctx context.Context, permissionID *string, apiID *string, first *int) (*model.Reach, error)
+	SQL(ctx context.Context, query string) (*model.SQLResult, error)
+	SQLTables(ctx context.Context) ([]*model.SQLTable, error)
 	CustomDomains(ctx context.Context, tenant *string, filter *model.StatusFilter, orderBy *model.Sort, first *int, after *string) (*model.CustomDomainConnection, error)
 	LogStreams(ctx context.Context, tenant *string, filter *model.StatusFilter, orderBy *model.Sort, first *int, after *string) (*model.LogStreamConnection, error)
 	Actions(ctx context.Context, tenant *string, filter *model.StatusFilter, orderBy *model.Sort, first *int, after *string) (*model.ActionConnection, error)
@@ -3958,6 +3985,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Rules(childComplexity), true
+	case "Query.sql":
+		if e.ComplexityRoot.Query.SQL == nil {
+			break
+		}
+
+		args, err := ec.field_Query_sql_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SQL(childComplexity, args["query"].(string)), true
+	case "Query.sqlTables":
+		if e.ComplexityRoot.Query.SQLTables == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.SQLTables(childComplexity), true
 	case "Query.search":
 		if e.ComplexityRoot.Query.Search == nil {
 			break
@@ -4739,6 +4783,93 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SkippedKind.Reason(childComplexity), true
+
+	case "SqlColumn.doc":
+		if e.ComplexityRoot.SqlColumn.Doc == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SqlColumn.Doc(childComplexity), true
+	case "SqlColumn.name":
+		if e.ComplexityRoot.SqlColumn.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SqlColumn.Name(childComplexity), true
+	case "SqlColumn.type":
+		if e.ComplexityRoot.SqlColumn.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SqlColumn.Type(childComplexity), true
+
+	case "SqlResult.columns":
+		if e.ComplexityRoot.SqlResult.Columns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SqlResult.Columns(childComplexity), true
+	case "SqlResult.elapsedMs":
+		if e.ComplexityRoot.SqlResult.ElapsedMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SqlResult.ElapsedMs(childComplexity), true
+	case "SqlResult.rowCount":
+		if e.ComplexityRoot.SqlResult.RowCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SqlResult.RowCount(childComplexity), true
+	case "SqlResult.rows":
+		if e.ComplexityRoot.SqlResult.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SqlResult.Rows(childComplexity), true
+	case "SqlResult.truncated":
+		if e.ComplexityRoot.SqlResult.Truncated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SqlResult.Truncated(childComplexity), true
+	case "SqlResult.truncatedReason":
+		if e.ComplexityRoot.SqlResult.TruncatedReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SqlResult.TruncatedReason(childComplexity), true
+	case "SqlResult.types":
+		if e.ComplexityRoot.SqlResult.Types == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SqlResult.Types(childComplexity), true
+
+	case "SqlTable.columns":
+		if e.ComplexityRoot.SqlTable.Columns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SqlTable.Columns(childComplexity), true
+	case "SqlTable.kind":
+		if e.ComplexityRoot.SqlTable.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SqlTable.Kind(childComplexity), true
+	case "SqlTable.name":
+		if e.ComplexityRoot.SqlTable.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SqlTable.Name(childComplexity), true
+	case "SqlTable.relation":
+		if e.ComplexityRoot.SqlTable.Relation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SqlTable.Relation(childComplexity), true
 
 	case "Subgraph.edges":
 		if e.ComplexityRoot.Subgraph.Edges == nil {
@@ -6559,6 +6690,48 @@ extend type Query {
   effectivePermissions(userId: ID, clientId: ID): [EffectivePermission!]!
   "Users and clients that can reach a permission (permissionId) or an API (apiId), with paths."
   whoCanReach(permissionId: ID, apiId: ID, first: Int = 100): Reach!
+}
+`, BuiltIn: false},
+	{Name: "../schema/sql.graphqls", Input: `"What a SQL query returned."
+type SqlResult {
+  columns: [String!]!
+  "The columns' SQL types (as MySQL prints them), in column order."
+  types: [String!]!
+  "Rows as JSON values, in column order: booleans of comparisons as true/false, BOOLEAN columns as 0/1, DATETIME as RFC 3339, JSON columns decoded."
+  rows: [[Any]!]!
+  rowCount: Int!
+  "Rows were left out (row or byte cap); truncatedReason says which."
+  truncated: Boolean!
+  truncatedReason: String
+  elapsedMs: Int!
+}
+
+"A table of SQL over the graph: one per kind of asset, one per relation."
+type SqlTable {
+  name: String!
+  "The kind whose assets are the rows (User, Role, …), for a kind's table."
+  kind: String
+  "The relation whose edges are the rows (User-HAS_ROLE->Role, …), for a relation's table."
+  relation: String
+  columns: [SqlColumn!]!
+}
+
+type SqlColumn {
+  name: String!
+  type: String!
+  doc: String
+}
+
+extend type Query {
+  """
+  Read-only SQL (MySQL dialect) over the graph's tables: joins, aggregates,
+  GROUP BY/HAVING, subqueries, ORDER BY/LIMIT. Anything but a read is
+  refused (FORBIDDEN), judged by the statement's analysed plan. The Cypher
+  console's limits apply: timeout, rows, bytes, and its concurrency slots.
+  """
+  sql(query: String!): SqlResult!
+  "The tables sql reads, with their columns."
+  sqlTables: [SqlTable!]!
 }
 `, BuiltIn: false},
 	{Name: "../schema/tenant_assets.generated.graphqls", Input: `# Code generated by internal/schemagen from package schema. DO NOT EDIT.
@@ -8484,6 +8657,52 @@ func (ec *executionContext) childFields_SkippedKind(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type SkippedKind", field.Name)
 }
 
+func (ec *executionContext) childFields_SqlColumn(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_SqlColumn_name(ctx, field)
+	case "type":
+		return ec.fieldContext_SqlColumn_type(ctx, field)
+	case "doc":
+		return ec.fieldContext_SqlColumn_doc(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SqlColumn", field.Name)
+}
+
+func (ec *executionContext) childFields_SqlResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "columns":
+		return ec.fieldContext_SqlResult_columns(ctx, field)
+	case "types":
+		return ec.fieldContext_SqlResult_types(ctx, field)
+	case "rows":
+		return ec.fieldContext_SqlResult_rows(ctx, field)
+	case "rowCount":
+		return ec.fieldContext_SqlResult_rowCount(ctx, field)
+	case "truncated":
+		return ec.fieldContext_SqlResult_truncated(ctx, field)
+	case "truncatedReason":
+		return ec.fieldContext_SqlResult_truncatedReason(ctx, field)
+	case "elapsedMs":
+		return ec.fieldContext_SqlResult_elapsedMs(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SqlResult", field.Name)
+}
+
+func (ec *executionContext) childFields_SqlTable(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_SqlTable_name(ctx, field)
+	case "kind":
+		return ec.fieldContext_SqlTable_kind(ctx, field)
+	case "relation":
+		return ec.fieldContext_SqlTable_relation(ctx, field)
+	case "columns":
+		return ec.fieldContext_SqlTable_columns(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SqlTable", field.Name)
+}
+
 func (ec *executionContext) childFields_Subgraph(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "nodes":
@@ -10135,6 +10354,20 @@ func (ec *executionContext) field_Query_signingKeys_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["after"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_sql_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "query",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["query"] = arg0
 	return args, nil
 }
 
@@ -21967,6 +22200,82 @@ func (ec *executionContext) fieldContext_Query_whoCanReach(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_sql(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_sql(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SQL(ctx, fc.Args["query"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SQLResult) graphql.Marshaler {
+			return ec.marshalNSqlResult2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSQLResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_sql(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SqlResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_sql_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_sqlTables(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_sqlTables(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().SQLTables(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SQLTable) graphql.Marshaler {
+			return ec.marshalNSqlTable2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSQLTableᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_sqlTables(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SqlTable(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_customDomains(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25274,6 +25583,337 @@ func (ec *executionContext) _SkippedKind_reason(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_SkippedKind_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SkippedKind", field, false, false, "String")
+}
+
+func (ec *executionContext) _SqlColumn_name(ctx context.Context, field graphql.CollectedField, obj *model.SQLColumn) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SqlColumn_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SqlColumn_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SqlColumn", field, false, false, "String")
+}
+
+func (ec *executionContext) _SqlColumn_type(ctx context.Context, field graphql.CollectedField, obj *model.SQLColumn) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SqlColumn_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SqlColumn_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SqlColumn", field, false, false, "String")
+}
+
+func (ec *executionContext) _SqlColumn_doc(ctx context.Context, field graphql.CollectedField, obj *model.SQLColumn) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SqlColumn_doc(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Doc, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SqlColumn_doc(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SqlColumn", field, false, false, "String")
+}
+
+func (ec *executionContext) _SqlResult_columns(ctx context.Context, field graphql.CollectedField, obj *model.SQLResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SqlResult_columns(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Columns, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SqlResult_columns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SqlResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _SqlResult_types(ctx context.Context, field graphql.CollectedField, obj *model.SQLResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SqlResult_types(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Types, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SqlResult_types(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SqlResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _SqlResult_rows(ctx context.Context, field graphql.CollectedField, obj *model.SQLResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SqlResult_rows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v [][]any) graphql.Marshaler {
+			return ec.marshalNAny2ᚕᚕinterfaceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SqlResult_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SqlResult", field, false, false, "Any")
+}
+
+func (ec *executionContext) _SqlResult_rowCount(ctx context.Context, field graphql.CollectedField, obj *model.SQLResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SqlResult_rowCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RowCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SqlResult_rowCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SqlResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SqlResult_truncated(ctx context.Context, field graphql.CollectedField, obj *model.SQLResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SqlResult_truncated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Truncated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SqlResult_truncated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SqlResult", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SqlResult_truncatedReason(ctx context.Context, field graphql.CollectedField, obj *model.SQLResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SqlResult_truncatedReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TruncatedReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SqlResult_truncatedReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SqlResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _SqlResult_elapsedMs(ctx context.Context, field graphql.CollectedField, obj *model.SQLResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SqlResult_elapsedMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ElapsedMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SqlResult_elapsedMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SqlResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SqlTable_name(ctx context.Context, field graphql.CollectedField, obj *model.SQLTable) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SqlTable_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SqlTable_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SqlTable", field, false, false, "String")
+}
+
+func (ec *executionContext) _SqlTable_kind(ctx context.Context, field graphql.CollectedField, obj *model.SQLTable) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SqlTable_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SqlTable_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SqlTable", field, false, false, "String")
+}
+
+func (ec *executionContext) _SqlTable_relation(ctx context.Context, field graphql.CollectedField, obj *model.SQLTable) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SqlTable_relation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Relation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SqlTable_relation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SqlTable", field, false, false, "String")
+}
+
+func (ec *executionContext) _SqlTable_columns(ctx context.Context, field graphql.CollectedField, obj *model.SQLTable) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SqlTable_columns(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Columns, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SQLColumn) graphql.Marshaler {
+			return ec.marshalNSqlColumn2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSQLColumnᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SqlTable_columns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SqlTable",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SqlColumn(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Subgraph_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Subgraph) (ret graphql.Marshaler) {
@@ -34503,6 +35143,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_whoCanReach(ctx, field)
 				})
+		case "sql":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_sql(ctx, field)
+				})
+		case "sqlTables":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_sqlTables(ctx, field)
+				})
 		case "customDomains":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -35615,6 +36267,160 @@ func (ec *executionContext) _SkippedKind(ctx context.Context, sel ast.SelectionS
 			}
 		case "reason":
 			out.Values[i] = ec._SkippedKind_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sqlColumnImplementors = []string{"SqlColumn"}
+
+func (ec *executionContext) _SqlColumn(ctx context.Context, sel ast.SelectionSet, obj *model.SQLColumn) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sqlColumnImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SqlColumn")
+		case "name":
+			out.Values[i] = ec._SqlColumn_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._SqlColumn_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "doc":
+			out.Values[i] = ec._SqlColumn_doc(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sqlResultImplementors = []string{"SqlResult"}
+
+func (ec *executionContext) _SqlResult(ctx context.Context, sel ast.SelectionSet, obj *model.SQLResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sqlResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SqlResult")
+		case "columns":
+			out.Values[i] = ec._SqlResult_columns(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "types":
+			out.Values[i] = ec._SqlResult_types(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rows":
+			out.Values[i] = ec._SqlResult_rows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rowCount":
+			out.Values[i] = ec._SqlResult_rowCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "truncated":
+			out.Values[i] = ec._SqlResult_truncated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "truncatedReason":
+			out.Values[i] = ec._SqlResult_truncatedReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "elapsedMs":
+			out.Values[i] = ec._SqlResult_elapsedMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sqlTableImplementors = []string{"SqlTable"}
+
+func (ec *executionContext) _SqlTable(ctx context.Context, sel ast.SelectionSet, obj *model.SQLTable) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sqlTableImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SqlTable")
+		case "name":
+			out.Values[i] = ec._SqlTable_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._SqlTable_kind(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "relation":
+			out.Values[i] = ec._SqlTable_relation(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "columns":
+			out.Values[i] = ec._SqlTable_columns(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -38570,6 +39376,62 @@ func (ec *executionContext) marshalNSkippedKind2ᚖgithubᚗcomᚋauthgraphᚋau
 		return graphql.Null
 	}
 	return ec._SkippedKind(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSqlColumn2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSQLColumnᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SQLColumn) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSqlColumn2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSQLColumn(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSqlColumn2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSQLColumn(ctx context.Context, sel ast.SelectionSet, v *model.SQLColumn) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SqlColumn!")
+		return graphql.Null
+	}
+	return ec._SqlColumn(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSqlResult2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSQLResult(ctx context.Context, sel ast.SelectionSet, v *model.SQLResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SqlResult!")
+		return graphql.Null
+	}
+	return ec._SqlResult(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSqlTable2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSQLTableᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SQLTable) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSqlTable2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSQLTable(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSqlTable2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSQLTable(ctx context.Context, sel ast.SelectionSet, v *model.SQLTable) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SqlTable!")
+		return graphql.Null
+	}
+	return ec._SqlTable(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {

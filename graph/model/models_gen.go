@@ -1176,6 +1176,36 @@ type Sort struct {
 	Direction *SortDirection `json:"direction,omitempty"`
 }
 
+type SQLColumn struct {
+	Name string  `json:"name"`
+	Type string  `json:"type"`
+	Doc  *string `json:"doc,omitempty"`
+}
+
+// What a SQL query returned.
+type SQLResult struct {
+	Columns []string `json:"columns"`
+	// The columns' SQL types (as MySQL prints them), in column order.
+	Types []string `json:"types"`
+	// Rows as JSON values, in column order: booleans of comparisons as true/false, BOOLEAN columns as 0/1, DATETIME as RFC 3339, JSON columns decoded.
+	Rows     [][]any `json:"rows"`
+	RowCount int     `json:"rowCount"`
+	// Rows were left out (row or byte cap); truncatedReason says which.
+	Truncated       bool    `json:"truncated"`
+	TruncatedReason *string `json:"truncatedReason,omitempty"`
+	ElapsedMs       int     `json:"elapsedMs"`
+}
+
+// A table of SQL over the graph: one per kind of asset, one per relation.
+type SQLTable struct {
+	Name string `json:"name"`
+	// The kind whose assets are the rows (User, Role, …), for a kind's table.
+	Kind *string `json:"kind,omitempty"`
+	// The relation whose edges are the rows (User-HAS_ROLE->Role, …), for a relation's table.
+	Relation *string      `json:"relation,omitempty"`
+	Columns  []*SQLColumn `json:"columns"`
+}
+
 type StatusFilter struct {
 	Name   *StringFilter `json:"name,omitempty"`
 	Status *string       `json:"status,omitempty"`

@@ -14,6 +14,12 @@ var graphQL = map[string]Need{
 	// Admin-only reads.
 	"Query.auditLog": NeedAdmin,
 
+	// The consoles: read-only queries of the whole graph, as any viewer
+	// (authgraph's own records are out of their reach).
+	"Query.cypher":    NeedViewer,
+	"Query.sql":       NeedViewer,
+	"Query.sqlTables": NeedViewer,
+
 	// Findings (rules): analysts act on them.
 	"Mutation.runRules":          NeedAnalyst,
 	"Mutation.suppressFinding":   NeedAnalyst,
