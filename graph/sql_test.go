@@ -15,9 +15,12 @@ func TestSQLField(t *testing.T) {
 	c := e.client()
 	var resp struct {
 		SQL struct {
-			Columns, Types []string
-			Rows           [][]any
-			RowCount       int
+			Columns, Types  []string
+			Rows            [][]any
+			RowCount        int
+			Truncated       bool
+			TruncatedReason *string
+			ElapsedMs       int
 		}
 	}
 	q := fmt.Sprintf("SELECT r.name, COUNT(ur.user_id) AS n FROM roles r LEFT JOIN user_roles ur ON ur.role_id = r.id AND ur.tenant = r.tenant WHERE r.tenant = '%s' GROUP BY r.name ORDER BY r.name", e.tenant)

@@ -140,7 +140,7 @@ func (g *Graph) plan(ctx *sql.Context, query string) (sql.Node, *sql.QueryFlags,
 	b := planbuilder.New(ctx, g.engine.Analyzer.Catalog, g.engine.EventScheduler, g.engine.Parser)
 	bound, _, rest, flags, err := b.Parse(query, nil, true)
 	if err != nil {
-		return nil, nil, apperr.Wrap(apperr.Invalid, err, "SQL")
+		return nil, nil, invalid(err)
 	}
 	if strings.TrimSpace(strings.Trim(strings.TrimSpace(rest), ";")) != "" {
 		return nil, nil, apperr.New(apperr.Forbidden, "one statement at a time: statements separated by ';' are not run")
@@ -150,7 +150,7 @@ func (g *Graph) plan(ctx *sql.Context, query string) (sql.Node, *sql.QueryFlags,
 	}
 	analyzed, err := g.engine.Analyzer.Analyze(ctx, bound, nil, flags)
 	if err != nil {
-		return nil, nil, apperr.Wrap(apperr.Invalid, err, "SQL")
+		return nil, nil, invalid(err)
 	}
 	if err := checkPlan(analyzed); err != nil {
 		return nil, nil, err
@@ -273,9 +273,15 @@ func (g *Graph) queryErr(ctx context.Context, err error) error {
 		return apperr.Wrap(apperr.Invalid, err, fmt.Sprintf("query stopped: it ran longer than the %s limit", g.opts.Timeout))
 	}
 	if sql.ErrReadOnly.Is(err) {
-		return apperr.Wrap(apperr.Forbidden, err, "SQL is read-only")
+		return apperr.New(apperr.Forbidden, "SQL is read-only: %s", cleanErr(err))
 	}
-	return apperr.Wrap(apperr.Invalid, err, "SQL")
+	return invalid(err)
+}
+
+// invalid: the engine's own message (a syntax error, an unknown column)
+// is what the person needs to see.
+func invalid(err error) error {
+	return apperr.New(apperr.Invalid, "SQL: %s", cleanErr(err))
 }
 
 func cleanErr(err error) string {
