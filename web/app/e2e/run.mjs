@@ -325,6 +325,48 @@ function cases(base, fx) {
         assert(probe.cypher.rows[0][0] === 0, 'the write reached the graph');
       },
     },
+    {
+      name: 'SQL tab: tables beside the editor, completion, a join as a table, a write refused',
+      async run(page) {
+        await page.goto(`${base}/#/console`);
+        await page.click('[data-testid="sql-tab"]');
+        await page.locator('[data-testid="sql-editor"]').waitFor();
+        const list = page.locator('[data-testid="sql-tables"]');
+        await list.waitFor({ timeout: 20_000 });
+        const names = await list.innerText();
+        assert(/\busers\b/.test(names) && /user_roles/.test(names) && /organization_members/.test(names), `table list: ${names.slice(0, 200)}`);
+        await list.getByRole('button', { name: 'users', exact: true }).click();
+        assert((await list.innerText()).includes('mfa_enrolled'), 'the users table shows no columns');
+        // Completion of a table name, then of a column name.
+        await setEditor(page, 'SELECT * FROM user_ro');
+        await page.keyboard.press('Control+Space');
+        const option = page.locator('.cm-tooltip-autocomplete li', { hasText: 'user_roles' });
+        await option.first().waitFor({ timeout: 5_000 });
+        await setEditor(page, 'SELECT users.mfa_');
+        await page.keyboard.press('Control+Space');
+        await page.locator('.cm-tooltip-autocomplete li', { hasText: 'mfa_enrolled' }).first().waitFor({ timeout: 5_000 });
+        await page.keyboard.press('Escape');
+        await setEditor(
+          page,
+          `SELECT u.email, r.name FROM users u JOIN user_roles ur ON ur.user_id = u.id AND ur.tenant = u.tenant\nJOIN roles r ON r.id = ur.role_id AND r.tenant = ur.tenant\nWHERE u.tenant = '${tenant}' ORDER BY u.email LIMIT 5`,
+        );
+        await page.keyboard.press('Control+Enter');
+        const table = page.locator('[data-testid="sql-result-table"]');
+        await table.waitFor({ timeout: 20_000 });
+        const rows = await table.locator('tbody tr').count();
+        assert(rows === 5, `expected 5 rows, got ${rows}`);
+        assert((await table.locator('thead').textContent()).toLowerCase().includes('email'), 'no email column');
+        await page.screenshot({ path: path.join(shotsDir, 'e2e-sql-console.png') });
+        await setEditor(page, `DELETE FROM users WHERE tenant = '${tenant}'`);
+        await page.click('[data-testid="run-sql"]');
+        const err = page.locator('[data-testid="sql-error"]');
+        await err.waitFor({ timeout: 20_000 });
+        assert((await err.getAttribute('data-code')) === 'FORBIDDEN', `error code ${await err.getAttribute('data-code')}`);
+        assert(/Refused/.test(await err.innerText()), 'unclear refusal');
+        const left = await gql(base, `{ sql(query: "SELECT COUNT(*) FROM users WHERE tenant = '${tenant}'") { rows } }`);
+        assert(left.sql.rows[0][0] > 0, 'the users are gone');
+      },
+    },
     ...firstHourCases({ base, fx, tenant, users, gql, assert }),
     {
       name: 'GraphiQL loads from the server alone, under the CSP',
