@@ -21,7 +21,7 @@ func init() {
 		sqlText, format string
 		timeout         time.Duration
 		maxRows         int
-		tables          bool
+		tables, explain bool
 	)
 	cmd := &cobra.Command{
 		Use:   "query --sql \"SELECT …\" [--format table|json|csv]",
@@ -52,6 +52,14 @@ limits are the Cypher console's (--timeout, --max-rows; 4 MiB of rows). See docs
 			}
 			defer st.Close(ctx)
 			g := sqlgraph.New(st, store.ConsoleOptions{Timeout: timeout, MaxRows: maxRows})
+			if explain {
+				plan, err := g.Explain(ctx, sqlText)
+				if err != nil {
+					return err
+				}
+				_, err = fmt.Fprintln(out, plan)
+				return err
+			}
 			res, err := g.Query(ctx, sqlText)
 			if err != nil {
 				return err
@@ -71,6 +79,7 @@ limits are the Cypher console's (--timeout, --max-rows; 4 MiB of rows). See docs
 	f.DurationVar(&timeout, "timeout", store.DefaultConsoleTimeout, "time limit of the statement")
 	f.IntVar(&maxRows, "max-rows", store.DefaultConsoleMaxRows, "rows returned at most")
 	f.BoolVar(&tables, "tables", false, "list the tables and their columns instead")
+	f.BoolVar(&explain, "explain", false, "print the engine's plan (after pushdown) instead of running the statement")
 	rootCmd.AddCommand(cmd)
 }
 
