@@ -24,7 +24,7 @@ func init() {
 		(*plan.Sort)(nil), (*plan.TopN)(nil), (*plan.GroupBy)(nil), (*plan.Having)(nil),
 		(*plan.Distinct)(nil), (*plan.OrderedDistinct)(nil), (*plan.JoinNode)(nil),
 		(*plan.TableAlias)(nil), (*plan.ResolvedTable)(nil), (*plan.SubqueryAlias)(nil),
-		(*plan.SetOp)(nil), (*plan.Window)(nil), (*plan.RecursiveCte)(nil), (*plan.RecursiveTable)(nil),
+		(*plan.SetOp)(nil), (*plan.Window)(nil),
 		(*plan.With)(nil), (*plan.CachedResults)(nil), (*plan.HashLookup)(nil), (*plan.EmptyTable)(nil),
 		(*plan.StripRowNode)(nil), (*plan.Values)(nil), (*plan.ValueDerivedTable)(nil),
 		(*plan.Max1Row)(nil), (*plan.TransformedNamedNode)(nil), (*plan.NamedWindows)(nil),
@@ -34,6 +34,16 @@ func init() {
 		readNodes[reflect.TypeOf(n)] = true
 	}
 }
+
+// maxBuilt bounds the strings REPEAT, LPAD, RPAD and SPACE may build: the
+// engine evaluates them without looking at the statement's deadline, so a
+// count of a billion would hold a console slot and gigabytes of memory
+// past the timeout. Their count must be a literal up to this.
+const maxBuilt = 1024
+
+// builders are the functions that build a string of a length they are
+// given, and which argument that is.
+var builders = map[string]int{"repeat": 1, "lpad": 1, "rpad": 1, "space": 0}
 
 // refusedFunctions read files (LOAD_FILE), hold server-wide locks, stall a
 // console slot (SLEEP) or can expand a small input into a huge value
@@ -47,6 +57,12 @@ var refusedFunctions = map[string]string{
 	"is_free_lock":      "inspects server-wide locks",
 	"is_used_lock":      "inspects server-wide locks",
 	"uncompress":        "can expand a small value into a huge one",
+	// ICU's matcher backtracks without looking at the deadline: a
+	// pattern like (a+)+b runs on past the timeout. LIKE stays.
+	"regexp_like":    "can run past the time limit (use LIKE)",
+	"regexp_instr":   "can run past the time limit (use LOCATE or LIKE)",
+	"regexp_replace": "can run past the time limit (use REPLACE)",
+	"regexp_substr":  "can run past the time limit (use SUBSTRING)",
 }
 
 func forbid(format string, args ...any) error {
@@ -98,10 +114,6 @@ func checkPlan(n sql.Node) error {
 			if x.Child != nil {
 				transform.Inspect(x.Child, visit)
 			}
-		case *plan.RecursiveCte:
-			if x.Union() != nil {
-				transform.Inspect(x.Union(), visit)
-			}
 		}
 		checkExprs(node)
 		return err == nil
@@ -124,6 +136,20 @@ func checkExpr(e sql.Expression) error {
 		name := strings.ToLower(x.FunctionName())
 		if why, ok := refusedFunctions[name]; ok {
 			return forbid("function %s is not allowed: it %s", strings.ToUpper(name), why)
+		}
+		if arg, ok := builders[name]; ok {
+			kids := e.Children()
+			if arg >= len(kids) {
+				return nil
+			}
+			lit, isLit := kids[arg].(*expression.Literal)
+			n, isInt := int64(0), false
+			if isLit {
+				n, isInt = intOf(lit.Value())
+			}
+			if !isInt || n > maxBuilt {
+				return forbid("%s's length must be a number up to %d written in the query", strings.ToUpper(name), maxBuilt)
+			}
 		}
 	}
 	return nil

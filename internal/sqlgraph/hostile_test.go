@@ -100,6 +100,16 @@ var Hostile = []string{
 	"SELECT GET_LOCK('x', 1)",
 	"SELECT RELEASE_ALL_LOCKS()",
 	"EXPLAIN DELETE FROM users",
+	// Work the engine does without looking at the deadline.
+	"SELECT LENGTH(SPACE(100000000))",
+	"SELECT REPEAT('a', 1000000000)",
+	"SELECT LPAD('a', 2000000000, 'b')",
+	"SELECT RPAD(name, logins_count, 'x') FROM users",
+	"SELECT COUNT(DISTINCT REPEAT(name, 100000)) FROM users",
+	"SELECT REGEXP_LIKE(CONCAT(REPEAT('a', 40), 'c'), '(a+)+b')",
+	"SELECT name FROM users WHERE name REGEXP '(a+)+b'",
+	"SELECT name FROM users WHERE name RLIKE '^x'",
+	"WITH RECURSIVE x(s, n) AS (SELECT 'a', 1 UNION ALL SELECT CONCAT(s, s), n + 1 FROM x WHERE n < 40) SELECT LENGTH(s) FROM x",
 	"ANALYZE TABLE users",
 }
 
