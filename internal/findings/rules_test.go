@@ -110,6 +110,8 @@ func TestBuiltinRules(t *testing.T) {
 		"connection-social-dev-keys":              {want: []string{"github"}, oneEach: true},
 		"connection-weak-password-policy":         {want: []string{db}, oneEach: true},
 		"custom-domain-not-ready":                 {want: []string{"id.wonka.example"}},
+		"hook-enabled":                            {want: []string{"notify-registration"}},
+		"legacy-rule-enabled":                     {want: []string{"Add roles to ID token", "Sync profile to CRM"}},
 		"grant-deleted-client":                    {want: []string{staleGrant}},
 		"log-stream-inactive":                     {want: []string{"Old Splunk"}},
 		"m2m-management-write":                    {want: []string{grant("CI Deployer", mgmt), grant("Provisioning Service", mgmt)}},
