@@ -64,6 +64,14 @@ func actor(ctx context.Context) string {
 	return "graphql"
 }
 
+// findingOrder turns the API's order into the store's (nil: most severe first).
+func findingOrder(o *model.FindingOrder) store.FindingOrder {
+	if o == nil {
+		return store.FindingOrder{}
+	}
+	return store.FindingOrder{Field: strings.ToLower(string(o.Field)), Desc: o.Direction != nil && *o.Direction == model.SortDirectionDesc}
+}
+
 func findingFilter(f *model.FindingFilter) (store.FindingFilter, error) {
 	var ff store.FindingFilter
 	if f == nil {

@@ -714,7 +714,7 @@ type ComplexityRoot struct {
 		EffectivePermissions func(childComplexity int, userID *string, clientID *string) int
 		EmailProviders       func(childComplexity int, tenant *string, filter *model.EmailProviderFilter, orderBy *model.Sort, first *int, after *string) int
 		Finding              func(childComplexity int, id string) int
-		Findings             func(childComplexity int, filter *model.FindingFilter, first *int, after *string) int
+		Findings             func(childComplexity int, filter *model.FindingFilter, orderBy *model.FindingOrder, first *int, after *string) int
 		FindingsSummary      func(childComplexity int, tenant string) int
 		Grants               func(childComplexity int, tenant *string, filter *model.GrantFilter, orderBy *model.Sort, first *int, after *string) int
 		GuardianFactors      func(childComplexity int, tenant *string, filter *model.GuardianFactorFilter, orderBy *model.Sort, first *int, after *string) int
@@ -1122,7 +1122,7 @@ type QueryResolver interface {
 	Roles(ctx context.Context, tenant *string, filter *model.RoleFilter, orderBy *model.Sort, first *int, after *string) (*model.RoleConnection, error)
 	Rules(ctx context.Context) ([]*model.Rule, error)
 	Rule(ctx context.Context, id string) (*model.Rule, error)
-	Findings(ctx context.Context, filter *model.FindingFilter, first *int, after *string) (*model.FindingConnection, error)
+	Findings(ctx context.Context, filter *model.FindingFilter, orderBy *model.FindingOrder, first *int, after *string) (*model.FindingConnection, error)
 	Finding(ctx context.Context, id string) (*model.Finding, error)
 	FindingsSummary(ctx context.Context, tenant string) (*model.FindingsSummary, error)
 	Search(ctx context.Context, text string, kinds []string, tenant *string, first *int) ([]*model.SearchHit, error)
@@ -4097,7 +4097,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Findings(childComplexity, args["filter"].(*model.FindingFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Findings(childComplexity, args["filter"].(*model.FindingFilter), args["orderBy"].(*model.FindingOrder), args["first"].(*int), args["after"].(*string)), true
 	case "Query.findingsSummary":
 		if e.ComplexityRoot.Query.FindingsSummary == nil {
 			break
@@ -5754,6 +5754,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ConnectionFilter", ec.unmarshalInputConnectionFilter),
 			graphql.NewInputUnmarshaler("EmailProviderFilter", ec.unmarshalInputEmailProviderFilter),
 			graphql.NewInputUnmarshaler("FindingFilter", ec.unmarshalInputFindingFilter),
+			graphql.NewInputUnmarshaler("FindingOrder", ec.unmarshalInputFindingOrder),
 			graphql.NewInputUnmarshaler("GrantFilter", ec.unmarshalInputGrantFilter),
 			graphql.NewInputUnmarshaler("GuardianFactorFilter", ec.unmarshalInputGuardianFactorFilter),
 			graphql.NewInputUnmarshaler("HookFilter", ec.unmarshalInputHookFilter),
@@ -6657,6 +6658,25 @@ input FindingFilter {
   kind: String
 }
 
+enum FindingOrderField {
+  "Most severe first when ascending."
+  SEVERITY
+  FIRST_SEEN
+  LAST_SEEN
+  "The rule's title."
+  RULE
+  "The asset's name."
+  ASSET
+  TENANT
+  STATUS
+}
+
+"Sorts findings by one field, then by id."
+input FindingOrder {
+  field: FindingOrderField!
+  direction: SortDirection = ASC
+}
+
 type FindingConnection {
   nodes: [Finding!]!
   totalCount: Int!
@@ -6705,8 +6725,8 @@ extend type Query {
   "Every loaded rule, by id."
   rules: [Rule!]!
   rule(id: ID!): Rule
-  "Findings, most severe first (then by id)."
-  findings(filter: FindingFilter, first: Int = 50, after: String): FindingConnection!
+  "Findings, most severe first (then by id) unless orderBy says otherwise."
+  findings(filter: FindingFilter, orderBy: FindingOrder, first: Int = 50, after: String): FindingConnection!
   finding(id: ID!): Finding
   findingsSummary(tenant: String!): FindingsSummary!
 }
@@ -10050,22 +10070,30 @@ func (ec *executionContext) field_Query_findings_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["filter"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.FindingOrder, error) {
+			return ec.unmarshalOFindingOrder2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐFindingOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg2
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -23297,7 +23325,7 @@ func (ec *executionContext) _Query_findings(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Findings(ctx, fc.Args["filter"].(*model.FindingFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Findings(ctx, fc.Args["filter"].(*model.FindingFilter), fc.Args["orderBy"].(*model.FindingOrder), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.FindingConnection) graphql.Marshaler {
@@ -31177,6 +31205,59 @@ func (ec *executionContext) unmarshalInputFindingFilter(ctx context.Context, obj
 func UnmarshalFindingFilter(ctx context.Context, raw any) (model.FindingFilter, error) {
 	var out model.FindingFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "FindingFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputFindingOrder(ctx context.Context, obj any) (model.FindingOrder, error) {
+	var it model.FindingOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNFindingOrderField2githubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐFindingOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalOSortDirection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSortDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalFindingOrder unmarshals raw into the FindingOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalFindingOrder(ctx context.Context, raw any) (model.FindingOrder, error) {
+	var out model.FindingOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "FindingOrder", raw, &out)
 	return out, err
 }
 
@@ -39751,6 +39832,16 @@ func (ec *executionContext) marshalNFindingConnection2ᚖgithubᚗcomᚋauthgrap
 	return ec._FindingConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNFindingOrderField2githubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐFindingOrderField(ctx context.Context, v any) (model.FindingOrderField, error) {
+	var res model.FindingOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFindingOrderField2githubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐFindingOrderField(ctx context.Context, sel ast.SelectionSet, v model.FindingOrderField) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNFindingStatus2githubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐFindingStatus(ctx context.Context, v any) (model.FindingStatus, error) {
 	var res model.FindingStatus
 	err := res.UnmarshalGQL(v)
@@ -41404,6 +41495,14 @@ func (ec *executionContext) unmarshalOFindingFilter2ᚖgithubᚗcomᚋauthgraph�
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputFindingFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOFindingOrder2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐFindingOrder(ctx context.Context, v any) (*model.FindingOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputFindingOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 

@@ -563,6 +563,12 @@ type FindingFilter struct {
 	Kind     *string         `json:"kind,omitempty"`
 }
 
+// Sorts findings by one field, then by id.
+type FindingOrder struct {
+	Field     FindingOrderField `json:"field"`
+	Direction *SortDirection    `json:"direction,omitempty"`
+}
+
 // A tenant's posture.
 type FindingsSummary struct {
 	Tenant string `json:"tenant"`
@@ -1535,6 +1541,74 @@ type UserFilter struct {
 type UserReach struct {
 	User  *User         `json:"user"`
 	Paths []*AccessPath `json:"paths"`
+}
+
+type FindingOrderField string
+
+const (
+	// Most severe first when ascending.
+	FindingOrderFieldSeverity  FindingOrderField = "SEVERITY"
+	FindingOrderFieldFirstSeen FindingOrderField = "FIRST_SEEN"
+	FindingOrderFieldLastSeen  FindingOrderField = "LAST_SEEN"
+	// The rule's title.
+	FindingOrderFieldRule FindingOrderField = "RULE"
+	// The asset's name.
+	FindingOrderFieldAsset  FindingOrderField = "ASSET"
+	FindingOrderFieldTenant FindingOrderField = "TENANT"
+	FindingOrderFieldStatus FindingOrderField = "STATUS"
+)
+
+var AllFindingOrderField = []FindingOrderField{
+	FindingOrderFieldSeverity,
+	FindingOrderFieldFirstSeen,
+	FindingOrderFieldLastSeen,
+	FindingOrderFieldRule,
+	FindingOrderFieldAsset,
+	FindingOrderFieldTenant,
+	FindingOrderFieldStatus,
+}
+
+func (e FindingOrderField) IsValid() bool {
+	switch e {
+	case FindingOrderFieldSeverity, FindingOrderFieldFirstSeen, FindingOrderFieldLastSeen, FindingOrderFieldRule, FindingOrderFieldAsset, FindingOrderFieldTenant, FindingOrderFieldStatus:
+		return true
+	}
+	return false
+}
+
+func (e FindingOrderField) String() string {
+	return string(e)
+}
+
+func (e *FindingOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = FindingOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid FindingOrderField", str)
+	}
+	return nil
+}
+
+func (e FindingOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *FindingOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e FindingOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 type FindingStatus string

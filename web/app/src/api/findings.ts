@@ -91,19 +91,25 @@ function cleanFilter(f: FindingFilter): Record<string, unknown> | null {
   return Object.keys(out).length ? out : null;
 }
 
-/** One page of findings, most severe first (the server's order). */
+export type FindingOrderField = 'SEVERITY' | 'FIRST_SEEN' | 'LAST_SEEN' | 'RULE' | 'ASSET' | 'TENANT' | 'STATUS';
+export interface FindingOrder {
+  field: FindingOrderField;
+  direction: 'ASC' | 'DESC';
+}
+
+/** One page of findings in the server's order (most severe first unless order says otherwise). */
 export async function fetchFindings(
-  filter: FindingFilter, first: number, after: string | null, signal?: AbortSignal,
+  filter: FindingFilter, first: number, after: string | null, signal?: AbortSignal, order?: FindingOrder,
 ): Promise<Connection<Finding>> {
   const d = await gql<{ findings: Connection<Finding> }>(
-    `query Findings($filter: FindingFilter, $first: Int, $after: String) {
-      findings(filter: $filter, first: $first, after: $after) {
+    `query Findings($filter: FindingFilter, $orderBy: FindingOrder, $first: Int, $after: String) {
+      findings(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {
         totalCount
         pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
         nodes { ${FINDING} }
       }
     }`,
-    { filter: cleanFilter(filter), first, after },
+    { filter: cleanFilter(filter), orderBy: order ?? null, first, after },
     signal,
   );
   return d.findings;

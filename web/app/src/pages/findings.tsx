@@ -9,7 +9,7 @@ import { fetchMe } from '../api/auth';
 import { describeError } from '../api/client';
 import {
   fetchFindings, fetchRules, fetchSummaries, SEVERITIES, STATUSES, suppressFinding, unsuppressFinding,
-  type Finding, type FindingFilter, type FindingStatus, type FindingsSummary, type RuleResult, type Severity,
+  type Finding, type FindingFilter, type FindingOrderField, type FindingStatus, type FindingsSummary, type RuleResult, type Severity,
 } from '../api/findings';
 import { fetchTenants } from '../api/queries';
 import type { Json, JsonObject } from '../api/types';
@@ -152,29 +152,21 @@ const SORTS: { key: SortKey; label: string }[] = [
   { key: 'lastSeen', label: 'Last seen' },
 ];
 
-function compare(a: Finding, b: Finding, key: SortKey): number {
-  switch (key) {
-    case 'severity':
-      return SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity);
-    case 'rule':
-      return a.title.localeCompare(b.title);
-    case 'asset':
-      return (a.name || a.nativeId).localeCompare(b.name || b.nativeId);
-    case 'tenant':
-      return a.tenant.localeCompare(b.tenant);
-    case 'status':
-      return STATUSES.indexOf(a.status) - STATUSES.indexOf(b.status);
-    case 'firstSeen':
-      return new Date(a.firstSeen).getTime() - new Date(b.firstSeen).getTime();
-    case 'lastSeen':
-      return new Date(a.lastSeen).getTime() - new Date(b.lastSeen).getTime();
-  }
-}
+const ORDER_FIELD: Record<SortKey, FindingOrderField> = {
+  severity: 'SEVERITY',
+  rule: 'RULE',
+  asset: 'ASSET',
+  tenant: 'TENANT',
+  status: 'STATUS',
+  firstSeen: 'FIRST_SEEN',
+  lastSeen: 'LAST_SEEN',
+};
 
 export interface TableProps {
   rows: Finding[];
   /** Columns left out (one rule's page has no rule column). */
   hide?: SortKey[];
+  /** The order the rows come in (the server sorts); onSort asks for another. */
   sort?: { key: SortKey; desc: boolean };
   onSort?: (key: SortKey) => void;
   /** Called after a suppression changed, to reload. */
@@ -192,11 +184,6 @@ export function FindingsTable({ rows, hide = [], sort, onSort, onChanged, select
   const [busy, setBusy] = useState<string | null>(null);
   const [err, setErr] = useState<{ id: string; e: unknown } | null>(null);
   const cols = SORTS.filter((c) => !hide.includes(c.key));
-  const sorted = useMemo(() => {
-    if (!sort) return rows;
-    const out = [...rows].sort((a, b) => compare(a, b, sort.key) || a.id.localeCompare(b.id));
-    return sort.desc ? out.reverse() : out;
-  }, [rows, sort?.key, sort?.desc]);
 
   const lift = (f: Finding) => {
     setBusy(f.id);
@@ -242,7 +229,7 @@ export function FindingsTable({ rows, hide = [], sort, onSort, onChanged, select
           </tr>
         </thead>
         <tbody>
-          {sorted.map((f) => (
+          {rows.map((f) => (
             <Fragment key={f.id}>
               <tr
                 data-testid="finding-row"
@@ -396,7 +383,7 @@ function Toggles<T extends string>({
   );
 }
 
-const PAGE = 200;
+const PAGE = 100;
 
 export function FindingsPage({ route }: { route: Route }) {
   const params = route.params;
@@ -409,16 +396,36 @@ export function FindingsPage({ route }: { route: Route }) {
   const kind = params.get('kind') ?? '';
   const sortKey = (SORTS.find((s) => s.key === params.get('sort'))?.key ?? 'severity') as SortKey;
   const desc = params.get('dir') === 'desc';
-  const [limit, setLimit] = useState(PAGE);
-
   const filter: FindingFilter = { tenant, severity, status, rule, kind };
-  const key = JSON.stringify(filter);
-  useEffect(() => setLimit(PAGE), [key]);
+  const order = { field: ORDER_FIELD[sortKey], direction: desc ? 'DESC' : 'ASC' } as const;
+  const key = JSON.stringify([filter, order]);
   useEffect(() => {
     document.title = 'Findings · authgraph';
   }, []);
 
-  const list = useAsync((s) => fetchFindings(filter, limit, null, s), [key, limit]);
+  // The first page follows the filters and the order; "Load more" appends the next ones.
+  const list = useAsync((s) => fetchFindings(filter, PAGE, null, s, order), [key]);
+  const [more, setMore] = useState<{ nodes: Finding[]; end: string | null; hasNext: boolean } | null>(null);
+  const [moreBusy, setMoreBusy] = useState(false);
+  const [moreErr, setMoreErr] = useState<unknown>(null);
+  useEffect(() => {
+    setMore(null);
+    setMoreErr(null);
+  }, [list.data]);
+  const loadMore = () => {
+    const after = more ? more.end : list.data?.pageInfo.endCursor ?? null;
+    setMoreBusy(true);
+    fetchFindings(filter, PAGE, after, undefined, order).then(
+      (pg) => {
+        setMore((m) => ({ nodes: [...(m?.nodes ?? []), ...pg.nodes], end: pg.pageInfo.endCursor, hasNext: pg.pageInfo.hasNextPage }));
+        setMoreBusy(false);
+      },
+      (e: unknown) => {
+        setMoreErr(e);
+        setMoreBusy(false);
+      },
+    );
+  };
   const tenants = useAsync((s) => fetchTenants(s), []);
   const rules = useAsync((s) => fetchRules(s), []);
 
@@ -445,6 +452,8 @@ export function FindingsPage({ route }: { route: Route }) {
   };
 
   const data = list.data;
+  const shownRows = data ? [...data.nodes, ...(more?.nodes ?? [])] : [];
+  const hasNext = more ? more.hasNext : !!data?.pageInfo.hasNextPage;
   const ruleTitle = rules.data?.find((r) => r.id === rule)?.title;
   const tenantNames = tenants.data?.map((t) => t.name) ?? [];
   if (tenant && !tenantNames.includes(tenant)) tenantNames.push(tenant);
@@ -514,11 +523,10 @@ export function FindingsPage({ route }: { route: Route }) {
           <span data-testid="findings-count">
             {data.totalCount === 0
               ? 'No findings'
-              : `${formatNumber(data.nodes.length)} of ${formatNumber(data.totalCount)} finding${data.totalCount === 1 ? '' : 's'}`}
+              : `${formatNumber(shownRows.length)} of ${formatNumber(data.totalCount)} finding${data.totalCount === 1 ? '' : 's'}`}
           </span>
         )}
         {list.status === 'loading' && data && <span class="spinner small" role="status" aria-label="Loading" />}
-        {data && data.pageInfo.hasNextPage && <span class="muted">(sorting applies to the findings loaded)</span>}
       </div>
       {list.status === 'error' && <ErrorBox error={list.error} retry={list.reload} />}
       {list.status === 'loading' && !data && <Loading label="Loading findings…" />}
@@ -529,18 +537,19 @@ export function FindingsPage({ route }: { route: Route }) {
       )}
       {data && data.nodes.length > 0 && (
         <FindingsTable
-          rows={data.nodes}
+          rows={shownRows}
           hide={tenant ? ['tenant'] : []}
           sort={{ key: sortKey, desc }}
           onSort={sortBy}
           onChanged={() => list.reload()}
         />
       )}
-      {data && data.pageInfo.hasNextPage && limit < 1000 && (
+      {data && hasNext && (
         <div class="pager">
-          <button type="button" class="btn" disabled={list.status === 'loading'} onClick={() => setLimit((l) => Math.min(1000, l + PAGE))}>
-            Load more
+          <button type="button" class="btn" disabled={list.status === 'loading' || moreBusy} onClick={loadMore} data-testid="load-more">
+            {moreBusy ? 'Loading…' : `Load ${PAGE} more`}
           </button>
+          {moreErr != null && <ErrorBox error={moreErr} retry={loadMore} compact />}
         </div>
       )}
     </section>
