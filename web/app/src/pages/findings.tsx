@@ -5,7 +5,7 @@
 
 import { Fragment } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { fetchMe } from '../api/auth';
+import { fetchMe, SIGNED_OUT } from '../api/auth';
 import { describeError } from '../api/client';
 import {
   fetchFindings, fetchRules, fetchSummaries, SEVERITIES, STATUSES, suppressFinding, unsuppressFinding,
@@ -51,6 +51,9 @@ export function FindingStatusPill({ f }: { f: Pick<Finding, 'status' | 'suppress
 
 /** Whether the signed-in caller may suppress findings (analyst or admin). Asked once. */
 let mePromise: Promise<boolean> | null = null;
+window.addEventListener(SIGNED_OUT, () => {
+  mePromise = null;
+});
 function useCanAct(): boolean {
   const [can, setCan] = useState(false);
   useEffect(() => {
@@ -429,26 +432,22 @@ export function FindingsPage({ route }: { route: Route }) {
   const tenants = useAsync((s) => fetchTenants(s), []);
   const rules = useAsync((s) => fetchRules(s), []);
 
+  // Empty values stay in the URL: "tenant=" is every tenant (not the scope), "status=" every status.
+  const go = (p: URLSearchParams) => {
+    const q = p.toString();
+    navigate(href(['findings']) + (q ? '?' + q : ''), true);
+  };
   const set = (k: string, v: string | null) => {
     const p = new URLSearchParams(params);
     if (v === null) p.delete(k);
     else p.set(k, v);
-    const obj: Record<string, string> = {};
-    p.forEach((val, name) => (obj[name] = val));
-    // href drops empty values; keep an explicit empty status ("every status").
-    let h = href(['findings'], obj);
-    if (p.has('status') && p.get('status') === '') h += (h.includes('?') ? '&' : '?') + 'status=';
-    navigate(h, true);
+    go(p);
   };
   const sortBy = (k: SortKey) => {
     const p = new URLSearchParams(params);
     p.set('sort', k);
     p.set('dir', k === sortKey && !desc ? 'desc' : 'asc');
-    const obj: Record<string, string> = {};
-    p.forEach((val, name) => (obj[name] = val));
-    let h = href(['findings'], obj);
-    if (p.has('status') && p.get('status') === '') h += '&status=';
-    navigate(h, true);
+    go(p);
   };
 
   const data = list.data;
