@@ -216,6 +216,19 @@ func (s *Sim) route(method string, seg []string, q url.Values) (route, bool) {
 			return rd(KindLogStreams, "read:log_streams", pageNone, s.listLogStreams)
 		case n == 2 && get:
 			return rd(KindLogStreams, "read:log_streams", pageNone, s.getLogStream)
+		case n == 1 && post:
+			return wr(KindLogStreams, "create:log_streams", s.createLogStream)
+		case n == 2 && del:
+			return wr(KindLogStreams, "delete:log_streams", s.deleteLogStream)
+		}
+	case "event-streams":
+		switch {
+		case n == 1 && get:
+			return rd(KindLogStreams, "read:event_streams", pageNone, s.listEventStreams)
+		case n == 1 && post:
+			return wr(KindLogStreams, "create:event_streams", s.createEventStream)
+		case n == 2 && del:
+			return wr(KindLogStreams, "delete:event_streams", s.deleteEventStream)
 		}
 	case "actions":
 		switch {
