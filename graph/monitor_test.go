@@ -240,7 +240,9 @@ func TestConnectedTenantsAPI(t *testing.T) {
 	}
 
 	// Remove, with progress, until done; then nothing of the tenant is left.
-	var rm struct{ RemoveTenant struct{ Tenant, State string } }
+	var rm struct {
+		RemoveTenant struct{ Tenant, State string }
+	}
 	if errs := do(access.Admin, `mutation($n: String!) { removeTenant(name: $n) { tenant state } }`, map[string]any{"n": tenant}, &rm); errs != nil || rm.RemoveTenant.State == "failed" {
 		t.Fatalf("remove: %v %+v", errs, rm)
 	}
