@@ -14,6 +14,9 @@ import { DetailPage } from './pages/detail';
 import { NotFoundPage } from './pages/notfound';
 import { SignInPage } from './pages/signin';
 import { fetchMe, signOut, SIGNED_OUT, type Me } from './api/auth';
+import { TenantsPage } from './monitor/tenants';
+import { ActivityPage } from './monitor/activity';
+import './monitor/monitor.css';
 
 type PageProps = { route: Route };
 
@@ -47,6 +50,8 @@ const NAV = [
   { page: 'assets', label: 'Assets', href: links.directory() },
   { page: 'graph', label: 'Graph', href: links.graph() },
   { page: 'console', label: 'Cypher console', href: links.console() },
+  { page: 'tenants', label: 'Tenants', href: '#/tenants' },
+  { page: 'activity', label: 'Activity', href: '#/activity' },
 ];
 
 function TenantPicker() {
@@ -147,6 +152,12 @@ function Shell({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
       break;
     case 'bench':
       content = <BenchPage route={route} />;
+      break;
+    case 'tenants':
+      content = <TenantsPage admin={me.role === 'admin'} />;
+      break;
+    case 'activity':
+      content = <ActivityPage route={route} />;
       break;
     default:
       content = <NotFoundPage />;
