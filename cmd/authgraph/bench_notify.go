@@ -98,18 +98,23 @@ func benchNotify(ctx context.Context, out io.Writer, users int, seed int64, roun
 
 	// The webhook receiver: when each probe's change arrives.
 	var mu sync.Mutex
-	arrived := map[string]time.Time{}
+	type arrival struct {
+		at     time.Time
+		syncID string
+	}
+	arrived := map[string]arrival{}
 	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		now := time.Now()
 		var body struct {
 			Type, Tenant string
+			SyncID       string `json:"sync_id"`
 			Asset        struct{ Name string }
 		}
 		b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 		if json.Unmarshal(b, &body) == nil && body.Type == "change" && body.Tenant == tenant {
 			mu.Lock()
 			if _, ok := arrived[body.Asset.Name]; !ok {
-				arrived[body.Asset.Name] = now
+				arrived[body.Asset.Name] = arrival{now, body.SyncID}
 			}
 			mu.Unlock()
 		}
@@ -163,23 +168,33 @@ func benchNotify(ctx context.Context, out io.Writer, users int, seed int64, roun
 		if err := simCreateClient(ctx, simURL, name); err != nil {
 			return err
 		}
-		var at time.Time
+		var got arrival
 		for deadline := t0.Add(3*interval + 10*time.Minute); ; time.Sleep(20 * time.Millisecond) {
 			mu.Lock()
-			at = arrived[name]
+			got = arrived[name]
 			mu.Unlock()
-			if !at.IsZero() {
+			if !got.at.IsZero() {
 				break
 			}
 			if time.Now().After(deadline) {
 				return apperr.New(apperr.Unavailable, "round %d: no webhook for %s", r, name)
 			}
 		}
-		ct, err := st.GetConnectedTenant(ctx, tenant)
-		if err != nil {
-			return err
+		// The alert leaves before the sync records its end: wait for that
+		// sync's record to read its duration.
+		var ct store.ConnectedTenant
+		for deadline := time.Now().Add(10 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
+			if ct, err = st.GetConnectedTenant(ctx, tenant); err != nil {
+				return err
+			}
+			if ct.LastSyncID == got.syncID {
+				break
+			}
+			if time.Now().After(deadline) {
+				return apperr.New(apperr.Unavailable, "round %d: sync %s never finished", r, got.syncID)
+			}
 		}
-		lat := at.Sub(t0)
+		lat := got.at.Sub(t0)
 		verdict := "within"
 		if lat > interval+ct.LastDuration {
 			verdict = "OVER"
