@@ -51,7 +51,7 @@ func TestConnectedTenantsAPI(t *testing.T) {
 		"read:resource_servers", "read:custom_domains", "read:connections", "read:log_streams",
 		"read:organizations", "read:organization_members", "read:organization_member_roles", "read:organization_connections",
 		"read:role_members", "read:signing_keys", "read:rules", "read:hooks", "read:email_provider",
-		"read:guardian_factors"} // no read:users, no read:roles
+		"read:guardian_factors", "read:attack_protection", "read:mfa_policies"} // no read:users, no read:roles
 	partial := newSim(scopes)
 
 	key := bytes.Repeat([]byte{7}, 32)

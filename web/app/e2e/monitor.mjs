@@ -10,7 +10,7 @@ export const partialScopes = [
   'read:tenant_settings', 'read:clients', 'read:client_grants', 'read:grants', 'read:actions', 'read:resource_servers',
   'read:custom_domains', 'read:connections', 'read:log_streams', 'read:organizations', 'read:organization_members',
   'read:organization_member_roles', 'read:organization_connections', 'read:role_members', 'read:signing_keys',
-  'read:rules', 'read:hooks', 'read:email_provider', 'read:guardian_factors',
+  'read:rules', 'read:hooks', 'read:email_provider', 'read:guardian_factors', 'read:attack_protection', 'read:mfa_policies',
 ];
 
 /** A Management API call to the simulator, as an Auth0 admin would make a change. */

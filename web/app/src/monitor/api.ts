@@ -192,6 +192,7 @@ export const READ_SCOPES = [
   'read:organization_connections', 'read:clients', 'read:client_grants', 'read:grants', 'read:resource_servers',
   'read:custom_domains', 'read:tenant_settings', 'read:connections', 'read:log_streams', 'read:actions',
   'read:signing_keys', 'read:rules', 'read:hooks', 'read:email_provider', 'read:guardian_factors',
+  'read:attack_protection', 'read:mfa_policies',
 ];
 
 /** "15m", "90s", "1h30m", "600" (seconds) → seconds; NaN when unreadable. */

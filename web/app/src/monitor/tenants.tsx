@@ -112,7 +112,7 @@ function ConnectForm({ onConnected }: { onConnected: (t: ConnectedTenant) => voi
               <code key={s}>{s}</code>
             ))}
           </div>
-          <span>Optional: <code>read:logs</code> names who made each change.</span>
+          <span>Optional: <code>read:logs</code> names who made each change (and lets each interval read only what changed).</span>
         </li>
         <li>Copy its Domain, Client ID and Client Secret here. The secret is stored encrypted and never shown again.</li>
       </ol>
