@@ -13,6 +13,9 @@ package graph
 //go:generate go -C .. tool gqlgen generate
 
 import (
+	"sync"
+
+	"github.com/authgraph/authgraph/internal/monitor"
 	"github.com/authgraph/authgraph/internal/sqlgraph"
 	"github.com/authgraph/authgraph/internal/store"
 	"github.com/authgraph/authgraph/rules"
@@ -26,6 +29,9 @@ type Resolver struct {
 	// the console.
 	SQL *sqlgraph.Graph
 	// Rules are the rules served and run (nil: the built-in pack).
-	Rules  []*rules.Rule
-	counts *countCache
+	Rules []*rules.Rule
+	// Admin manages connected tenants (nil: one made on first use).
+	Admin     *monitor.Admin
+	adminOnce sync.Once
+	counts    *countCache
 }

@@ -183,6 +183,13 @@ var graphQLExpect = map[string]access.Role{
 	"Mutation.runRules":          access.Analyst,
 	"Mutation.suppressFinding":   access.Analyst,
 	"Mutation.unsuppressFinding": access.Analyst,
+
+	"Query.tenantRemovals":           access.Admin,
+	"Mutation.testTenantConnection":  access.Admin,
+	"Mutation.connectTenant":         access.Admin,
+	"Mutation.updateConnectedTenant": access.Admin,
+	"Mutation.setTenantEnabled":      access.Admin,
+	"Mutation.removeTenant":          access.Admin,
 }
 
 // TestGraphQLRoleTable: every Query and Mutation field × every identity,

@@ -31,6 +31,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Client() ClientResolver
 	ClientGrant() ClientGrantResolver
+	ConnectedTenant() ConnectedTenantResolver
 	Connection() ConnectionResolver
 	Finding() FindingResolver
 	Grant() GrantResolver
@@ -255,6 +256,27 @@ type ComplexityRoot struct {
 		Paths  func(childComplexity int) int
 	}
 
+	ConnectedTenant struct {
+		AllowMissingScopes func(childComplexity int) int
+		Audience           func(childComplexity int) int
+		Baselined          func(childComplexity int) int
+		ClientID           func(childComplexity int) int
+		Created            func(childComplexity int) int
+		Domain             func(childComplexity int) int
+		Enabled            func(childComplexity int) int
+		Failures           func(childComplexity int) int
+		FindingsOpen       func(childComplexity int) int
+		IntervalSeconds    func(childComplexity int) int
+		LastDurationMs     func(childComplexity int) int
+		LastError          func(childComplexity int) int
+		LastStatus         func(childComplexity int) int
+		LastSync           func(childComplexity int) int
+		LastSyncAt         func(childComplexity int) int
+		Name               func(childComplexity int) int
+		NextSyncAt         func(childComplexity int) int
+		Syncing            func(childComplexity int) int
+	}
+
 	Connection struct {
 		BruteForceProtection      func(childComplexity int) int
 		Clients                   func(childComplexity int) int
@@ -293,6 +315,14 @@ type ComplexityRoot struct {
 	ConnectionEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ConnectionTest struct {
+		Error         func(childComplexity int) int
+		MissingScopes func(childComplexity int) int
+		Ok            func(childComplexity int) int
+		Scopes        func(childComplexity int) int
+		TokenOk       func(childComplexity int) int
 	}
 
 	CustomDomain struct {
@@ -595,9 +625,14 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		RunRules          func(childComplexity int, tenant string) int
-		SuppressFinding   func(childComplexity int, id string, reason string, until *time.Time) int
-		UnsuppressFinding func(childComplexity int, id string) int
+		ConnectTenant         func(childComplexity int, input model.ConnectTenantInput) int
+		RemoveTenant          func(childComplexity int, name string) int
+		RunRules              func(childComplexity int, tenant string) int
+		SetTenantEnabled      func(childComplexity int, name string, enabled bool) int
+		SuppressFinding       func(childComplexity int, id string, reason string, until *time.Time) int
+		TestTenantConnection  func(childComplexity int, input model.TenantCredentialsInput) int
+		UnsuppressFinding     func(childComplexity int, id string) int
+		UpdateConnectedTenant func(childComplexity int, name string, input model.UpdateConnectedTenantInput) int
 	}
 
 	OrgConnection struct {
@@ -708,6 +743,8 @@ type ComplexityRoot struct {
 		Changes              func(childComplexity int, tenant *string, asset *string, kinds []string, since *time.Time, first *int, after *string) int
 		ClientGrants         func(childComplexity int, tenant *string, filter *model.ClientGrantFilter, orderBy *model.Sort, first *int, after *string) int
 		Clients              func(childComplexity int, tenant *string, filter *model.ClientFilter, orderBy *model.Sort, first *int, after *string) int
+		ConnectedTenant      func(childComplexity int, name string) int
+		ConnectedTenants     func(childComplexity int) int
 		Connections          func(childComplexity int, tenant *string, filter *model.ConnectionFilter, orderBy *model.Sort, first *int, after *string) int
 		CustomDomains        func(childComplexity int, tenant *string, filter *model.StatusFilter, orderBy *model.Sort, first *int, after *string) int
 		Cypher               func(childComplexity int, query string, params map[string]any) int
@@ -737,6 +774,7 @@ type ComplexityRoot struct {
 		Search               func(childComplexity int, text string, kinds []string, tenant *string, first *int) int
 		ShortestPath         func(childComplexity int, from string, to string, maxDepth *int) int
 		SigningKeys          func(childComplexity int, tenant *string, filter *model.SigningKeyFilter, orderBy *model.Sort, first *int, after *string) int
+		TenantRemovals       func(childComplexity int) int
 		TenantSettings       func(childComplexity int, tenant *string, filter *model.NameFilter, orderBy *model.Sort, first *int, after *string) int
 		Tenants              func(childComplexity int) int
 		Users                func(childComplexity int, tenant *string, filter *model.UserFilter, orderBy *model.Sort, first *int, after *string) int
@@ -860,6 +898,14 @@ type ComplexityRoot struct {
 		Tenant     func(childComplexity int) int
 	}
 
+	ScopeCheck struct {
+		Costs    func(childComplexity int) int
+		Ok       func(childComplexity int) int
+		Reason   func(childComplexity int) int
+		Resource func(childComplexity int) int
+		Scope    func(childComplexity int) int
+	}
+
 	SearchHit struct {
 		Asset func(childComplexity int) int
 		Score func(childComplexity int) int
@@ -972,6 +1018,16 @@ type ComplexityRoot struct {
 		Settings       func(childComplexity int) int
 		Syncs          func(childComplexity int, limit *int) int
 		Tenant         func(childComplexity int) int
+	}
+
+	TenantRemoval struct {
+		Current  func(childComplexity int) int
+		Deleted  func(childComplexity int) int
+		Error    func(childComplexity int) int
+		Finished func(childComplexity int) int
+		Started  func(childComplexity int) int
+		State    func(childComplexity int) int
+		Tenant   func(childComplexity int) int
 	}
 
 	TenantSettings struct {
@@ -1089,6 +1145,9 @@ type ClientGrantResolver interface {
 	API(ctx context.Context, obj *model.ClientGrant) (*model.ResourceServer, error)
 	Permissions(ctx context.Context, obj *model.ClientGrant) ([]*model.Permission, error)
 }
+type ConnectedTenantResolver interface {
+	LastSync(ctx context.Context, obj *model.ConnectedTenant) (*model.Sync, error)
+}
 type ConnectionResolver interface {
 	Organizations(ctx context.Context, obj *model.Connection) ([]*model.Organization, error)
 	Clients(ctx context.Context, obj *model.Connection) ([]*model.Client, error)
@@ -1110,6 +1169,11 @@ type MutationResolver interface {
 	SuppressFinding(ctx context.Context, id string, reason string, until *time.Time) (*model.Finding, error)
 	UnsuppressFinding(ctx context.Context, id string) (*model.Finding, error)
 	RunRules(ctx context.Context, tenant string) (*model.RuleRun, error)
+	TestTenantConnection(ctx context.Context, input model.TenantCredentialsInput) (*model.ConnectionTest, error)
+	ConnectTenant(ctx context.Context, input model.ConnectTenantInput) (*model.ConnectedTenant, error)
+	UpdateConnectedTenant(ctx context.Context, name string, input model.UpdateConnectedTenantInput) (*model.ConnectedTenant, error)
+	SetTenantEnabled(ctx context.Context, name string, enabled bool) (*model.ConnectedTenant, error)
+	RemoveTenant(ctx context.Context, name string) (*model.TenantRemoval, error)
 }
 type OrgMembershipResolver interface {
 	User(ctx context.Context, obj *model.OrgMembership) (*model.User, error)
@@ -1142,6 +1206,9 @@ type QueryResolver interface {
 	Paths(ctx context.Context, from string, to string, maxDepth *int, first *int) ([]*model.Path, error)
 	LegacyRules(ctx context.Context, tenant *string, filter *model.LegacyRuleFilter, orderBy *model.Sort, first *int, after *string) (*model.LegacyRuleConnection, error)
 	Hooks(ctx context.Context, tenant *string, filter *model.HookFilter, orderBy *model.Sort, first *int, after *string) (*model.HookConnection, error)
+	ConnectedTenants(ctx context.Context) ([]*model.ConnectedTenant, error)
+	ConnectedTenant(ctx context.Context, name string) (*model.ConnectedTenant, error)
+	TenantRemovals(ctx context.Context) ([]*model.TenantRemoval, error)
 	Organizations(ctx context.Context, tenant *string, filter *model.OrganizationFilter, orderBy *model.Sort, first *int, after *string) (*model.OrganizationConnection, error)
 	Permissions(ctx context.Context, tenant *string, filter *model.PermissionFilter, orderBy *model.Sort, first *int, after *string) (*model.PermissionConnection, error)
 	Roles(ctx context.Context, tenant *string, filter *model.RoleFilter, orderBy *model.Sort, first *int, after *string) (*model.RoleConnection, error)
@@ -2143,6 +2210,115 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ClientReach.Paths(childComplexity), true
 
+	case "ConnectedTenant.allowMissingScopes":
+		if e.ComplexityRoot.ConnectedTenant.AllowMissingScopes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectedTenant.AllowMissingScopes(childComplexity), true
+	case "ConnectedTenant.audience":
+		if e.ComplexityRoot.ConnectedTenant.Audience == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectedTenant.Audience(childComplexity), true
+	case "ConnectedTenant.baselined":
+		if e.ComplexityRoot.ConnectedTenant.Baselined == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectedTenant.Baselined(childComplexity), true
+	case "ConnectedTenant.clientId":
+		if e.ComplexityRoot.ConnectedTenant.ClientID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectedTenant.ClientID(childComplexity), true
+	case "ConnectedTenant.created":
+		if e.ComplexityRoot.ConnectedTenant.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectedTenant.Created(childComplexity), true
+	case "ConnectedTenant.domain":
+		if e.ComplexityRoot.ConnectedTenant.Domain == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectedTenant.Domain(childComplexity), true
+	case "ConnectedTenant.enabled":
+		if e.ComplexityRoot.ConnectedTenant.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectedTenant.Enabled(childComplexity), true
+	case "ConnectedTenant.failures":
+		if e.ComplexityRoot.ConnectedTenant.Failures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectedTenant.Failures(childComplexity), true
+	case "ConnectedTenant.findingsOpen":
+		if e.ComplexityRoot.ConnectedTenant.FindingsOpen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectedTenant.FindingsOpen(childComplexity), true
+	case "ConnectedTenant.intervalSeconds":
+		if e.ComplexityRoot.ConnectedTenant.IntervalSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectedTenant.IntervalSeconds(childComplexity), true
+	case "ConnectedTenant.lastDurationMs":
+		if e.ComplexityRoot.ConnectedTenant.LastDurationMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectedTenant.LastDurationMs(childComplexity), true
+	case "ConnectedTenant.lastError":
+		if e.ComplexityRoot.ConnectedTenant.LastError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectedTenant.LastError(childComplexity), true
+	case "ConnectedTenant.lastStatus":
+		if e.ComplexityRoot.ConnectedTenant.LastStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectedTenant.LastStatus(childComplexity), true
+	case "ConnectedTenant.lastSync":
+		if e.ComplexityRoot.ConnectedTenant.LastSync == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectedTenant.LastSync(childComplexity), true
+	case "ConnectedTenant.lastSyncAt":
+		if e.ComplexityRoot.ConnectedTenant.LastSyncAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectedTenant.LastSyncAt(childComplexity), true
+	case "ConnectedTenant.name":
+		if e.ComplexityRoot.ConnectedTenant.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectedTenant.Name(childComplexity), true
+	case "ConnectedTenant.nextSyncAt":
+		if e.ComplexityRoot.ConnectedTenant.NextSyncAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectedTenant.NextSyncAt(childComplexity), true
+	case "ConnectedTenant.syncing":
+		if e.ComplexityRoot.ConnectedTenant.Syncing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectedTenant.Syncing(childComplexity), true
+
 	case "Connection.bruteForceProtection":
 		if e.ComplexityRoot.Connection.BruteForceProtection == nil {
 			break
@@ -2336,6 +2512,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ConnectionEdge.Node(childComplexity), true
+
+	case "ConnectionTest.error":
+		if e.ComplexityRoot.ConnectionTest.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectionTest.Error(childComplexity), true
+	case "ConnectionTest.missingScopes":
+		if e.ComplexityRoot.ConnectionTest.MissingScopes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectionTest.MissingScopes(childComplexity), true
+	case "ConnectionTest.ok":
+		if e.ComplexityRoot.ConnectionTest.Ok == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectionTest.Ok(childComplexity), true
+	case "ConnectionTest.scopes":
+		if e.ComplexityRoot.ConnectionTest.Scopes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectionTest.Scopes(childComplexity), true
+	case "ConnectionTest.tokenOk":
+		if e.ComplexityRoot.ConnectionTest.TokenOk == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectionTest.TokenOk(childComplexity), true
 
 	case "CustomDomain.customClientIpHeader":
 		if e.ComplexityRoot.CustomDomain.CustomClientIPHeader == nil {
@@ -3536,6 +3743,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MfaPolicyEdge.Node(childComplexity), true
 
+	case "Mutation.connectTenant":
+		if e.ComplexityRoot.Mutation.ConnectTenant == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_connectTenant_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConnectTenant(childComplexity, args["input"].(model.ConnectTenantInput)), true
+	case "Mutation.removeTenant":
+		if e.ComplexityRoot.Mutation.RemoveTenant == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeTenant_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveTenant(childComplexity, args["name"].(string)), true
 	case "Mutation.runRules":
 		if e.ComplexityRoot.Mutation.RunRules == nil {
 			break
@@ -3547,6 +3776,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RunRules(childComplexity, args["tenant"].(string)), true
+	case "Mutation.setTenantEnabled":
+		if e.ComplexityRoot.Mutation.SetTenantEnabled == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setTenantEnabled_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetTenantEnabled(childComplexity, args["name"].(string), args["enabled"].(bool)), true
 	case "Mutation.suppressFinding":
 		if e.ComplexityRoot.Mutation.SuppressFinding == nil {
 			break
@@ -3558,6 +3798,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SuppressFinding(childComplexity, args["id"].(string), args["reason"].(string), args["until"].(*time.Time)), true
+	case "Mutation.testTenantConnection":
+		if e.ComplexityRoot.Mutation.TestTenantConnection == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_testTenantConnection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TestTenantConnection(childComplexity, args["input"].(model.TenantCredentialsInput)), true
 	case "Mutation.unsuppressFinding":
 		if e.ComplexityRoot.Mutation.UnsuppressFinding == nil {
 			break
@@ -3569,6 +3820,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UnsuppressFinding(childComplexity, args["id"].(string)), true
+	case "Mutation.updateConnectedTenant":
+		if e.ComplexityRoot.Mutation.UpdateConnectedTenant == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateConnectedTenant_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateConnectedTenant(childComplexity, args["name"].(string), args["input"].(model.UpdateConnectedTenantInput)), true
 
 	case "OrgConnection.assignMembershipOnLogin":
 		if e.ComplexityRoot.OrgConnection.AssignMembershipOnLogin == nil {
@@ -4048,6 +4310,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Clients(childComplexity, args["tenant"].(*string), args["filter"].(*model.ClientFilter), args["orderBy"].(*model.Sort), args["first"].(*int), args["after"].(*string)), true
+	case "Query.connectedTenant":
+		if e.ComplexityRoot.Query.ConnectedTenant == nil {
+			break
+		}
+
+		args, err := ec.field_Query_connectedTenant_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ConnectedTenant(childComplexity, args["name"].(string)), true
+	case "Query.connectedTenants":
+		if e.ComplexityRoot.Query.ConnectedTenants == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ConnectedTenants(childComplexity), true
 	case "Query.connections":
 		if e.ComplexityRoot.Query.Connections == nil {
 			break
@@ -4358,6 +4637,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.SigningKeys(childComplexity, args["tenant"].(*string), args["filter"].(*model.SigningKeyFilter), args["orderBy"].(*model.Sort), args["first"].(*int), args["after"].(*string)), true
+	case "Query.tenantRemovals":
+		if e.ComplexityRoot.Query.TenantRemovals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.TenantRemovals(childComplexity), true
 	case "Query.tenantSettings":
 		if e.ComplexityRoot.Query.TenantSettings == nil {
 			break
@@ -4933,6 +5218,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RuleRun.Tenant(childComplexity), true
 
+	case "ScopeCheck.costs":
+		if e.ComplexityRoot.ScopeCheck.Costs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScopeCheck.Costs(childComplexity), true
+	case "ScopeCheck.ok":
+		if e.ComplexityRoot.ScopeCheck.Ok == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScopeCheck.Ok(childComplexity), true
+	case "ScopeCheck.reason":
+		if e.ComplexityRoot.ScopeCheck.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScopeCheck.Reason(childComplexity), true
+	case "ScopeCheck.resource":
+		if e.ComplexityRoot.ScopeCheck.Resource == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScopeCheck.Resource(childComplexity), true
+	case "ScopeCheck.scope":
+		if e.ComplexityRoot.ScopeCheck.Scope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScopeCheck.Scope(childComplexity), true
+
 	case "SearchHit.asset":
 		if e.ComplexityRoot.SearchHit.Asset == nil {
 			break
@@ -5400,6 +5716,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Tenant.Tenant(childComplexity), true
+
+	case "TenantRemoval.current":
+		if e.ComplexityRoot.TenantRemoval.Current == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantRemoval.Current(childComplexity), true
+	case "TenantRemoval.deleted":
+		if e.ComplexityRoot.TenantRemoval.Deleted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantRemoval.Deleted(childComplexity), true
+	case "TenantRemoval.error":
+		if e.ComplexityRoot.TenantRemoval.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantRemoval.Error(childComplexity), true
+	case "TenantRemoval.finished":
+		if e.ComplexityRoot.TenantRemoval.Finished == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantRemoval.Finished(childComplexity), true
+	case "TenantRemoval.started":
+		if e.ComplexityRoot.TenantRemoval.Started == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantRemoval.Started(childComplexity), true
+	case "TenantRemoval.state":
+		if e.ComplexityRoot.TenantRemoval.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantRemoval.State(childComplexity), true
+	case "TenantRemoval.tenant":
+		if e.ComplexityRoot.TenantRemoval.Tenant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantRemoval.Tenant(childComplexity), true
 
 	case "TenantSettings.allowedLogoutUrls":
 		if e.ComplexityRoot.TenantSettings.AllowedLogoutUrls == nil {
@@ -5882,6 +6241,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AttackProtectionFilter", ec.unmarshalInputAttackProtectionFilter),
 			graphql.NewInputUnmarshaler("ClientFilter", ec.unmarshalInputClientFilter),
 			graphql.NewInputUnmarshaler("ClientGrantFilter", ec.unmarshalInputClientGrantFilter),
+			graphql.NewInputUnmarshaler("ConnectTenantInput", ec.unmarshalInputConnectTenantInput),
 			graphql.NewInputUnmarshaler("ConnectionFilter", ec.unmarshalInputConnectionFilter),
 			graphql.NewInputUnmarshaler("EmailProviderFilter", ec.unmarshalInputEmailProviderFilter),
 			graphql.NewInputUnmarshaler("FindingFilter", ec.unmarshalInputFindingFilter),
@@ -5900,7 +6260,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("Sort", ec.unmarshalInputSort),
 			graphql.NewInputUnmarshaler("StatusFilter", ec.unmarshalInputStatusFilter),
 			graphql.NewInputUnmarshaler("StringFilter", ec.unmarshalInputStringFilter),
+			graphql.NewInputUnmarshaler("TenantCredentialsInput", ec.unmarshalInputTenantCredentialsInput),
 			graphql.NewInputUnmarshaler("TimeFilter", ec.unmarshalInputTimeFilter),
+			graphql.NewInputUnmarshaler("UpdateConnectedTenantInput", ec.unmarshalInputUpdateConnectedTenantInput),
 			graphql.NewInputUnmarshaler("UserFilter", ec.unmarshalInputUserFilter),
 		)
 	}
@@ -6515,6 +6877,137 @@ input HookFilter {
 extend type Query {
   legacyRules(tenant: String, filter: LegacyRuleFilter, orderBy: Sort, first: Int = 50, after: String): LegacyRuleConnection!
   hooks(tenant: String, filter: HookFilter, orderBy: Sort, first: Int = 50, after: String): HookConnection!
+}
+`, BuiltIn: false},
+	{Name: "../schema/monitor.graphqls", Input: `# Connected tenants (internal/monitor): the tenants ` + "`" + `authgraph serve` + "`" + ` polls
+# with stored credentials. Client secrets go in through the mutations,
+# sealed, and no field ever returns one.
+
+"A tenant authgraph polls with stored credentials, and its monitoring status."
+type ConnectedTenant {
+  "the tenant's name in the graph (every asset's tenant)"
+  name: String!
+  domain: String!
+  "the machine-to-machine application's client id (admins only)"
+  clientId: String!
+  audience: String
+  "false: not polled (its data stays)"
+  enabled: Boolean!
+  "polling interval, seconds"
+  intervalSeconds: Int!
+  "syncs skip resources whose read scope the client lacks"
+  allowMissingScopes: Boolean!
+  created: Time
+  lastSyncAt: Time
+  "ok, partial or failed; null before the first sync"
+  lastStatus: String
+  lastError: String
+  lastDurationMs: Int
+  "the newest sync record (API calls, 429s, counts)"
+  lastSync: Sync @goField(forceResolver: true)
+  "when the next scheduled sync is due; null when disabled"
+  nextSyncAt: Time
+  "consecutive failed syncs (the retry backs off)"
+  failures: Int!
+  "true while a process holds the tenant's lease (a sync runs)"
+  syncing: Boolean!
+  "a first collection was recorded (the change history's baseline)"
+  baselined: Boolean!
+  findingsOpen: Int!
+}
+
+"One read scope checked: granted, or what the graph would lack without it."
+type ScopeCheck {
+  "the resource collected with it (users, roles, …)"
+  resource: String!
+  scope: String!
+  ok: Boolean!
+  "why it would be skipped (missing scope, plan)"
+  reason: String
+  "labels and relation types the graph would lack"
+  costs: [String!]!
+}
+
+"What testing a tenant's credentials found (nothing is stored)."
+type ConnectionTest {
+  "a token was issued and every read scope is granted"
+  ok: Boolean!
+  "the tenant answered and issued a token"
+  tokenOk: Boolean!
+  "why no token was had"
+  error: String
+  scopes: [ScopeCheck!]!
+  "the read scopes the client lacks"
+  missingScopes: [String!]!
+}
+
+input TenantCredentialsInput {
+  "https://TENANT.REGION.auth0.com (or a custom domain)"
+  domain: String!
+  clientId: String!
+  clientSecret: String!
+  "the Management API audience when it differs from the domain"
+  audience: String
+}
+
+input ConnectTenantInput {
+  domain: String!
+  clientId: String!
+  clientSecret: String!
+  audience: String
+  "the tenant's name in the graph (default: the domain's host)"
+  name: String
+  "polling interval, seconds (at least 10; default 900)"
+  intervalSeconds: Int = 900
+  "save even when read scopes are missing (those resources are skipped)"
+  allowMissingScopes: Boolean = false
+  "false: save it disabled (no polling until enabled)"
+  enabled: Boolean = true
+}
+
+"Changes to a connected tenant; fields left out stay. New credentials are checked (with the stored secret when none is given)."
+input UpdateConnectedTenantInput {
+  domain: String
+  clientId: String
+  clientSecret: String
+  audience: String
+  intervalSeconds: Int
+  allowMissingScopes: Boolean
+}
+
+"A tenant's removal: its assets, findings, history and connection deleted in batches, in the background of the server that was asked."
+type TenantRemoval {
+  tenant: String!
+  "running, done or failed"
+  state: String!
+  "nodes deleted so far"
+  deleted: Int!
+  "the label being deleted now"
+  current: String
+  error: String
+  started: Time!
+  finished: Time
+}
+
+extend type Query {
+  "Connected tenants with their status, by name."
+  connectedTenants: [ConnectedTenant!]!
+  connectedTenant(name: String!): ConnectedTenant
+  "Tenant removals run by this server, newest first (admins)."
+  tenantRemovals: [TenantRemoval!]!
+}
+
+extend type Mutation {
+  "Check credentials as connecting would (a token, then every read scope) without storing anything."
+  testTenantConnection(input: TenantCredentialsInput!): ConnectionTest!
+  "Check the credentials and connect the tenant; its first sync is due at once."
+  connectTenant(input: ConnectTenantInput!): ConnectedTenant!
+  "Change a connected tenant's credentials, interval or scope policy."
+  updateConnectedTenant(name: String!, input: UpdateConnectedTenantInput!): ConnectedTenant!
+  "Stop (the data stays) or resume polling; enabling makes a sync due now."
+  setTenantEnabled(name: String!, enabled: Boolean!): ConnectedTenant!
+  "Disconnect a tenant and delete its assets, findings and history; returns at once, tenantRemovals shows the progress."
+  removeTenant(name: String!): TenantRemoval!
 }
 `, BuiltIn: false},
 	{Name: "../schema/organizations.generated.graphqls", Input: `# Code generated by internal/schemagen from package schema. DO NOT EDIT.
@@ -7994,6 +8487,48 @@ func (ec *executionContext) childFields_ClientReach(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type ClientReach", field.Name)
 }
 
+func (ec *executionContext) childFields_ConnectedTenant(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_ConnectedTenant_name(ctx, field)
+	case "domain":
+		return ec.fieldContext_ConnectedTenant_domain(ctx, field)
+	case "clientId":
+		return ec.fieldContext_ConnectedTenant_clientId(ctx, field)
+	case "audience":
+		return ec.fieldContext_ConnectedTenant_audience(ctx, field)
+	case "enabled":
+		return ec.fieldContext_ConnectedTenant_enabled(ctx, field)
+	case "intervalSeconds":
+		return ec.fieldContext_ConnectedTenant_intervalSeconds(ctx, field)
+	case "allowMissingScopes":
+		return ec.fieldContext_ConnectedTenant_allowMissingScopes(ctx, field)
+	case "created":
+		return ec.fieldContext_ConnectedTenant_created(ctx, field)
+	case "lastSyncAt":
+		return ec.fieldContext_ConnectedTenant_lastSyncAt(ctx, field)
+	case "lastStatus":
+		return ec.fieldContext_ConnectedTenant_lastStatus(ctx, field)
+	case "lastError":
+		return ec.fieldContext_ConnectedTenant_lastError(ctx, field)
+	case "lastDurationMs":
+		return ec.fieldContext_ConnectedTenant_lastDurationMs(ctx, field)
+	case "lastSync":
+		return ec.fieldContext_ConnectedTenant_lastSync(ctx, field)
+	case "nextSyncAt":
+		return ec.fieldContext_ConnectedTenant_nextSyncAt(ctx, field)
+	case "failures":
+		return ec.fieldContext_ConnectedTenant_failures(ctx, field)
+	case "syncing":
+		return ec.fieldContext_ConnectedTenant_syncing(ctx, field)
+	case "baselined":
+		return ec.fieldContext_ConnectedTenant_baselined(ctx, field)
+	case "findingsOpen":
+		return ec.fieldContext_ConnectedTenant_findingsOpen(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConnectedTenant", field.Name)
+}
+
 func (ec *executionContext) childFields_Connection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -8072,6 +8607,22 @@ func (ec *executionContext) childFields_ConnectionEdge(ctx context.Context, fiel
 		return ec.fieldContext_ConnectionEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ConnectionEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ConnectionTest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ok":
+		return ec.fieldContext_ConnectionTest_ok(ctx, field)
+	case "tokenOk":
+		return ec.fieldContext_ConnectionTest_tokenOk(ctx, field)
+	case "error":
+		return ec.fieldContext_ConnectionTest_error(ctx, field)
+	case "scopes":
+		return ec.fieldContext_ConnectionTest_scopes(ctx, field)
+	case "missingScopes":
+		return ec.fieldContext_ConnectionTest_missingScopes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConnectionTest", field.Name)
 }
 
 func (ec *executionContext) childFields_CustomDomain(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9108,6 +9659,22 @@ func (ec *executionContext) childFields_RuleRun(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type RuleRun", field.Name)
 }
 
+func (ec *executionContext) childFields_ScopeCheck(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "resource":
+		return ec.fieldContext_ScopeCheck_resource(ctx, field)
+	case "scope":
+		return ec.fieldContext_ScopeCheck_scope(ctx, field)
+	case "ok":
+		return ec.fieldContext_ScopeCheck_ok(ctx, field)
+	case "reason":
+		return ec.fieldContext_ScopeCheck_reason(ctx, field)
+	case "costs":
+		return ec.fieldContext_ScopeCheck_costs(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScopeCheck", field.Name)
+}
+
 func (ec *executionContext) childFields_SearchHit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "asset":
@@ -9334,6 +9901,26 @@ func (ec *executionContext) childFields_Tenant(ctx context.Context, field graphq
 		return ec.fieldContext_Tenant_syncs(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Tenant", field.Name)
+}
+
+func (ec *executionContext) childFields_TenantRemoval(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "tenant":
+		return ec.fieldContext_TenantRemoval_tenant(ctx, field)
+	case "state":
+		return ec.fieldContext_TenantRemoval_state(ctx, field)
+	case "deleted":
+		return ec.fieldContext_TenantRemoval_deleted(ctx, field)
+	case "current":
+		return ec.fieldContext_TenantRemoval_current(ctx, field)
+	case "error":
+		return ec.fieldContext_TenantRemoval_error(ctx, field)
+	case "started":
+		return ec.fieldContext_TenantRemoval_started(ctx, field)
+	case "finished":
+		return ec.fieldContext_TenantRemoval_finished(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TenantRemoval", field.Name)
 }
 
 func (ec *executionContext) childFields_TenantSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9692,6 +10279,34 @@ func (ec *executionContext) field_Connection_users_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_connectTenant_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ConnectTenantInput, error) {
+			return ec.unmarshalNConnectTenantInput2githubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectTenantInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_removeTenant_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_runRules_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9703,6 +10318,28 @@ func (ec *executionContext) field_Mutation_runRules_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["tenant"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setTenantEnabled_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "enabled",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["enabled"] = arg1
 	return args, nil
 }
 
@@ -9736,6 +10373,20 @@ func (ec *executionContext) field_Mutation_suppressFinding_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_testTenantConnection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.TenantCredentialsInput, error) {
+			return ec.unmarshalNTenantCredentialsInput2githubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTenantCredentialsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_unsuppressFinding_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9747,6 +10398,28 @@ func (ec *executionContext) field_Mutation_unsuppressFinding_args(ctx context.Co
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateConnectedTenant_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateConnectedTenantInput, error) {
+			return ec.unmarshalNUpdateConnectedTenantInput2githubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐUpdateConnectedTenantInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
 	return args, nil
 }
 
@@ -10065,6 +10738,20 @@ func (ec *executionContext) field_Query_clients_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["after"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_connectedTenant_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg0
 	return args, nil
 }
 
@@ -15122,6 +15809,429 @@ func (ec *executionContext) fieldContext_ClientReach_paths(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _ConnectedTenant_name(ctx context.Context, field graphql.CollectedField, obj *model.ConnectedTenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectedTenant_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectedTenant_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectedTenant", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConnectedTenant_domain(ctx context.Context, field graphql.CollectedField, obj *model.ConnectedTenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectedTenant_domain(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Domain, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectedTenant_domain(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectedTenant", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConnectedTenant_clientId(ctx context.Context, field graphql.CollectedField, obj *model.ConnectedTenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectedTenant_clientId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectedTenant_clientId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectedTenant", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConnectedTenant_audience(ctx context.Context, field graphql.CollectedField, obj *model.ConnectedTenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectedTenant_audience(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Audience, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectedTenant_audience(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectedTenant", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConnectedTenant_enabled(ctx context.Context, field graphql.CollectedField, obj *model.ConnectedTenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectedTenant_enabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectedTenant_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectedTenant", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ConnectedTenant_intervalSeconds(ctx context.Context, field graphql.CollectedField, obj *model.ConnectedTenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectedTenant_intervalSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IntervalSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectedTenant_intervalSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectedTenant", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ConnectedTenant_allowMissingScopes(ctx context.Context, field graphql.CollectedField, obj *model.ConnectedTenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectedTenant_allowMissingScopes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AllowMissingScopes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectedTenant_allowMissingScopes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectedTenant", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ConnectedTenant_created(ctx context.Context, field graphql.CollectedField, obj *model.ConnectedTenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectedTenant_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectedTenant_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectedTenant", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ConnectedTenant_lastSyncAt(ctx context.Context, field graphql.CollectedField, obj *model.ConnectedTenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectedTenant_lastSyncAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSyncAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectedTenant_lastSyncAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectedTenant", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ConnectedTenant_lastStatus(ctx context.Context, field graphql.CollectedField, obj *model.ConnectedTenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectedTenant_lastStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectedTenant_lastStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectedTenant", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConnectedTenant_lastError(ctx context.Context, field graphql.CollectedField, obj *model.ConnectedTenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectedTenant_lastError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastError, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectedTenant_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectedTenant", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConnectedTenant_lastDurationMs(ctx context.Context, field graphql.CollectedField, obj *model.ConnectedTenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectedTenant_lastDurationMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastDurationMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectedTenant_lastDurationMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectedTenant", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ConnectedTenant_lastSync(ctx context.Context, field graphql.CollectedField, obj *model.ConnectedTenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectedTenant_lastSync(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ConnectedTenant().LastSync(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Sync) graphql.Marshaler {
+			return ec.marshalOSync2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSync(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectedTenant_lastSync(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConnectedTenant",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Sync(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConnectedTenant_nextSyncAt(ctx context.Context, field graphql.CollectedField, obj *model.ConnectedTenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectedTenant_nextSyncAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NextSyncAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectedTenant_nextSyncAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectedTenant", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ConnectedTenant_failures(ctx context.Context, field graphql.CollectedField, obj *model.ConnectedTenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectedTenant_failures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failures, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectedTenant_failures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectedTenant", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ConnectedTenant_syncing(ctx context.Context, field graphql.CollectedField, obj *model.ConnectedTenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectedTenant_syncing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Syncing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectedTenant_syncing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectedTenant", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ConnectedTenant_baselined(ctx context.Context, field graphql.CollectedField, obj *model.ConnectedTenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectedTenant_baselined(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Baselined, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectedTenant_baselined(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectedTenant", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ConnectedTenant_findingsOpen(ctx context.Context, field graphql.CollectedField, obj *model.ConnectedTenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectedTenant_findingsOpen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FindingsOpen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectedTenant_findingsOpen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectedTenant", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Connection_id(ctx context.Context, field graphql.CollectedField, obj *model.Connection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15908,6 +17018,130 @@ func (ec *executionContext) fieldContext_ConnectionEdge_node(_ context.Context, 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ConnectionTest_ok(ctx context.Context, field graphql.CollectedField, obj *model.ConnectionTest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectionTest_ok(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ok, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectionTest_ok(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectionTest", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ConnectionTest_tokenOk(ctx context.Context, field graphql.CollectedField, obj *model.ConnectionTest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectionTest_tokenOk(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TokenOk, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectionTest_tokenOk(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectionTest", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ConnectionTest_error(ctx context.Context, field graphql.CollectedField, obj *model.ConnectionTest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectionTest_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectionTest_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectionTest", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConnectionTest_scopes(ctx context.Context, field graphql.CollectedField, obj *model.ConnectionTest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectionTest_scopes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scopes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ScopeCheck) graphql.Marshaler {
+			return ec.marshalNScopeCheck2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐScopeCheckᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectionTest_scopes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConnectionTest",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScopeCheck(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConnectionTest_missingScopes(ctx context.Context, field graphql.CollectedField, obj *model.ConnectionTest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectionTest_missingScopes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MissingScopes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectionTest_missingScopes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectionTest", field, false, false, "String")
 }
 
 func (ec *executionContext) _CustomDomain_id(ctx context.Context, field graphql.CollectedField, obj *model.CustomDomain) (ret graphql.Marshaler) {
@@ -20945,6 +22179,226 @@ func (ec *executionContext) fieldContext_Mutation_runRules(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_testTenantConnection(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_testTenantConnection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TestTenantConnection(ctx, fc.Args["input"].(model.TenantCredentialsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConnectionTest) graphql.Marshaler {
+			return ec.marshalNConnectionTest2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectionTest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_testTenantConnection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConnectionTest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_testTenantConnection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_connectTenant(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_connectTenant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ConnectTenant(ctx, fc.Args["input"].(model.ConnectTenantInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConnectedTenant) graphql.Marshaler {
+			return ec.marshalNConnectedTenant2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectedTenant(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_connectTenant(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConnectedTenant(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_connectTenant_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateConnectedTenant(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateConnectedTenant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateConnectedTenant(ctx, fc.Args["name"].(string), fc.Args["input"].(model.UpdateConnectedTenantInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConnectedTenant) graphql.Marshaler {
+			return ec.marshalNConnectedTenant2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectedTenant(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateConnectedTenant(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConnectedTenant(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateConnectedTenant_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setTenantEnabled(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setTenantEnabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetTenantEnabled(ctx, fc.Args["name"].(string), fc.Args["enabled"].(bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConnectedTenant) graphql.Marshaler {
+			return ec.marshalNConnectedTenant2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectedTenant(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setTenantEnabled(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConnectedTenant(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setTenantEnabled_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeTenant(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeTenant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveTenant(ctx, fc.Args["name"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TenantRemoval) graphql.Marshaler {
+			return ec.marshalNTenantRemoval2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTenantRemoval(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeTenant(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TenantRemoval(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeTenant_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _OrgConnection_connection(ctx context.Context, field graphql.CollectedField, obj *model.OrgConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23336,6 +24790,114 @@ func (ec *executionContext) fieldContext_Query_hooks(ctx context.Context, field 
 	if fc.Args, err = ec.field_Query_hooks_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_connectedTenants(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_connectedTenants(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ConnectedTenants(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ConnectedTenant) graphql.Marshaler {
+			return ec.marshalNConnectedTenant2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectedTenantᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_connectedTenants(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConnectedTenant(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_connectedTenant(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_connectedTenant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ConnectedTenant(ctx, fc.Args["name"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConnectedTenant) graphql.Marshaler {
+			return ec.marshalOConnectedTenant2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectedTenant(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_connectedTenant(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConnectedTenant(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_connectedTenant_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_tenantRemovals(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_tenantRemovals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().TenantRemovals(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TenantRemoval) graphql.Marshaler {
+			return ec.marshalNTenantRemoval2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTenantRemovalᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_tenantRemovals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TenantRemoval(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -26596,6 +28158,121 @@ func (ec *executionContext) fieldContext_RuleRun_durationMs(_ context.Context, f
 	return graphql.NewScalarFieldContext("RuleRun", field, false, false, "Int")
 }
 
+func (ec *executionContext) _ScopeCheck_resource(ctx context.Context, field graphql.CollectedField, obj *model.ScopeCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScopeCheck_resource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Resource, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScopeCheck_resource(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScopeCheck", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScopeCheck_scope(ctx context.Context, field graphql.CollectedField, obj *model.ScopeCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScopeCheck_scope(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scope, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScopeCheck_scope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScopeCheck", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScopeCheck_ok(ctx context.Context, field graphql.CollectedField, obj *model.ScopeCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScopeCheck_ok(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ok, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScopeCheck_ok(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScopeCheck", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ScopeCheck_reason(ctx context.Context, field graphql.CollectedField, obj *model.ScopeCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScopeCheck_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScopeCheck_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScopeCheck", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScopeCheck_costs(ctx context.Context, field graphql.CollectedField, obj *model.ScopeCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScopeCheck_costs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Costs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScopeCheck_costs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScopeCheck", field, false, false, "String")
+}
+
 func (ec *executionContext) _SearchHit_asset(ctx context.Context, field graphql.CollectedField, obj *model.SearchHit) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -28466,6 +30143,167 @@ func (ec *executionContext) fieldContext_Tenant_syncs(ctx context.Context, field
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _TenantRemoval_tenant(ctx context.Context, field graphql.CollectedField, obj *model.TenantRemoval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantRemoval_tenant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tenant, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TenantRemoval_tenant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantRemoval", field, false, false, "String")
+}
+
+func (ec *executionContext) _TenantRemoval_state(ctx context.Context, field graphql.CollectedField, obj *model.TenantRemoval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantRemoval_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TenantRemoval_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantRemoval", field, false, false, "String")
+}
+
+func (ec *executionContext) _TenantRemoval_deleted(ctx context.Context, field graphql.CollectedField, obj *model.TenantRemoval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantRemoval_deleted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deleted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TenantRemoval_deleted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantRemoval", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TenantRemoval_current(ctx context.Context, field graphql.CollectedField, obj *model.TenantRemoval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantRemoval_current(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Current, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TenantRemoval_current(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantRemoval", field, false, false, "String")
+}
+
+func (ec *executionContext) _TenantRemoval_error(ctx context.Context, field graphql.CollectedField, obj *model.TenantRemoval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantRemoval_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TenantRemoval_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantRemoval", field, false, false, "String")
+}
+
+func (ec *executionContext) _TenantRemoval_started(ctx context.Context, field graphql.CollectedField, obj *model.TenantRemoval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantRemoval_started(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Started, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TenantRemoval_started(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantRemoval", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TenantRemoval_finished(ctx context.Context, field graphql.CollectedField, obj *model.TenantRemoval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantRemoval_finished(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Finished, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TenantRemoval_finished(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantRemoval", field, false, false, "Time")
 }
 
 func (ec *executionContext) _TenantSettings_id(ctx context.Context, field graphql.CollectedField, obj *model.TenantSettings) (ret graphql.Marshaler) {
@@ -31666,6 +33504,107 @@ func UnmarshalClientGrantFilter(ctx context.Context, raw any) (model.ClientGrant
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputConnectTenantInput(ctx context.Context, obj any) (model.ConnectTenantInput, error) {
+	var it model.ConnectTenantInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["intervalSeconds"]; !present {
+		asMap["intervalSeconds"] = 900
+	}
+	if _, present := asMap["allowMissingScopes"]; !present {
+		asMap["allowMissingScopes"] = false
+	}
+	if _, present := asMap["enabled"]; !present {
+		asMap["enabled"] = true
+	}
+
+	fieldsInOrder := [...]string{"domain", "clientId", "clientSecret", "audience", "name", "intervalSeconds", "allowMissingScopes", "enabled"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "domain":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("domain"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Domain = data
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		case "clientSecret":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientSecret"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientSecret = data
+		case "audience":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("audience"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Audience = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "intervalSeconds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("intervalSeconds"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IntervalSeconds = data
+		case "allowMissingScopes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allowMissingScopes"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllowMissingScopes = data
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalConnectTenantInput unmarshals raw into the ConnectTenantInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalConnectTenantInput(ctx context.Context, raw any) (model.ConnectTenantInput, error) {
+	var out model.ConnectTenantInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ConnectTenantInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputConnectionFilter(ctx context.Context, obj any) (model.ConnectionFilter, error) {
 	var it model.ConnectionFilter
 	if obj == nil {
@@ -32654,6 +34593,69 @@ func UnmarshalStringFilter(ctx context.Context, raw any) (model.StringFilter, er
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputTenantCredentialsInput(ctx context.Context, obj any) (model.TenantCredentialsInput, error) {
+	var it model.TenantCredentialsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"domain", "clientId", "clientSecret", "audience"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "domain":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("domain"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Domain = data
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		case "clientSecret":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientSecret"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientSecret = data
+		case "audience":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("audience"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Audience = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTenantCredentialsInput unmarshals raw into the TenantCredentialsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTenantCredentialsInput(ctx context.Context, raw any) (model.TenantCredentialsInput, error) {
+	var out model.TenantCredentialsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TenantCredentialsInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputTimeFilter(ctx context.Context, obj any) (model.TimeFilter, error) {
 	var it model.TimeFilter
 	if obj == nil {
@@ -32707,6 +34709,83 @@ func (ec *executionContext) unmarshalInputTimeFilter(ctx context.Context, obj an
 func UnmarshalTimeFilter(ctx context.Context, raw any) (model.TimeFilter, error) {
 	var out model.TimeFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "TimeFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateConnectedTenantInput(ctx context.Context, obj any) (model.UpdateConnectedTenantInput, error) {
+	var it model.UpdateConnectedTenantInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"domain", "clientId", "clientSecret", "audience", "intervalSeconds", "allowMissingScopes"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "domain":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("domain"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Domain = data
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		case "clientSecret":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientSecret"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientSecret = data
+		case "audience":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("audience"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Audience = data
+		case "intervalSeconds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("intervalSeconds"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IntervalSeconds = data
+		case "allowMissingScopes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allowMissingScopes"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllowMissingScopes = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateConnectedTenantInput unmarshals raw into the UpdateConnectedTenantInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateConnectedTenantInput(ctx context.Context, raw any) (model.UpdateConnectedTenantInput, error) {
+	var out model.UpdateConnectedTenantInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateConnectedTenantInput", raw, &out)
 	return out, err
 }
 
@@ -34268,6 +36347,125 @@ func (ec *executionContext) _ClientReach(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var connectedTenantImplementors = []string{"ConnectedTenant"}
+
+func (ec *executionContext) _ConnectedTenant(ctx context.Context, sel ast.SelectionSet, obj *model.ConnectedTenant) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, connectedTenantImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConnectedTenant")
+		case "name":
+			out.Values[i] = ec._ConnectedTenant_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "domain":
+			out.Values[i] = ec._ConnectedTenant_domain(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "clientId":
+			out.Values[i] = ec._ConnectedTenant_clientId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "audience":
+			out.Values[i] = ec._ConnectedTenant_audience(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "enabled":
+			out.Values[i] = ec._ConnectedTenant_enabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "intervalSeconds":
+			out.Values[i] = ec._ConnectedTenant_intervalSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "allowMissingScopes":
+			out.Values[i] = ec._ConnectedTenant_allowMissingScopes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "created":
+			out.Values[i] = ec._ConnectedTenant_created(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastSyncAt":
+			out.Values[i] = ec._ConnectedTenant_lastSyncAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastStatus":
+			out.Values[i] = ec._ConnectedTenant_lastStatus(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastError":
+			out.Values[i] = ec._ConnectedTenant_lastError(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastDurationMs":
+			out.Values[i] = ec._ConnectedTenant_lastDurationMs(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastSync":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ConnectedTenant_lastSync(ctx, field, obj)
+				})
+		case "nextSyncAt":
+			out.Values[i] = ec._ConnectedTenant_nextSyncAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "failures":
+			out.Values[i] = ec._ConnectedTenant_failures(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "syncing":
+			out.Values[i] = ec._ConnectedTenant_syncing(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "baselined":
+			out.Values[i] = ec._ConnectedTenant_baselined(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "findingsOpen":
+			out.Values[i] = ec._ConnectedTenant_findingsOpen(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var connectionImplementors = []string{"Connection", "Asset"}
 
 func (ec *executionContext) _Connection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection) graphql.Marshaler {
@@ -34491,6 +36689,59 @@ func (ec *executionContext) _ConnectionEdge(ctx context.Context, sel ast.Selecti
 			}
 		case "node":
 			out.Values[i] = ec._ConnectionEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var connectionTestImplementors = []string{"ConnectionTest"}
+
+func (ec *executionContext) _ConnectionTest(ctx context.Context, sel ast.SelectionSet, obj *model.ConnectionTest) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, connectionTestImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConnectionTest")
+		case "ok":
+			out.Values[i] = ec._ConnectionTest_ok(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tokenOk":
+			out.Values[i] = ec._ConnectionTest_tokenOk(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._ConnectionTest_error(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "scopes":
+			out.Values[i] = ec._ConnectionTest_scopes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "missingScopes":
+			out.Values[i] = ec._ConnectionTest_missingScopes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -36515,6 +38766,41 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "testTenantConnection":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_testTenantConnection(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "connectTenant":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_connectTenant(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateConnectedTenant":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateConnectedTenant(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setTenantEnabled":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setTenantEnabled(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeTenant":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeTenant(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -37313,6 +39599,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_hooks(ctx, field)
+				})
+		case "connectedTenants":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_connectedTenants(ctx, field)
+				})
+		case "connectedTenant":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_connectedTenant(ctx, field)
+				})
+		case "tenantRemovals":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_tenantRemovals(ctx, field)
 				})
 		case "organizations":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -38227,6 +40531,59 @@ func (ec *executionContext) _RuleRun(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var scopeCheckImplementors = []string{"ScopeCheck"}
+
+func (ec *executionContext) _ScopeCheck(ctx context.Context, sel ast.SelectionSet, obj *model.ScopeCheck) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scopeCheckImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScopeCheck")
+		case "resource":
+			out.Values[i] = ec._ScopeCheck_resource(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scope":
+			out.Values[i] = ec._ScopeCheck_scope(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ok":
+			out.Values[i] = ec._ScopeCheck_ok(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._ScopeCheck_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "costs":
+			out.Values[i] = ec._ScopeCheck_costs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var searchHitImplementors = []string{"SearchHit"}
 
 func (ec *executionContext) _SearchHit(ctx context.Context, sel ast.SelectionSet, obj *model.SearchHit) graphql.Marshaler {
@@ -38954,6 +41311,69 @@ func (ec *executionContext) _Tenant(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Tenant_syncs(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tenantRemovalImplementors = []string{"TenantRemoval"}
+
+func (ec *executionContext) _TenantRemoval(ctx context.Context, sel ast.SelectionSet, obj *model.TenantRemoval) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tenantRemovalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TenantRemoval")
+		case "tenant":
+			out.Values[i] = ec._TenantRemoval_tenant(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._TenantRemoval_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleted":
+			out.Values[i] = ec._TenantRemoval_deleted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "current":
+			out.Values[i] = ec._TenantRemoval_current(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._TenantRemoval_error(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "started":
+			out.Values[i] = ec._TenantRemoval_started(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "finished":
+			out.Values[i] = ec._TenantRemoval_finished(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -40358,6 +42778,35 @@ func (ec *executionContext) marshalNClientReach2ᚖgithubᚗcomᚋauthgraphᚋau
 	return ec._ClientReach(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNConnectTenantInput2githubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectTenantInput(ctx context.Context, v any) (model.ConnectTenantInput, error) {
+	res, err := ec.unmarshalInputConnectTenantInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNConnectedTenant2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectedTenantᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ConnectedTenant) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNConnectedTenant2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectedTenant(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNConnectedTenant2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectedTenant(ctx context.Context, sel ast.SelectionSet, v *model.ConnectedTenant) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConnectedTenant!")
+		return graphql.Null
+	}
+	return ec._ConnectedTenant(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNConnection2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Connection) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -40412,6 +42861,14 @@ func (ec *executionContext) marshalNConnectionEdge2ᚖgithubᚗcomᚋauthgraph�
 		return graphql.Null
 	}
 	return ec._ConnectionEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNConnectionTest2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectionTest(ctx context.Context, sel ast.SelectionSet, v *model.ConnectionTest) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConnectionTest!")
+		return graphql.Null
+	}
+	return ec._ConnectionTest(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNCustomDomain2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐCustomDomainᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CustomDomain) graphql.Marshaler {
@@ -41611,6 +44068,30 @@ func (ec *executionContext) marshalNRuleRun2ᚖgithubᚗcomᚋauthgraphᚋauthgr
 	return ec._RuleRun(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNScopeCheck2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐScopeCheckᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ScopeCheck) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNScopeCheck2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐScopeCheck(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNScopeCheck2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐScopeCheck(ctx context.Context, sel ast.SelectionSet, v *model.ScopeCheck) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ScopeCheck!")
+		return graphql.Null
+	}
+	return ec._ScopeCheck(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNSearchHit2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSearchHitᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SearchHit) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -41904,6 +44385,35 @@ func (ec *executionContext) marshalNTenant2ᚖgithubᚗcomᚋauthgraphᚋauthgra
 	return ec._Tenant(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNTenantCredentialsInput2githubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTenantCredentialsInput(ctx context.Context, v any) (model.TenantCredentialsInput, error) {
+	res, err := ec.unmarshalInputTenantCredentialsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTenantRemoval2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTenantRemovalᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TenantRemoval) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTenantRemoval2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTenantRemoval(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTenantRemoval2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTenantRemoval(ctx context.Context, sel ast.SelectionSet, v *model.TenantRemoval) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TenantRemoval!")
+		return graphql.Null
+	}
+	return ec._TenantRemoval(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNTenantSettings2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTenantSettingsᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TenantSettings) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -41972,6 +44482,11 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNUpdateConnectedTenantInput2githubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐUpdateConnectedTenantInput(ctx context.Context, v any) (model.UpdateConnectedTenantInput, error) {
+	res, err := ec.unmarshalInputUpdateConnectedTenantInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNUser2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐUserᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.User) graphql.Marshaler {
@@ -42327,6 +44842,13 @@ func (ec *executionContext) unmarshalOClientGrantFilter2ᚖgithubᚗcomᚋauthgr
 	}
 	res, err := ec.unmarshalInputClientGrantFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOConnectedTenant2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectedTenant(ctx context.Context, sel ast.SelectionSet, v *model.ConnectedTenant) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ConnectedTenant(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOConnectionFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectionFilter(ctx context.Context, v any) (*model.ConnectionFilter, error) {

@@ -361,6 +361,52 @@ type ClientReach struct {
 	Paths  []*AccessPath `json:"paths"`
 }
 
+type ConnectTenantInput struct {
+	Domain       string  `json:"domain"`
+	ClientID     string  `json:"clientId"`
+	ClientSecret string  `json:"clientSecret"`
+	Audience     *string `json:"audience,omitempty"`
+	// the tenant's name in the graph (default: the domain's host)
+	Name *string `json:"name,omitempty"`
+	// polling interval, seconds (at least 10; default 900)
+	IntervalSeconds *int `json:"intervalSeconds,omitempty"`
+	// save even when read scopes are missing (those resources are skipped)
+	AllowMissingScopes *bool `json:"allowMissingScopes,omitempty"`
+	// false: save it disabled (no polling until enabled)
+	Enabled *bool `json:"enabled,omitempty"`
+}
+
+// A tenant authgraph polls with stored credentials, and its monitoring status.
+type ConnectedTenant struct {
+	// the tenant's name in the graph (every asset's tenant)
+	Name   string `json:"name"`
+	Domain string `json:"domain"`
+	// the machine-to-machine application's client id (admins only)
+	ClientID string  `json:"clientId"`
+	Audience *string `json:"audience,omitempty"`
+	// false: not polled (its data stays)
+	Enabled bool `json:"enabled"`
+	// polling interval, seconds
+	IntervalSeconds int `json:"intervalSeconds"`
+	// syncs skip resources whose read scope the client lacks
+	AllowMissingScopes bool       `json:"allowMissingScopes"`
+	Created            *time.Time `json:"created,omitempty"`
+	LastSyncAt         *time.Time `json:"lastSyncAt,omitempty"`
+	// ok, partial or failed; null before the first sync
+	LastStatus     *string `json:"lastStatus,omitempty"`
+	LastError      *string `json:"lastError,omitempty"`
+	LastDurationMs *int    `json:"lastDurationMs,omitempty"`
+	// when the next scheduled sync is due; null when disabled
+	NextSyncAt *time.Time `json:"nextSyncAt,omitempty"`
+	// consecutive failed syncs (the retry backs off)
+	Failures int `json:"failures"`
+	// true while a process holds the tenant's lease (a sync runs)
+	Syncing bool `json:"syncing"`
+	// a first collection was recorded (the change history's baseline)
+	Baselined    bool `json:"baselined"`
+	FindingsOpen int  `json:"findingsOpen"`
+}
+
 // An identity connection (database, social, enterprise, passwordless).
 type Connection struct {
 	ID                        string     `json:"id"`
@@ -421,6 +467,19 @@ type ConnectionFilter struct {
 	Strategy []string      `json:"strategy,omitempty"`
 	// Connections this client uses (client id).
 	Client *string `json:"client,omitempty"`
+}
+
+// What testing a tenant's credentials found (nothing is stored).
+type ConnectionTest struct {
+	// a token was issued and every read scope is granted
+	Ok bool `json:"ok"`
+	// the tenant answered and issued a token
+	TokenOk bool `json:"tokenOk"`
+	// why no token was had
+	Error  *string       `json:"error,omitempty"`
+	Scopes []*ScopeCheck `json:"scopes"`
+	// the read scopes the client lacks
+	MissingScopes []string `json:"missingScopes"`
 }
 
 type CustomDomain struct {
@@ -1212,6 +1271,18 @@ type RuleRun struct {
 	DurationMs int            `json:"durationMs"`
 }
 
+// One read scope checked: granted, or what the graph would lack without it.
+type ScopeCheck struct {
+	// the resource collected with it (users, roles, …)
+	Resource string `json:"resource"`
+	Scope    string `json:"scope"`
+	Ok       bool   `json:"ok"`
+	// why it would be skipped (missing scope, plan)
+	Reason *string `json:"reason,omitempty"`
+	// labels and relation types the graph would lack
+	Costs []string `json:"costs"`
+}
+
 // An asset found by free-text search.
 type SearchHit struct {
 	Asset Asset `json:"asset"`
@@ -1417,6 +1488,29 @@ func (this Tenant) GetFirstSeen() *time.Time { return this.FirstSeen }
 // When a sync last saw the asset.
 func (this Tenant) GetLastSeen() *time.Time { return this.LastSeen }
 
+type TenantCredentialsInput struct {
+	// https://TENANT.REGION.auth0.com (or a custom domain)
+	Domain       string `json:"domain"`
+	ClientID     string `json:"clientId"`
+	ClientSecret string `json:"clientSecret"`
+	// the Management API audience when it differs from the domain
+	Audience *string `json:"audience,omitempty"`
+}
+
+// A tenant's removal: its assets, findings, history and connection deleted in batches, in the background of the server that was asked.
+type TenantRemoval struct {
+	Tenant string `json:"tenant"`
+	// running, done or failed
+	State string `json:"state"`
+	// nodes deleted so far
+	Deleted int `json:"deleted"`
+	// the label being deleted now
+	Current  *string    `json:"current,omitempty"`
+	Error    *string    `json:"error,omitempty"`
+	Started  time.Time  `json:"started"`
+	Finished *time.Time `json:"finished,omitempty"`
+}
+
 // The tenant's settings.
 type TenantSettings struct {
 	ID               string     `json:"id"`
@@ -1488,6 +1582,16 @@ type TimeFilter struct {
 	After  *time.Time `json:"after,omitempty"`
 	// true: the property is absent (e.g. never logged in); false: present.
 	IsNull *bool `json:"isNull,omitempty"`
+}
+
+// Changes to a connected tenant; fields left out stay. New credentials are checked (with the stored secret when none is given).
+type UpdateConnectedTenantInput struct {
+	Domain             *string `json:"domain,omitempty"`
+	ClientID           *string `json:"clientId,omitempty"`
+	ClientSecret       *string `json:"clientSecret,omitempty"`
+	Audience           *string `json:"audience,omitempty"`
+	IntervalSeconds    *int    `json:"intervalSeconds,omitempty"`
+	AllowMissingScopes *bool   `json:"allowMissingScopes,omitempty"`
 }
 
 type User struct {

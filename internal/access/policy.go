@@ -27,6 +27,16 @@ var graphQL = map[string]Need{
 
 	// Administration (tenants, notification channels, tokens) goes here
 	// as NeedAdmin, one line per mutation.
+
+	// Connected tenants: anyone reads their status; admins see the client
+	// id, removals, and change them.
+	"ConnectedTenant.clientId":       NeedAdmin,
+	"Query.tenantRemovals":           NeedAdmin,
+	"Mutation.testTenantConnection":  NeedAdmin,
+	"Mutation.connectTenant":         NeedAdmin,
+	"Mutation.updateConnectedTenant": NeedAdmin,
+	"Mutation.setTenantEnabled":      NeedAdmin,
+	"Mutation.removeTenant":          NeedAdmin,
 }
 
 // GraphQLField returns what the field typeName.field needs.

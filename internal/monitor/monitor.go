@@ -429,8 +429,11 @@ func (m *Monitor) Run(ctx context.Context) error {
 	slots := make(chan struct{}, m.MaxConcurrent)
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	t := time.NewTicker(m.Tick)
+	t := time.NewTimer(m.Tick)
 	defer t.Stop()
+	// A sync of this process that ends wakes the loop: its tenant's next
+	// due time is known only then.
+	wake := make(chan struct{}, 1)
 	for {
 		free := m.MaxConcurrent - len(slots)
 		if free > 0 {
@@ -451,7 +454,14 @@ func (m *Monitor) Run(ctx context.Context) error {
 				wg.Add(1)
 				go func(name string) {
 					defer wg.Done()
-					defer func() { <-slots; m.release(name) }()
+					defer func() {
+						<-slots
+						m.release(name)
+						select {
+						case wake <- struct{}{}:
+						default:
+						}
+					}()
 					res, err := m.SyncTenant(ctx, name, true)
 					switch {
 					case errors.Is(err, ErrLeaseHeld):
@@ -463,13 +473,27 @@ func (m *Monitor) Run(ctx context.Context) error {
 				}(name)
 			}
 		}
+		// Sleep a tick, or less when a tenant falls due sooner: a change is
+		// then held back by the interval alone, not the tick too.
+		wait := m.Tick
+		if d, ok, err := m.Store.NextSyncIn(ctx, m.Tenants); err != nil && ctx.Err() == nil {
+			m.Logger.Warn("scheduler: cannot read the next due time", "err", err)
+		} else if ok && d < wait {
+			wait = max(d, minWait)
+		}
+		t.Reset(wait)
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
+		case <-wake:
 		}
 	}
 }
+
+// minWait is the scheduler's shortest sleep (a tenant due now whose slot is
+// taken waits at least this long before the next look).
+const minWait = 500 * time.Millisecond
 
 // claim marks a tenant as syncing in this process (one at a time here; the
 // lease does the same across processes).

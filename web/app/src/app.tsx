@@ -15,6 +15,9 @@ import { NotFoundPage } from './pages/notfound';
 import { FindingsPage, findingLinks, RulesPage } from './pages/findings';
 import { SignInPage } from './pages/signin';
 import { fetchMe, signOut, SIGNED_OUT, type Me } from './api/auth';
+import { TenantsPage } from './monitor/tenants';
+import { ActivityPage } from './monitor/activity';
+import './monitor/monitor.css';
 
 type PageProps = { route: Route };
 
@@ -50,6 +53,8 @@ const NAV = [
   { page: 'findings', label: 'Findings', href: findingLinks.findings() },
   { page: 'graph', label: 'Graph', href: links.graph() },
   { page: 'console', label: 'Cypher console', href: links.console() },
+  { page: 'tenants', label: 'Tenants', href: '#/tenants' },
+  { page: 'activity', label: 'Activity', href: '#/activity' },
 ];
 
 function TenantPicker() {
@@ -150,6 +155,12 @@ function Shell({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
       break;
     case 'bench':
       content = <BenchPage route={route} />;
+      break;
+    case 'tenants':
+      content = <TenantsPage admin={me.role === 'admin'} />;
+      break;
+    case 'activity':
+      content = <ActivityPage route={route} />;
       break;
     case 'findings':
       content = <FindingsPage route={route} />;

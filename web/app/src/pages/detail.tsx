@@ -2,6 +2,7 @@
 // relations (roles, organizations, APIs…), effective permissions with the
 // paths that grant them, who can reach a permission, and "open in graph".
 
+import { AssetTimeline } from '../monitor/timeline';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiError } from '../api/client';
 import {
@@ -470,6 +471,7 @@ export function DetailPage({ route }: { route: Route }) {
           <Section title="Relations" count={g.nodes.length - 1} id="relations">
             <Relations id={node.id} g={g} />
           </Section>
+          <AssetTimeline id={node.id} />
         </div>
         <aside class="detail-side">
           <Section title="Properties" id="properties">
