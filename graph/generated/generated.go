@@ -941,6 +941,7 @@ type ComplexityRoot struct {
 		Blocked              func(childComplexity int) int
 		Connection           func(childComplexity int) int
 		CreatedAt            func(childComplexity int) int
+		DirectPermissionsAt  func(childComplexity int) int
 		EffectivePermissions func(childComplexity int) int
 		Email                func(childComplexity int) int
 		EmailVerified        func(childComplexity int) int
@@ -5196,6 +5197,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.CreatedAt(childComplexity), true
+	case "User.directPermissionsAt":
+		if e.ComplexityRoot.User.DirectPermissionsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.DirectPermissionsAt(childComplexity), true
 	case "User.effectivePermissions":
 		if e.ComplexityRoot.User.EffectivePermissions == nil {
 			break
@@ -6914,6 +6921,8 @@ type User implements Asset {
   lastLogin: Time
   lastIp: String
   loginsCount: Int
+  "when the user's direct permissions (HAS_PERMISSION) were last read completely; absent: not yet known (a large tenant's users are read a budget per sync), and rules that depend on them say unknown"
+  directPermissionsAt: Time
   "Tenant-wide roles (HAS_ROLE)."
   roles: [Role!]! @goField(forceResolver: true)
   "Organization memberships, each with the member's organization roles."
@@ -6948,6 +6957,8 @@ input UserFilter {
   mfaEnrolled: Boolean
   lastLogin: TimeFilter
   createdAt: TimeFilter
+  "When the user's direct permissions were last read; isNull: true lists the users whose direct permissions are not yet known."
+  directPermissionsAt: TimeFilter
   "Users with this tenant-wide role (role id)."
   role: ID
   "Members of this organization (organization id)."
@@ -8720,6 +8731,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_lastIp(ctx, field)
 	case "loginsCount":
 		return ec.fieldContext_User_loginsCount(ctx, field)
+	case "directPermissionsAt":
+		return ec.fieldContext_User_directPermissionsAt(ctx, field)
 	case "roles":
 		return ec.fieldContext_User_roles(ctx, field)
 	case "organizations":
@@ -27613,6 +27626,29 @@ func (ec *executionContext) fieldContext_User_loginsCount(_ context.Context, fie
 	return graphql.NewScalarFieldContext("User", field, false, false, "Int")
 }
 
+func (ec *executionContext) _User_directPermissionsAt(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_directPermissionsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DirectPermissionsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_directPermissionsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, "Time")
+}
+
 func (ec *executionContext) _User_roles(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -30223,7 +30259,7 @@ func (ec *executionContext) unmarshalInputUserFilter(ctx context.Context, obj an
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "email", "connection", "blocked", "emailVerified", "mfaEnrolled", "lastLogin", "createdAt", "role", "organization", "permission"}
+	fieldsInOrder := [...]string{"name", "email", "connection", "blocked", "emailVerified", "mfaEnrolled", "lastLogin", "createdAt", "directPermissionsAt", "role", "organization", "permission"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -30286,6 +30322,13 @@ func (ec *executionContext) unmarshalInputUserFilter(ctx context.Context, obj an
 				return it, err
 			}
 			it.CreatedAt = data
+		case "directPermissionsAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("directPermissionsAt"))
+			data, err := ec.unmarshalOTimeFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTimeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DirectPermissionsAt = data
 		case "role":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
@@ -36324,6 +36367,11 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 			}
 		case "loginsCount":
 			out.Values[i] = ec._User_loginsCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "directPermissionsAt":
+			out.Values[i] = ec._User_directPermissionsAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

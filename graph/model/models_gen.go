@@ -1370,6 +1370,8 @@ type User struct {
 	LastLogin   *time.Time `json:"lastLogin,omitempty"`
 	LastIP      *string    `json:"lastIp,omitempty"`
 	LoginsCount *int       `json:"loginsCount,omitempty"`
+	// when the user's direct permissions (HAS_PERMISSION) were last read completely; absent: not yet known (a large tenant's users are read a budget per sync), and rules that depend on them say unknown
+	DirectPermissionsAt *time.Time `json:"directPermissionsAt,omitempty"`
 }
 
 func (User) IsAsset() {}
@@ -1410,6 +1412,8 @@ type UserFilter struct {
 	MfaEnrolled   *bool       `json:"mfaEnrolled,omitempty"`
 	LastLogin     *TimeFilter `json:"lastLogin,omitempty"`
 	CreatedAt     *TimeFilter `json:"createdAt,omitempty"`
+	// When the user's direct permissions were last read; isNull: true lists the users whose direct permissions are not yet known.
+	DirectPermissionsAt *TimeFilter `json:"directPermissionsAt,omitempty"`
 	// Users with this tenant-wide role (role id).
 	Role *string `json:"role,omitempty"`
 	// Members of this organization (organization id).
