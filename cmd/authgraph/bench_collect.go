@@ -13,6 +13,7 @@ import (
 	"github.com/authgraph/authgraph/ingest"
 	"github.com/authgraph/authgraph/internal/apperr"
 	"github.com/authgraph/authgraph/internal/auth0sim"
+	"github.com/authgraph/authgraph/internal/store"
 	"github.com/authgraph/authgraph/schema"
 )
 
@@ -31,7 +32,7 @@ type benchCollectFlags struct {
 	seed          int64
 	plan          string
 	scale         float64
-	keep          bool
+	keep, discard bool
 }
 
 func init() {
@@ -48,7 +49,10 @@ process) and of the simulator.
 
 --scale multiplies the simulator's rate and burst: a 1M-user tenant at the
 paid rate needs most of an hour; both the limit and the pacing see the same
-headers, so the ratio holds at a scaled rate (the figures say which was used).`,
+headers, so the ratio holds at a scaled rate (the figures say which was used).
+
+--discard drops the rows instead of writing them: the collector alone, for a
+machine whose Neo4j cannot keep up with the rate.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return benchCollect(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), f)
@@ -61,6 +65,7 @@ headers, so the ratio holds at a scaled rate (the figures say which was used).`,
 	fl.Float64Var(&f.scale, "scale", 1, "multiply the plan's rate and burst (the ratio holds; a full-rate 1M run takes most of an hour)")
 	fl.IntVar(&f.budget, "user-permissions-budget", ingest.DefaultUserPermissionsBudget, "calls for direct user permissions in the collection (-1 every user, 0 none)")
 	fl.BoolVar(&f.keep, "keep", false, "keep the benchmark tenant in the graph")
+	fl.BoolVar(&f.discard, "discard", false, "count the rows and drop them instead of writing Neo4j: the collector alone (fetching, pacing, memory), when the database is the bottleneck; no direct permissions (their walk reads the users back from the graph)")
 	benchCmd.AddCommand(cmd)
 }
 
@@ -74,11 +79,18 @@ func benchCollect(ctx context.Context, out, errOut io.Writer, f benchCollectFlag
 	}
 	rps := rate.rps * f.scale
 	burst := max(int(float64(rate.burst)*f.scale), 1)
-	st, err := openStore(ctx)
-	if err != nil {
-		return err
+	var db ingest.DB
+	var st *store.Store
+	if f.discard {
+		db = &discardDB{}
+	} else {
+		var err error
+		if st, err = openStore(ctx); err != nil {
+			return err
+		}
+		defer st.Close(ctx)
+		db = st
 	}
-	defer st.Close(ctx)
 	fmt.Fprintf(out, "simulated %d-user tenant (seed %d), %s plan: %.0f requests/s, bursts of %d", f.users, f.seed, f.plan, rps, burst)
 	if f.scale != 1 {
 		fmt.Fprintf(out, " (the plan's %.0f/s and %d scaled ×%g)", rate.rps, rate.burst, f.scale)
@@ -91,15 +103,17 @@ func benchCollect(ctx context.Context, out, errOut io.Writer, f benchCollectFlag
 	}
 	defer stop()
 	tenant := fmt.Sprintf("bench-collect-%d.sim.local", f.users)
-	if err := deleteTenant(ctx, st, tenant); err != nil {
-		return err
+	if st != nil {
+		if err := deleteTenant(ctx, st, tenant); err != nil {
+			return err
+		}
 	}
 	fb := syncFlags{userPermBudget: f.budget, userPermBudgetSet: true}
 	prog := newSyncProgress(errOut, false)
 	prog.every = 30 * time.Second
 	cfg := ingest.Config{Credentials: ingest.Credentials{Domain: url, ClientID: "bench", ClientSecret: "bench-secret"},
 		Tenant: tenant, ExportPoll: 200 * time.Millisecond, UserPermissionsBudget: fb.budget(), Progress: prog.Event}
-	sum, err := ingest.Run(ctx, st, cfg)
+	sum, err := ingest.Run(ctx, db, cfg)
 	if err != nil {
 		return err
 	}
@@ -107,7 +121,11 @@ func benchCollect(ctx context.Context, out, errOut io.Writer, f benchCollectFlag
 	needed := sum.APICalls - sum.Retries
 	ideal := time.Duration(float64(max(needed-burst, 0)) / rps * float64(time.Second))
 	wall := sum.Duration
-	fmt.Fprintf(out, "\ncollection of %d users: status %s (users via %s)\n", f.users, sum.Status, sum.UsersVia)
+	into := "into Neo4j"
+	if f.discard {
+		into = "rows counted and dropped (--discard)"
+	}
+	fmt.Fprintf(out, "\ncollection of %d users, %s: status %s (users via %s)\n", f.users, into, sum.Status, sum.UsersVia)
 	fmt.Fprintf(out, "  API calls needed      %d (plus %d retries; %d sent)\n", needed, sum.Retries, sum.APICalls)
 	fmt.Fprintf(out, "  allowed rate          %.0f requests/s, bursts of %d\n", rps, burst)
 	fmt.Fprintf(out, "  ideal time            %s  ((calls − burst) / rate)\n", ideal.Round(time.Second))
@@ -131,10 +149,47 @@ func benchCollect(ctx context.Context, out, errOut io.Writer, f benchCollectFlag
 	if len(sum.Failed) > 0 {
 		fmt.Fprintf(os.Stderr, "failed: %v\n", sum.Failed)
 	}
-	if !f.keep {
+	if st != nil && !f.keep {
 		return deleteTenant(ctx, st, tenant)
 	}
 	return nil
+}
+
+// discardDB counts what a sync writes and keeps nothing: the collector's
+// own figures without a database. The walk of direct permissions finds no
+// users in it.
+type discardDB struct{}
+
+func (discardDB) UpsertNodes(_ context.Context, _ string, _ *schema.Kind, _ int64, n []store.Node) (store.WriteStats, error) {
+	return store.WriteStats{Rows: len(n)}, nil
+}
+func (discardDB) EnsureNodes(_ context.Context, _ string, _ *schema.Kind, _ int64, n []store.Node) (store.WriteStats, error) {
+	return store.WriteStats{Rows: len(n)}, nil
+}
+func (discardDB) UpsertRels(_ context.Context, _ string, _ *schema.Relation, _ int64, r []store.Rel) (store.WriteStats, error) {
+	return store.WriteStats{Rows: len(r)}, nil
+}
+func (discardDB) EnsureSchema(context.Context) error                 { return nil }
+func (discardDB) EnsureTenant(context.Context, string, int64) error  { return nil }
+func (discardDB) StartSync(context.Context, store.SyncRecord) error  { return nil }
+func (discardDB) FinishSync(context.Context, store.SyncRecord) error { return nil }
+func (discardDB) DeleteStaleNodes(context.Context, string, *schema.Kind, int64) (int, error) {
+	return 0, nil
+}
+func (discardDB) DeleteStaleRels(context.Context, string, *schema.Relation, int64) (int, error) {
+	return 0, nil
+}
+func (discardDB) UserIDsAfter(context.Context, string, string, string, int) ([]string, error) {
+	return nil, nil
+}
+func (discardDB) UserPermissionsCursor(context.Context, string) (string, error)  { return "", nil }
+func (discardDB) SetUserPermissionsCursor(context.Context, string, string) error { return nil }
+func (discardDB) MarkDirectPermissions(context.Context, string, int64, []string, time.Time) ([]store.RelChange, error) {
+	return nil, nil
+}
+func (discardDB) TouchDirectPermissionTargets(context.Context, string, int64) error { return nil }
+func (discardDB) DirectPermissionsCoverage(context.Context, string) (int, int, error) {
+	return 0, 0, nil
 }
 
 func kindByName(name string) (any, bool) {

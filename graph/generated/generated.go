@@ -764,6 +764,7 @@ type ComplexityRoot struct {
 		Query       func(childComplexity int) int
 		References  func(childComplexity int) int
 		Remediation func(childComplexity int) int
+		Requires    func(childComplexity int) int
 		Results     func(childComplexity int, tenant *string) int
 		Severity    func(childComplexity int) int
 		Tags        func(childComplexity int) int
@@ -776,14 +777,16 @@ type ComplexityRoot struct {
 	}
 
 	RuleResult struct {
-		Error      func(childComplexity int) int
-		Evaluated  func(childComplexity int) int
-		Failing    func(childComplexity int) int
-		PassRatio  func(childComplexity int) int
-		RanAt      func(childComplexity int) int
-		Rule       func(childComplexity int) int
-		Suppressed func(childComplexity int) int
-		Tenant     func(childComplexity int) int
+		Error         func(childComplexity int) int
+		Evaluated     func(childComplexity int) int
+		Failing       func(childComplexity int) int
+		PassRatio     func(childComplexity int) int
+		RanAt         func(childComplexity int) int
+		Rule          func(childComplexity int) int
+		Suppressed    func(childComplexity int) int
+		Tenant        func(childComplexity int) int
+		Unknown       func(childComplexity int) int
+		UnknownReason func(childComplexity int) int
 	}
 
 	RuleRun struct {
@@ -4414,6 +4417,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Rule.Remediation(childComplexity), true
+	case "Rule.requires":
+		if e.ComplexityRoot.Rule.Requires == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rule.Requires(childComplexity), true
 	case "Rule.results":
 		if e.ComplexityRoot.Rule.Results == nil {
 			break
@@ -4505,6 +4514,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RuleResult.Tenant(childComplexity), true
+	case "RuleResult.unknown":
+		if e.ComplexityRoot.RuleResult.Unknown == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleResult.Unknown(childComplexity), true
+	case "RuleResult.unknownReason":
+		if e.ComplexityRoot.RuleResult.UnknownReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleResult.UnknownReason(childComplexity), true
 
 	case "RuleRun.durationMs":
 		if e.ComplexityRoot.RuleRun.DurationMs == nil {
@@ -6272,6 +6293,8 @@ type Rule {
   graph: String
   "false for custom rules loaded with --rules-dir."
   builtin: Boolean!
+  "Data the rule depends on that may not be collected for every asset yet (e.g. direct_permissions): assets without it are counted unknown, not passing."
+  requires: [String!]!
   "The rule's latest evaluation on each tenant (or on one)."
   results(tenant: String): [RuleResult!]!
 }
@@ -6285,7 +6308,11 @@ type RuleResult {
   "Open findings."
   failing: Int!
   suppressed: Int!
-  "(evaluated − failing) / evaluated; suppressed findings count as passing."
+  "Assets the rule did not flag but cannot pass: data it requires is not yet collected for them (see unknownReason); e.g. users whose direct permissions are not yet known."
+  unknown: Int!
+  "What is not yet known for the unknown assets."
+  unknownReason: String
+  "(evaluated − failing − unknown) / evaluated; suppressed findings count as passing, unknown assets do not."
   passRatio: Float!
   ranAt: Time
   "Why the evaluation failed (its findings were kept as they were)."
@@ -8339,6 +8366,8 @@ func (ec *executionContext) childFields_Rule(ctx context.Context, field graphql.
 		return ec.fieldContext_Rule_graph(ctx, field)
 	case "builtin":
 		return ec.fieldContext_Rule_builtin(ctx, field)
+	case "requires":
+		return ec.fieldContext_Rule_requires(ctx, field)
 	case "results":
 		return ec.fieldContext_Rule_results(ctx, field)
 	}
@@ -8367,6 +8396,10 @@ func (ec *executionContext) childFields_RuleResult(ctx context.Context, field gr
 		return ec.fieldContext_RuleResult_failing(ctx, field)
 	case "suppressed":
 		return ec.fieldContext_RuleResult_suppressed(ctx, field)
+	case "unknown":
+		return ec.fieldContext_RuleResult_unknown(ctx, field)
+	case "unknownReason":
+		return ec.fieldContext_RuleResult_unknownReason(ctx, field)
 	case "passRatio":
 		return ec.fieldContext_RuleResult_passRatio(ctx, field)
 	case "ranAt":
@@ -24087,6 +24120,29 @@ func (ec *executionContext) fieldContext_Rule_builtin(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Rule", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _Rule_requires(ctx context.Context, field graphql.CollectedField, obj *model.Rule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rule_requires(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Requires, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rule_requires(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rule", field, false, false, "String")
+}
+
 func (ec *executionContext) _Rule_results(ctx context.Context, field graphql.CollectedField, obj *model.Rule) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24290,6 +24346,52 @@ func (ec *executionContext) _RuleResult_suppressed(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_RuleResult_suppressed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RuleResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RuleResult_unknown(ctx context.Context, field graphql.CollectedField, obj *model.RuleResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleResult_unknown(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unknown, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleResult_unknown(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RuleResult_unknownReason(ctx context.Context, field graphql.CollectedField, obj *model.RuleResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleResult_unknownReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnknownReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RuleResult_unknownReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleResult", field, false, false, "String")
 }
 
 func (ec *executionContext) _RuleResult_passRatio(ctx context.Context, field graphql.CollectedField, obj *model.RuleResult) (ret graphql.Marshaler) {
@@ -35162,6 +35264,11 @@ func (ec *executionContext) _Rule(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "requires":
+			out.Values[i] = ec._Rule_requires(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "results":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -35257,6 +35364,16 @@ func (ec *executionContext) _RuleResult(ctx context.Context, sel ast.SelectionSe
 		case "suppressed":
 			out.Values[i] = ec._RuleResult_suppressed(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unknown":
+			out.Values[i] = ec._RuleResult_unknown(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unknownReason":
+			out.Values[i] = ec._RuleResult_unknownReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "passRatio":

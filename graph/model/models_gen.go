@@ -1071,7 +1071,11 @@ type RuleResult struct {
 	// Open findings.
 	Failing    int `json:"failing"`
 	Suppressed int `json:"suppressed"`
-	// (evaluated − failing) / evaluated; suppressed findings count as passing.
+	// Assets the rule did not flag but cannot pass: data it requires is not yet collected for them (see unknownReason); e.g. users whose direct permissions are not yet known.
+	Unknown int `json:"unknown"`
+	// What is not yet known for the unknown assets.
+	UnknownReason *string `json:"unknownReason,omitempty"`
+	// (evaluated − failing − unknown) / evaluated; suppressed findings count as passing, unknown assets do not.
 	PassRatio float64    `json:"passRatio"`
 	RanAt     *time.Time `json:"ranAt,omitempty"`
 	// Why the evaluation failed (its findings were kept as they were).

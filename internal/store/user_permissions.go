@@ -124,3 +124,20 @@ RETURN count(u) AS users, count(CASE WHEN u.%s IS NULL THEN 1 END) AS unknown`, 
 	}
 	return int(toInt(rows[0]["users"])), int(toInt(rows[0]["unknown"])), nil
 }
+
+// Coverage is data the graph may hold for only some assets of a kind yet:
+// a rule that requires it reports the assets without it as unknown rather
+// than passing.
+type Coverage struct {
+	Kind *schema.Kind
+	// missing is the Cypher condition on asset a that the data is missing.
+	missing string
+	// Reason says, for a rule result, what is not known.
+	Reason string
+}
+
+// Coverages are the names a rule's `requires` may use.
+var Coverages = map[string]Coverage{
+	"direct_permissions": {Kind: schema.User, missing: "a." + schema.DirectPermissionsAt + " IS NULL",
+		Reason: "direct permissions not yet known (read a budget of users per sync)"},
+}
