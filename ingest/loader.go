@@ -18,6 +18,12 @@ type Writer interface {
 	UpsertRels(ctx context.Context, tenant string, r *schema.Relation, tag int64, rels []store.Rel) (store.WriteStats, error)
 }
 
+// RefKeeper writes referenced nodes without replacing existing ones (the
+// store).
+type RefKeeper interface {
+	KeepNodes(ctx context.Context, tenant string, k *schema.Kind, tag int64, nodes []store.Node) (store.WriteStats, error)
+}
+
 // LoadStats measure the load phase. Times are wall-clock time during which
 // at least one write of that class was in progress (writers overlap).
 type LoadStats struct {
@@ -50,8 +56,11 @@ type nodeKey struct {
 type loader struct {
 	w Writer
 	// diff and sink, when set, make primary upserts report their changes.
-	diff      DiffWriter
-	sink      ChangeSink
+	diff DiffWriter
+	sink ChangeSink
+	// keep, when set, writes references without replacing existing nodes
+	// (an incremental pass: see store.KeepNodes).
+	keep      RefKeeper
 	tenant    string
 	tag       int64
 	nodeBatch int
@@ -286,6 +295,8 @@ func (l *loader) writeNodes(key nodeKey) {
 		l.mu.Unlock()
 		var err error
 		switch {
+		case key.ensure && l.keep != nil:
+			_, err = l.keep.KeepNodes(l.ctx, l.tenant, key.k, l.tag, batch)
 		case key.ensure:
 			_, err = l.w.EnsureNodes(l.ctx, l.tenant, key.k, l.tag, batch)
 		case l.diff != nil:

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/auth0/go-auth0/management"
+
 	"github.com/authgraph/authgraph/internal/apperr"
 	"github.com/authgraph/authgraph/internal/redact"
 	"github.com/authgraph/authgraph/internal/store"
@@ -93,7 +95,27 @@ type Summary struct {
 	// UserPermissions says how far the walk of direct user permissions got
 	// (nil when it did not run).
 	UserPermissions *UserPermissionsReport `json:"user_permissions,omitempty"`
+	// Mode is how the tenant was collected: full (also a reconcile) or
+	// incremental (a pass over the tenant's log; see Pass).
+	Mode string `json:"mode,omitempty"`
+	// Reason says why a pass collected in full ("no checkpoint", …).
+	Reason string `json:"reason,omitempty"`
+	// LogEvents read and assets they touched (incremental passes).
+	LogEvents int `json:"log_events,omitempty"`
+	Touched   int `json:"touched,omitempty"`
+	// Drift counts the differences a reconcile found that the incremental
+	// passes before it missed (0 is the expected value).
+	Drift int `json:"drift,omitempty"`
+	// Events are the log events an incremental pass applied (for actors).
+	Events []*management.Log `json:"-"`
 }
+
+// Collection modes.
+const (
+	ModeFull        = "full"
+	ModeIncremental = "incremental"
+	ModeReconcile   = "reconcile"
+)
 
 // DB is what a sync needs from the store.
 type DB interface {
@@ -205,7 +227,7 @@ func RunWith(ctx context.Context, db DB, api API, cfg Config) (*Summary, error) 
 	sum := &Summary{
 		Tenant: r.tenant, SyncID: syncID, Started: started, Counts: r.load.Counts(),
 		Skipped: r.skipped, Failed: r.failed, Deleted: map[string]int{}, Load: r.load.Stats(),
-		UsersVia: r.state.usersVia, UserPermissions: r.userPerms,
+		UsersVia: r.state.usersVia, UserPermissions: r.userPerms, Mode: ModeFull,
 	}
 	if r.permsDeleted > 0 {
 		sum.Deleted[schema.RelHasPermission.Name()] = r.permsDeleted

@@ -164,6 +164,11 @@ func (s *Server) root(c echo.Context) error {
 func (s *Server) Handler() http.Handler { return s.e }
 
 // MetricsHandler serves the Prometheus metrics.
+// Register adds collectors to /metrics (the monitor's passes and drift).
+func (s *Server) Register(cs ...prometheus.Collector) {
+	s.reg.MustRegister(cs...)
+}
+
 func (s *Server) MetricsHandler() http.Handler {
 	return promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})
 }

@@ -82,6 +82,10 @@ type schedulerFlags struct {
 	maxSyncs int
 	holder   string
 	tick     time.Duration
+	// incremental passes
+	fullOnly       bool
+	reconcileEvery time.Duration
+	logRetention   time.Duration
 }
 
 func addSchedulerFlags(cmd *cobra.Command, f *schedulerFlags) {
@@ -90,6 +94,9 @@ func addSchedulerFlags(cmd *cobra.Command, f *schedulerFlags) {
 	fl.IntVar(&f.maxSyncs, "max-syncs", 2, "tenants this process syncs at once")
 	fl.StringVar(&f.holder, "holder", "", "this process's name in tenant leases (default host-pid-random)")
 	fl.DurationVar(&f.tick, "scheduler-tick", 5*time.Second, "how often the scheduler looks for due tenants")
+	fl.BoolVar(&f.fullOnly, "full-sync-only", false, "collect connected tenants in full every interval instead of incremental passes over their logs")
+	fl.DurationVar(&f.reconcileEvery, "reconcile-every", 24*time.Hour, "how often an incremental tenant is collected in full to reconcile (what it finds is counted as drift)")
+	fl.DurationVar(&f.logRetention, "log-retention", 24*time.Hour, "the tenants' log retention (their plan's: 1 day on the smallest): a checkpoint older than this means a full collection")
 }
 
 func newMonitor(st *store.Store, box *secretbox.Box, baseURL string, hook monitor.AfterSync, log *slog.Logger) *monitor.Monitor {
@@ -101,7 +108,7 @@ func newMonitor(st *store.Store, box *secretbox.Box, baseURL string, hook monito
 
 // startScheduler runs the scheduler in the background until ctx ends; the
 // returned function waits for it (and its deliveries) to stop.
-func startScheduler(ctx context.Context, st *store.Store, f schedulerFlags, addr, publicURL string, rs []*rules.Rule, log *slog.Logger) (wait func(), err error) {
+func startScheduler(ctx context.Context, st *store.Store, f schedulerFlags, addr, publicURL string, rs []*rules.Rule, metrics *monitor.Metrics, log *slog.Logger) (wait func(), err error) {
 	if !f.enabled {
 		return func() {}, nil
 	}
@@ -121,6 +128,8 @@ func startScheduler(ctx context.Context, st *store.Store, f schedulerFlags, addr
 	}
 	m := newMonitor(st, box, base, rulesAfterSync(st, rs), log)
 	m.Holder, m.MaxConcurrent, m.Tick = f.holder, f.maxSyncs, f.tick
+	m.FullOnly, m.Metrics = f.fullOnly, metrics
+	m.Passes = ingest.PassOptions{ReconcileEvery: f.reconcileEvery, Retention: f.logRetention}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -155,6 +164,11 @@ func runConnectedSync(cmd *cobra.Command, name string, f syncFlags) error {
 		hook = rulesAfterSync(st, rs)
 	}
 	m := newMonitor(st, box, "", hook, slog.Default())
+	// A sync by hand collects in full; --incremental runs one pass.
+	m.Passes.Mode = ingest.ModeFull
+	if f.incremental {
+		m.Passes.Mode = ingest.ModeIncremental
+	}
 	errOut := cmd.ErrOrStderr()
 	tty := false
 	if fh, ok := errOut.(*os.File); ok {

@@ -106,6 +106,21 @@ func TestTenantsCLI(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "changes: 0 recorded") || !strings.Contains(out, "findings: 0 opened or resolved") {
 		t.Fatalf("second sync: %d %s", code, out)
 	}
+	out, code = runCLI(t, env, "sync", "--tenant", tenant, "--incremental", "--no-rules")
+	if code != 0 || !strings.Contains(out, "mode: incremental") || !strings.Contains(out, "changes: 0 recorded") {
+		t.Fatalf("sync --tenant --incremental: %d %s", code, out)
+	}
+	// A tenant given by credentials: the first pass collects in full (no
+	// checkpoint), the next one is incremental.
+	byDomain := "d-" + tenant
+	neo4jtest.Cleanup(t, d, byDomain)
+	for i, want := range []string{"mode: full (no checkpoint)", "mode: incremental"} {
+		out, code = runCLI(t, env, "sync", "--domain", srv.URL, "--client-id", sim.ClientID(), "--client-secret-file", secret,
+			"--tenant", byDomain, "--incremental", "--no-rules")
+		if code != 0 || !strings.Contains(out, want) {
+			t.Fatalf("sync --domain --incremental #%d: %d %s", i+1, code, out)
+		}
+	}
 	out, code = runCLI(t, env, "tenants", "list", "--json")
 	var views []map[string]any
 	if code != 0 || json.Unmarshal([]byte(out[strings.Index(out, "["):]), &views) != nil {

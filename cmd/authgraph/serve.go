@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/authgraph/authgraph/graph"
+	"github.com/authgraph/authgraph/internal/monitor"
 	"github.com/authgraph/authgraph/internal/store"
 	"github.com/authgraph/authgraph/web"
 )
@@ -105,7 +106,9 @@ whole operation by --request-timeout.`,
 					return err
 				}
 			}
-			waitScheduler, err := startScheduler(ctx, st, sched, addr, sec.publicURL, rs, log)
+			metrics := monitor.NewMetrics()
+			srv.Register(metrics.Collectors()...)
+			waitScheduler, err := startScheduler(ctx, st, sched, addr, sec.publicURL, rs, metrics, log)
 			if err != nil {
 				return err
 			}

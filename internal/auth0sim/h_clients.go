@@ -137,7 +137,7 @@ func (s *Sim) createClient(c *reqCtx) {
 	applyClientBody(cl, &b)
 	s.clients = append(s.clients, cl)
 	s.rememberClientSecrets(cl)
-	s.logMutation(c.tok, c.r, http.StatusCreated, "Create a client", bodyMap(&b))
+	s.logMutationResp(c.tok, c.r, http.StatusCreated, "Create a client", bodyMap(&b), map[string]any{"client_id": cl.ClientID, "name": cl.Name})
 	writeJSON(c.w, http.StatusCreated, s.renderClient(cl, true))
 }
 
@@ -276,7 +276,7 @@ func (s *Sim) createClientGrant(c *reqCtx) {
 	g := &ClientGrant{ID: s.newID(s.mutRNG(), "cgr_"), ClientID: *b.ClientID, Audience: *b.Audience,
 		Scope: append([]string{}, (*b.Scope)...), SubjectType: subject}
 	s.clientGrants = append(s.clientGrants, g)
-	s.logMutation(c.tok, c.r, http.StatusCreated, "Create client grant", bodyMap(&b))
+	s.logMutationResp(c.tok, c.r, http.StatusCreated, "Create client grant", bodyMap(&b), map[string]any{"id": g.ID, "client_id": g.ClientID, "audience": g.Audience})
 	writeJSON(c.w, http.StatusCreated, renderClientGrant(g))
 }
 

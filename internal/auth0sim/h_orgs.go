@@ -133,7 +133,7 @@ func (s *Sim) createOrg(c *reqCtx) {
 	st := newOrgState(org, -1)
 	s.orgs = append(s.orgs, st)
 	s.orgByID[org.ID] = st
-	s.logMutation(c.tok, c.r, http.StatusCreated, "Create an Organization", bodyMap(&b))
+	s.logMutationResp(c.tok, c.r, http.StatusCreated, "Create an Organization", bodyMap(&b), map[string]any{"id": org.ID, "name": org.Name})
 	w := renderOrg(&org)
 	for _, oc := range org.EnabledConnections {
 		w.Enabled = append(w.Enabled, s.renderOrgConnection(oc))

@@ -132,7 +132,7 @@ func (s *Sim) createResourceServer(c *reqCtx) {
 		s.extraSecrets[rs.SigningSecret] = true
 	}
 	s.resourceServers = append(s.resourceServers, rs)
-	s.logMutation(c.tok, c.r, http.StatusCreated, "Create a resource server", bodyMap(&b))
+	s.logMutationResp(c.tok, c.r, http.StatusCreated, "Create a resource server", bodyMap(&b), map[string]any{"id": rs.ID, "identifier": rs.Identifier})
 	writeJSON(c.w, http.StatusCreated, renderRS(rs))
 }
 
@@ -255,7 +255,7 @@ func (s *Sim) createCustomDomain(c *reqCtx) {
 		cd.CustomClientIPHeader = *b.CustomClientIPHeader
 	}
 	s.customDomains = append(s.customDomains, cd)
-	s.logMutation(c.tok, c.r, http.StatusCreated, "Create a custom domain", bodyMap(&b))
+	s.logMutationResp(c.tok, c.r, http.StatusCreated, "Create a custom domain", bodyMap(&b), map[string]any{"custom_domain_id": cd.ID, "domain": cd.Domain})
 	writeJSON(c.w, http.StatusCreated, renderCustomDomain(cd))
 }
 
@@ -414,7 +414,7 @@ func (s *Sim) createConnection(c *reqCtx) {
 		Realms: []string{*b.Name}, Options: map[string]any{}, EnabledClients: []string{}}
 	s.applyConnectionBody(conn, &b)
 	s.connections = append(s.connections, conn)
-	s.logMutation(c.tok, c.r, http.StatusCreated, "Create a connection", bodyMap(&b))
+	s.logMutationResp(c.tok, c.r, http.StatusCreated, "Create a connection", bodyMap(&b), map[string]any{"id": conn.ID, "name": conn.Name})
 	writeJSON(c.w, http.StatusCreated, renderConnection(conn))
 }
 

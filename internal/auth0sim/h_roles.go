@@ -67,7 +67,7 @@ func (s *Sim) createRole(c *reqCtx) {
 	st := newRoleState(role, 0, 0)
 	s.roles = append(s.roles, st)
 	s.roleByID[role.ID] = st
-	s.logMutation(c.tok, c.r, http.StatusOK, "Create a role", bodyMap(&b))
+	s.logMutationResp(c.tok, c.r, http.StatusOK, "Create a role", bodyMap(&b), map[string]any{"id": role.ID, "name": role.Name})
 	writeJSON(c.w, http.StatusOK, renderRole(&st.Role))
 }
 

@@ -342,7 +342,7 @@ func (s *Sim) createUser(c *reqCtx) {
 	s.appendLog(LogEvent{Type: "ss", ClientID: c.tok.clientID, UserID: u.UserID, UserName: email,
 		Connection: conn.Name, ConnectionID: conn.ID, Strategy: conn.Strategy, StrategyType: "database",
 		Details: map[string]any{"body": body}})
-	s.logMutation(c.tok, c.r, http.StatusCreated, "Create a User", body)
+	s.logMutationResp(c.tok, c.r, http.StatusCreated, "Create a User", body, map[string]any{"user_id": u.UserID, "email": email})
 	writeJSON(c.w, http.StatusCreated, renderUser(u))
 }
 

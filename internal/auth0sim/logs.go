@@ -26,12 +26,22 @@ func (s *Sim) appendLog(ev LogEvent) {
 
 // logMutation records a successful Management API operation (type sapi).
 func (s *Sim) logMutation(tok *tokenInfo, r *http.Request, status int, description string, body map[string]any) {
+	s.logMutationResp(tok, r, status, description, body, nil)
+}
+
+// logMutationResp is logMutation with the response body Auth0 logs for a
+// create (the new asset; the simulator logs only its id and name, never a
+// secret).
+func (s *Sim) logMutationResp(tok *tokenInfo, r *http.Request, status int, description string, body, resp map[string]any) {
 	clientID := ""
 	if tok != nil {
 		clientID = tok.clientID
 	}
 	if body == nil {
 		body = map[string]any{}
+	}
+	if resp == nil {
+		resp = map[string]any{}
 	}
 	query := map[string]any{}
 	for k, v := range r.URL.Query() {
@@ -42,14 +52,14 @@ func (s *Sim) logMutation(tok *tokenInfo, r *http.Request, status int, descripti
 		Details: map[string]any{
 			"request": map[string]any{
 				"method":    strings.ToLower(r.Method),
-				"path":      r.URL.Path,
+				"path":      r.URL.EscapedPath(), // Auth0 logs the escaped path: auth0%7C…
 				"query":     query,
 				"body":      body,
 				"channel":   "api",
 				"userAgent": r.UserAgent(),
 				"auth":      map[string]any{"strategy": "jwt", "credentials": map[string]any{}, "user": map[string]any{}},
 			},
-			"response": map[string]any{"statusCode": status, "body": map[string]any{}},
+			"response": map[string]any{"statusCode": status, "body": resp},
 		}}
 	s.appendLog(ev)
 }

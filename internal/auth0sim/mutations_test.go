@@ -3,6 +3,7 @@ package auth0sim
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -202,7 +203,12 @@ func TestMutations(t *testing.T) {
 		switch e.GetType() {
 		case "sapi":
 			req, _ := e.Details["request"].(map[string]interface{})
-			seen[fmt.Sprintf("%v %v", req["method"], req["path"])] = true
+			// Auth0 logs the escaped path (auth0%7C…): compare unescaped.
+			path, _ := req["path"].(string)
+			if p, err := url.PathUnescape(path); err == nil {
+				path = p
+			}
+			seen[fmt.Sprintf("%v %v", req["method"], path)] = true
 		case "sdu", "ss":
 			seen[e.GetType()+" "+e.GetUserID()] = true
 		}

@@ -19,6 +19,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/auth0/go-auth0/management"
+
 	"github.com/authgraph/authgraph/ingest"
 	"github.com/authgraph/authgraph/internal/apperr"
 	"github.com/authgraph/authgraph/internal/secretbox"
@@ -76,6 +78,13 @@ type Monitor struct {
 	// Configure adjusts each sync's ingest configuration (tests, limits).
 	Configure func(*ingest.Config)
 	Logger    *slog.Logger
+	// Passes tunes the incremental passes (log retention, reconcile
+	// schedule); FullOnly makes every sync a full collection.
+	Passes   ingest.PassOptions
+	FullOnly bool
+	// Metrics, when set, counts passes and reconcile drift (serve's
+	// /metrics).
+	Metrics *Metrics
 
 	once sync.Once
 	mu   sync.Mutex
@@ -270,7 +279,7 @@ func (m *Monitor) syncLeased(ctx context.Context, name string) *Result {
 		col = newCollector()
 		cfg.Changes = col
 	}
-	sum, err := ingest.Run(ctx, m.Store, cfg)
+	sum, err := m.collect(ctx, cfg, baseline)
 	res.Summary = sum
 	if sum != nil {
 		out.SyncID, out.Status = sum.SyncID, sum.Status
@@ -298,7 +307,11 @@ func (m *Monitor) syncLeased(ctx context.Context, name string) *Result {
 		res.Changes = col.changes(name, sum.SyncID, at)
 	}
 	if res.Err == nil && sum != nil {
-		m.attachActors(ctx, ct, cfg.Credentials, res)
+		if sum.Mode == ingest.ModeIncremental {
+			attachActorsFrom(name, sum.Events, res)
+		} else {
+			m.attachActors(ctx, ct, cfg.Credentials, res)
+		}
 	}
 	if len(res.Changes) > 0 {
 		if werr := m.Store.WriteChanges(context.WithoutCancel(ctx), res.Changes); werr != nil && res.Err == nil {
@@ -352,14 +365,19 @@ func (m *Monitor) attachActors(ctx context.Context, ct store.ConnectedTenant, cr
 	if err != nil {
 		m.Logger.Debug("change actors: cannot read the tenant's logs", "tenant", ct.Name, "err", err)
 	}
-	actors := actorsFrom(ct.Name, evs)
+	attachActorsFrom(ct.Name, evs, res)
+	if next != from {
+		_ = m.Store.SetLogCheckpoint(context.WithoutCancel(ctx), ct.Name, m.Holder, next)
+	}
+}
+
+// attachActorsFrom names who made each change from log events read.
+func attachActorsFrom(tenant string, evs []*management.Log, res *Result) {
+	actors := actorsFrom(tenant, evs)
 	for i := range res.Changes {
 		if a := actors[res.Changes[i].AssetID]; a != "" {
 			res.Changes[i].Actor = a
 		}
-	}
-	if next != from {
-		_ = m.Store.SetLogCheckpoint(context.WithoutCancel(ctx), ct.Name, m.Holder, next)
 	}
 }
 

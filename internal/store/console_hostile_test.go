@@ -285,11 +285,12 @@ func seedInternal(t *testing.T, s *Store) {
 		s.AddConnectedTenant(ctx, ConnectedTenant{Name: id, Domain: m + ".example.com", ClientID: m, SecretSealed: m + "-sealed", Interval: time.Hour}),
 		s.AddChannel(ctx, Channel{Name: id, Type: "webhook", URLSealed: m + "-url", URLHost: m + ".example.com", MinSeverity: "none"}),
 		s.RecordDelivery(ctx, Delivery{Channel: id, At: now, Event: "test", Status: "failed", Attempts: 1, Error: m}),
+		s.SetCheckpoint(ctx, Checkpoint{Tenant: id, LogID: m, Since: now}),
 	}
 	t.Cleanup(func() {
 		ctx := context.Background()
 		_ = s.RevokeToken(ctx, id, now)
-		_, _ = s.write(ctx, "MATCH (n) WHERE (n:"+TokenLabel+" AND n.id = $id) OR (n:"+SessionLabel+" AND n.name = $m) OR (n:"+AuditLabel+" AND n.id = $id) OR (n:"+ConnectedTenantLabel+" AND n.name = $id) DETACH DELETE n", map[string]any{"id": id, "m": m})
+		_, _ = s.write(ctx, "MATCH (n) WHERE (n:"+TokenLabel+" AND n.id = $id) OR (n:"+SessionLabel+" AND n.name = $m) OR (n:"+AuditLabel+" AND n.id = $id) OR (n:"+ConnectedTenantLabel+" AND n.name = $id) OR (n:"+CheckpointLabel+" AND n.tenant = $id) DETACH DELETE n", map[string]any{"id": id, "m": m})
 		_ = s.RemoveChannel(ctx, id)
 	})
 	for _, err := range steps {

@@ -36,6 +36,7 @@ func SchemaStatements() []string {
 		fmt.Sprintf("CREATE FULLTEXT INDEX %s IF NOT EXISTS FOR (n:%s) ON EACH [%s]", FullTextIndex, strings.Join(schema.SearchLabels(), "|"), strings.Join(each, ", ")),
 		fmt.Sprintf("CREATE CONSTRAINT sync_id IF NOT EXISTS FOR (s:%s) REQUIRE s.id IS UNIQUE", schema.SyncLabel),
 		fmt.Sprintf("CREATE INDEX sync_tenant IF NOT EXISTS FOR (s:%s) ON (s.tenant)", schema.SyncLabel),
+		fmt.Sprintf("CREATE CONSTRAINT logcheckpoint_tenant IF NOT EXISTS FOR (c:%s) REQUIRE c.tenant IS UNIQUE", CheckpointLabel),
 	)
 	out = append(out, findingStatements()...)
 	return append(out, accessSchemaStatements()...)

@@ -5,7 +5,7 @@ package store
 // deliveries. Only admins read them, through their own GraphQL fields; the
 // console and the rules never do (checkConsolePlan refuses a plan naming
 // one, and the console refuses a row holding such a node).
-var InternalLabels = append(append([]string{}, AccessLabels...), ConnectedTenantLabel, ChannelLabel, DeliveryLabel)
+var InternalLabels = append(append([]string{}, AccessLabels...), ConnectedTenantLabel, ChannelLabel, DeliveryLabel, CheckpointLabel)
 
 // InternalRelTypes are every relationship type that touches a node of
 // InternalLabels. Internal nodes have no relationship to an asset, so an

@@ -13,7 +13,7 @@ func (s *Store) DeleteTenant(ctx context.Context, tenant string) (int, error) {
 	total := 0
 	// Per kind label, so each delete uses that label's tenant index.
 	// Findings and rule results too (Rule nodes are shared by tenants).
-	labels := []string{schema.SyncLabel, schema.FindingLabel, RuleResultLabel}
+	labels := []string{schema.SyncLabel, schema.FindingLabel, RuleResultLabel, CheckpointLabel}
 	for i := len(schema.Kinds) - 1; i >= 0; i-- {
 		labels = append(labels, schema.Kinds[i].Label)
 	}

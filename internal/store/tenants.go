@@ -323,7 +323,7 @@ func (s *Store) RemoveTenant(ctx context.Context, tenant string, progress Remove
 	for i := len(schema.Kinds) - 1; i >= 0; i-- {
 		labels = append(labels, schema.Kinds[i].Label)
 	}
-	labels = append(labels, ConnectedTenantLabel)
+	labels = append(labels, ConnectedTenantLabel, CheckpointLabel)
 	total := 0
 	for _, label := range labels {
 		q := fmt.Sprintf(`MATCH (n:%s {tenant: $tenant}) WITH n LIMIT $batch DETACH DELETE n`, label)

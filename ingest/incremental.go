@@ -1,0 +1,740 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/auth0/go-auth0/management"
+
+	"github.com/authgraph/authgraph/internal/apperr"
+	"github.com/authgraph/authgraph/internal/store"
+	"github.com/authgraph/authgraph/schema"
+)
+
+// An incremental pass re-fetches only what the tenant's log says changed
+// (Touches), with the relations of what it re-fetched, and leaves the rest
+// of the graph as the last pass left it. Small resources (clients, APIs,
+// connections, settings, roles and organizations as nodes…) are listed again
+// whole when touched: a few calls, and their stale cleanup stays the full
+// sync's. Users and the per-asset sub-collections (a user's roles and direct
+// permissions, a role's permissions or users, an organization's members and
+// connections) are fetched per asset, and their stale cleanup is scoped to
+// the assets fetched. See docs/incremental.md.
+
+// IncrementalDB is what an incremental pass needs from the store.
+type IncrementalDB interface {
+	DB
+	DiffWriter
+	RefKeeper
+	DeleteNodes(ctx context.Context, tenant string, k *schema.Kind, ids []string) ([]store.NodeChange, error)
+	DeleteNodesByProp(ctx context.Context, tenant string, k *schema.Kind, prop string, values []string, tag int64) ([]store.NodeChange, error)
+	DeleteStaleRelsOf(ctx context.Context, tenant string, r *schema.Relation, ids []string, toSide bool, tag int64) ([]store.RelChange, error)
+	DeleteNodesWithout(ctx context.Context, tenant string, k *schema.Kind, r *schema.Relation) ([]store.NodeChange, error)
+	FixPermissions(ctx context.Context, tenant string) ([]store.NodeChange, error)
+	NativeIDsBy(ctx context.Context, tenant string, k *schema.Kind, prop string) (map[string]string, error)
+}
+
+// relists says which resources are listed again when a touch names a
+// resource (what it cascades to included: a deleted client takes its client
+// grants with it; a new API gives client grants their FOR_API edge).
+var relists = map[string][]string{
+	"clients":          {"clients", "connections", "connection_clients", "client_grants"},
+	"connections":      {"connections", "connection_clients"},
+	"resource_servers": {"resource_servers", "client_grants", "grants"},
+	"client_grants":    {"client_grants"},
+	"roles":            {"roles"},
+	"organizations":    {"organizations"},
+	"tenant_settings":  {"tenant_settings"},
+	"grants":           {"grants"},
+	"custom_domains":   {"custom_domains"},
+	"log_streams":      {"log_streams"},
+	"actions":          {"actions"},
+	"signing_keys":     {"signing_keys"},
+	"legacy_rules":     {"legacy_rules"},
+	"hooks":            {"hooks"},
+	"email_provider":   {"email_provider"},
+	"guardian_factors": {"guardian_factors"},
+}
+
+// ErrWindowTooLarge: more users changed since the last pass than a search
+// returns (Auth0 caps a query at 1,000): a full collection is needed.
+var ErrWindowTooLarge = errors.New("more users changed than one search returns")
+
+// plan is what one pass fetches.
+type plan struct {
+	relist       map[string]bool
+	users        map[string]bool // refresh the user node (and identities)
+	deletedUsers map[string]bool
+	userRoles    map[string]bool
+	userPerms    map[string]bool
+	rolePerms    map[string]bool
+	roleUsers    map[string]bool
+	orgMembers   map[string]bool
+	orgConns     map[string]bool
+}
+
+func newPlan(touches []Touch) *plan {
+	p := &plan{relist: map[string]bool{}, users: map[string]bool{}, deletedUsers: map[string]bool{},
+		userRoles: map[string]bool{}, userPerms: map[string]bool{}, rolePerms: map[string]bool{},
+		roleUsers: map[string]bool{}, orgMembers: map[string]bool{}, orgConns: map[string]bool{}}
+	for _, t := range touches {
+		switch t.Resource {
+		case "users":
+			if t.ID == "" {
+				continue // the updated_at window finds it
+			}
+			switch {
+			case t.Sub == SubRoles:
+				p.userRoles[t.ID] = true
+			case t.Sub == SubPermissions:
+				p.userPerms[t.ID] = true
+			default:
+				// Deleted or not, the user is read again: a stream may
+				// deliver a deletion before an update of the same user.
+				p.users[t.ID] = true
+			}
+			continue
+		case "roles":
+			switch t.Sub {
+			case SubPermissions:
+				p.rolePerms[t.ID] = true
+				continue
+			case SubUsers:
+				p.roleUsers[t.ID] = true
+				continue
+			}
+		case "organizations":
+			switch t.Sub {
+			case SubMembers:
+				p.orgMembers[t.ID] = true
+				continue
+			case SubConnections:
+				p.orgConns[t.ID] = true
+				continue
+			}
+		}
+		for _, res := range relists[t.Resource] {
+			p.relist[res] = true
+		}
+	}
+	return p
+}
+
+// touchedAssets counts what a pass was asked to refresh.
+func (p *plan) size() int {
+	return len(p.relist) + len(p.users) + len(p.userRoles) + len(p.userPerms) + len(p.rolePerms) +
+		len(p.roleUsers) + len(p.orgMembers) + len(p.orgConns)
+}
+
+// RunIncremental applies touches to the graph: it re-fetches what they name
+// (and, with since set, every user updated since then) and writes it with
+// stale cleanup scoped to what was fetched. cfg.Changes, when set, receives
+// what changed. The pass records no Sync: the tenant's last sync stays the
+// last full collection.
+func RunIncremental(ctx context.Context, db IncrementalDB, api API, cfg Config, touches []Touch, since time.Time) (*Summary, error) {
+	if cfg.Tenant == "" {
+		return nil, apperr.New(apperr.Invalid, "missing tenant name")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if a, ok := api.(*Auth0); ok && cfg.MaxRetries > 0 {
+		a.pacer.maxRetries = cfg.MaxRetries
+	}
+	ctx = withMaxPages(ctx, cfg.Limits.withDefaults().MaxPages)
+	started := time.Now()
+	calls0 := 0
+	if s, ok := api.(statsAPI); ok {
+		calls0, _, _ = s.Stats()
+	}
+	r := &run{
+		api: api, cfg: cfg, tenant: cfg.Tenant, tag: started.UnixMilli(),
+		skipped: map[string]string{}, failed: map[string]string{}, incomplete: map[string]bool{},
+		state: newState(),
+	}
+	p := newPlan(touches)
+	if err := db.EnsureSchema(ctx); err != nil {
+		return nil, err
+	}
+	if err := db.EnsureTenant(ctx, r.tenant, r.tag); err != nil {
+		return nil, err
+	}
+	if err := r.stateFromGraph(ctx, db); err != nil {
+		return nil, err
+	}
+	sink := cfg.Changes
+	if sink == nil {
+		sink = discardChanges{}
+	}
+	r.cfg.Changes = sink
+	r.load = newLoader(ctx, db, r.tenant, r.tag)
+	r.load.diff, r.load.sink, r.load.keep = db, sink, db
+	inc := &incRun{run: r, db: db, plan: p}
+	runErr := inc.fetch(ctx, since)
+	closeErr := r.load.Close(context.WithoutCancel(ctx))
+	if runErr == nil {
+		runErr = closeErr
+	}
+	deleted := map[string]int{}
+	if runErr == nil {
+		runErr = inc.cleanup(ctx, deleted)
+	}
+	sum := &Summary{
+		Tenant: r.tenant, SyncID: fmt.Sprintf("%s@%d/incremental", r.tenant, r.tag), Started: started,
+		Counts: r.load.Counts(), Skipped: r.skipped, Failed: r.failed, Deleted: deleted, Load: r.load.Stats(),
+		Mode: ModeIncremental, Touched: p.size() + inc.windowUsers,
+	}
+	if s, ok := api.(statsAPI); ok {
+		sum.APICalls, sum.Retries, sum.Seen429 = s.Stats()
+		sum.APICalls -= calls0
+	}
+	switch {
+	case runErr != nil:
+		sum.Status = "failed"
+	case len(r.failed) > 0:
+		sum.Status = "partial"
+	default:
+		sum.Status = "ok"
+	}
+	sum.Finished = time.Now()
+	sum.Duration = sum.Finished.Sub(started)
+	return sum, runErr
+}
+
+type discardChanges struct{}
+
+func (discardChanges) Nodes(*schema.Kind, []store.NodeChange)   {}
+func (discardChanges) Rels(*schema.Relation, []store.RelChange) {}
+
+// stateFromGraph fills what later resources read from earlier ones (name →
+// id maps) from the graph, which the last pass left complete.
+func (r *run) stateFromGraph(ctx context.Context, db IncrementalDB) error {
+	conns, err := db.NativeIDsBy(ctx, r.tenant, schema.Connection, schema.PropName)
+	if err != nil {
+		return err
+	}
+	rs, err := db.NativeIDsBy(ctx, r.tenant, schema.ResourceServer, "identifier")
+	if err != nil {
+		return err
+	}
+	r.state.connByName, r.state.rsByIdentifier = conns, rs
+	r.state.connectionsOK, r.state.resourcesOK = true, true
+	return nil
+}
+
+type incRun struct {
+	*run
+	db          IncrementalDB
+	plan        *plan
+	windowUsers int
+	// what was fetched, for scoped cleanup
+	gotUsers    []string
+	goneUsers   []string
+	goneRoles   []string
+	goneOrgs    []string
+	memberships []string
+}
+
+func (r *incRun) resource(name string) *resource {
+	for _, res := range resources {
+		if res.name == name {
+			return res
+		}
+	}
+	return nil
+}
+
+// fetch reads everything the plan names, stage by stage as a full sync
+// does, so relations always find both ends.
+func (r *incRun) fetch(ctx context.Context, since time.Time) error {
+	p := r.plan
+	for stage := 1; stage <= 3; stage++ {
+		for _, res := range resources {
+			if res.stage != stage || !p.relist[res.name] {
+				continue
+			}
+			r.runOne(ctx, res)
+		}
+		switch stage {
+		case 2:
+			if err := r.refreshUsers(ctx, since); err != nil {
+				return err
+			}
+		case 3:
+			if err := r.refreshSubs(ctx); err != nil {
+				return err
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := r.load.Flush(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func isNotFound(err error) bool { return apiStatus(err) == 404 }
+
+// refreshUsers reads the users updated since the window's start and those
+// touched by id, and writes them with their identities.
+func (r *incRun) refreshUsers(ctx context.Context, since time.Time) error {
+	seen := map[string]bool{}
+	if !since.IsZero() {
+		q := fmt.Sprintf("updated_at:[%s TO *]", since.UTC().Format("2006-01-02T15:04:05.000Z"))
+		for page := 0; ; page++ {
+			l, err := r.api.Users(ctx, management.Query(q), management.Parameter("sort", "updated_at:1"),
+				management.Page(page), management.PerPage(100), management.IncludeTotals(true))
+			if err != nil {
+				return fmt.Errorf("users updated since %s: %w", since.Format(time.RFC3339), err)
+			}
+			if page == 0 && l.Total > userListCap {
+				return fmt.Errorf("%w (%d since %s)", ErrWindowTooLarge, l.Total, since.Format(time.RFC3339))
+			}
+			for _, u := range l.Users {
+				if err := r.emitUser(ctx, u); err != nil {
+					return err
+				}
+				seen[u.GetID()] = true
+				r.windowUsers++
+			}
+			if len(l.Users) < 100 || (page+1)*100 >= l.Total {
+				break
+			}
+		}
+	}
+	var mu sync.Mutex
+	var todo []string
+	for _, id := range sortedKeys(r.plan.users) {
+		if !seen[id] {
+			todo = append(todo, id)
+		}
+	}
+	err := r.each(ctx, todo, func(id string) error {
+		var u management.User
+		err := r.api.Get(ctx, &u, "users/"+id)
+		if isNotFound(err) {
+			r.note(&r.goneUsers, id)
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("user %s: %w", id, err)
+		}
+		if err := r.emitUser(ctx, &u); err != nil {
+			return err
+		}
+		mu.Lock()
+		seen[id] = true
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	r.gotUsers = sortedKeys(seen)
+	return nil
+}
+
+// refreshSubs reads the sub-collections the plan names.
+func (r *incRun) refreshSubs(ctx context.Context) error {
+	p := r.plan
+	gone := map[string]bool{}
+	for _, id := range r.goneUsers {
+		gone[id] = true
+	}
+	if err := r.each(ctx, sortedKeys(p.userRoles), func(id string) error {
+		if gone[id] {
+			return nil
+		}
+		_, err := eachOffsetPage(ctx, 100, func(opts ...management.RequestOption) (int, int, error) {
+			var l management.RoleList
+			if err := r.api.Get(ctx, &l, "users/"+id+"/roles", opts...); err != nil {
+				return 0, 0, err
+			}
+			for _, role := range l.Roles {
+				if err := r.load.Rel(ctx, schema.RelHasRole, store.Rel{From: id, To: role.GetID()}); err != nil {
+					return 0, 0, err
+				}
+			}
+			return len(l.Roles), l.Total, nil
+		})
+		if isNotFound(err) {
+			r.note(&r.goneUsers, id)
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("roles of user %s: %w", id, err)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := r.each(ctx, sortedKeys(p.userPerms), func(id string) error {
+		if gone[id] {
+			return nil
+		}
+		_, err := eachOffsetPage(ctx, 100, func(opts ...management.RequestOption) (int, int, error) {
+			l, err := r.api.UserPermissions(ctx, id, opts...)
+			if err != nil {
+				return 0, 0, err
+			}
+			for _, perm := range l.Permissions {
+				if !perm.Direct() {
+					continue
+				}
+				ref := permissionRef(perm.ResourceServerIdentifier, perm.Name)
+				if err := r.load.Ref(ctx, schema.Permission, ref); err != nil {
+					return 0, 0, err
+				}
+				if err := r.load.Rel(ctx, schema.RelHasPermission, store.Rel{From: id, To: ref.NativeID}); err != nil {
+					return 0, 0, err
+				}
+			}
+			return len(l.Permissions), l.Total, nil
+		})
+		if isNotFound(err) {
+			r.note(&r.goneUsers, id)
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("permissions of user %s: %w", id, err)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := r.each(ctx, sortedKeys(p.rolePerms), func(id string) error {
+		_, err := eachOffsetPage(ctx, 100, func(opts ...management.RequestOption) (int, int, error) {
+			l, err := r.api.RolePermissions(ctx, id, opts...)
+			if err != nil {
+				return 0, 0, err
+			}
+			for _, perm := range l.Permissions {
+				ref := permissionRef(perm.GetResourceServerIdentifier(), perm.GetName())
+				if err := r.load.Ref(ctx, schema.Permission, ref); err != nil {
+					return 0, 0, err
+				}
+				if err := r.load.Rel(ctx, schema.RelRoleGrants, store.Rel{From: id, To: ref.NativeID}); err != nil {
+					return 0, 0, err
+				}
+			}
+			return len(l.Permissions), l.Total, nil
+		})
+		if isNotFound(err) {
+			r.note(&r.goneRoles, id)
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("permissions of role %s: %w", id, err)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := r.each(ctx, sortedKeys(p.roleUsers), func(id string) error {
+		_, err := eachCheckpoint(ctx, 100, func(opts ...management.RequestOption) (int, string, error) {
+			l, err := r.api.RoleUsers(ctx, id, opts...)
+			if err != nil {
+				return 0, "", err
+			}
+			for _, u := range l.Users {
+				if err := r.load.Rel(ctx, schema.RelHasRole, store.Rel{From: u.GetID(), To: id}); err != nil {
+					return 0, "", err
+				}
+			}
+			return len(l.Users), l.Next, nil
+		})
+		if isNotFound(err) {
+			r.note(&r.goneRoles, id)
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("users of role %s: %w", id, err)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := r.each(ctx, sortedKeys(p.orgMembers), func(org string) error {
+		_, err := eachCheckpoint(ctx, 100, func(opts ...management.RequestOption) (int, string, error) {
+			opts = append(opts, management.Parameter("fields", "user_id,email,name,roles"), management.Parameter("include_fields", "true"))
+			l, err := r.api.OrgMembers(ctx, org, opts...)
+			if err != nil {
+				return 0, "", err
+			}
+			for _, m := range l.Members {
+				node, rels := membershipRows(org, &m)
+				if err := r.load.Node(ctx, schema.OrgMembership, node); err != nil {
+					return 0, "", err
+				}
+				r.note(&r.memberships, node.NativeID)
+				for _, rel := range []*schema.Relation{schema.RelMemberOf, schema.RelHasMembership, schema.RelIn, schema.RelWithRole} {
+					for _, x := range rels[rel] {
+						if err := r.load.Rel(ctx, rel, x); err != nil {
+							return 0, "", err
+						}
+					}
+				}
+			}
+			return len(l.Members), l.Next, nil
+		})
+		if isNotFound(err) {
+			r.note(&r.goneOrgs, org)
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("members of organization %s: %w", org, err)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := r.each(ctx, sortedKeys(p.orgConns), func(org string) error {
+		_, err := eachOffsetPage(ctx, 100, func(opts ...management.RequestOption) (int, int, error) {
+			l, err := r.api.OrgConnections(ctx, org, opts...)
+			if err != nil {
+				return 0, 0, err
+			}
+			for _, c := range l.OrganizationConnections {
+				rel := store.Rel{From: org, To: c.GetConnectionID(), Props: props{}.bool("assign_membership_on_login", c.AssignMembershipOnLogin)}
+				if err := r.load.Rel(ctx, schema.RelEnables, rel); err != nil {
+					return 0, 0, err
+				}
+			}
+			return len(l.OrganizationConnections), l.Total, nil
+		})
+		if isNotFound(err) {
+			r.note(&r.goneOrgs, org)
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("connections of organization %s: %w", org, err)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	return nil
+}
+
+// cleanup removes what the fetched assets no longer have: the stale data of
+// re-listed resources (as a full sync does), the stale relations of the
+// assets fetched one by one, deleted assets with what goes with them, then
+// the fix-ups.
+func (r *incRun) cleanup(ctx context.Context, deleted map[string]int) error {
+	sink := r.cfg.Changes
+	nodes := func(k *schema.Kind, ch []store.NodeChange, err error) error {
+		if err != nil {
+			return err
+		}
+		if len(ch) > 0 {
+			sink.Nodes(k, ch)
+			deleted[k.Name] += len(ch)
+		}
+		return nil
+	}
+	rels := func(rel *schema.Relation, ch []store.RelChange, err error) error {
+		if err != nil {
+			return err
+		}
+		if len(ch) > 0 {
+			sink.Rels(rel, ch)
+			deleted[rel.Name()] += len(ch)
+		}
+		return nil
+	}
+	// Re-listed resources: the full sync's cleanup of their products
+	// (permissions have several producers: the fix-up below handles them).
+	products := map[string]bool{}
+	for name := range r.plan.relist {
+		res := r.resource(name)
+		if res == nil {
+			continue
+		}
+		for _, p := range res.products() {
+			if !r.incomplete[p] {
+				products[p] = true
+			}
+		}
+	}
+	for i := len(schema.Kinds) - 1; i >= 0; i-- {
+		k := schema.Kinds[i]
+		if !products[k.Name] || k == schema.Permission {
+			continue
+		}
+		ch, err := r.db.DeleteStaleNodesDiff(ctx, r.tenant, k, r.tag)
+		if err := nodes(k, ch, err); err != nil {
+			return err
+		}
+	}
+	for _, rel := range schema.Relations {
+		if !products[rel.Name()] {
+			continue
+		}
+		ch, err := r.db.DeleteStaleRelsDiff(ctx, r.tenant, rel, r.tag)
+		if err := rels(rel, ch, err); err != nil {
+			return err
+		}
+	}
+	// Deleted assets and what goes with them.
+	if len(r.goneUsers) > 0 {
+		ch, err := r.db.DeleteNodes(ctx, r.tenant, schema.User, r.goneUsers)
+		if err := nodes(schema.User, ch, err); err != nil {
+			return err
+		}
+		ch, err = r.db.DeleteNodesByProp(ctx, r.tenant, schema.Grant, "user_id", r.goneUsers, 0)
+		if err := nodes(schema.Grant, ch, err); err != nil {
+			return err
+		}
+		ch, err = r.db.DeleteNodesByProp(ctx, r.tenant, schema.OrgMembership, "user_id", r.goneUsers, 0)
+		if err := nodes(schema.OrgMembership, ch, err); err != nil {
+			return err
+		}
+	}
+	if len(r.goneRoles) > 0 {
+		ch, err := r.db.DeleteNodes(ctx, r.tenant, schema.Role, r.goneRoles)
+		if err := nodes(schema.Role, ch, err); err != nil {
+			return err
+		}
+	}
+	if len(r.goneOrgs) > 0 {
+		ch, err := r.db.DeleteNodes(ctx, r.tenant, schema.Organization, r.goneOrgs)
+		if err := nodes(schema.Organization, ch, err); err != nil {
+			return err
+		}
+	}
+	// Relations of the assets fetched one by one.
+	p := r.plan
+	scoped := []struct {
+		rel    *schema.Relation
+		ids    []string
+		toSide bool
+	}{
+		{schema.RelHasIdentity, r.gotUsers, false},
+		{schema.RelHasRole, sortedKeys(p.userRoles), false},
+		{schema.RelHasRole, sortedKeys(p.roleUsers), true},
+		{schema.RelHasPermission, sortedKeys(p.userPerms), false},
+		{schema.RelRoleGrants, sortedKeys(p.rolePerms), false},
+		{schema.RelMemberOf, sortedKeys(p.orgMembers), true},
+		{schema.RelWithRole, r.memberships, false},
+		{schema.RelEnables, sortedKeys(p.orgConns), false},
+	}
+	for _, s := range scoped {
+		ch, err := r.db.DeleteStaleRelsOf(ctx, r.tenant, s.rel, s.ids, s.toSide, r.tag)
+		if err := rels(s.rel, ch, err); err != nil {
+			return err
+		}
+	}
+	// The users whose direct permissions were read in full are known now
+	// (the coverage marker rules and readers of HAS_PERMISSION go by).
+	if up, ok := r.db.(UserPermissionsDB); ok && len(p.userPerms) > 0 {
+		gone := map[string]bool{}
+		for _, id := range r.goneUsers {
+			gone[id] = true
+		}
+		var read []string
+		for _, id := range sortedKeys(p.userPerms) {
+			if !gone[id] {
+				read = append(read, id)
+			}
+		}
+		ch, err := up.MarkDirectPermissions(ctx, r.tenant, r.tag, read, time.Now())
+		if err := rels(schema.RelHasPermission, ch, err); err != nil {
+			return err
+		}
+	}
+	if len(p.orgMembers) > 0 {
+		ch, err := r.db.DeleteNodesByProp(ctx, r.tenant, schema.OrgMembership, "organization_id", sortedKeys(p.orgMembers), r.tag)
+		if err := nodes(schema.OrgMembership, ch, err); err != nil {
+			return err
+		}
+	}
+	// Fix-ups: no membership outlives its organization; permissions nothing
+	// defines or references go, and those no API defines say so.
+	ch, err := r.db.DeleteNodesWithout(ctx, r.tenant, schema.OrgMembership, schema.RelIn)
+	if err := nodes(schema.OrgMembership, ch, err); err != nil {
+		return err
+	}
+	ch, err = r.db.FixPermissions(ctx, r.tenant)
+	if err != nil {
+		return err
+	}
+	var gone, changed []store.NodeChange
+	for _, c := range ch {
+		if c.Op == store.OpDeleted {
+			gone = append(gone, c)
+		} else {
+			changed = append(changed, c)
+		}
+	}
+	if err := nodes(schema.Permission, gone, nil); err != nil {
+		return err
+	}
+	if len(changed) > 0 {
+		sink.Nodes(schema.Permission, changed)
+	}
+	return nil
+}
+
+// note appends id to a list shared by concurrent fetchers.
+func (r *incRun) note(list *[]string, id string) {
+	r.mu.Lock()
+	*list = append(*list, id)
+	r.mu.Unlock()
+}
+
+// each runs fn for every id, cfg.Concurrency at a time (the pacer keeps
+// them within the rate limit), and returns the first error.
+func (r *incRun) each(ctx context.Context, ids []string, fn func(id string) error) error {
+	n := r.cfg.Concurrency
+	if n <= 0 {
+		n = 4
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	work := make(chan string)
+	var wg sync.WaitGroup
+	var once sync.Once
+	var first error
+	for w := 0; w < min(n, len(ids)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range work {
+				if err := fn(id); err != nil {
+					once.Do(func() { first = err; cancel() })
+				}
+			}
+		}()
+	}
+	for _, id := range ids {
+		select {
+		case work <- id:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	close(work)
+	wg.Wait()
+	if first != nil {
+		return first
+	}
+	return ctx.Err()
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

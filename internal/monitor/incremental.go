@@ -1,0 +1,189 @@
+package monitor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/authgraph/authgraph/ingest"
+	"github.com/authgraph/authgraph/internal/apperr"
+)
+
+// Incremental passes: each scheduled sync of a connected tenant is a pass
+// (ingest.Pass): the tenant's log since its checkpoint applied to the graph,
+// a full collection when the checkpoint is unknown or too old, a reconcile
+// on a schedule. Pushed events (log streams, event streams) are applied by
+// ApplyTouches, serialised with the tenant's syncs by its lease.
+
+// Metrics count passes and what reconciles found.
+type Metrics struct {
+	Passes *prometheus.CounterVec
+	Drift  *prometheus.CounterVec
+}
+
+// NewMetrics makes the monitor's collectors (register them with
+// Collectors).
+func NewMetrics() *Metrics {
+	return &Metrics{
+		Passes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "authgraph_sync_passes_total", Help: "Collections of connected tenants by mode (full, incremental, reconcile, push) and status.",
+		}, []string{"mode", "status"}),
+		Drift: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "authgraph_reconcile_drift_total",
+			Help: "Differences a reconcile found that the incremental passes before it missed (each one is a bug), by tenant.",
+		}, []string{"tenant"}),
+	}
+}
+
+// Collectors returns what to register.
+func (x *Metrics) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{x.Passes, x.Drift}
+}
+
+func (x *Metrics) observe(sum *ingest.Summary) {
+	if x == nil || sum == nil {
+		return
+	}
+	mode := sum.Mode
+	if mode == "" {
+		mode = ingest.ModeFull
+	}
+	x.Passes.WithLabelValues(mode, sum.Status).Inc()
+	if sum.Drift > 0 {
+		x.Drift.WithLabelValues(sum.Tenant).Add(float64(sum.Drift))
+	}
+}
+
+// collect runs one pass (or, with FullOnly, a full collection; a tenant's
+// baseline is always one).
+func (m *Monitor) collect(ctx context.Context, cfg ingest.Config, baseline bool) (*ingest.Summary, error) {
+	if m.FullOnly {
+		sum, err := ingest.Run(ctx, m.Store, cfg)
+		m.Metrics.observe(sum)
+		return sum, err
+	}
+	api, err := ingest.NewAuth0(ctx, cfg.Credentials, cfg.Limits)
+	if err != nil {
+		return nil, err
+	}
+	opt := m.Passes
+	if baseline {
+		opt.Mode = ingest.ModeFull
+	}
+	sum, err := ingest.Pass(ctx, m.Store, api, cfg, opt)
+	m.Metrics.observe(sum)
+	if sum != nil && sum.Drift > 0 {
+		m.Logger.Warn("a reconcile found differences the incremental passes missed", "tenant", cfg.Tenant, "drift", sum.Drift)
+	}
+	return sum, err
+}
+
+// ApplyTouches refetches what touches name in connected tenant `tenant`,
+// writes it (and its relations), records the changes like a sync does and
+// runs the after-sync hook, serialised with the tenant's syncs by its lease
+// (waiting for a running sync to finish). source says where the events came
+// from ("poll", "log-stream", "event-stream"). It does not move the log
+// checkpoint: the next poll still reads every event (streams deliver at
+// least once and may lose some), and re-applying one is harmless.
+func (m *Monitor) ApplyTouches(ctx context.Context, tenant string, touches []ingest.Touch, source string) error {
+	m.init()
+	if len(touches) == 0 {
+		return nil
+	}
+	for {
+		ok, err := m.Store.AcquireLease(ctx, tenant, m.Holder, m.LeaseTTL, false)
+		if err != nil {
+			return err
+		}
+		if ok {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+	applyCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stopRenew := m.renew(applyCtx, tenant, cancel)
+	err := m.applyLeased(applyCtx, tenant, touches, source)
+	stopRenew()
+	// Give the lease back without touching the schedule.
+	if rerr := m.Store.ReleaseLease(context.WithoutCancel(ctx), tenant, m.Holder); rerr != nil && err == nil {
+		err = rerr
+	}
+	if cause := context.Cause(applyCtx); err != nil && errors.Is(cause, errLeaseLost) {
+		err = fmt.Errorf("%w: %w", errLeaseLost, err)
+	}
+	return err
+}
+
+func (m *Monitor) applyLeased(ctx context.Context, tenant string, touches []ingest.Touch, source string) error {
+	ct, err := m.Store.GetConnectedTenant(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	if !ct.Baselined {
+		// Nothing to apply changes to yet: the first collection will read it.
+		return nil
+	}
+	box, err := m.box()
+	if err != nil {
+		return err
+	}
+	secret, err := box.Open(ct.SecretSealed, TenantSecretAD(tenant))
+	if err != nil {
+		return err
+	}
+	cfg := ingest.Config{
+		Credentials: ingest.Credentials{Domain: ct.Domain, ClientID: ct.ClientID, ClientSecret: secret, Audience: ct.Audience},
+		Tenant:      tenant, Logger: m.Logger, AllowMissingScopes: ct.AllowMissingScopes,
+	}
+	if m.Configure != nil {
+		m.Configure(&cfg)
+	}
+	col := newCollector()
+	cfg.Changes = col
+	api, err := ingest.NewAuth0(ctx, cfg.Credentials, cfg.Limits)
+	if err != nil {
+		return err
+	}
+	sum, err := ingest.RunIncremental(ctx, m.Store, api, cfg, touches, time.Time{})
+	if sum != nil {
+		sum.Reason = source
+		m.Metrics.observe(&ingest.Summary{Tenant: tenant, Mode: "push", Status: sum.Status})
+	}
+	at := time.Now().UTC()
+	res := &Result{Tenant: tenant, Summary: sum}
+	if sum != nil {
+		res.Changes = col.changes(tenant, sum.SyncID, at)
+	}
+	if len(res.Changes) > 0 {
+		if werr := m.Store.WriteChanges(context.WithoutCancel(ctx), res.Changes); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	if err != nil {
+		return apperr.Wrap(apperr.Unavailable, err, fmt.Sprintf("apply %d pushed changes (%s) to %s", len(touches), source, tenant))
+	}
+	if m.AfterSync != nil && len(res.Changes) > 0 {
+		f, herr := m.AfterSync.AfterSync(ctx, tenant, sum)
+		res.Findings = f
+		if herr != nil {
+			m.Logger.Warn("after-sync hook failed", "tenant", tenant, "err", herr)
+		}
+	}
+	var alerts []Alert
+	for i := range res.Findings {
+		alerts = append(alerts, Alert{Finding: &res.Findings[i]})
+	}
+	for i := range res.Changes {
+		alerts = append(alerts, Alert{Change: &res.Changes[i]})
+	}
+	m.Notifier.Dispatch(ctx, alerts)
+	return nil
+}
