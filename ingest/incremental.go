@@ -338,6 +338,21 @@ func (r *incRun) refreshUsers(ctx context.Context, since time.Time) error {
 		return err
 	}
 	r.gotUsers = sortedKeys(seen)
+	// A user new to the graph (or never read) gets its direct permissions
+	// read too, so that it is not left unknown until the full walk reaches it.
+	if kdb, ok := r.db.(interface {
+		DirectPermissionsKnown(ctx context.Context, tenant string, users []string) (map[string]bool, error)
+	}); ok && len(r.gotUsers) > 0 {
+		known, err := kdb.DirectPermissionsKnown(ctx, r.tenant, r.gotUsers)
+		if err != nil {
+			return err
+		}
+		for _, id := range r.gotUsers {
+			if !known[id] && !r.plan.userPerms[id] {
+				r.plan.userPerms[id] = true
+			}
+		}
+	}
 	return nil
 }
 

@@ -141,3 +141,22 @@ var Coverages = map[string]Coverage{
 	"direct_permissions": {Kind: schema.User, missing: "a." + schema.DirectPermissionsAt + " IS NULL",
 		Reason: "direct permissions not yet known (read a budget of users per sync)"},
 }
+
+// DirectPermissionsKnown returns which of users (native ids) have their
+// direct permissions marked known.
+func (s *Store) DirectPermissionsKnown(ctx context.Context, tenant string, users []string) (map[string]bool, error) {
+	keys := make([]string, len(users))
+	for i, u := range users {
+		keys[i] = schema.Key(tenant, schema.User, u)
+	}
+	rows, err := s.query(ctx, fmt.Sprintf(`UNWIND $keys AS key MATCH (u:%s {id: key}) WHERE u.%s IS NOT NULL RETURN u.native_id AS id`,
+		schema.User.Label, schema.DirectPermissionsAt), map[string]any{"keys": keys})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(rows))
+	for _, r := range rows {
+		out[str(r["id"])] = true
+	}
+	return out, nil
+}
