@@ -44,6 +44,9 @@ func init() {
   GET  /healthz   200 up when Neo4j answers, 503 down when not
   GET  /metrics   Prometheus metrics (an admin token, or --metrics-addr)
   /auth/…         sign-in (OIDC, or an API token), sign-out, who am I
+  POST /hooks/auth0/{tenant}/logs|events
+                  what a tenant's Auth0 log stream / Event Streams push (its
+                  stream token only: authgraph tenants stream NAME)
 
 Access (--auth): none lets everyone in as admin and is allowed only on a
 loopback address; token takes API tokens (authgraph tokens create), as
@@ -98,15 +101,30 @@ whole operation by --request-timeout.`,
 					srv.Audit(ctx, action, target, outcome)
 				},
 			})
+			metrics := monitor.NewMetrics()
+			base := sec.publicURL
+			if base == "" {
+				base = "http://" + addr
+			}
+			hooks, err := newStreamReceiver(st, base, rs, metrics, log)
+			if err != nil {
+				return err
+			}
+			defer func() {
+				// What is still queued is left to the next poll of the logs.
+				drain, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+				defer cancel()
+				hooks.Close(drain)
+			}()
 			srv = web.New(web.Config{Store: st, GraphQL: h, GraphiQL: graphiql, Logger: log, Auth: authCfg,
-				PublicURL: sec.public, MetricsElsewhere: sec.metricsAddr != ""})
+				PublicURL: sec.public, MetricsElsewhere: sec.metricsAddr != "", Hooks: hooks})
+			srv.Register(hooks.Collectors()...)
 			store.QueryObserver = srv.ObserveQuery
 			if sec.metricsAddr != "" {
 				if err := serveMetrics(ctx, sec.metricsAddr, srv.MetricsHandler(), cmd.OutOrStdout()); err != nil {
 					return err
 				}
 			}
-			metrics := monitor.NewMetrics()
 			srv.Register(metrics.Collectors()...)
 			waitScheduler, err := startScheduler(ctx, st, sched, addr, sec.publicURL, rs, metrics, log)
 			if err != nil {

@@ -35,7 +35,7 @@ AUTHGRAPH_SECRET_KEY (base64 of 32 bytes) or the key file ` + secretbox.DefaultK
 Every process that syncs (serve, sync --tenant) needs the same key.`,
 	}
 	cmd.AddCommand(tenantsAddCmd(), tenantsListCmd(), tenantsShowCmd(), tenantsSetCmd(),
-		tenantsToggleCmd("disable", false), tenantsToggleCmd("enable", true), tenantsRemoveCmd())
+		tenantsToggleCmd("disable", false), tenantsToggleCmd("enable", true), tenantsRemoveCmd(), tenantsStreamCmd())
 	rootCmd.AddCommand(cmd)
 }
 
@@ -87,7 +87,8 @@ func checkCredentials(ctx context.Context, w io.Writer, c ingest.Credentials, al
 func tenantsAddCmd() *cobra.Command {
 	var domain, clientID, secretFile, audience, name string
 	var interval time.Duration
-	var allowMissing, disabled bool
+	var allowMissing, disabled, withStream bool
+	var publicURL string
 	cmd := &cobra.Command{
 		Use:   "add",
 		Short: "Check credentials and connect a tenant",
@@ -111,6 +112,9 @@ func tenantsAddCmd() *cobra.Command {
 			}
 			if err := checkTenantName(name); err != nil {
 				return err
+			}
+			if withStream && publicURL == "" {
+				return apperr.New(apperr.Invalid, "--stream needs --public-url (or %s): the address Auth0 reaches authgraph at", publicURLEnv)
 			}
 			secret, err := readSecretFile(secretFile, "client secret")
 			if err != nil {
@@ -138,6 +142,10 @@ func tenantsAddCmd() *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "connected tenant %s (%s), every %s; `authgraph serve` runs its first collection now (or run `authgraph sync --tenant %s`)\n", name, u, interval, name)
+			if withStream {
+				fmt.Fprintln(cmd.OutOrStdout())
+				return printStreamSetup(cmd, st, name, publicURL, false)
+			}
 			return nil
 		},
 	}
@@ -150,6 +158,8 @@ func tenantsAddCmd() *cobra.Command {
 	f.DurationVar(&interval, "interval", monitor.DefaultInterval, "how often to sync it (at least 10s)")
 	f.BoolVar(&allowMissing, "allow-missing-scopes", false, "save even when read scopes are missing (those resources are skipped)")
 	f.BoolVar(&disabled, "disabled", false, "save it disabled (no polling until `tenants enable`)")
+	f.BoolVar(&withStream, "stream", false, "also create the tenant's stream token and print what to configure in Auth0 (see `tenants stream`)")
+	f.StringVar(&publicURL, "public-url", os.Getenv(publicURLEnv), "with --stream: the address Auth0 reaches authgraph at (env "+publicURLEnv+")")
 	return cmd
 }
 

@@ -97,6 +97,40 @@ type ComplexityRoot struct {
 		Scopes   func(childComplexity int) int
 	}
 
+	AttackProtection struct {
+		AdminNotificationFrequency func(childComplexity int) int
+		Allowlist                  func(childComplexity int) int
+		Enabled                    func(childComplexity int) int
+		FirstSeen                  func(childComplexity int) int
+		ID                         func(childComplexity int) int
+		Kind                       func(childComplexity int) int
+		LastSeen                   func(childComplexity int) int
+		MaxAttempts                func(childComplexity int) int
+		Method                     func(childComplexity int) int
+		Mode                       func(childComplexity int) int
+		Name                       func(childComplexity int) int
+		NativeID                   func(childComplexity int) int
+		PasswordChangeShields      func(childComplexity int) int
+		Protection                 func(childComplexity int) int
+		Rate                       func(childComplexity int) int
+		Shields                    func(childComplexity int) int
+		SignupMaxAttempts          func(childComplexity int) int
+		SignupShields              func(childComplexity int) int
+		Tenant                     func(childComplexity int) int
+	}
+
+	AttackProtectionConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	AttackProtectionEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	AuditEntry struct {
 		Action  func(childComplexity int) int
 		Actor   func(childComplexity int) int
@@ -537,6 +571,29 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	MfaPolicy struct {
+		FirstSeen func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Kind      func(childComplexity int) int
+		LastSeen  func(childComplexity int) int
+		Name      func(childComplexity int) int
+		NativeID  func(childComplexity int) int
+		Policy    func(childComplexity int) int
+		Tenant    func(childComplexity int) int
+	}
+
+	MfaPolicyConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	MfaPolicyEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Mutation struct {
 		RunRules          func(childComplexity int, tenant string) int
 		SuppressFinding   func(childComplexity int, id string, reason string, until *time.Time) int
@@ -646,6 +703,7 @@ type ComplexityRoot struct {
 
 	Query struct {
 		Actions              func(childComplexity int, tenant *string, filter *model.StatusFilter, orderBy *model.Sort, first *int, after *string) int
+		AttackProtections    func(childComplexity int, tenant *string, filter *model.AttackProtectionFilter, orderBy *model.Sort, first *int, after *string) int
 		AuditLog             func(childComplexity int, first *int, before *time.Time) int
 		Changes              func(childComplexity int, tenant *string, asset *string, kinds []string, since *time.Time, first *int, after *string) int
 		ClientGrants         func(childComplexity int, tenant *string, filter *model.ClientGrantFilter, orderBy *model.Sort, first *int, after *string) int
@@ -656,13 +714,14 @@ type ComplexityRoot struct {
 		EffectivePermissions func(childComplexity int, userID *string, clientID *string) int
 		EmailProviders       func(childComplexity int, tenant *string, filter *model.EmailProviderFilter, orderBy *model.Sort, first *int, after *string) int
 		Finding              func(childComplexity int, id string) int
-		Findings             func(childComplexity int, filter *model.FindingFilter, first *int, after *string) int
+		Findings             func(childComplexity int, filter *model.FindingFilter, orderBy *model.FindingOrder, first *int, after *string) int
 		FindingsSummary      func(childComplexity int, tenant string) int
 		Grants               func(childComplexity int, tenant *string, filter *model.GrantFilter, orderBy *model.Sort, first *int, after *string) int
 		GuardianFactors      func(childComplexity int, tenant *string, filter *model.GuardianFactorFilter, orderBy *model.Sort, first *int, after *string) int
 		Hooks                func(childComplexity int, tenant *string, filter *model.HookFilter, orderBy *model.Sort, first *int, after *string) int
 		LegacyRules          func(childComplexity int, tenant *string, filter *model.LegacyRuleFilter, orderBy *model.Sort, first *int, after *string) int
 		LogStreams           func(childComplexity int, tenant *string, filter *model.StatusFilter, orderBy *model.Sort, first *int, after *string) int
+		MfaPolicies          func(childComplexity int, tenant *string, filter *model.MfaPolicyFilter, orderBy *model.Sort, first *int, after *string) int
 		Neighbourhood        func(childComplexity int, id string, depth *int, limit *int) int
 		Node                 func(childComplexity int, id string) int
 		Nodes                func(childComplexity int, ids []string) int
@@ -1067,7 +1126,7 @@ type QueryResolver interface {
 	Roles(ctx context.Context, tenant *string, filter *model.RoleFilter, orderBy *model.Sort, first *int, after *string) (*model.RoleConnection, error)
 	Rules(ctx context.Context) ([]*model.Rule, error)
 	Rule(ctx context.Context, id string) (*model.Rule, error)
-	Findings(ctx context.Context, filter *model.FindingFilter, first *int, after *string) (*model.FindingConnection, error)
+	Findings(ctx context.Context, filter *model.FindingFilter, orderBy *model.FindingOrder, first *int, after *string) (*model.FindingConnection, error)
 	Finding(ctx context.Context, id string) (*model.Finding, error)
 	FindingsSummary(ctx context.Context, tenant string) (*model.FindingsSummary, error)
 	Search(ctx context.Context, text string, kinds []string, tenant *string, first *int) ([]*model.SearchHit, error)
@@ -1079,6 +1138,8 @@ type QueryResolver interface {
 	SigningKeys(ctx context.Context, tenant *string, filter *model.SigningKeyFilter, orderBy *model.Sort, first *int, after *string) (*model.SigningKeyConnection, error)
 	EmailProviders(ctx context.Context, tenant *string, filter *model.EmailProviderFilter, orderBy *model.Sort, first *int, after *string) (*model.EmailProviderConnection, error)
 	GuardianFactors(ctx context.Context, tenant *string, filter *model.GuardianFactorFilter, orderBy *model.Sort, first *int, after *string) (*model.GuardianFactorConnection, error)
+	AttackProtections(ctx context.Context, tenant *string, filter *model.AttackProtectionFilter, orderBy *model.Sort, first *int, after *string) (*model.AttackProtectionConnection, error)
+	MfaPolicies(ctx context.Context, tenant *string, filter *model.MfaPolicyFilter, orderBy *model.Sort, first *int, after *string) (*model.MfaPolicyConnection, error)
 	TenantSettings(ctx context.Context, tenant *string, filter *model.NameFilter, orderBy *model.Sort, first *int, after *string) (*model.TenantSettingsConnection, error)
 	Tenants(ctx context.Context) ([]*model.Tenant, error)
 	Users(ctx context.Context, tenant *string, filter *model.UserFilter, orderBy *model.Sort, first *int, after *string) (*model.UserConnection, error)
@@ -1326,6 +1387,159 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ApiAccess.Scopes(childComplexity), true
+
+	case "AttackProtection.adminNotificationFrequency":
+		if e.ComplexityRoot.AttackProtection.AdminNotificationFrequency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.AdminNotificationFrequency(childComplexity), true
+	case "AttackProtection.allowlist":
+		if e.ComplexityRoot.AttackProtection.Allowlist == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.Allowlist(childComplexity), true
+	case "AttackProtection.enabled":
+		if e.ComplexityRoot.AttackProtection.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.Enabled(childComplexity), true
+	case "AttackProtection.firstSeen":
+		if e.ComplexityRoot.AttackProtection.FirstSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.FirstSeen(childComplexity), true
+	case "AttackProtection.id":
+		if e.ComplexityRoot.AttackProtection.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.ID(childComplexity), true
+	case "AttackProtection.kind":
+		if e.ComplexityRoot.AttackProtection.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.Kind(childComplexity), true
+	case "AttackProtection.lastSeen":
+		if e.ComplexityRoot.AttackProtection.LastSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.LastSeen(childComplexity), true
+	case "AttackProtection.maxAttempts":
+		if e.ComplexityRoot.AttackProtection.MaxAttempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.MaxAttempts(childComplexity), true
+	case "AttackProtection.method":
+		if e.ComplexityRoot.AttackProtection.Method == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.Method(childComplexity), true
+	case "AttackProtection.mode":
+		if e.ComplexityRoot.AttackProtection.Mode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.Mode(childComplexity), true
+	case "AttackProtection.name":
+		if e.ComplexityRoot.AttackProtection.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.Name(childComplexity), true
+	case "AttackProtection.nativeId":
+		if e.ComplexityRoot.AttackProtection.NativeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.NativeID(childComplexity), true
+	case "AttackProtection.passwordChangeShields":
+		if e.ComplexityRoot.AttackProtection.PasswordChangeShields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.PasswordChangeShields(childComplexity), true
+	case "AttackProtection.protection":
+		if e.ComplexityRoot.AttackProtection.Protection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.Protection(childComplexity), true
+	case "AttackProtection.rate":
+		if e.ComplexityRoot.AttackProtection.Rate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.Rate(childComplexity), true
+	case "AttackProtection.shields":
+		if e.ComplexityRoot.AttackProtection.Shields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.Shields(childComplexity), true
+	case "AttackProtection.signupMaxAttempts":
+		if e.ComplexityRoot.AttackProtection.SignupMaxAttempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.SignupMaxAttempts(childComplexity), true
+	case "AttackProtection.signupShields":
+		if e.ComplexityRoot.AttackProtection.SignupShields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.SignupShields(childComplexity), true
+	case "AttackProtection.tenant":
+		if e.ComplexityRoot.AttackProtection.Tenant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.Tenant(childComplexity), true
+
+	case "AttackProtectionConnection.edges":
+		if e.ComplexityRoot.AttackProtectionConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtectionConnection.Edges(childComplexity), true
+	case "AttackProtectionConnection.nodes":
+		if e.ComplexityRoot.AttackProtectionConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtectionConnection.Nodes(childComplexity), true
+	case "AttackProtectionConnection.pageInfo":
+		if e.ComplexityRoot.AttackProtectionConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtectionConnection.PageInfo(childComplexity), true
+	case "AttackProtectionConnection.totalCount":
+		if e.ComplexityRoot.AttackProtectionConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtectionConnection.TotalCount(childComplexity), true
+
+	case "AttackProtectionEdge.cursor":
+		if e.ComplexityRoot.AttackProtectionEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtectionEdge.Cursor(childComplexity), true
+	case "AttackProtectionEdge.node":
+		if e.ComplexityRoot.AttackProtectionEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtectionEdge.Node(childComplexity), true
 
 	case "AuditEntry.action":
 		if e.ComplexityRoot.AuditEntry.Action == nil {
@@ -3212,6 +3426,93 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LogStreamEdge.Node(childComplexity), true
 
+	case "MfaPolicy.firstSeen":
+		if e.ComplexityRoot.MfaPolicy.FirstSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MfaPolicy.FirstSeen(childComplexity), true
+	case "MfaPolicy.id":
+		if e.ComplexityRoot.MfaPolicy.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MfaPolicy.ID(childComplexity), true
+	case "MfaPolicy.kind":
+		if e.ComplexityRoot.MfaPolicy.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MfaPolicy.Kind(childComplexity), true
+	case "MfaPolicy.lastSeen":
+		if e.ComplexityRoot.MfaPolicy.LastSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MfaPolicy.LastSeen(childComplexity), true
+	case "MfaPolicy.name":
+		if e.ComplexityRoot.MfaPolicy.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MfaPolicy.Name(childComplexity), true
+	case "MfaPolicy.nativeId":
+		if e.ComplexityRoot.MfaPolicy.NativeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MfaPolicy.NativeID(childComplexity), true
+	case "MfaPolicy.policy":
+		if e.ComplexityRoot.MfaPolicy.Policy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MfaPolicy.Policy(childComplexity), true
+	case "MfaPolicy.tenant":
+		if e.ComplexityRoot.MfaPolicy.Tenant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MfaPolicy.Tenant(childComplexity), true
+
+	case "MfaPolicyConnection.edges":
+		if e.ComplexityRoot.MfaPolicyConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MfaPolicyConnection.Edges(childComplexity), true
+	case "MfaPolicyConnection.nodes":
+		if e.ComplexityRoot.MfaPolicyConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MfaPolicyConnection.Nodes(childComplexity), true
+	case "MfaPolicyConnection.pageInfo":
+		if e.ComplexityRoot.MfaPolicyConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MfaPolicyConnection.PageInfo(childComplexity), true
+	case "MfaPolicyConnection.totalCount":
+		if e.ComplexityRoot.MfaPolicyConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MfaPolicyConnection.TotalCount(childComplexity), true
+
+	case "MfaPolicyEdge.cursor":
+		if e.ComplexityRoot.MfaPolicyEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MfaPolicyEdge.Cursor(childComplexity), true
+	case "MfaPolicyEdge.node":
+		if e.ComplexityRoot.MfaPolicyEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MfaPolicyEdge.Node(childComplexity), true
+
 	case "Mutation.runRules":
 		if e.ComplexityRoot.Mutation.RunRules == nil {
 			break
@@ -3669,6 +3970,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Actions(childComplexity, args["tenant"].(*string), args["filter"].(*model.StatusFilter), args["orderBy"].(*model.Sort), args["first"].(*int), args["after"].(*string)), true
+	case "Query.attackProtections":
+		if e.ComplexityRoot.Query.AttackProtections == nil {
+			break
+		}
+
+		args, err := ec.field_Query_attackProtections_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AttackProtections(childComplexity, args["tenant"].(*string), args["filter"].(*model.AttackProtectionFilter), args["orderBy"].(*model.Sort), args["first"].(*int), args["after"].(*string)), true
 	case "Query.auditLog":
 		if e.ComplexityRoot.Query.AuditLog == nil {
 			break
@@ -3789,7 +4101,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Findings(childComplexity, args["filter"].(*model.FindingFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Findings(childComplexity, args["filter"].(*model.FindingFilter), args["orderBy"].(*model.FindingOrder), args["first"].(*int), args["after"].(*string)), true
 	case "Query.findingsSummary":
 		if e.ComplexityRoot.Query.FindingsSummary == nil {
 			break
@@ -3857,6 +4169,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.LogStreams(childComplexity, args["tenant"].(*string), args["filter"].(*model.StatusFilter), args["orderBy"].(*model.Sort), args["first"].(*int), args["after"].(*string)), true
+	case "Query.mfaPolicies":
+		if e.ComplexityRoot.Query.MfaPolicies == nil {
+			break
+		}
+
+		args, err := ec.field_Query_mfaPolicies_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MfaPolicies(childComplexity, args["tenant"].(*string), args["filter"].(*model.MfaPolicyFilter), args["orderBy"].(*model.Sort), args["first"].(*int), args["after"].(*string)), true
 	case "Query.neighbourhood":
 		if e.ComplexityRoot.Query.Neighbourhood == nil {
 			break
@@ -5453,15 +5776,18 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AttackProtectionFilter", ec.unmarshalInputAttackProtectionFilter),
 			graphql.NewInputUnmarshaler("ClientFilter", ec.unmarshalInputClientFilter),
 			graphql.NewInputUnmarshaler("ClientGrantFilter", ec.unmarshalInputClientGrantFilter),
 			graphql.NewInputUnmarshaler("ConnectionFilter", ec.unmarshalInputConnectionFilter),
 			graphql.NewInputUnmarshaler("EmailProviderFilter", ec.unmarshalInputEmailProviderFilter),
 			graphql.NewInputUnmarshaler("FindingFilter", ec.unmarshalInputFindingFilter),
+			graphql.NewInputUnmarshaler("FindingOrder", ec.unmarshalInputFindingOrder),
 			graphql.NewInputUnmarshaler("GrantFilter", ec.unmarshalInputGrantFilter),
 			graphql.NewInputUnmarshaler("GuardianFactorFilter", ec.unmarshalInputGuardianFactorFilter),
 			graphql.NewInputUnmarshaler("HookFilter", ec.unmarshalInputHookFilter),
 			graphql.NewInputUnmarshaler("LegacyRuleFilter", ec.unmarshalInputLegacyRuleFilter),
+			graphql.NewInputUnmarshaler("MfaPolicyFilter", ec.unmarshalInputMfaPolicyFilter),
 			graphql.NewInputUnmarshaler("NameFilter", ec.unmarshalInputNameFilter),
 			graphql.NewInputUnmarshaler("OrganizationFilter", ec.unmarshalInputOrganizationFilter),
 			graphql.NewInputUnmarshaler("PermissionFilter", ec.unmarshalInputPermissionFilter),
@@ -6366,6 +6692,25 @@ input FindingFilter {
   kind: String
 }
 
+enum FindingOrderField {
+  "Most severe first when ascending."
+  SEVERITY
+  FIRST_SEEN
+  LAST_SEEN
+  "The rule's title."
+  RULE
+  "The asset's name."
+  ASSET
+  TENANT
+  STATUS
+}
+
+"Sorts findings by one field, then by id."
+input FindingOrder {
+  field: FindingOrderField!
+  direction: SortDirection = ASC
+}
+
 type FindingConnection {
   nodes: [Finding!]!
   totalCount: Int!
@@ -6414,8 +6759,8 @@ extend type Query {
   "Every loaded rule, by id."
   rules: [Rule!]!
   rule(id: ID!): Rule
-  "Findings, most severe first (then by id)."
-  findings(filter: FindingFilter, first: Int = 50, after: String): FindingConnection!
+  "Findings, most severe first (then by id) unless orderBy says otherwise."
+  findings(filter: FindingFilter, orderBy: FindingOrder, first: Int = 50, after: String): FindingConnection!
   finding(id: ID!): Finding
   findingsSummary(tenant: String!): FindingsSummary!
 }
@@ -6786,6 +7131,88 @@ input GuardianFactorFilter {
   enabled: Boolean
 }
 
+"One of the tenant's attack protections."
+type AttackProtection implements Asset {
+  id: ID!
+  kind: String!
+  nativeId: String!
+  tenant: String!
+  name: String!
+  firstSeen: Time
+  lastSeen: Time
+  "brute_force, suspicious_ip_throttling or breached_password_detection"
+  protection: String
+  enabled: Boolean
+  "what it does when it triggers: block, user_notification, admin_notification"
+  shields: [String!]
+  "IP addresses and ranges it never acts on (brute force, suspicious IP)"
+  allowlist: [String!]
+  "brute force: count_per_identifier_and_ip or count_per_identifier"
+  mode: String
+  "brute force: failed logins before it triggers; suspicious IP: at login (stage.pre-login)"
+  maxAttempts: Int
+  "suspicious IP: the login attempts' refill interval (ms)"
+  rate: Int
+  "suspicious IP: signups before it triggers"
+  signupMaxAttempts: Int
+  "breached password: standard or enhanced"
+  method: String
+  "breached password: at signup"
+  signupShields: [String!]
+  "breached password: at a password change"
+  passwordChangeShields: [String!]
+  "breached password: immediately, daily, weekly, monthly"
+  adminNotificationFrequency: [String!]
+}
+
+type AttackProtectionConnection {
+  edges: [AttackProtectionEdge!]!
+  nodes: [AttackProtection!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type AttackProtectionEdge {
+  cursor: String!
+  node: AttackProtection!
+}
+
+input AttackProtectionFilter {
+  name: StringFilter
+  protection: String
+  enabled: Boolean
+}
+
+"The tenant's MFA policy."
+type MfaPolicy implements Asset {
+  id: ID!
+  kind: String!
+  nativeId: String!
+  tenant: String!
+  name: String!
+  firstSeen: Time
+  lastSeen: Time
+  "never, all-applications or confidence-score (Auth0 sends [] for never)"
+  policy: String
+}
+
+type MfaPolicyConnection {
+  edges: [MfaPolicyEdge!]!
+  nodes: [MfaPolicy!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type MfaPolicyEdge {
+  cursor: String!
+  node: MfaPolicy!
+}
+
+input MfaPolicyFilter {
+  name: StringFilter
+  policy: String
+}
+
 extend type Query {
   customDomains(tenant: String, filter: StatusFilter, orderBy: Sort, first: Int = 50, after: String): CustomDomainConnection!
   logStreams(tenant: String, filter: StatusFilter, orderBy: Sort, first: Int = 50, after: String): LogStreamConnection!
@@ -6793,6 +7220,8 @@ extend type Query {
   signingKeys(tenant: String, filter: SigningKeyFilter, orderBy: Sort, first: Int = 50, after: String): SigningKeyConnection!
   emailProviders(tenant: String, filter: EmailProviderFilter, orderBy: Sort, first: Int = 50, after: String): EmailProviderConnection!
   guardianFactors(tenant: String, filter: GuardianFactorFilter, orderBy: Sort, first: Int = 50, after: String): GuardianFactorConnection!
+  attackProtections(tenant: String, filter: AttackProtectionFilter, orderBy: Sort, first: Int = 50, after: String): AttackProtectionConnection!
+  mfaPolicies(tenant: String, filter: MfaPolicyFilter, orderBy: Sort, first: Int = 50, after: String): MfaPolicyConnection!
 }
 `, BuiltIn: false},
 	{Name: "../schema/tenants.generated.graphqls", Input: `# Code generated by internal/schemagen from package schema. DO NOT EDIT.
@@ -7112,6 +7541,74 @@ func (ec *executionContext) childFields_ApiAccess(ctx context.Context, field gra
 		return ec.fieldContext_ApiAccess_isSystem(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ApiAccess", field.Name)
+}
+
+func (ec *executionContext) childFields_AttackProtection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AttackProtection_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_AttackProtection_kind(ctx, field)
+	case "nativeId":
+		return ec.fieldContext_AttackProtection_nativeId(ctx, field)
+	case "tenant":
+		return ec.fieldContext_AttackProtection_tenant(ctx, field)
+	case "name":
+		return ec.fieldContext_AttackProtection_name(ctx, field)
+	case "firstSeen":
+		return ec.fieldContext_AttackProtection_firstSeen(ctx, field)
+	case "lastSeen":
+		return ec.fieldContext_AttackProtection_lastSeen(ctx, field)
+	case "protection":
+		return ec.fieldContext_AttackProtection_protection(ctx, field)
+	case "enabled":
+		return ec.fieldContext_AttackProtection_enabled(ctx, field)
+	case "shields":
+		return ec.fieldContext_AttackProtection_shields(ctx, field)
+	case "allowlist":
+		return ec.fieldContext_AttackProtection_allowlist(ctx, field)
+	case "mode":
+		return ec.fieldContext_AttackProtection_mode(ctx, field)
+	case "maxAttempts":
+		return ec.fieldContext_AttackProtection_maxAttempts(ctx, field)
+	case "rate":
+		return ec.fieldContext_AttackProtection_rate(ctx, field)
+	case "signupMaxAttempts":
+		return ec.fieldContext_AttackProtection_signupMaxAttempts(ctx, field)
+	case "method":
+		return ec.fieldContext_AttackProtection_method(ctx, field)
+	case "signupShields":
+		return ec.fieldContext_AttackProtection_signupShields(ctx, field)
+	case "passwordChangeShields":
+		return ec.fieldContext_AttackProtection_passwordChangeShields(ctx, field)
+	case "adminNotificationFrequency":
+		return ec.fieldContext_AttackProtection_adminNotificationFrequency(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AttackProtection", field.Name)
+}
+
+func (ec *executionContext) childFields_AttackProtectionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AttackProtectionConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_AttackProtectionConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AttackProtectionConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_AttackProtectionConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AttackProtectionConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AttackProtectionEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_AttackProtectionEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_AttackProtectionEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AttackProtectionEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7992,6 +8489,52 @@ func (ec *executionContext) childFields_LogStreamEdge(ctx context.Context, field
 		return ec.fieldContext_LogStreamEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LogStreamEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_MfaPolicy(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_MfaPolicy_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_MfaPolicy_kind(ctx, field)
+	case "nativeId":
+		return ec.fieldContext_MfaPolicy_nativeId(ctx, field)
+	case "tenant":
+		return ec.fieldContext_MfaPolicy_tenant(ctx, field)
+	case "name":
+		return ec.fieldContext_MfaPolicy_name(ctx, field)
+	case "firstSeen":
+		return ec.fieldContext_MfaPolicy_firstSeen(ctx, field)
+	case "lastSeen":
+		return ec.fieldContext_MfaPolicy_lastSeen(ctx, field)
+	case "policy":
+		return ec.fieldContext_MfaPolicy_policy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MfaPolicy", field.Name)
+}
+
+func (ec *executionContext) childFields_MfaPolicyConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_MfaPolicyConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_MfaPolicyConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_MfaPolicyConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_MfaPolicyConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MfaPolicyConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_MfaPolicyEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_MfaPolicyEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_MfaPolicyEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MfaPolicyEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_OrgConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9138,6 +9681,52 @@ func (ec *executionContext) field_Query_actions_args(ctx context.Context, rawArg
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_attackProtections_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tenant",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tenant"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.AttackProtectionFilter, error) {
+			return ec.unmarshalOAttackProtectionFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAttackProtectionFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.Sort, error) {
+			return ec.unmarshalOSort2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSort(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg4
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_auditLog_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9527,22 +10116,30 @@ func (ec *executionContext) field_Query_findings_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["filter"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.FindingOrder, error) {
+			return ec.unmarshalOFindingOrder2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐFindingOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg2
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -9744,6 +10341,52 @@ func (ec *executionContext) field_Query_logStreams_args(ctx context.Context, raw
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*model.StatusFilter, error) {
 			return ec.unmarshalOStatusFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐStatusFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.Sort, error) {
+			return ec.unmarshalOSort2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSort(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_mfaPolicies_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tenant",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tenant"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.MfaPolicyFilter, error) {
+			return ec.unmarshalOMfaPolicyFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐMfaPolicyFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -11316,6 +11959,617 @@ func (ec *executionContext) _ApiAccess_isSystem(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_ApiAccess_isSystem(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ApiAccess", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _AttackProtection_id(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AttackProtection_kind(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackProtection_nativeId(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_nativeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NativeID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_nativeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackProtection_tenant(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_tenant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tenant, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_tenant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackProtection_name(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackProtection_firstSeen(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_firstSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_firstSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AttackProtection_lastSeen(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_lastSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_lastSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AttackProtection_protection(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_protection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Protection, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_protection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackProtection_enabled(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_enabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _AttackProtection_shields(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_shields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Shields, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_shields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackProtection_allowlist(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_allowlist(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Allowlist, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_allowlist(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackProtection_mode(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_mode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_mode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackProtection_maxAttempts(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_maxAttempts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxAttempts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_maxAttempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AttackProtection_rate(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_rate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_rate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AttackProtection_signupMaxAttempts(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_signupMaxAttempts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SignupMaxAttempts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_signupMaxAttempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AttackProtection_method(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_method(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Method, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackProtection_signupShields(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_signupShields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SignupShields, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_signupShields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackProtection_passwordChangeShields(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_passwordChangeShields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PasswordChangeShields, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_passwordChangeShields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackProtection_adminNotificationFrequency(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_adminNotificationFrequency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AdminNotificationFrequency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_adminNotificationFrequency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackProtectionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtectionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtectionConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AttackProtectionEdge) graphql.Marshaler {
+			return ec.marshalNAttackProtectionEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAttackProtectionEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtectionConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AttackProtectionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AttackProtectionEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AttackProtectionConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtectionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtectionConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AttackProtection) graphql.Marshaler {
+			return ec.marshalNAttackProtection2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAttackProtectionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtectionConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AttackProtectionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AttackProtection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AttackProtectionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtectionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtectionConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtectionConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AttackProtectionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AttackProtectionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtectionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtectionConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtectionConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtectionConnection", field, true, false, "Int")
+}
+
+func (ec *executionContext) _AttackProtectionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtectionEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtectionEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtectionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtectionEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackProtectionEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtectionEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtectionEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AttackProtection) graphql.Marshaler {
+			return ec.marshalNAttackProtection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAttackProtection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtectionEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AttackProtectionEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AttackProtection(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _AuditEntry_at(ctx context.Context, field graphql.CollectedField, obj *model.AuditEntry) (ret graphql.Marshaler) {
@@ -19014,6 +20268,364 @@ func (ec *executionContext) fieldContext_LogStreamEdge_node(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _MfaPolicy_id(ctx context.Context, field graphql.CollectedField, obj *model.MfaPolicy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MfaPolicy_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MfaPolicy_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MfaPolicy", field, false, false, "ID")
+}
+
+func (ec *executionContext) _MfaPolicy_kind(ctx context.Context, field graphql.CollectedField, obj *model.MfaPolicy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MfaPolicy_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MfaPolicy_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MfaPolicy", field, false, false, "String")
+}
+
+func (ec *executionContext) _MfaPolicy_nativeId(ctx context.Context, field graphql.CollectedField, obj *model.MfaPolicy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MfaPolicy_nativeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NativeID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MfaPolicy_nativeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MfaPolicy", field, false, false, "String")
+}
+
+func (ec *executionContext) _MfaPolicy_tenant(ctx context.Context, field graphql.CollectedField, obj *model.MfaPolicy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MfaPolicy_tenant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tenant, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MfaPolicy_tenant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MfaPolicy", field, false, false, "String")
+}
+
+func (ec *executionContext) _MfaPolicy_name(ctx context.Context, field graphql.CollectedField, obj *model.MfaPolicy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MfaPolicy_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MfaPolicy_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MfaPolicy", field, false, false, "String")
+}
+
+func (ec *executionContext) _MfaPolicy_firstSeen(ctx context.Context, field graphql.CollectedField, obj *model.MfaPolicy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MfaPolicy_firstSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MfaPolicy_firstSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MfaPolicy", field, false, false, "Time")
+}
+
+func (ec *executionContext) _MfaPolicy_lastSeen(ctx context.Context, field graphql.CollectedField, obj *model.MfaPolicy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MfaPolicy_lastSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MfaPolicy_lastSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MfaPolicy", field, false, false, "Time")
+}
+
+func (ec *executionContext) _MfaPolicy_policy(ctx context.Context, field graphql.CollectedField, obj *model.MfaPolicy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MfaPolicy_policy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Policy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MfaPolicy_policy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MfaPolicy", field, false, false, "String")
+}
+
+func (ec *executionContext) _MfaPolicyConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.MfaPolicyConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MfaPolicyConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.MfaPolicyEdge) graphql.Marshaler {
+			return ec.marshalNMfaPolicyEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐMfaPolicyEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MfaPolicyConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MfaPolicyConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MfaPolicyEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MfaPolicyConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.MfaPolicyConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MfaPolicyConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.MfaPolicy) graphql.Marshaler {
+			return ec.marshalNMfaPolicy2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐMfaPolicyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MfaPolicyConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MfaPolicyConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MfaPolicy(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MfaPolicyConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.MfaPolicyConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MfaPolicyConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MfaPolicyConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MfaPolicyConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MfaPolicyConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.MfaPolicyConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MfaPolicyConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MfaPolicyConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MfaPolicyConnection", field, true, false, "Int")
+}
+
+func (ec *executionContext) _MfaPolicyEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.MfaPolicyEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MfaPolicyEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MfaPolicyEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MfaPolicyEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _MfaPolicyEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.MfaPolicyEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MfaPolicyEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MfaPolicy) graphql.Marshaler {
+			return ec.marshalNMfaPolicy2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐMfaPolicy(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MfaPolicyEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MfaPolicyEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MfaPolicy(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_suppressFinding(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21759,7 +23371,7 @@ func (ec *executionContext) _Query_findings(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Findings(ctx, fc.Args["filter"].(*model.FindingFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Findings(ctx, fc.Args["filter"].(*model.FindingFilter), fc.Args["orderBy"].(*model.FindingOrder), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.FindingConnection) graphql.Marshaler {
@@ -22271,6 +23883,94 @@ func (ec *executionContext) fieldContext_Query_guardianFactors(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_guardianFactors_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_attackProtections(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_attackProtections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AttackProtections(ctx, fc.Args["tenant"].(*string), fc.Args["filter"].(*model.AttackProtectionFilter), fc.Args["orderBy"].(*model.Sort), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AttackProtectionConnection) graphql.Marshaler {
+			return ec.marshalNAttackProtectionConnection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAttackProtectionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_attackProtections(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AttackProtectionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_attackProtections_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_mfaPolicies(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_mfaPolicies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MfaPolicies(ctx, fc.Args["tenant"].(*string), fc.Args["filter"].(*model.MfaPolicyFilter), fc.Args["orderBy"].(*model.Sort), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MfaPolicyConnection) graphql.Marshaler {
+			return ec.marshalNMfaPolicyConnection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐMfaPolicyConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_mfaPolicies(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MfaPolicyConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_mfaPolicies_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -29254,6 +30954,62 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputAttackProtectionFilter(ctx context.Context, obj any) (model.AttackProtectionFilter, error) {
+	var it model.AttackProtectionFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "protection", "enabled"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "protection":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("protection"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Protection = data
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAttackProtectionFilter unmarshals raw into the AttackProtectionFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAttackProtectionFilter(ctx context.Context, raw any) (model.AttackProtectionFilter, error) {
+	var out model.AttackProtectionFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AttackProtectionFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputClientFilter(ctx context.Context, obj any) (model.ClientFilter, error) {
 	var it model.ClientFilter
 	if obj == nil {
@@ -29590,6 +31346,59 @@ func UnmarshalFindingFilter(ctx context.Context, raw any) (model.FindingFilter, 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputFindingOrder(ctx context.Context, obj any) (model.FindingOrder, error) {
+	var it model.FindingOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNFindingOrderField2githubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐFindingOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalOSortDirection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSortDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalFindingOrder unmarshals raw into the FindingOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalFindingOrder(ctx context.Context, raw any) (model.FindingOrder, error) {
+	var out model.FindingOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "FindingOrder", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputGrantFilter(ctx context.Context, obj any) (model.GrantFilter, error) {
 	var it model.GrantFilter
 	if obj == nil {
@@ -29797,6 +31606,55 @@ func (ec *executionContext) unmarshalInputLegacyRuleFilter(ctx context.Context, 
 func UnmarshalLegacyRuleFilter(ctx context.Context, raw any) (model.LegacyRuleFilter, error) {
 	var out model.LegacyRuleFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "LegacyRuleFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputMfaPolicyFilter(ctx context.Context, obj any) (model.MfaPolicyFilter, error) {
+	var it model.MfaPolicyFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "policy"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "policy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("policy"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Policy = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMfaPolicyFilter unmarshals raw into the MfaPolicyFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMfaPolicyFilter(ctx context.Context, raw any) (model.MfaPolicyFilter, error) {
+	var out model.MfaPolicyFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MfaPolicyFilter", raw, &out)
 	return out, err
 }
 
@@ -30540,6 +32398,13 @@ func (ec *executionContext) _Asset(ctx context.Context, sel ast.SelectionSet, ob
 			return graphql.Null
 		}
 		return ec._OrgMembership(ctx, sel, obj)
+	case model.MfaPolicy:
+		return ec._MfaPolicy(ctx, sel, &obj)
+	case *model.MfaPolicy:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._MfaPolicy(ctx, sel, obj)
 	case model.LogStream:
 		return ec._LogStream(ctx, sel, &obj)
 	case *model.LogStream:
@@ -30610,6 +32475,13 @@ func (ec *executionContext) _Asset(ctx context.Context, sel ast.SelectionSet, ob
 			return graphql.Null
 		}
 		return ec._Client(ctx, sel, obj)
+	case model.AttackProtection:
+		return ec._AttackProtection(ctx, sel, &obj)
+	case *model.AttackProtection:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._AttackProtection(ctx, sel, obj)
 	case model.Action:
 		return ec._Action(ctx, sel, &obj)
 	case *model.Action:
@@ -30912,6 +32784,216 @@ func (ec *executionContext) _ApiAccess(ctx context.Context, sel ast.SelectionSet
 		case "isSystem":
 			out.Values[i] = ec._ApiAccess_isSystem(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var attackProtectionImplementors = []string{"AttackProtection", "Asset"}
+
+func (ec *executionContext) _AttackProtection(ctx context.Context, sel ast.SelectionSet, obj *model.AttackProtection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, attackProtectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AttackProtection")
+		case "id":
+			out.Values[i] = ec._AttackProtection_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._AttackProtection_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nativeId":
+			out.Values[i] = ec._AttackProtection_nativeId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tenant":
+			out.Values[i] = ec._AttackProtection_tenant(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._AttackProtection_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstSeen":
+			out.Values[i] = ec._AttackProtection_firstSeen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastSeen":
+			out.Values[i] = ec._AttackProtection_lastSeen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "protection":
+			out.Values[i] = ec._AttackProtection_protection(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "enabled":
+			out.Values[i] = ec._AttackProtection_enabled(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "shields":
+			out.Values[i] = ec._AttackProtection_shields(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "allowlist":
+			out.Values[i] = ec._AttackProtection_allowlist(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "mode":
+			out.Values[i] = ec._AttackProtection_mode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "maxAttempts":
+			out.Values[i] = ec._AttackProtection_maxAttempts(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "rate":
+			out.Values[i] = ec._AttackProtection_rate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "signupMaxAttempts":
+			out.Values[i] = ec._AttackProtection_signupMaxAttempts(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "method":
+			out.Values[i] = ec._AttackProtection_method(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "signupShields":
+			out.Values[i] = ec._AttackProtection_signupShields(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "passwordChangeShields":
+			out.Values[i] = ec._AttackProtection_passwordChangeShields(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "adminNotificationFrequency":
+			out.Values[i] = ec._AttackProtection_adminNotificationFrequency(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var attackProtectionConnectionImplementors = []string{"AttackProtectionConnection"}
+
+func (ec *executionContext) _AttackProtectionConnection(ctx context.Context, sel ast.SelectionSet, obj *model.AttackProtectionConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, attackProtectionConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AttackProtectionConnection")
+		case "edges":
+			out.Values[i] = ec._AttackProtectionConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nodes":
+			out.Values[i] = ec._AttackProtectionConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pageInfo":
+			out.Values[i] = ec._AttackProtectionConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AttackProtectionConnection_totalCount(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var attackProtectionEdgeImplementors = []string{"AttackProtectionEdge"}
+
+func (ec *executionContext) _AttackProtectionEdge(ctx context.Context, sel ast.SelectionSet, obj *model.AttackProtectionEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, attackProtectionEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AttackProtectionEdge")
+		case "cursor":
+			out.Values[i] = ec._AttackProtectionEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._AttackProtectionEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -33743,6 +35825,161 @@ func (ec *executionContext) _LogStreamEdge(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var mfaPolicyImplementors = []string{"MfaPolicy", "Asset"}
+
+func (ec *executionContext) _MfaPolicy(ctx context.Context, sel ast.SelectionSet, obj *model.MfaPolicy) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mfaPolicyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MfaPolicy")
+		case "id":
+			out.Values[i] = ec._MfaPolicy_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._MfaPolicy_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nativeId":
+			out.Values[i] = ec._MfaPolicy_nativeId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tenant":
+			out.Values[i] = ec._MfaPolicy_tenant(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._MfaPolicy_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstSeen":
+			out.Values[i] = ec._MfaPolicy_firstSeen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastSeen":
+			out.Values[i] = ec._MfaPolicy_lastSeen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "policy":
+			out.Values[i] = ec._MfaPolicy_policy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mfaPolicyConnectionImplementors = []string{"MfaPolicyConnection"}
+
+func (ec *executionContext) _MfaPolicyConnection(ctx context.Context, sel ast.SelectionSet, obj *model.MfaPolicyConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mfaPolicyConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MfaPolicyConnection")
+		case "edges":
+			out.Values[i] = ec._MfaPolicyConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nodes":
+			out.Values[i] = ec._MfaPolicyConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pageInfo":
+			out.Values[i] = ec._MfaPolicyConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MfaPolicyConnection_totalCount(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mfaPolicyEdgeImplementors = []string{"MfaPolicyEdge"}
+
+func (ec *executionContext) _MfaPolicyEdge(ctx context.Context, sel ast.SelectionSet, obj *model.MfaPolicyEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mfaPolicyEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MfaPolicyEdge")
+		case "cursor":
+			out.Values[i] = ec._MfaPolicyEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._MfaPolicyEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -34683,6 +36920,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_guardianFactors(ctx, field)
+				})
+		case "attackProtections":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_attackProtections(ctx, field)
+				})
+		case "mfaPolicies":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_mfaPolicies(ctx, field)
 				})
 		case "tenantSettings":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -37206,6 +39455,62 @@ func (ec *executionContext) marshalNAsset2ᚕgithubᚗcomᚋauthgraphᚋauthgrap
 	return ret
 }
 
+func (ec *executionContext) marshalNAttackProtection2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAttackProtectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AttackProtection) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAttackProtection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAttackProtection(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAttackProtection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAttackProtection(ctx context.Context, sel ast.SelectionSet, v *model.AttackProtection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AttackProtection!")
+		return graphql.Null
+	}
+	return ec._AttackProtection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAttackProtectionConnection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAttackProtectionConnection(ctx context.Context, sel ast.SelectionSet, v *model.AttackProtectionConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AttackProtectionConnection!")
+		return graphql.Null
+	}
+	return ec._AttackProtectionConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAttackProtectionEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAttackProtectionEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AttackProtectionEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAttackProtectionEdge2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAttackProtectionEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAttackProtectionEdge2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAttackProtectionEdge(ctx context.Context, sel ast.SelectionSet, v *model.AttackProtectionEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AttackProtectionEdge!")
+		return graphql.Null
+	}
+	return ec._AttackProtectionEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNAuditEntry2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAuditEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AuditEntry) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -37692,6 +39997,16 @@ func (ec *executionContext) marshalNFindingConnection2ᚖgithubᚗcomᚋauthgrap
 	return ec._FindingConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNFindingOrderField2githubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐFindingOrderField(ctx context.Context, v any) (model.FindingOrderField, error) {
+	var res model.FindingOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFindingOrderField2githubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐFindingOrderField(ctx context.Context, sel ast.SelectionSet, v model.FindingOrderField) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNFindingStatus2githubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐFindingStatus(ctx context.Context, v any) (model.FindingStatus, error) {
 	var res model.FindingStatus
 	err := res.UnmarshalGQL(v)
@@ -38173,6 +40488,62 @@ func (ec *executionContext) marshalNMap2map(ctx context.Context, sel ast.Selecti
 		graphql.AddInvalidNullFromMarshaler(ctx, "Map!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNMfaPolicy2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐMfaPolicyᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.MfaPolicy) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMfaPolicy2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐMfaPolicy(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMfaPolicy2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐMfaPolicy(ctx context.Context, sel ast.SelectionSet, v *model.MfaPolicy) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MfaPolicy!")
+		return graphql.Null
+	}
+	return ec._MfaPolicy(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMfaPolicyConnection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐMfaPolicyConnection(ctx context.Context, sel ast.SelectionSet, v *model.MfaPolicyConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MfaPolicyConnection!")
+		return graphql.Null
+	}
+	return ec._MfaPolicyConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMfaPolicyEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐMfaPolicyEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.MfaPolicyEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMfaPolicyEdge2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐMfaPolicyEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMfaPolicyEdge2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐMfaPolicyEdge(ctx context.Context, sel ast.SelectionSet, v *model.MfaPolicyEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MfaPolicyEdge!")
+		return graphql.Null
+	}
+	return ec._MfaPolicyEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNOrgConnection2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐOrgConnectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrgConnection) graphql.Marshaler {
@@ -39193,6 +41564,14 @@ func (ec *executionContext) marshalOAsset2githubᚗcomᚋauthgraphᚋauthgraph�
 	return ec._Asset(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOAttackProtectionFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAttackProtectionFilter(ctx context.Context, v any) (*model.AttackProtectionFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputAttackProtectionFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -39281,6 +41660,14 @@ func (ec *executionContext) unmarshalOFindingFilter2ᚖgithubᚗcomᚋauthgraph�
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputFindingFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOFindingOrder2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐFindingOrder(ctx context.Context, v any) (*model.FindingOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputFindingOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -39428,6 +41815,14 @@ func (ec *executionContext) marshalOMap2map(ctx context.Context, sel ast.Selecti
 	_ = ctx
 	res := graphql.MarshalMap(v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOMfaPolicyFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐMfaPolicyFilter(ctx context.Context, v any) (*model.MfaPolicyFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputMfaPolicyFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalONameFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐNameFilter(ctx context.Context, v any) (*model.NameFilter, error) {

@@ -100,6 +100,74 @@ type APIAccess struct {
 	IsSystem *bool           `json:"isSystem,omitempty"`
 }
 
+// One of the tenant's attack protections.
+type AttackProtection struct {
+	ID        string     `json:"id"`
+	Kind      string     `json:"kind"`
+	NativeID  string     `json:"nativeId"`
+	Tenant    string     `json:"tenant"`
+	Name      string     `json:"name"`
+	FirstSeen *time.Time `json:"firstSeen,omitempty"`
+	LastSeen  *time.Time `json:"lastSeen,omitempty"`
+	// brute_force, suspicious_ip_throttling or breached_password_detection
+	Protection *string `json:"protection,omitempty"`
+	Enabled    *bool   `json:"enabled,omitempty"`
+	// what it does when it triggers: block, user_notification, admin_notification
+	Shields []string `json:"shields,omitempty"`
+	// IP addresses and ranges it never acts on (brute force, suspicious IP)
+	Allowlist []string `json:"allowlist,omitempty"`
+	// brute force: count_per_identifier_and_ip or count_per_identifier
+	Mode *string `json:"mode,omitempty"`
+	// brute force: failed logins before it triggers; suspicious IP: at login (stage.pre-login)
+	MaxAttempts *int `json:"maxAttempts,omitempty"`
+	// suspicious IP: the login attempts' refill interval (ms)
+	Rate *int `json:"rate,omitempty"`
+	// suspicious IP: signups before it triggers
+	SignupMaxAttempts *int `json:"signupMaxAttempts,omitempty"`
+	// breached password: standard or enhanced
+	Method *string `json:"method,omitempty"`
+	// breached password: at signup
+	SignupShields []string `json:"signupShields,omitempty"`
+	// breached password: at a password change
+	PasswordChangeShields []string `json:"passwordChangeShields,omitempty"`
+	// breached password: immediately, daily, weekly, monthly
+	AdminNotificationFrequency []string `json:"adminNotificationFrequency,omitempty"`
+}
+
+func (AttackProtection) IsAsset() {}
+
+// Tenant-scoped key: <tenant>/<kind slug>/<native id>.
+func (this AttackProtection) GetID() string { return this.ID }
+
+// Short kind name: User, Role, Client, …
+func (this AttackProtection) GetKind() string { return this.Kind }
+
+// The id Auth0 uses.
+func (this AttackProtection) GetNativeID() string { return this.NativeID }
+
+// Tenant domain.
+func (this AttackProtection) GetTenant() string { return this.Tenant }
+
+// Display name.
+func (this AttackProtection) GetName() string { return this.Name }
+
+// When a sync first saw the asset.
+func (this AttackProtection) GetFirstSeen() *time.Time { return this.FirstSeen }
+
+// When a sync last saw the asset.
+func (this AttackProtection) GetLastSeen() *time.Time { return this.LastSeen }
+
+type AttackProtectionEdge struct {
+	Cursor string            `json:"cursor"`
+	Node   *AttackProtection `json:"node"`
+}
+
+type AttackProtectionFilter struct {
+	Name       *StringFilter `json:"name,omitempty"`
+	Protection *string       `json:"protection,omitempty"`
+	Enabled    *bool         `json:"enabled,omitempty"`
+}
+
 // One line of the audit log: a sign-in, a sign-out, a token change, a mutation.
 type AuditEntry struct {
 	At time.Time `json:"at"`
@@ -495,6 +563,12 @@ type FindingFilter struct {
 	Kind     *string         `json:"kind,omitempty"`
 }
 
+// Sorts findings by one field, then by id.
+type FindingOrder struct {
+	Field     FindingOrderField `json:"field"`
+	Direction *SortDirection    `json:"direction,omitempty"`
+}
+
 // A tenant's posture.
 type FindingsSummary struct {
 	Tenant string `json:"tenant"`
@@ -766,6 +840,52 @@ func (this LogStream) GetLastSeen() *time.Time { return this.LastSeen }
 type LogStreamEdge struct {
 	Cursor string     `json:"cursor"`
 	Node   *LogStream `json:"node"`
+}
+
+// The tenant's MFA policy.
+type MfaPolicy struct {
+	ID        string     `json:"id"`
+	Kind      string     `json:"kind"`
+	NativeID  string     `json:"nativeId"`
+	Tenant    string     `json:"tenant"`
+	Name      string     `json:"name"`
+	FirstSeen *time.Time `json:"firstSeen,omitempty"`
+	LastSeen  *time.Time `json:"lastSeen,omitempty"`
+	// never, all-applications or confidence-score (Auth0 sends [] for never)
+	Policy *string `json:"policy,omitempty"`
+}
+
+func (MfaPolicy) IsAsset() {}
+
+// Tenant-scoped key: <tenant>/<kind slug>/<native id>.
+func (this MfaPolicy) GetID() string { return this.ID }
+
+// Short kind name: User, Role, Client, …
+func (this MfaPolicy) GetKind() string { return this.Kind }
+
+// The id Auth0 uses.
+func (this MfaPolicy) GetNativeID() string { return this.NativeID }
+
+// Tenant domain.
+func (this MfaPolicy) GetTenant() string { return this.Tenant }
+
+// Display name.
+func (this MfaPolicy) GetName() string { return this.Name }
+
+// When a sync first saw the asset.
+func (this MfaPolicy) GetFirstSeen() *time.Time { return this.FirstSeen }
+
+// When a sync last saw the asset.
+func (this MfaPolicy) GetLastSeen() *time.Time { return this.LastSeen }
+
+type MfaPolicyEdge struct {
+	Cursor string     `json:"cursor"`
+	Node   *MfaPolicy `json:"node"`
+}
+
+type MfaPolicyFilter struct {
+	Name   *StringFilter `json:"name,omitempty"`
+	Policy *string       `json:"policy,omitempty"`
 }
 
 type Mutation struct {
@@ -1429,6 +1549,74 @@ type UserFilter struct {
 type UserReach struct {
 	User  *User         `json:"user"`
 	Paths []*AccessPath `json:"paths"`
+}
+
+type FindingOrderField string
+
+const (
+	// Most severe first when ascending.
+	FindingOrderFieldSeverity  FindingOrderField = "SEVERITY"
+	FindingOrderFieldFirstSeen FindingOrderField = "FIRST_SEEN"
+	FindingOrderFieldLastSeen  FindingOrderField = "LAST_SEEN"
+	// The rule's title.
+	FindingOrderFieldRule FindingOrderField = "RULE"
+	// The asset's name.
+	FindingOrderFieldAsset  FindingOrderField = "ASSET"
+	FindingOrderFieldTenant FindingOrderField = "TENANT"
+	FindingOrderFieldStatus FindingOrderField = "STATUS"
+)
+
+var AllFindingOrderField = []FindingOrderField{
+	FindingOrderFieldSeverity,
+	FindingOrderFieldFirstSeen,
+	FindingOrderFieldLastSeen,
+	FindingOrderFieldRule,
+	FindingOrderFieldAsset,
+	FindingOrderFieldTenant,
+	FindingOrderFieldStatus,
+}
+
+func (e FindingOrderField) IsValid() bool {
+	switch e {
+	case FindingOrderFieldSeverity, FindingOrderFieldFirstSeen, FindingOrderFieldLastSeen, FindingOrderFieldRule, FindingOrderFieldAsset, FindingOrderFieldTenant, FindingOrderFieldStatus:
+		return true
+	}
+	return false
+}
+
+func (e FindingOrderField) String() string {
+	return string(e)
+}
+
+func (e *FindingOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = FindingOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid FindingOrderField", str)
+	}
+	return nil
+}
+
+func (e FindingOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *FindingOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e FindingOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 type FindingStatus string

@@ -22,6 +22,7 @@ func (s *Sim) appendLog(ev LogEvent) {
 	s.logSeq++
 	ev.LogID = fmt.Sprintf("900%s%03d%036d", ev.Date.Format("20060102150405"), ms%1000, s.logSeq)
 	s.logs = append(s.logs, ev)
+	s.pushLog(&s.logs[len(s.logs)-1])
 }
 
 // logMutation records a successful Management API operation (type sapi).

@@ -216,6 +216,19 @@ func (s *Sim) route(method string, seg []string, q url.Values) (route, bool) {
 			return rd(KindLogStreams, "read:log_streams", pageNone, s.listLogStreams)
 		case n == 2 && get:
 			return rd(KindLogStreams, "read:log_streams", pageNone, s.getLogStream)
+		case n == 1 && post:
+			return wr(KindLogStreams, "create:log_streams", s.createLogStream)
+		case n == 2 && del:
+			return wr(KindLogStreams, "delete:log_streams", s.deleteLogStream)
+		}
+	case "event-streams":
+		switch {
+		case n == 1 && get:
+			return rd(KindLogStreams, "read:event_streams", pageNone, s.listEventStreams)
+		case n == 1 && post:
+			return wr(KindLogStreams, "create:event_streams", s.createEventStream)
+		case n == 2 && del:
+			return wr(KindLogStreams, "delete:event_streams", s.deleteEventStream)
 		}
 	case "actions":
 		switch {
@@ -250,8 +263,22 @@ func (s *Sim) route(method string, seg []string, q url.Values) (route, bool) {
 			return rd(KindEmailProvider, "read:email_provider", pageNone, s.getEmailProvider)
 		}
 	case "guardian":
-		if n == 2 && seg[1] == "factors" && get {
+		switch {
+		case n == 2 && seg[1] == "factors" && get:
 			return rd(KindGuardianFactors, "read:guardian_factors", pageNone, s.listGuardianFactors)
+		case n == 2 && seg[1] == "policies" && get:
+			return rd(KindMfaPolicies, "read:mfa_policies", pageNone, s.listMfaPolicies)
+		}
+	case "attack-protection":
+		if n == 2 && get {
+			switch seg[1] {
+			case "brute-force-protection":
+				return rd(KindAttackProtection, "read:attack_protection", pageNone, s.getAttackProtection(func(a *AttackProtection) map[string]any { return a.BruteForce }))
+			case "suspicious-ip-throttling":
+				return rd(KindAttackProtection, "read:attack_protection", pageNone, s.getAttackProtection(func(a *AttackProtection) map[string]any { return a.SuspiciousIP }))
+			case "breached-password-detection":
+				return rd(KindAttackProtection, "read:attack_protection", pageNone, s.getAttackProtection(func(a *AttackProtection) map[string]any { return a.BreachedPassword }))
+			}
 		}
 	case "keys":
 		switch {

@@ -59,6 +59,8 @@ type Sim struct {
 	hookSecret       string
 	emailProvider    *EmailProvider
 	guardianFactors  []*GuardianFactor
+	mfaPolicies      []string
+	attackProtection AttackProtection
 	userPerms        []userPerm
 	settings         TenantSettings
 	logs             []LogEvent
@@ -74,6 +76,7 @@ type Sim struct {
 
 	limiter *bucket
 	stats   statsCollector
+	push    pushState     // deliveries to the streams created through the API (push.go)
 	reqSeq  atomic.Uint64 // sequence number of /api/v2 requests (ErrorRate)
 }
 

@@ -17,6 +17,7 @@ import { DIRECT_USER_GRANTS, IncompleteNote, useIncomplete } from '../completene
 import { useAsync } from '../hooks';
 import { kindMeta } from '../kinds';
 import { links, type Route } from '../router';
+import { AssetFindings } from './findings';
 
 type Node = NonNullable<AssetDetail['node']>;
 
@@ -460,6 +461,7 @@ export function DetailPage({ route }: { route: Route }) {
 
       <div class="detail-grid">
         <div class="detail-main">
+          <AssetFindings assetId={node.id} />
           <KindSections node={node} />
           {node.__typename === 'User' && <EffectivePermissions principal={{ userId: node.id }} tenant={node.tenant} />}
           {node.__typename === 'Client' && <EffectivePermissions principal={{ clientId: node.id }} tenant={node.tenant} />}
