@@ -293,20 +293,3 @@ func userPermsIncompleteness(up *UserPermissionsReport) store.Incompleteness {
 			"(--user-permissions-budget, formerly --user-permissions-limit); the next syncs go on where this one stopped", up.Unknown, up.Total, budget),
 	}
 }
-
-// refreshDirectPermissions reads the direct permissions of chosen users now
-// (an incremental pass that saw a change of them, e.g. a `sapi` event on
-// /users/{id}/permissions): their relations are written, the ones Auth0 no
-// longer returns removed, and the users marked known. It returns the users
-// read completely (a user gone meanwhile is not).
-func (r *run) refreshDirectPermissions(ctx context.Context, ids []string) ([]string, error) {
-	db, ok := r.db.(UserPermissionsDB)
-	if !ok {
-		return nil, errors.New("the store cannot mark direct permissions")
-	}
-	done, _, _, err := r.readUserPermissions(ctx, ids)
-	if merr := r.markUsers(ctx, db, done); merr != nil && err == nil {
-		err = merr
-	}
-	return done, err
-}
