@@ -450,7 +450,7 @@ func (r *queryResolver) MfaPolicies(ctx context.Context, tenant *string, filter 
 func (r *queryResolver) Users(ctx context.Context, tenant *string, filter *model.UserFilter, orderBy *model.Sort, first *int, after *string) (*model.UserConnection, error) {
 	q := listQuery(kindUser, tenant, orderBy)
 	if f := filter; f != nil {
-		q.Conds = concat(strConds("name", f.Name), strConds("email", f.Email), eq("connection", f.Connection), flag("blocked", f.Blocked), flag("email_verified", f.EmailVerified), flag("mfa_enrolled", f.MfaEnrolled), timeConds("last_login", f.LastLogin), timeConds("created_at", f.CreatedAt))
+		q.Conds = concat(strConds("name", f.Name), strConds("email", f.Email), eq("connection", f.Connection), flag("blocked", f.Blocked), flag("email_verified", f.EmailVerified), flag("mfa_enrolled", f.MfaEnrolled), timeConds("last_login", f.LastLogin), timeConds("created_at", f.CreatedAt), timeConds("direct_permissions_at", f.DirectPermissionsAt))
 		q.Rels = concat(relTo(store.Out(relUserHasRoleRole), f.Role), relTo(store.Out(relUserMemberOfOrganization), f.Organization), relTo(store.Out(relUserHasPermissionPermission), f.Permission))
 	}
 	return r.userPage(ctx, q, first, after)

@@ -16,6 +16,10 @@ var Tenant = &Kind{
 	UI:  UI{Label: "Tenant", Plural: "Tenants", Color: "#111827"},
 }
 
+// DirectPermissionsAt is the User property that says the user's direct
+// permissions are known (the coverage marker rules and the UI query).
+const DirectPermissionsAt = "direct_permissions_at"
+
 var User = &Kind{
 	Name: "User", Label: "Auth0User", Slug: "user",
 	Doc:      "A user of the tenant (any connection).",
@@ -39,6 +43,8 @@ var User = &Kind{
 		{Name: "last_login", Type: Time, Index: true},
 		{Name: "last_ip", Type: String},
 		{Name: "logins_count", Type: Int},
+		{Name: DirectPermissionsAt, Type: Time, Kept: true, Doc: "when the user's direct permissions (HAS_PERMISSION) were last read completely; " +
+			"absent: not yet known (a large tenant's users are read a budget per sync), and rules that depend on them say unknown"},
 	},
 	API: API{File: "users", List: "users", Filters: []Filter{
 		NameFilter,
@@ -49,6 +55,7 @@ var User = &Kind{
 		{Field: "mfaEnrolled", Prop: "mfa_enrolled", Op: Flag},
 		{Field: "lastLogin", Prop: "last_login", Op: During},
 		{Field: "createdAt", Prop: "created_at", Op: During},
+		{Field: "directPermissionsAt", Prop: DirectPermissionsAt, Op: During, Doc: "When the user's direct permissions were last read; isNull: true lists the users whose direct permissions are not yet known."},
 	}},
 	UI: UI{Label: "User", Plural: "Users", Color: "#2563eb", Columns: []Column{
 		NameCol,

@@ -863,6 +863,7 @@ type ComplexityRoot struct {
 		Query       func(childComplexity int) int
 		References  func(childComplexity int) int
 		Remediation func(childComplexity int) int
+		Requires    func(childComplexity int) int
 		Results     func(childComplexity int, tenant *string) int
 		Severity    func(childComplexity int) int
 		Tags        func(childComplexity int) int
@@ -875,14 +876,16 @@ type ComplexityRoot struct {
 	}
 
 	RuleResult struct {
-		Error      func(childComplexity int) int
-		Evaluated  func(childComplexity int) int
-		Failing    func(childComplexity int) int
-		PassRatio  func(childComplexity int) int
-		RanAt      func(childComplexity int) int
-		Rule       func(childComplexity int) int
-		Suppressed func(childComplexity int) int
-		Tenant     func(childComplexity int) int
+		Error         func(childComplexity int) int
+		Evaluated     func(childComplexity int) int
+		Failing       func(childComplexity int) int
+		PassRatio     func(childComplexity int) int
+		RanAt         func(childComplexity int) int
+		Rule          func(childComplexity int) int
+		Suppressed    func(childComplexity int) int
+		Tenant        func(childComplexity int) int
+		Unknown       func(childComplexity int) int
+		UnknownReason func(childComplexity int) int
 	}
 
 	RuleRun struct {
@@ -1081,6 +1084,7 @@ type ComplexityRoot struct {
 		Blocked              func(childComplexity int) int
 		Connection           func(childComplexity int) int
 		CreatedAt            func(childComplexity int) int
+		DirectPermissionsAt  func(childComplexity int) int
 		EffectivePermissions func(childComplexity int) int
 		Email                func(childComplexity int) int
 		EmailVerified        func(childComplexity int) int
@@ -5065,6 +5069,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Rule.Remediation(childComplexity), true
+	case "Rule.requires":
+		if e.ComplexityRoot.Rule.Requires == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rule.Requires(childComplexity), true
 	case "Rule.results":
 		if e.ComplexityRoot.Rule.Results == nil {
 			break
@@ -5156,6 +5166,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RuleResult.Tenant(childComplexity), true
+	case "RuleResult.unknown":
+		if e.ComplexityRoot.RuleResult.Unknown == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleResult.Unknown(childComplexity), true
+	case "RuleResult.unknownReason":
+		if e.ComplexityRoot.RuleResult.UnknownReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleResult.UnknownReason(childComplexity), true
 
 	case "RuleRun.durationMs":
 		if e.ComplexityRoot.RuleRun.DurationMs == nil {
@@ -6009,6 +6031,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.CreatedAt(childComplexity), true
+	case "User.directPermissionsAt":
+		if e.ComplexityRoot.User.DirectPermissionsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.DirectPermissionsAt(childComplexity), true
 	case "User.effectivePermissions":
 		if e.ComplexityRoot.User.EffectivePermissions == nil {
 			break
@@ -7215,6 +7243,8 @@ type Rule {
   graph: String
   "false for custom rules loaded with --rules-dir."
   builtin: Boolean!
+  "Data the rule depends on that may not be collected for every asset yet (e.g. direct_permissions): assets without it are counted unknown, not passing."
+  requires: [String!]!
   "The rule's latest evaluation on each tenant (or on one)."
   results(tenant: String): [RuleResult!]!
 }
@@ -7228,7 +7258,11 @@ type RuleResult {
   "Open findings."
   failing: Int!
   suppressed: Int!
-  "(evaluated − failing) / evaluated; suppressed findings count as passing."
+  "Assets the rule did not flag but cannot pass: data it requires is not yet collected for them (see unknownReason); e.g. users whose direct permissions are not yet known."
+  unknown: Int!
+  "What is not yet known for the unknown assets."
+  unknownReason: String
+  "(evaluated − failing − unknown) / evaluated; suppressed findings count as passing, unknown assets do not."
   passRatio: Float!
   ranAt: Time
   "Why the evaluation failed (its findings were kept as they were)."
@@ -8009,6 +8043,8 @@ type User implements Asset {
   lastLogin: Time
   lastIp: String
   loginsCount: Int
+  "when the user's direct permissions (HAS_PERMISSION) were last read completely; absent: not yet known (a large tenant's users are read a budget per sync), and rules that depend on them say unknown"
+  directPermissionsAt: Time
   "Tenant-wide roles (HAS_ROLE)."
   roles: [Role!]! @goField(forceResolver: true)
   "Organization memberships, each with the member's organization roles."
@@ -8043,6 +8079,8 @@ input UserFilter {
   mfaEnrolled: Boolean
   lastLogin: TimeFilter
   createdAt: TimeFilter
+  "When the user's direct permissions were last read; isNull: true lists the users whose direct permissions are not yet known."
+  directPermissionsAt: TimeFilter
   "Users with this tenant-wide role (role id)."
   role: ID
   "Members of this organization (organization id)."
@@ -9595,6 +9633,8 @@ func (ec *executionContext) childFields_Rule(ctx context.Context, field graphql.
 		return ec.fieldContext_Rule_graph(ctx, field)
 	case "builtin":
 		return ec.fieldContext_Rule_builtin(ctx, field)
+	case "requires":
+		return ec.fieldContext_Rule_requires(ctx, field)
 	case "results":
 		return ec.fieldContext_Rule_results(ctx, field)
 	}
@@ -9623,6 +9663,10 @@ func (ec *executionContext) childFields_RuleResult(ctx context.Context, field gr
 		return ec.fieldContext_RuleResult_failing(ctx, field)
 	case "suppressed":
 		return ec.fieldContext_RuleResult_suppressed(ctx, field)
+	case "unknown":
+		return ec.fieldContext_RuleResult_unknown(ctx, field)
+	case "unknownReason":
+		return ec.fieldContext_RuleResult_unknownReason(ctx, field)
 	case "passRatio":
 		return ec.fieldContext_RuleResult_passRatio(ctx, field)
 	case "ranAt":
@@ -10069,6 +10113,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_lastIp(ctx, field)
 	case "loginsCount":
 		return ec.fieldContext_User_loginsCount(ctx, field)
+	case "directPermissionsAt":
+		return ec.fieldContext_User_directPermissionsAt(ctx, field)
 	case "roles":
 		return ec.fieldContext_User_roles(ctx, field)
 	case "organizations":
@@ -27645,6 +27691,29 @@ func (ec *executionContext) fieldContext_Rule_builtin(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Rule", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _Rule_requires(ctx context.Context, field graphql.CollectedField, obj *model.Rule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rule_requires(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Requires, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rule_requires(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rule", field, false, false, "String")
+}
+
 func (ec *executionContext) _Rule_results(ctx context.Context, field graphql.CollectedField, obj *model.Rule) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -27848,6 +27917,52 @@ func (ec *executionContext) _RuleResult_suppressed(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_RuleResult_suppressed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RuleResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RuleResult_unknown(ctx context.Context, field graphql.CollectedField, obj *model.RuleResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleResult_unknown(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unknown, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleResult_unknown(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RuleResult_unknownReason(ctx context.Context, field graphql.CollectedField, obj *model.RuleResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleResult_unknownReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnknownReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RuleResult_unknownReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleResult", field, false, false, "String")
 }
 
 func (ec *executionContext) _RuleResult_passRatio(ctx context.Context, field graphql.CollectedField, obj *model.RuleResult) (ret graphql.Marshaler) {
@@ -31791,6 +31906,29 @@ func (ec *executionContext) fieldContext_User_loginsCount(_ context.Context, fie
 	return graphql.NewScalarFieldContext("User", field, false, false, "Int")
 }
 
+func (ec *executionContext) _User_directPermissionsAt(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_directPermissionsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DirectPermissionsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_directPermissionsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, "Time")
+}
+
 func (ec *executionContext) _User_roles(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -34800,7 +34938,7 @@ func (ec *executionContext) unmarshalInputUserFilter(ctx context.Context, obj an
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "email", "connection", "blocked", "emailVerified", "mfaEnrolled", "lastLogin", "createdAt", "role", "organization", "permission"}
+	fieldsInOrder := [...]string{"name", "email", "connection", "blocked", "emailVerified", "mfaEnrolled", "lastLogin", "createdAt", "directPermissionsAt", "role", "organization", "permission"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -34863,6 +35001,13 @@ func (ec *executionContext) unmarshalInputUserFilter(ctx context.Context, obj an
 				return it, err
 			}
 			it.CreatedAt = data
+		case "directPermissionsAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("directPermissionsAt"))
+			data, err := ec.unmarshalOTimeFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTimeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DirectPermissionsAt = data
 		case "role":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
@@ -40324,6 +40469,11 @@ func (ec *executionContext) _Rule(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "requires":
+			out.Values[i] = ec._Rule_requires(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "results":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -40419,6 +40569,16 @@ func (ec *executionContext) _RuleResult(ctx context.Context, sel ast.SelectionSe
 		case "suppressed":
 			out.Values[i] = ec._RuleResult_suppressed(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unknown":
+			out.Values[i] = ec._RuleResult_unknown(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unknownReason":
+			out.Values[i] = ec._RuleResult_unknownReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "passRatio":
@@ -41799,6 +41959,11 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 			}
 		case "loginsCount":
 			out.Values[i] = ec._User_loginsCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "directPermissionsAt":
+			out.Values[i] = ec._User_directPermissionsAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

@@ -1250,7 +1250,11 @@ type RuleResult struct {
 	// Open findings.
 	Failing    int `json:"failing"`
 	Suppressed int `json:"suppressed"`
-	// (evaluated − failing) / evaluated; suppressed findings count as passing.
+	// Assets the rule did not flag but cannot pass: data it requires is not yet collected for them (see unknownReason); e.g. users whose direct permissions are not yet known.
+	Unknown int `json:"unknown"`
+	// What is not yet known for the unknown assets.
+	UnknownReason *string `json:"unknownReason,omitempty"`
+	// (evaluated − failing − unknown) / evaluated; suppressed findings count as passing, unknown assets do not.
 	PassRatio float64    `json:"passRatio"`
 	RanAt     *time.Time `json:"ranAt,omitempty"`
 	// Why the evaluation failed (its findings were kept as they were).
@@ -1624,6 +1628,8 @@ type User struct {
 	LastLogin   *time.Time `json:"lastLogin,omitempty"`
 	LastIP      *string    `json:"lastIp,omitempty"`
 	LoginsCount *int       `json:"loginsCount,omitempty"`
+	// when the user's direct permissions (HAS_PERMISSION) were last read completely; absent: not yet known (a large tenant's users are read a budget per sync), and rules that depend on them say unknown
+	DirectPermissionsAt *time.Time `json:"directPermissionsAt,omitempty"`
 }
 
 func (User) IsAsset() {}
@@ -1664,6 +1670,8 @@ type UserFilter struct {
 	MfaEnrolled   *bool       `json:"mfaEnrolled,omitempty"`
 	LastLogin     *TimeFilter `json:"lastLogin,omitempty"`
 	CreatedAt     *TimeFilter `json:"createdAt,omitempty"`
+	// When the user's direct permissions were last read; isNull: true lists the users whose direct permissions are not yet known.
+	DirectPermissionsAt *TimeFilter `json:"directPermissionsAt,omitempty"`
 	// Users with this tenant-wide role (role id).
 	Role *string `json:"role,omitempty"`
 	// Members of this organization (organization id).

@@ -148,12 +148,14 @@ type RuleMeta struct {
 	ID, Title, Severity, Category, Kind, Description, Remediation, Source string
 	References, Tags                                                      []string
 	SeverityRank                                                          int
+	// Requires names Coverages the rule's answer depends on.
+	Requires []string
 }
 
 func (m RuleMeta) props() map[string]any {
 	return map[string]any{"title": m.Title, "severity": m.Severity, "category": m.Category, "kind": m.Kind,
 		"description": m.Description, "remediation": m.Remediation, "source": m.Source,
-		"references": nonNil(m.References), "tags": nonNil(m.Tags)}
+		"references": nonNil(m.References), "tags": nonNil(m.Tags), "requires": nonNil(m.Requires)}
 }
 
 func nonNil(s []string) []string {
@@ -173,6 +175,10 @@ type RecordResult struct {
 	Ignored    int // rows whose id is not an asset of the rule's kind in the tenant
 	Evaluated  int // assets of the rule's kind in the tenant
 	Failing    int // open findings after the evaluation
+	// Unknown counts the assets the rule did not flag but cannot pass:
+	// data it requires is not yet in the graph for them (UnknownReason).
+	Unknown       int
+	UnknownReason string
 }
 
 // findingBatch bounds one UNWIND of findings.
@@ -270,9 +276,30 @@ RETURN count(f) AS n`, schema.FindingLabel), base)
 		}
 		out.Evaluated = int(toInt(recs[0]["n"]))
 		out.Failing = out.Opened + out.Reopened + out.StillOpen
+		var reasons []string
+		for _, req := range m.Requires {
+			c, ok := Coverages[req]
+			if !ok || c.Kind != k {
+				continue
+			}
+			// Assets lacking the data that this run did not flag.
+			recs, err := run1(ctx, tx, fmt.Sprintf(`MATCH (a:%s {tenant: $tenant}) WHERE %s
+  AND NOT EXISTS { MATCH (f:%s)-[:AFFECTS]->(a) WHERE f.rule = $rule AND f.run = $run }
+RETURN count(a) AS n`, k.Label, c.missing, schema.FindingLabel), base)
+			if err != nil {
+				return nil, err
+			}
+			if n := int(toInt(recs[0]["n"])); n > 0 {
+				out.Unknown += n
+				reasons = append(reasons, c.Reason)
+			}
+		}
+		out.Unknown = min(out.Unknown, max(out.Evaluated-out.Failing-out.Suppressed, 0))
+		out.UnknownReason = strings.Join(reasons, "; ")
 		p := copyParams(base)
 		p["props"] = map[string]any{"evaluated": int64(out.Evaluated), "failing": int64(out.Failing),
-			"suppressed": int64(out.Suppressed), "ran_at": now, "run": run, "error": nil, "kind": m.Kind, "severity": m.Severity}
+			"suppressed": int64(out.Suppressed), "ran_at": now, "run": run, "error": nil, "kind": m.Kind, "severity": m.Severity,
+			"unknown": int64(out.Unknown), "unknown_reason": out.UnknownReason}
 		_, err = run1(ctx, tx, fmt.Sprintf(`MATCH (r:%s {id: $rule})
 MERGE (x:%s {id: $tenant + '/rule/' + $rule})
 ON CREATE SET x.tenant = $tenant, x.rule = $rule
@@ -656,15 +683,20 @@ type RuleResult struct {
 	Suppressed int       `json:"suppressed"`
 	RanAt      time.Time `json:"ran_at"`
 	Error      string    `json:"error,omitempty"`
+	// Unknown assets are neither failing nor passing: what the rule
+	// requires is not yet known for them (UnknownReason).
+	Unknown       int    `json:"unknown,omitempty"`
+	UnknownReason string `json:"unknown_reason,omitempty"`
 }
 
 // PassRatio is passing / evaluated (1 when nothing was evaluated).
-// Suppressed findings count as passing: the risk was accepted.
+// Suppressed findings count as passing: the risk was accepted. Unknown
+// assets do not pass.
 func (r RuleResult) PassRatio() float64 {
 	if r.Evaluated <= 0 {
 		return 1
 	}
-	pass := r.Evaluated - r.Failing
+	pass := r.Evaluated - r.Failing - r.Unknown
 	if pass < 0 {
 		pass = 0
 	}
@@ -715,7 +747,8 @@ RETURN fs, rs`, schema.FindingLabel, RuleResultLabel)
 		str := func(k string) string { s, _ := p[k].(string); return s }
 		out.Rules = append(out.Rules, RuleResult{Rule: str("rule"), Tenant: tenant, Kind: str("kind"), Severity: str("severity"),
 			Evaluated: int(toInt(p["evaluated"])), Failing: int(toInt(p["failing"])), Suppressed: int(toInt(p["suppressed"])),
-			RanAt: time.UnixMilli(toInt(p["ran_at"])).UTC(), Error: str("error")})
+			RanAt: time.UnixMilli(toInt(p["ran_at"])).UTC(), Error: str("error"),
+			Unknown: int(toInt(p["unknown"])), UnknownReason: str("unknown_reason")})
 	}
 	return out, nil
 }
@@ -730,7 +763,7 @@ func (fs *FindingsSummary) Score() float64 {
 			continue
 		}
 		total += r.Evaluated
-		pass += r.Evaluated - min(r.Failing, r.Evaluated)
+		pass += max(r.Evaluated-r.Failing-r.Unknown, 0)
 	}
 	if total == 0 {
 		return 100
