@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/authgraph/authgraph/internal/netguard"
 )
 
 // pacer is an http.RoundTripper that paces requests by Auth0's rate-limit
@@ -252,7 +254,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 func newBaseTransport(l Limits) *http.Transport {
 	return &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: l.ConnectTimeout, KeepAlive: 30 * time.Second}).DialContext,
+		DialContext:           (&net.Dialer{Timeout: l.ConnectTimeout, KeepAlive: 30 * time.Second, Control: netguard.Control}).DialContext,
 		TLSHandshakeTimeout:   l.ConnectTimeout,
 		ResponseHeaderTimeout: l.HeaderTimeout,
 		ExpectContinueTimeout: time.Second,
