@@ -17,7 +17,9 @@ import (
 
 	"github.com/authgraph/authgraph/graph/generated"
 	"github.com/authgraph/authgraph/internal/apperr"
+	"github.com/authgraph/authgraph/internal/monitor"
 	"github.com/authgraph/authgraph/internal/redact"
+	"github.com/authgraph/authgraph/internal/sqlgraph"
 	"github.com/authgraph/authgraph/internal/store"
 	"github.com/authgraph/authgraph/rules"
 )
@@ -52,6 +54,8 @@ type Options struct {
 	Audit func(ctx context.Context, action, target, outcome string)
 	// Rules are the security rules served and run (nil: the built-in pack).
 	Rules []*rules.Rule
+	// Tenants manages connected tenants (nil: a default over Store).
+	Tenants *monitor.Admin
 }
 
 // NewHandler returns the GraphQL HTTP handler: the POST transport (GET is
@@ -88,7 +92,11 @@ func NewHandler(o Options) *handler.Server {
 	if o.Console.Limiter == nil {
 		o.Console.Limiter = store.NewConsoleLimiter(o.Console)
 	}
-	res := &Resolver{Store: o.Store, Console: o.Console, Rules: o.Rules, counts: newCountCache(o.CountTTL)}
+	res := &Resolver{Store: o.Store, Console: o.Console, Rules: o.Rules, Admin: o.Tenants, counts: newCountCache(o.CountTTL)}
+	if o.Store != nil {
+		// SQL shares the console's limits and its concurrency slots.
+		res.SQL = sqlgraph.New(o.Store, o.Console)
+	}
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: res}))
 	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodPost, http.MethodOptions}})
 	srv.AddTransport(fastPOST{})

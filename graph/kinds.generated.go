@@ -29,6 +29,8 @@ var (
 	kindHook                           = schema.MustKind("Hook")
 	kindEmailProvider                  = schema.MustKind("EmailProvider")
 	kindGuardianFactor                 = schema.MustKind("GuardianFactor")
+	kindAttackProtection               = schema.MustKind("AttackProtection")
+	kindMfaPolicy                      = schema.MustKind("MfaPolicy")
 	kindUser                           = schema.MustKind("User")
 	kindGrant                          = schema.MustKind("Grant")
 	relTenantHasSettingsTenantSettings = schema.MustRelation("Tenant-HAS_SETTINGS->TenantSettings")
@@ -236,6 +238,22 @@ func (r *Resolver) guardianFactorPage(ctx context.Context, q store.ListQuery, fi
 	return &model.GuardianFactorConnection{Page: pg, Nodes: nodes, Edges: edges}, err
 }
 
+// attackProtectionPage reads one page of q as a AttackProtectionConnection.
+func (r *Resolver) attackProtectionPage(ctx context.Context, q store.ListQuery, first *int, after *string) (*model.AttackProtectionConnection, error) {
+	nodes, edges, pg, err := listPage(ctx, r, q, first, after, func(c string, n *model.AttackProtection) *model.AttackProtectionEdge {
+		return &model.AttackProtectionEdge{Cursor: c, Node: n}
+	})
+	return &model.AttackProtectionConnection{Page: pg, Nodes: nodes, Edges: edges}, err
+}
+
+// mfaPolicyPage reads one page of q as a MfaPolicyConnection.
+func (r *Resolver) mfaPolicyPage(ctx context.Context, q store.ListQuery, first *int, after *string) (*model.MfaPolicyConnection, error) {
+	nodes, edges, pg, err := listPage(ctx, r, q, first, after, func(c string, n *model.MfaPolicy) *model.MfaPolicyEdge {
+		return &model.MfaPolicyEdge{Cursor: c, Node: n}
+	})
+	return &model.MfaPolicyConnection{Page: pg, Nodes: nodes, Edges: edges}, err
+}
+
 // userPage reads one page of q as a UserConnection.
 func (r *Resolver) userPage(ctx context.Context, q store.ListQuery, first *int, after *string) (*model.UserConnection, error) {
 	nodes, edges, pg, err := listPage(ctx, r, q, first, after, func(c string, n *model.User) *model.UserEdge {
@@ -410,11 +428,29 @@ func (r *queryResolver) GuardianFactors(ctx context.Context, tenant *string, fil
 	return r.guardianFactorPage(ctx, q, first, after)
 }
 
+// AttackProtections is the resolver for the attackProtections field.
+func (r *queryResolver) AttackProtections(ctx context.Context, tenant *string, filter *model.AttackProtectionFilter, orderBy *model.Sort, first *int, after *string) (*model.AttackProtectionConnection, error) {
+	q := listQuery(kindAttackProtection, tenant, orderBy)
+	if f := filter; f != nil {
+		q.Conds = concat(strConds("name", f.Name), eq("protection", f.Protection), flag("enabled", f.Enabled))
+	}
+	return r.attackProtectionPage(ctx, q, first, after)
+}
+
+// MfaPolicies is the resolver for the mfaPolicies field.
+func (r *queryResolver) MfaPolicies(ctx context.Context, tenant *string, filter *model.MfaPolicyFilter, orderBy *model.Sort, first *int, after *string) (*model.MfaPolicyConnection, error) {
+	q := listQuery(kindMfaPolicy, tenant, orderBy)
+	if f := filter; f != nil {
+		q.Conds = concat(strConds("name", f.Name), eq("policy", f.Policy))
+	}
+	return r.mfaPolicyPage(ctx, q, first, after)
+}
+
 // Users is the resolver for the users field.
 func (r *queryResolver) Users(ctx context.Context, tenant *string, filter *model.UserFilter, orderBy *model.Sort, first *int, after *string) (*model.UserConnection, error) {
 	q := listQuery(kindUser, tenant, orderBy)
 	if f := filter; f != nil {
-		q.Conds = concat(strConds("name", f.Name), strConds("email", f.Email), eq("connection", f.Connection), flag("blocked", f.Blocked), flag("email_verified", f.EmailVerified), flag("mfa_enrolled", f.MfaEnrolled), timeConds("last_login", f.LastLogin), timeConds("created_at", f.CreatedAt))
+		q.Conds = concat(strConds("name", f.Name), strConds("email", f.Email), eq("connection", f.Connection), flag("blocked", f.Blocked), flag("email_verified", f.EmailVerified), flag("mfa_enrolled", f.MfaEnrolled), timeConds("last_login", f.LastLogin), timeConds("created_at", f.CreatedAt), timeConds("direct_permissions_at", f.DirectPermissionsAt))
 		q.Rels = concat(relTo(store.Out(relUserHasRoleRole), f.Role), relTo(store.Out(relUserMemberOfOrganization), f.Organization), relTo(store.Out(relUserHasPermissionPermission), f.Permission))
 	}
 	return r.userPage(ctx, q, first, after)

@@ -55,7 +55,7 @@ func (l OperationLimits) MutateOperationContext(ctx context.Context, rc *graphql
 	case c.fields > l.MaxFields:
 		return limit("an operation may select %d fields once its fragments are spread; this one selects %d", l.MaxFields, c.fields)
 	case c.cypher > maxCypherFields:
-		return limit("an operation may run one cypher query; this one asks for %d", c.cypher)
+		return limit("an operation may run one cypher query (or one sql query); this one asks for %d", c.cypher)
 	case c.rootFields > l.MaxRootFields:
 		return limit("an operation may select %d root fields; this one selects %d", l.MaxRootFields, c.rootFields)
 	case c.aliased > l.MaxAliases:
@@ -100,7 +100,8 @@ func count(op *ast.OperationDefinition, frags ast.FragmentDefinitionList) opCoun
 				}
 				if top && !introspection(s.Name) {
 					c.add(opCount{rootFields: 1})
-					if s.Name == "cypher" {
+					// SQL takes the same console slots as Cypher.
+					if s.Name == "cypher" || s.Name == "sql" {
 						c.add(opCount{cypher: 1})
 					}
 				}

@@ -13,6 +13,10 @@ package graph
 //go:generate go -C .. tool gqlgen generate
 
 import (
+	"sync"
+
+	"github.com/authgraph/authgraph/internal/monitor"
+	"github.com/authgraph/authgraph/internal/sqlgraph"
 	"github.com/authgraph/authgraph/internal/store"
 	"github.com/authgraph/authgraph/rules"
 )
@@ -21,7 +25,13 @@ import (
 type Resolver struct {
 	Store   *store.Store
 	Console store.ConsoleOptions
+	// SQL is read-only SQL over the graph (the sql field), bounded as
+	// the console.
+	SQL *sqlgraph.Graph
 	// Rules are the rules served and run (nil: the built-in pack).
-	Rules  []*rules.Rule
-	counts *countCache
+	Rules []*rules.Rule
+	// Admin manages connected tenants (nil: one made on first use).
+	Admin     *monitor.Admin
+	adminOnce sync.Once
+	counts    *countCache
 }

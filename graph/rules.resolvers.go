@@ -99,7 +99,7 @@ func (r *queryResolver) Rule(ctx context.Context, id string) (*model.Rule, error
 }
 
 // Findings is the resolver for the findings field.
-func (r *queryResolver) Findings(ctx context.Context, filter *model.FindingFilter, first *int, after *string) (*model.FindingConnection, error) {
+func (r *queryResolver) Findings(ctx context.Context, filter *model.FindingFilter, orderBy *model.FindingOrder, first *int, after *string) (*model.FindingConnection, error) {
 	ff, err := findingFilter(filter)
 	if err != nil {
 		return nil, err
@@ -115,7 +115,7 @@ func (r *queryResolver) Findings(ctx context.Context, filter *model.FindingFilte
 	if after != nil {
 		cursor = *after
 	}
-	page, err := r.Store.Findings(ctx, ff, n, cursor)
+	page, err := r.Store.FindingsOrdered(ctx, ff, findingOrder(orderBy), n, cursor)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/authgraph/authgraph/graph/model"
+	"github.com/authgraph/authgraph/internal/access"
 	"github.com/authgraph/authgraph/internal/apperr"
 	"github.com/authgraph/authgraph/internal/store"
 	"github.com/authgraph/authgraph/rules"
@@ -46,11 +47,29 @@ func WithActor(ctx context.Context, name string) context.Context {
 	return context.WithValue(ctx, actorKey{}, name)
 }
 
+// actor names who acts: WithActor's name, else the signed-in caller (the
+// token's or the person's name, then its subject), else "graphql".
 func actor(ctx context.Context) string {
 	if n, _ := ctx.Value(actorKey{}).(string); n != "" {
 		return n
 	}
+	if p := access.FromContext(ctx); p != nil {
+		if p.Name != "" {
+			return p.Name
+		}
+		if p.Subject != "" {
+			return p.Subject
+		}
+	}
 	return "graphql"
+}
+
+// findingOrder turns the API's order into the store's (nil: most severe first).
+func findingOrder(o *model.FindingOrder) store.FindingOrder {
+	if o == nil {
+		return store.FindingOrder{}
+	}
+	return store.FindingOrder{Field: strings.ToLower(string(o.Field)), Desc: o.Direction != nil && *o.Direction == model.SortDirectionDesc}
 }
 
 func findingFilter(f *model.FindingFilter) (store.FindingFilter, error) {

@@ -18,7 +18,7 @@ func TestCheckScopes(t *testing.T) {
 		"read:resource_servers", "read:custom_domains", "read:connections", "read:log_streams",
 		"read:organizations", "read:organization_members", "read:organization_member_roles", "read:organization_connections",
 		"read:role_members", "read:signing_keys", "read:rules", "read:hooks", "read:email_provider",
-		"read:guardian_factors"} // no read:users, no read:actions
+		"read:guardian_factors", "read:attack_protection", "read:mfa_policies"} // no read:users, no read:actions
 	sim, err := auth0sim.New(auth0sim.Config{Seed: 1, Users: 5, Scopes: scopes})
 	if err != nil {
 		t.Fatal(err)

@@ -11,9 +11,10 @@ import (
 	"github.com/authgraph/authgraph/schema"
 )
 
-// TestIncompletenessIsRecorded: a sync that skips direct user permissions
-// (above the limit) and custom domains (plan) says so in its summary and on
-// its Sync record, naming the relations and kinds that lack data and why.
+// TestIncompletenessIsRecorded: a sync that reads the direct permissions of
+// only some users (the budget, set through the old limit) and skips custom
+// domains (plan) says so in its summary and on its Sync record, naming the
+// relations and kinds that lack data and why.
 func TestIncompletenessIsRecorded(t *testing.T) {
 	e := newEnv(t, auth0sim.Config{Seed: 52, Users: 120, Plan: auth0sim.PlanFree})
 	sum := e.sync(func(c *ingest.Config) { c.UserPermissionsLimit = 50 })
@@ -28,7 +29,7 @@ func TestIncompletenessIsRecorded(t *testing.T) {
 	if !ok {
 		t.Fatalf("summary incomplete %+v lacks user_permissions", sum.Incomplete)
 	}
-	if inc := sum.Incomplete[up]; !slices.Contains(inc.Relations, schema.RelHasPermission.Name()) || !strings.Contains(inc.Reason, "user-permissions-limit") {
+	if inc := sum.Incomplete[up]; !slices.Contains(inc.Relations, schema.RelHasPermission.Name()) || !strings.Contains(inc.Reason, "user-permissions-budget") || !strings.Contains(inc.Reason, "70 of 120 users") {
 		t.Errorf("user_permissions incompleteness %+v", inc)
 	}
 	cd, ok := byRes["custom_domains"]

@@ -338,6 +338,21 @@ func (r *incRun) refreshUsers(ctx context.Context, since time.Time) error {
 		return err
 	}
 	r.gotUsers = sortedKeys(seen)
+	// A user new to the graph (or never read) gets its direct permissions
+	// read too, so that it is not left unknown until the full walk reaches it.
+	if kdb, ok := r.db.(interface {
+		DirectPermissionsKnown(ctx context.Context, tenant string, users []string) (map[string]bool, error)
+	}); ok && len(r.gotUsers) > 0 {
+		known, err := kdb.DirectPermissionsKnown(ctx, r.tenant, r.gotUsers)
+		if err != nil {
+			return err
+		}
+		for _, id := range r.gotUsers {
+			if !known[id] && !r.plan.userPerms[id] {
+				r.plan.userPerms[id] = true
+			}
+		}
+	}
 	return nil
 }
 
@@ -628,6 +643,24 @@ func (r *incRun) cleanup(ctx context.Context, deleted map[string]int) error {
 	for _, s := range scoped {
 		ch, err := r.db.DeleteStaleRelsOf(ctx, r.tenant, s.rel, s.ids, s.toSide, r.tag)
 		if err := rels(s.rel, ch, err); err != nil {
+			return err
+		}
+	}
+	// The users whose direct permissions were read in full are known now
+	// (the coverage marker rules and readers of HAS_PERMISSION go by).
+	if up, ok := r.db.(UserPermissionsDB); ok && len(p.userPerms) > 0 {
+		gone := map[string]bool{}
+		for _, id := range r.goneUsers {
+			gone[id] = true
+		}
+		var read []string
+		for _, id := range sortedKeys(p.userPerms) {
+			if !gone[id] {
+				read = append(read, id)
+			}
+		}
+		ch, err := up.MarkDirectPermissions(ctx, r.tenant, r.tag, read, time.Now())
+		if err := rels(schema.RelHasPermission, ch, err); err != nil {
 			return err
 		}
 	}

@@ -32,6 +32,11 @@ func (e *env) dump() (nodes, rels map[string]string) {
 	clean := func(p map[string]any) string {
 		delete(p, "firstseen")
 		delete(p, "lastupdated")
+		// When direct permissions were read is bookkeeping; whether they are
+		// known is not.
+		if _, ok := p["direct_permissions_at"]; ok {
+			p["direct_permissions_at"] = "known"
+		}
 		b, _ := json.Marshal(p)
 		return string(b)
 	}

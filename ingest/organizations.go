@@ -26,7 +26,7 @@ func init() {
 		run:   runOrgMembers,
 	})
 	register(&resource{
-		name: "organization_connections", stage: 3, scope: "read:organization_connections",
+		name: "organization_connections", stage: 2, scope: "read:organization_connections",
 		rels: []*schema.Relation{schema.RelEnables},
 		run:  runOrgConnections,
 	})
@@ -88,9 +88,9 @@ func runOrgMembers(ctx context.Context, r *run) (int, error) {
 	if !r.state.orgsOK {
 		return 0, errIncompleteInput("organizations")
 	}
-	total := 0
-	for _, org := range r.state.orgIDs {
-		n, err := eachCheckpoint(ctx, 100, func(opts ...management.RequestOption) (int, string, error) {
+	orgs := r.state.orgIDs
+	return eachParent(ctx, orgs, 4, func(ctx context.Context, org string) (int, error) {
+		return eachCheckpoint(ctx, 100, func(opts ...management.RequestOption) (int, string, error) {
 			opts = append(opts, management.Parameter("fields", "user_id,email,name,roles"), management.Parameter("include_fields", "true"))
 			l, err := r.api.OrgMembers(ctx, org, opts...)
 			if err != nil {
@@ -111,22 +111,18 @@ func runOrgMembers(ctx context.Context, r *run) (int, error) {
 			}
 			return len(l.Members), l.Next, nil
 		})
-		total += n
-		r.progress(Event{Resource: "organization_members", Phase: "progress", Count: total})
-		if err != nil {
-			return total, err
-		}
-	}
-	return total, nil
+	}, func(done int) {
+		r.progress(Event{Resource: "organization_members", Phase: "progress", Count: done, Total: len(orgs), Note: "organizations"})
+	})
 }
 
 func runOrgConnections(ctx context.Context, r *run) (int, error) {
 	if !r.state.orgsOK {
 		return 0, errIncompleteInput("organizations")
 	}
-	total := 0
-	for _, org := range r.state.orgIDs {
-		n, err := eachOffsetPage(ctx, 100, func(opts ...management.RequestOption) (int, int, error) {
+	orgs := r.state.orgIDs
+	return eachParent(ctx, orgs, 4, func(ctx context.Context, org string) (int, error) {
+		return eachOffsetPage(ctx, 100, func(opts ...management.RequestOption) (int, int, error) {
 			l, err := r.api.OrgConnections(ctx, org, opts...)
 			if err != nil {
 				return 0, 0, err
@@ -140,10 +136,7 @@ func runOrgConnections(ctx context.Context, r *run) (int, error) {
 			// The envelope's limit is the item count; Total still bounds it.
 			return len(l.OrganizationConnections), l.Total, nil
 		})
-		total += n
-		if err != nil {
-			return total, err
-		}
-	}
-	return total, nil
+	}, func(done int) {
+		r.progress(Event{Resource: "organization_connections", Phase: "progress", Count: done, Total: len(orgs), Note: "organizations"})
+	})
 }

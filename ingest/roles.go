@@ -64,9 +64,9 @@ func runRolePermissions(ctx context.Context, r *run) (int, error) {
 	if !r.state.rolesOK {
 		return 0, errIncompleteInput("roles")
 	}
-	total := 0
-	for _, id := range r.state.roleIDs {
-		n, err := eachOffsetPage(ctx, 100, func(opts ...management.RequestOption) (int, int, error) {
+	roles := r.state.roleIDs
+	return eachParent(ctx, roles, 4, func(ctx context.Context, id string) (int, error) {
+		return eachOffsetPage(ctx, 100, func(opts ...management.RequestOption) (int, int, error) {
 			l, err := r.api.RolePermissions(ctx, id, opts...)
 			if err != nil {
 				return 0, 0, err
@@ -82,21 +82,18 @@ func runRolePermissions(ctx context.Context, r *run) (int, error) {
 			}
 			return len(l.Permissions), l.Total, nil
 		})
-		total += n
-		if err != nil {
-			return total, err
-		}
-	}
-	return total, nil
+	}, func(done int) {
+		r.progress(Event{Resource: "role_permissions", Phase: "progress", Count: done, Total: len(roles), Note: "roles"})
+	})
 }
 
 func runRoleUsers(ctx context.Context, r *run) (int, error) {
 	if !r.state.rolesOK {
 		return 0, errIncompleteInput("roles")
 	}
-	total := 0
-	for _, id := range r.state.roleIDs {
-		n, err := eachCheckpoint(ctx, 100, func(opts ...management.RequestOption) (int, string, error) {
+	roles := r.state.roleIDs
+	return eachParent(ctx, roles, 4, func(ctx context.Context, id string) (int, error) {
+		return eachCheckpoint(ctx, 100, func(opts ...management.RequestOption) (int, string, error) {
 			l, err := r.api.RoleUsers(ctx, id, opts...)
 			if err != nil {
 				return 0, "", err
@@ -108,11 +105,7 @@ func runRoleUsers(ctx context.Context, r *run) (int, error) {
 			}
 			return len(l.Users), l.Next, nil
 		})
-		total += n
-		r.progress(Event{Resource: "role_users", Phase: "progress", Count: total})
-		if err != nil {
-			return total, err
-		}
-	}
-	return total, nil
+	}, func(done int) {
+		r.progress(Event{Resource: "role_users", Phase: "progress", Count: done, Total: len(roles), Note: "roles"})
+	})
 }

@@ -24,7 +24,6 @@ type state struct {
 	orgsOK         bool
 	rsByIdentifier map[string]string // identifier → resource server id
 	resourcesOK    bool
-	userIDs        []string // kept only while small enough for per-user calls
 	userCount      int
 	usersOK        bool
 	usersVia       string
@@ -170,4 +169,56 @@ func (p props) int64(k string, v *int64) props {
 		p[k] = *v
 	}
 	return p
+}
+
+// eachParent runs fn for every parent id (a role's users, an
+// organization's members) with a few workers, so a list of small lists is
+// bound by the rate limit rather than by one call's latency. It returns the
+// items fn counted; the first error stops the others. progress gets the
+// parents done so far.
+func eachParent(ctx context.Context, ids []string, workers int, fn func(ctx context.Context, id string) (int, error), progress func(done int)) (int, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ch := make(chan string)
+	var (
+		mu          sync.Mutex
+		total, done int
+		first       error
+		wg          sync.WaitGroup
+	)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range ch {
+				n, err := fn(ctx, id)
+				mu.Lock()
+				total += n
+				done++
+				if err != nil && first == nil {
+					first = err
+					cancel()
+				}
+				d := done
+				mu.Unlock()
+				if progress != nil && d%20 == 0 {
+					progress(d)
+				}
+			}
+		}()
+	}
+feed:
+	for _, id := range ids {
+		select {
+		case ch <- id:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(ch)
+	wg.Wait()
+	if first == nil {
+		first = ctx.Err()
+	}
+	return total, first
 }

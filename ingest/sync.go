@@ -28,10 +28,16 @@ type Config struct {
 	Credentials
 	// Tenant names the tenant in the graph; default the domain's host.
 	Tenant string
-	// UserPermissionsLimit bounds the per-user calls for direct user
-	// permissions (Auth0 has no tenant-wide list): above this many users the
-	// resource is skipped and the summary says why. 0 means the default
-	// (1000); negative means no limit.
+	// UserPermissionsBudget bounds the calls spent on direct user
+	// permissions in one sync (Auth0 has no tenant-wide list: one call per
+	// user): the walk reads that many users and the next sync goes on where
+	// it stopped. 0 means: from UserPermissionsLimit; BudgetUnlimited reads
+	// every user in every sync, BudgetNone none.
+	UserPermissionsBudget int
+	// UserPermissionsLimit is the budget's former name (kept for
+	// compatibility): a tenant of up to this many users is read whole in
+	// every sync, as before; above it, this many users per sync instead of
+	// none. 0 means the default (1000); -1 no limit; -2 none.
 	UserPermissionsLimit int
 	// AllowMissingScopes skips resources whose read scope is missing instead
 	// of failing the sync before it writes anything.
@@ -86,6 +92,9 @@ type Summary struct {
 	Seen429    int                    `json:"seen_429"`
 	Load       LoadStats              `json:"load"`
 	UsersVia   string                 `json:"users_via,omitempty"`
+	// UserPermissions says how far the walk of direct user permissions got
+	// (nil when it did not run).
+	UserPermissions *UserPermissionsReport `json:"user_permissions,omitempty"`
 	// Mode is how the tenant was collected: full (also a reconcile) or
 	// incremental (a pass over the tenant's log; see Pass).
 	Mode string `json:"mode,omitempty"`
@@ -147,8 +156,19 @@ func RunWith(ctx context.Context, db DB, api API, cfg Config) (*Summary, error) 
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = 4
 	}
-	if cfg.UserPermissionsLimit == 0 {
-		cfg.UserPermissionsLimit = 1000
+	if cfg.UserPermissionsBudget == 0 {
+		switch l := cfg.UserPermissionsLimit; {
+		case l == 0:
+			cfg.UserPermissionsBudget = DefaultUserPermissionsBudget
+		case l == -1:
+			cfg.UserPermissionsBudget = BudgetUnlimited
+		case l < 0:
+			cfg.UserPermissionsBudget = BudgetNone
+		default:
+			cfg.UserPermissionsBudget = l
+		}
+	} else if cfg.UserPermissionsBudget < 0 && cfg.UserPermissionsBudget != BudgetNone {
+		cfg.UserPermissionsBudget = BudgetUnlimited
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -164,7 +184,7 @@ func RunWith(ctx context.Context, db DB, api API, cfg Config) (*Summary, error) 
 	ctx = withMaxPages(ctx, cfg.Limits.withDefaults().MaxPages)
 	started := time.Now()
 	r := &run{
-		api: api, cfg: cfg, tenant: cfg.Tenant, tag: started.UnixMilli(),
+		api: api, db: db, cfg: cfg, tenant: cfg.Tenant, tag: started.UnixMilli(),
 		skipped: map[string]string{}, failed: map[string]string{}, incomplete: map[string]bool{},
 		state: newState(),
 	}
@@ -207,7 +227,10 @@ func RunWith(ctx context.Context, db DB, api API, cfg Config) (*Summary, error) 
 	sum := &Summary{
 		Tenant: r.tenant, SyncID: syncID, Started: started, Counts: r.load.Counts(),
 		Skipped: r.skipped, Failed: r.failed, Deleted: map[string]int{}, Load: r.load.Stats(),
-		UsersVia: r.state.usersVia, Mode: ModeFull,
+		UsersVia: r.state.usersVia, UserPermissions: r.userPerms, Mode: ModeFull,
+	}
+	if r.permsDeleted > 0 {
+		sum.Deleted[schema.RelHasPermission.Name()] = r.permsDeleted
 	}
 	switch {
 	case runErr != nil:
@@ -241,6 +264,11 @@ func RunWith(ctx context.Context, db DB, api API, cfg Config) (*Summary, error) 
 		rec.Skipped[k] = "failed: " + redact.Secrets(v)
 	}
 	sum.Incomplete = incompleteness(rec.Skipped)
+	if up := r.userPerms; up != nil && up.Unknown > 0 {
+		// Read a budget per sync: what rules and readers of HAS_PERMISSION
+		// must know until the walk has reached every user.
+		sum.Incomplete = append(sum.Incomplete, userPermsIncompleteness(up))
+	}
 	rec.Incomplete = sum.Incomplete
 	if runErr != nil {
 		rec.Error = redact.Secrets(runErr.Error())
@@ -257,6 +285,7 @@ func RunWith(ctx context.Context, db DB, api API, cfg Config) (*Summary, error) 
 // run is the state of one sync.
 type run struct {
 	api    API
+	db     DB
 	cfg    Config
 	tenant string
 	tag    int64
@@ -267,6 +296,9 @@ type run struct {
 	skipped    map[string]string // resource → reason
 	failed     map[string]string // resource → error
 	incomplete map[string]bool   // kind or relation name → not complete
+
+	userPerms    *UserPermissionsReport
+	permsDeleted int // HAS_PERMISSION relations removed by the per-user cleanup
 }
 
 func (r *run) progress(e Event) {

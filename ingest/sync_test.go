@@ -163,6 +163,10 @@ func expected(tenant string, tn *auth0sim.Tenant, customDomains bool) graphSet {
 	for _, f := range tn.GuardianFactors {
 		add(schema.GuardianFactor, f.Name)
 	}
+	add(schema.MfaPolicy, tenant)
+	for _, p := range []string{"brute_force", "suspicious_ip_throttling", "breached_password_detection"} {
+		add(schema.AttackProtection, p)
+	}
 	for _, u := range tn.Users {
 		add(schema.User, u.UserID)
 		for _, id := range u.Identities {
@@ -694,7 +698,7 @@ func TestEmailProvider(t *testing.T) {
 // enabled, and follows the tenant when that changes (push off on the free
 // plan).
 func TestGuardianFactors(t *testing.T) {
-	e := newEnv(t, auth0sim.Config{Seed: 77, Users: 20})
+	e := newEnv(t, auth0sim.Config{Seed: 77, Users: 20, Hardened: true})
 	check := func() {
 		t.Helper()
 		e.sync()
@@ -720,6 +724,57 @@ func TestGuardianFactors(t *testing.T) {
 	check()
 	e.sim.SetPlan(auth0sim.PlanFree)
 	check()
+}
+
+// TestAttackProtectionAndMfaPolicy checks the three protections arrive
+// with what each does (flattened from their stages) and the MFA policy
+// with Auth0's [] read as never, on the planted tenant and its hardened twin.
+func TestAttackProtectionAndMfaPolicy(t *testing.T) {
+	for _, hardened := range []bool{false, true} {
+		e := newEnv(t, auth0sim.Config{Seed: 78, Users: 20, Hardened: hardened})
+		e.sync()
+		res, err := neo4j.ExecuteQuery(context.Background(), e.driver, `MATCH (x:Auth0AttackProtection {tenant: $t}) RETURN x.native_id AS id, properties(x) AS p`,
+			map[string]any{"t": e.tenant}, neo4j.EagerResultTransformer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]map[string]any{}
+		for _, r := range res.Records {
+			got[r.Values[0].(string)] = r.Values[1].(map[string]any)
+		}
+		truth := e.sim.Snapshot().AttackProtection
+		for id, want := range map[string]map[string]any{"brute_force": truth.BruteForce, "suspicious_ip_throttling": truth.SuspiciousIP,
+			"breached_password_detection": truth.BreachedPassword} {
+			p := got[id]
+			if p == nil {
+				t.Fatalf("hardened=%v: no %s node (got %v)", hardened, id, got)
+			}
+			if p["protection"] != id || p["enabled"] != want["enabled"] || len(p["shields"].([]any)) != len(want["shields"].([]any)) {
+				t.Errorf("hardened=%v: %s is %v, want %v", hardened, id, p, want)
+			}
+		}
+		if bf := got["brute_force"]; bf["max_attempts"] != int64(10) || bf["mode"] != "count_per_identifier_and_ip" {
+			t.Errorf("brute force: %v", bf)
+		}
+		if ip := got["suspicious_ip_throttling"]; ip["max_attempts"] != int64(100) || ip["signup_max_attempts"] != int64(50) || ip["rate"] != int64(864000) {
+			t.Errorf("suspicious IP: the login and signup stages are not flattened: %v", ip)
+		}
+		if bp := got["breached_password_detection"]; bp["method"] != "standard" || bp["signup_shields"] == nil {
+			t.Errorf("breached password: %v", bp)
+		}
+		pol, err := neo4j.ExecuteQuery(context.Background(), e.driver, `MATCH (x:Auth0MfaPolicy {tenant: $t}) RETURN x.policy AS p`,
+			map[string]any{"t": e.tenant}, neo4j.EagerResultTransformer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "never"
+		if hardened {
+			want = "all-applications"
+		}
+		if len(pol.Records) != 1 || pol.Records[0].Values[0] != want {
+			t.Errorf("hardened=%v: MFA policy %v, want one %q", hardened, pol.Records, want)
+		}
+	}
 }
 
 func TestBadInputChangesNothing(t *testing.T) {

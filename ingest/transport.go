@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/authgraph/authgraph/internal/netguard"
 )
 
 // pacer is an http.RoundTripper that paces requests by Auth0's rate-limit
@@ -72,14 +74,25 @@ func (p *pacer) reserve(now time.Time) time.Duration {
 		return p.blockedUntil.Sub(now)
 	}
 	if p.tokens < 0 {
+		// Nothing known yet: one request at a time until headers say how
+		// much the bucket holds (a blind burst of concurrent fetchers
+		// could overrun a small bucket).
+		if p.inflight > 0 {
+			return 20 * time.Millisecond
+		}
 		p.inflight++
-		return 0 // nothing known yet
+		return 0
 	}
 	if p.rate > 0 {
 		p.tokens = math.Min(p.limit, p.tokens+now.Sub(p.last).Seconds()*p.rate)
 		p.last = now
 	} else if !now.Before(p.reset) {
-		p.tokens = -1 // the window has passed: go until headers say otherwise
+		// The window has passed: go, one at a time, until headers say
+		// otherwise.
+		p.tokens = -1
+		if p.inflight > 0 {
+			return 20 * time.Millisecond
+		}
 		p.inflight++
 		return 0
 	}
@@ -97,8 +110,16 @@ func (p *pacer) reserve(now time.Time) time.Duration {
 // observe updates the mirror from a response's headers. Auth0 reports the
 // bucket size, what remains (floored) and when it is full again (epoch
 // seconds, rounded up), so each response gives a lower bound of the refill
-// rate; the largest seen is kept.
-func (p *pacer) observe(h http.Header) {
+// rate; the largest seen is kept. A 429's reset is when the next request
+// may go, not when the bucket is full: it says nothing of the rate.
+//
+// Once the mirror is known, a header only lowers it: concurrent requests
+// are answered in another order than the bucket counted them, so a higher
+// remaining may be older news, and trusting it lets a few requests through
+// that the bucket no longer has (each costing a 429 and a wait for the
+// reset). The mirror refills at the learnt rate, a lower bound of the
+// bucket's, so it never runs ahead of the bucket.
+func (p *pacer) observe(h http.Header, status int) {
 	rem, err1 := strconv.Atoi(h.Get("x-ratelimit-remaining"))
 	reset, err2 := strconv.ParseInt(h.Get("x-ratelimit-reset"), 10, 64)
 	limit, err3 := strconv.Atoi(h.Get("x-ratelimit-limit"))
@@ -109,9 +130,13 @@ func (p *pacer) observe(h http.Header) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	// Requests still in flight will spend tokens the header did not count.
-	p.tokens, p.limit, p.last, p.reset = math.Max(float64(rem-p.inflight), 0), float64(limit), now, time.Unix(reset, 0)
+	hdr := math.Max(float64(rem-p.inflight), 0)
+	if p.tokens >= 0 && p.rate > 0 {
+		hdr = math.Min(hdr, math.Min(p.limit, p.tokens+now.Sub(p.last).Seconds()*p.rate))
+	}
+	p.tokens, p.limit, p.last, p.reset = hdr, float64(limit), now, time.Unix(reset, 0)
 	// remaining is floored, so the deficit is at least limit-rem-1.
-	if until := p.reset.Sub(now).Seconds(); rem < limit-1 && until > 0 {
+	if until := p.reset.Sub(now).Seconds(); status != http.StatusTooManyRequests && rem < limit-1 && until > 0 {
 		p.rate = math.Max(p.rate, float64(limit-rem-1)/until)
 	}
 }
@@ -155,7 +180,7 @@ func (p *pacer) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			continue
 		}
-		p.observe(resp.Header)
+		p.observe(resp.Header, resp.StatusCode)
 		switch {
 		case resp.StatusCode == http.StatusTooManyRequests:
 			p.seen429.Add(1)
@@ -229,7 +254,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 func newBaseTransport(l Limits) *http.Transport {
 	return &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: l.ConnectTimeout, KeepAlive: 30 * time.Second}).DialContext,
+		DialContext:           (&net.Dialer{Timeout: l.ConnectTimeout, KeepAlive: 30 * time.Second, Control: netguard.Control}).DialContext,
 		TLSHandshakeTimeout:   l.ConnectTimeout,
 		ResponseHeaderTimeout: l.HeaderTimeout,
 		ExpectContinueTimeout: time.Second,

@@ -52,15 +52,12 @@ func runUsers(ctx context.Context, r *run) (int, error) {
 		return 0, err
 	}
 	total := first.Total
-	keepIDs := r.cfg.UserPermissionsLimit < 0 || total <= r.cfg.UserPermissionsLimit
-	var ids []string
+	// Users stream through: nothing here grows with the tenant (the walk
+	// of direct permissions reads the users back from the graph).
 	n := 0
 	emit := func(u *management.User) error {
 		if err := r.emitUser(ctx, u); err != nil {
 			return err
-		}
-		if keepIDs {
-			ids = append(ids, u.GetID())
 		}
 		n++
 		if n%1000 == 0 {
@@ -108,9 +105,6 @@ func runUsers(ctx context.Context, r *run) (int, error) {
 	r.state.mu.Lock()
 	r.state.userCount = n
 	r.state.usersOK = true
-	if keepIDs {
-		r.state.userIDs = ids
-	}
 	r.state.mu.Unlock()
 	return n, nil
 }

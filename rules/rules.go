@@ -56,6 +56,11 @@ type Rule struct {
 	Graph       string   `yaml:"graph,omitempty" json:"graph,omitempty"`
 	// Override lets a custom rule replace the built-in rule of the same id.
 	Override bool `yaml:"override,omitempty" json:"override,omitempty"`
+	// Requires names data the rule's answer depends on that the graph may
+	// not hold for every asset yet (store.Coverages, e.g.
+	// direct_permissions): assets without it that the rule did not flag are
+	// reported unknown, not passing.
+	Requires []string `yaml:"requires,omitempty" json:"requires,omitempty"`
 
 	// Source is "builtin" or the custom rule's file.
 	Source string `yaml:"-" json:"source"`
@@ -146,6 +151,20 @@ func (r *Rule) Validate() error {
 		}
 		if !tenantParam.MatchString(r.Graph) {
 			return errors.New("graph: must be scoped to one tenant with the $tenant parameter")
+		}
+	}
+	for _, req := range r.Requires {
+		c, ok := store.Coverages[req]
+		if !ok {
+			names := make([]string, 0, len(store.Coverages))
+			for n := range store.Coverages {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			return fmt.Errorf("requires %q: want one of %s", req, strings.Join(names, ", "))
+		}
+		if c.Kind.Name != r.Kind {
+			return fmt.Errorf("requires %q: only for rules of kind %s (it is known per %s)", req, c.Kind.Name, c.Kind.Name)
 		}
 	}
 	for _, ref := range r.References {

@@ -133,3 +133,20 @@ func TestLoadCustomDir(t *testing.T) {
 		t.Fatal("missing dir: no error")
 	}
 }
+
+func TestRequiresIsValidated(t *testing.T) {
+	base := "id: x-rule\ntitle: t\nseverity: low\ncategory: c\ndescription: d\nremediation: r\n"
+	for _, c := range []struct{ yaml, want string }{
+		{"kind: User\nrequires: [direct_permissions]\nquery: 'MATCH (u:Auth0User {tenant: $tenant}) RETURN u.id AS id, {} AS evidence'\n", ""},
+		{"kind: Client\nrequires: [direct_permissions]\nquery: 'MATCH (u:Auth0Client {tenant: $tenant}) RETURN u.id AS id, {} AS evidence'\n", "only for rules of kind User"},
+		{"kind: User\nrequires: [everything]\nquery: 'MATCH (u:Auth0User {tenant: $tenant}) RETURN u.id AS id, {} AS evidence'\n", "want one of direct_permissions"},
+	} {
+		_, err := Parse([]byte(base+c.yaml), "test.yaml")
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%q: %v", c.yaml, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%q: error %v, want %q", c.yaml, err, c.want)
+		}
+	}
+}

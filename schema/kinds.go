@@ -16,6 +16,10 @@ var Tenant = &Kind{
 	UI:  UI{Label: "Tenant", Plural: "Tenants", Color: "#111827"},
 }
 
+// DirectPermissionsAt is the User property that says the user's direct
+// permissions are known (the coverage marker rules and the UI query).
+const DirectPermissionsAt = "direct_permissions_at"
+
 var User = &Kind{
 	Name: "User", Label: "Auth0User", Slug: "user",
 	Doc:      "A user of the tenant (any connection).",
@@ -39,6 +43,8 @@ var User = &Kind{
 		{Name: "last_login", Type: Time, Index: true},
 		{Name: "last_ip", Type: String},
 		{Name: "logins_count", Type: Int},
+		{Name: DirectPermissionsAt, Type: Time, Kept: true, Doc: "when the user's direct permissions (HAS_PERMISSION) were last read completely; " +
+			"absent: not yet known (a large tenant's users are read a budget per sync), and rules that depend on them say unknown"},
 	},
 	API: API{File: "users", List: "users", Filters: []Filter{
 		NameFilter,
@@ -49,6 +55,7 @@ var User = &Kind{
 		{Field: "mfaEnrolled", Prop: "mfa_enrolled", Op: Flag},
 		{Field: "lastLogin", Prop: "last_login", Op: During},
 		{Field: "createdAt", Prop: "created_at", Op: During},
+		{Field: "directPermissionsAt", Prop: DirectPermissionsAt, Op: During, Doc: "When the user's direct permissions were last read; isNull: true lists the users whose direct permissions are not yet known."},
 	}},
 	UI: UI{Label: "User", Plural: "Users", Color: "#2563eb", Columns: []Column{
 		NameCol,
@@ -511,6 +518,58 @@ var GuardianFactor = &Kind{
 	}},
 }
 
+var AttackProtection = &Kind{
+	Name: "AttackProtection", Label: "Auth0AttackProtection", Slug: "attack-protection",
+	Doc: "One of the tenant's attack protections (three per tenant) and what it does when it triggers. Which one is " +
+		"`protection`, not the graph model's `kind`: every asset already has a `kind` property.",
+	NativeID: "the protection: brute_force, suspicious_ip_throttling or breached_password_detection",
+	Props: []Property{
+		{Name: "protection", Type: String, Doc: "brute_force, suspicious_ip_throttling or breached_password_detection"},
+		{Name: "enabled", Type: Bool},
+		{Name: "shields", Type: StringList, Doc: "what it does when it triggers: block, user_notification, admin_notification"},
+		{Name: "allowlist", Type: StringList, Doc: "IP addresses and ranges it never acts on (brute force, suspicious IP)"},
+		{Name: "mode", Type: String, Doc: "brute force: count_per_identifier_and_ip or count_per_identifier"},
+		{Name: "max_attempts", Type: Int, Doc: "brute force: failed logins before it triggers; suspicious IP: at login (stage.pre-login)"},
+		{Name: "rate", Type: Int, From: "stage.pre-login.rate", Doc: "suspicious IP: the login attempts' refill interval (ms)"},
+		{Name: "signup_max_attempts", Type: Int, From: "stage.pre-user-registration.max_attempts", Doc: "suspicious IP: signups before it triggers"},
+		{Name: "method", Type: String, Doc: "breached password: standard or enhanced"},
+		{Name: "signup_shields", Type: StringList, From: "stage.pre-user-registration.shields", Doc: "breached password: at signup"},
+		{Name: "password_change_shields", Type: StringList, From: "stage.pre-change-password.shields", Doc: "breached password: at a password change"},
+		{Name: "admin_notification_frequency", Type: StringList, Doc: "breached password: immediately, daily, weekly, monthly"},
+	},
+	API: API{File: "tenant_assets", Doc: "One of the tenant's attack protections.", List: "attackProtections", Filters: []Filter{
+		NameFilter,
+		{Field: "protection", Prop: "protection", Op: Equals},
+		{Field: "enabled", Prop: "enabled", Op: Flag},
+	}},
+	UI: UI{Label: "Attack protection", Plural: "Attack protections", Color: "#dc2626", Columns: []Column{
+		NameCol,
+		{Field: "protection", Label: "Protection", Format: FormatMono, Sort: true},
+		{Field: "enabled", Label: "Enabled", Format: FormatBool, Sort: true},
+		{Field: "shields", Label: "Shields", Format: FormatList, Wide: true},
+		TenantCol,
+	}},
+}
+
+var MfaPolicy = &Kind{
+	Name: "MfaPolicy", Label: "Auth0MfaPolicy", Slug: "mfa-policy",
+	Doc: "The tenant's MFA policy (one per tenant; keyed by tenant domain): when Auth0 asks for a second factor. " +
+		"Which factors a user can enrol with are the Auth0GuardianFactor nodes.",
+	NativeID: "the tenant domain",
+	Props: []Property{
+		{Name: "policy", Type: String, Doc: "never, all-applications or confidence-score (Auth0 sends [] for never)"},
+	},
+	API: API{File: "tenant_assets", Doc: "The tenant's MFA policy.", List: "mfaPolicies", Filters: []Filter{
+		NameFilter,
+		{Field: "policy", Prop: "policy", Op: Equals},
+	}},
+	UI: UI{Label: "MFA policy", Plural: "MFA policies", Color: "#166534", Columns: []Column{
+		NameCol,
+		{Field: "policy", Label: "Policy", Format: FormatMono, Sort: true},
+		TenantCol,
+	}},
+}
+
 // statusFilters filter a small kind's list by name and status.
 var statusFilters = []Filter{NameFilter, {Field: "status", Prop: "status", Op: Equals}}
 
@@ -518,5 +577,6 @@ var statusFilters = []Filter{NameFilter, {Field: "status", Prop: "status", Op: E
 var Kinds = []*Kind{
 	Tenant, TenantSettings, Connection, ResourceServer, Permission, Role,
 	Organization, Client, ClientGrant, CustomDomain, LogStream, Action, SigningKey, LegacyRule, Hook, EmailProvider, GuardianFactor,
+	AttackProtection, MfaPolicy,
 	User, Grant, OrgMembership,
 }

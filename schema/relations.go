@@ -12,7 +12,7 @@ var (
 		Out: Side{Field: "roles", Doc: "Tenant-wide roles (HAS_ROLE).",
 			Filter: "role", FilterDoc: "Users with this tenant-wide role (role id)."},
 		In: Side{Field: "users", Shape: Paged, Doc: "Users with the role tenant-wide (HAS_ROLE)."}}
-	RelMemberOf = &Relation{Type: "MEMBER_OF", From: User, To: Organization,
+	RelMemberOf = &Relation{Type: "MEMBER_OF", From: User, To: Organization, SQL: "organization_members", SQLReverse: true,
 		Out: Side{Filter: "organization", FilterDoc: "Members of this organization (organization id)."}}
 	RelHasMembership = &Relation{Type: "HAS_MEMBERSHIP", From: User, To: OrgMembership,
 		Out: Side{Field: "organizations", Doc: "Organization memberships, each with the member's organization roles."},
@@ -20,7 +20,7 @@ var (
 	RelIn = &Relation{Type: "IN", From: OrgMembership, To: Organization,
 		Out: Side{Field: "organization", Shape: One},
 		In:  Side{Field: "members", Shape: Paged, Doc: "Members, each with their organization roles."}}
-	RelWithRole = &Relation{Type: "WITH_ROLE", From: OrgMembership, To: Role,
+	RelWithRole = &Relation{Type: "WITH_ROLE", From: OrgMembership, To: Role, SQL: "member_roles",
 		Doc: "an organization-scoped role of a member",
 		Out: Side{Field: "roles", Doc: "Organization-scoped roles (WITH_ROLE)."},
 		In:  Side{Field: "memberships", Shape: Paged, Doc: "Organization memberships that carry the role (WITH_ROLE)."}}
@@ -79,7 +79,7 @@ var (
 			Filter: "connection", FilterDoc: "Clients that use this connection (connection id)."},
 		In: Side{Field: "clients", Doc: "Clients that use it (USES_CONNECTION).",
 			Filter: "client", FilterDoc: "Connections this client uses (client id)."}}
-	RelHasIdentity = &Relation{Type: "HAS_IDENTITY", From: User, To: Connection,
+	RelHasIdentity = &Relation{Type: "HAS_IDENTITY", From: User, To: Connection, SQL: "user_identities",
 		Props: []Property{
 			{Name: "provider", Type: String},
 			{Name: "user_id", Type: String},

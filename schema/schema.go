@@ -47,6 +47,11 @@ type Property struct {
 	// property's own name. Ingest files that copy declared properties
 	// (ingest.declaredNode) use it; the others map fields by hand.
 	From string
+	// Kept marks a property written by another producer than the kind's
+	// own (a user's direct-permissions coverage, set by the per-user walk):
+	// the kind's upsert, which replaces the property set, carries it over,
+	// and change history does not report it.
+	Kept bool
 }
 
 // Kind is one kind of asset node.
@@ -83,6 +88,11 @@ type Relation struct {
 	// Out is what the relation gives its From kind (neighbours of kind
 	// To), In what it gives its To kind (neighbours of kind From).
 	Out, In Side
+	// SQL names the relation's table in the SQL layer when the derived
+	// name (<from>_<to, plural>) reads badly; SQLReverse lists the To
+	// end's id column before the From end's.
+	SQL        string
+	SQLReverse bool
 }
 
 // Name identifies a relation declaration uniquely: FROM-TYPE->TO.
@@ -142,6 +152,17 @@ func (k *Kind) Prop(name string) (Property, bool) {
 		}
 	}
 	return Property{}, false
+}
+
+// KeptProps returns the names of the kind's Kept properties.
+func (k *Kind) KeptProps() []string {
+	var out []string
+	for _, p := range k.Props {
+		if p.Kept {
+			out = append(out, p.Name)
+		}
+	}
+	return out
 }
 
 // AllProps returns the common properties followed by the kind's own.

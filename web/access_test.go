@@ -177,9 +177,19 @@ func TestRouteRoleTable(t *testing.T) {
 // more than viewer (Query) or that exists at all (Mutation).
 var graphQLExpect = map[string]access.Role{
 	"Query.auditLog":             access.Admin,
+	"Query.cypher":               access.Viewer,
+	"Query.sql":                  access.Viewer,
+	"Query.sqlTables":            access.Viewer,
 	"Mutation.runRules":          access.Analyst,
 	"Mutation.suppressFinding":   access.Analyst,
 	"Mutation.unsuppressFinding": access.Analyst,
+
+	"Query.tenantRemovals":           access.Admin,
+	"Mutation.testTenantConnection":  access.Admin,
+	"Mutation.connectTenant":         access.Admin,
+	"Mutation.updateConnectedTenant": access.Admin,
+	"Mutation.setTenantEnabled":      access.Admin,
+	"Mutation.removeTenant":          access.Admin,
 }
 
 // TestGraphQLRoleTable: every Query and Mutation field × every identity,

@@ -62,21 +62,30 @@ func freePort() (string, error) {
 	return l.Addr().String(), nil
 }
 
-// startSim runs `authgraph sim` as a child process and waits until it answers.
+// startSim runs `authgraph sim` as a child process, rate limits off, and
+// waits until it answers.
 func startSim(ctx context.Context, users int, seed int64) (string, func(), error) {
+	url, _, stop, err := startSimArgs(ctx, users, seed, "--rps", "0")
+	return url, stop, err
+}
+
+// startSimArgs runs `authgraph sim` with extra flags; it returns the
+// simulator's URL and process id.
+func startSimArgs(ctx context.Context, users int, seed int64, extra ...string) (string, int, func(), error) {
 	addr, err := freePort()
 	if err != nil {
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	exe, err := os.Executable()
 	if err != nil {
-		return "", nil, err
+		return "", 0, nil, err
 	}
-	c := exec.CommandContext(ctx, exe, "sim", "--addr", addr, "--users", strconv.Itoa(users),
-		"--seed", strconv.FormatInt(seed, 10), "--rps", "0", "--client-id", "bench", "--client-secret", "bench-secret")
+	args := append([]string{"sim", "--addr", addr, "--users", strconv.Itoa(users),
+		"--seed", strconv.FormatInt(seed, 10), "--client-id", "bench", "--client-secret", "bench-secret"}, extra...)
+	c := exec.CommandContext(ctx, exe, args...)
 	c.Stdout, c.Stderr = io.Discard, os.Stderr
 	if err := c.Start(); err != nil {
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	stop := func() { _ = c.Process.Kill(); _ = c.Wait() }
 	url := "http://" + addr
@@ -84,28 +93,38 @@ func startSim(ctx context.Context, users int, seed int64) (string, func(), error
 		resp, err := http.Get(url + "/api/v2/tenants/settings")
 		if err == nil {
 			resp.Body.Close()
-			return url, stop, nil
+			return url, c.Process.Pid, stop, nil
 		}
 	}
 	stop()
-	return "", nil, apperr.New(apperr.Unavailable, "simulator did not start at %s", url)
+	return "", 0, nil, apperr.New(apperr.Unavailable, "simulator did not start at %s", url)
 }
 
 // peakRSS reads the process's high-water resident set size (Linux).
 func peakRSS() string {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
+	mb, ok := peakRSSOf("self")
+	if !ok {
 		return "n/a"
+	}
+	return fmt.Sprintf("%.0f MB", mb)
+}
+
+// peakRSSOf reads a process's high-water resident set size in MB (Linux;
+// pid "self" or a number).
+func peakRSSOf(pid string) (float64, bool) {
+	b, err := os.ReadFile("/proc/" + pid + "/status")
+	if err != nil {
+		return 0, false
 	}
 	for _, line := range strings.Split(string(b), "\n") {
 		if strings.HasPrefix(line, "VmHWM:") {
 			f := strings.Fields(line)
 			if kb, err := strconv.Atoi(f[1]); err == nil {
-				return fmt.Sprintf("%.0f MB", float64(kb)/1024)
+				return float64(kb) / 1024, true
 			}
 		}
 	}
-	return "n/a"
+	return 0, false
 }
 
 func benchSync(ctx context.Context, out io.Writer, users int, seed int64, naiveRows, rounds int, keep bool) error {

@@ -77,9 +77,14 @@ func benchRules(ctx context.Context, out, errOut io.Writer, users int, seed int6
 		if len(rsum.Failed) > 0 {
 			fmt.Fprintf(out, ", %d failed", len(rsum.Failed))
 		}
-		fmt.Fprintln(out)
+		var query time.Duration
+		for _, o := range rsum.Outcomes {
+			query += o.Query
+		}
+		fmt.Fprintf(out, "; queries %s, recording findings %s\n", query.Round(time.Millisecond), (rsum.Duration - query).Round(time.Millisecond))
 		for _, o := range rsum.Slowest(3) {
-			fmt.Fprintf(out, "  %-40s %8s (%d hits)\n", o.Rule, o.Duration.Round(time.Millisecond), o.Hits)
+			fmt.Fprintf(out, "  %-40s %8s (query %s, recording %s; %d hits)\n", o.Rule, o.Duration.Round(time.Millisecond),
+				o.Query.Round(time.Millisecond), (o.Duration - o.Query).Round(time.Millisecond), o.Hits)
 		}
 	}
 	if !keep {

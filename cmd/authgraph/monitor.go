@@ -177,10 +177,7 @@ func runConnectedSync(cmd *cobra.Command, name string, f syncFlags) error {
 	prog := newSyncProgress(errOut, tty)
 	m.Configure = func(c *ingest.Config) {
 		c.Progress = prog.Event
-		c.UserPermissionsLimit = f.userPermLimit
-		if f.userPermLimit == 0 {
-			c.UserPermissionsLimit = -2
-		}
+		c.UserPermissionsBudget = f.budget()
 		c.AllowMissingScopes = c.AllowMissingScopes || f.allowMissingScopes
 	}
 	res, err := m.SyncTenant(ctx, name, false)

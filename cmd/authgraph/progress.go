@@ -21,6 +21,10 @@ type syncProgress struct {
 	p     *mpb.Progress
 	bars  map[string]*bar
 	start time.Time
+	// every is how often a plain (not a terminal) progress line is printed
+	// per resource.
+	every time.Duration
+	plain map[string]*etaClock
 }
 
 type bar struct {
@@ -29,10 +33,44 @@ type bar struct {
 	count  int
 	total  int
 	status string
+	eta    etaClock
+}
+
+// etaClock estimates when a resource with a known total finishes, from
+// its rate since its first progress event.
+type etaClock struct {
+	t0      time.Time
+	c0      int
+	printed time.Time // last plain progress line
+}
+
+// observe records count and returns the rate (items/s) and the time left
+// (ok false while too little is known).
+func (e *etaClock) observe(now time.Time, count, total int) (rate float64, left time.Duration, ok bool) {
+	if e.t0.IsZero() {
+		e.t0, e.c0 = now, count
+		return 0, 0, false
+	}
+	el := now.Sub(e.t0).Seconds()
+	if el < 1 || count <= e.c0 {
+		return 0, 0, false
+	}
+	rate = float64(count-e.c0) / el
+	if total <= 0 || count >= total {
+		return rate, 0, total > 0
+	}
+	return rate, time.Duration(float64(total-count) / rate * float64(time.Second)), true
+}
+
+func etaString(rate float64, left time.Duration, ok bool) string {
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("%.0f/s, ETA %s", rate, left.Round(time.Second))
 }
 
 func newSyncProgress(out io.Writer, tty bool) *syncProgress {
-	sp := &syncProgress{out: out, tty: tty, bars: map[string]*bar{}, start: time.Now()}
+	sp := &syncProgress{out: out, tty: tty, bars: map[string]*bar{}, start: time.Now(), every: 10 * time.Second, plain: map[string]*etaClock{}}
 	if tty {
 		sp.p = mpb.New(mpb.WithOutput(out), mpb.WithWidth(24), mpb.WithRefreshRate(150*time.Millisecond))
 	}
@@ -52,6 +90,28 @@ func (sp *syncProgress) Event(e ingest.Event) {
 			fmt.Fprintf(sp.out, "%6.1fs  %-26s skipped: %s\n", time.Since(sp.start).Seconds(), e.Resource, e.Note)
 		case "failed":
 			fmt.Fprintf(sp.out, "%6.1fs  %-26s FAILED: %s\n", time.Since(sp.start).Seconds(), e.Resource, e.Note)
+		case "progress":
+			// A line per resource every so often, with the rate and, when
+			// the total is known, the time left.
+			c := sp.plain[e.Resource]
+			if c == nil {
+				c = &etaClock{}
+				sp.plain[e.Resource] = c
+			}
+			now := time.Now()
+			rate, left, ok := c.observe(now, e.Count, e.Total)
+			if now.Sub(c.printed) < sp.every || c.printed.IsZero() && now.Sub(c.t0) < sp.every {
+				return
+			}
+			c.printed = now
+			of := ""
+			if e.Total > 0 {
+				of = fmt.Sprintf(" / %d", e.Total)
+			}
+			if eta := etaString(rate, left, ok); eta != "" {
+				of += "  " + eta
+			}
+			fmt.Fprintf(sp.out, "%6.1fs  %-26s %d%s\n", now.Sub(sp.start).Seconds(), e.Resource, e.Count, of)
 		}
 		return
 	}
@@ -66,7 +126,13 @@ func (sp *syncProgress) Event(e ingest.Event) {
 				st.mu.Lock()
 				defer st.mu.Unlock()
 				if st.total > 0 {
-					return fmt.Sprintf("%d / %d  %s", st.count, st.total, st.status)
+					eta := ""
+					if st.status == "running" {
+						if s := etaString(st.eta.observe(time.Now(), st.count, st.total)); s != "" {
+							eta = "  " + s
+						}
+					}
+					return fmt.Sprintf("%d / %d  %s%s", st.count, st.total, st.status, eta)
 				}
 				return fmt.Sprintf("%d  %s", st.count, st.status)
 			})),

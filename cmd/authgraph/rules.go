@@ -301,6 +301,11 @@ func printRulesSummary(w io.Writer, s *findings.Summary) {
 		fmt.Fprintf(w, " %s %d", sev, s.Open[sev])
 	}
 	fmt.Fprintln(w)
+	for _, o := range s.Outcomes {
+		if o.Unknown > 0 {
+			fmt.Fprintf(w, "  %s: %d unknown (%s), not counted as passing\n", o.Rule, o.Unknown, o.UnknownReason)
+		}
+	}
 	if len(s.Failed) > 0 {
 		fmt.Fprintln(w, "  failed rules (findings kept as they were):")
 		ids := make([]string, 0, len(s.Failed))

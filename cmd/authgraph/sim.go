@@ -21,6 +21,7 @@ type simFlags struct {
 	users, burst                                      int
 	rps, errorRate                                    float64
 	latency, exportDelay                              time.Duration
+	scopes                                            []string
 }
 
 func init() {
@@ -57,6 +58,7 @@ the simulator's own development constants.`,
 	fl.DurationVar(&f.exportDelay, "export-delay", 0, "time a users export job takes (default 50ms + 1µs per user; negative: immediate)")
 	fl.Float64Var(&f.errorRate, "error-rate", 0, "fraction of /api/v2 requests answered with an injected 500/503")
 	fl.DurationVar(&f.latency, "latency", 0, "latency added to every request")
+	fl.StringSliceVar(&f.scopes, "scopes", nil, "scopes granted to the client's tokens, comma-separated (default: every read scope); every endpoint then checks them (try missing scopes)")
 	rootCmd.AddCommand(cmd)
 }
 
@@ -110,7 +112,7 @@ func (f simFlags) config() (auth0sim.Config, error) {
 	}
 	return auth0sim.Config{Seed: f.seed, Users: f.users, Domain: f.domain, Epoch: epoch,
 		ClientID: f.clientID, ClientSecret: f.clientSecret, RPS: f.rps, Burst: f.burst, Plan: f.plan,
-		ExportDelay: f.exportDelay, Faults: auth0sim.Faults{ErrorRate: f.errorRate, Latency: f.latency}}, nil
+		ExportDelay: f.exportDelay, Faults: auth0sim.Faults{ErrorRate: f.errorRate, Latency: f.latency}, Scopes: f.scopes}, nil
 }
 
 func runSim(cmd *cobra.Command, f simFlags) error {

@@ -24,7 +24,29 @@ type syncFlags struct {
 	domain, clientID, clientSecret, secretFile, audience, tenant string
 	rulesDir                                                     string
 	jsonOut, allowMissingScopes, noRules, incremental            bool
-	userPermLimit                                                int
+	userPermLimit, userPermBudget                                int
+	userPermBudgetSet, userPermLimitSet                          bool
+}
+
+// budget turns --user-permissions-budget (0 none, -1 unlimited) or, when
+// only it is given, the older --user-permissions-limit into the sync's
+// budget of calls for direct user permissions.
+func (f syncFlags) budget() int {
+	switch {
+	case f.userPermBudgetSet || !f.userPermLimitSet:
+		switch {
+		case f.userPermBudget == 0:
+			return ingest.BudgetNone
+		case f.userPermBudget < 0:
+			return ingest.BudgetUnlimited
+		}
+		return f.userPermBudget
+	case f.userPermLimit == 0:
+		return ingest.BudgetNone
+	case f.userPermLimit < 0:
+		return ingest.BudgetUnlimited
+	}
+	return f.userPermLimit
 }
 
 func init() {
@@ -50,6 +72,7 @@ old data in the graph and the sync reports partial.`,
   authgraph sync --tenant acme.eu.auth0.com   # a connected tenant (authgraph tenants add)`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runSync(cmd, f) },
+		// PreRun (below) records which of the budget flags were given.
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.domain, "domain", os.Getenv("AUTH0_DOMAIN"), "tenant URL, e.g. https://TENANT.auth0.com (env AUTH0_DOMAIN)")
@@ -63,7 +86,12 @@ old data in the graph and the sync reports partial.`,
 	fl.StringVar(&f.rulesDir, "rules-dir", "", "folder of custom rules (*.yaml) run after the sync beside the built-in pack")
 	fl.BoolVar(&f.noRules, "no-rules", false, "do not evaluate the rules after the sync")
 	fl.BoolVar(&f.incremental, "incremental", false, "one incremental pass: apply the tenant's log since the last pass (in full when there is no usable checkpoint)")
-	fl.IntVar(&f.userPermLimit, "user-permissions-limit", 1000, "collect direct user permissions (one call per user) only up to this many users; -1 for no limit")
+	fl.IntVar(&f.userPermBudget, "user-permissions-budget", ingest.DefaultUserPermissionsBudget, "API calls per sync for direct user permissions (one per user); the next sync goes on where this one stopped; -1 reads every user each sync, 0 none")
+	fl.IntVar(&f.userPermLimit, "user-permissions-limit", ingest.DefaultUserPermissionsBudget, "former name of --user-permissions-budget (kept): read direct user permissions of up to this many users per sync; -1 for no limit")
+	cmd.PreRun = func(cmd *cobra.Command, _ []string) {
+		f.userPermBudgetSet = cmd.Flags().Changed("user-permissions-budget")
+		f.userPermLimitSet = cmd.Flags().Changed("user-permissions-limit")
+	}
 	rootCmd.AddCommand(cmd)
 }
 
@@ -79,13 +107,10 @@ func runSync(cmd *cobra.Command, f syncFlags) error {
 		return err
 	}
 	cfg := ingest.Config{
-		Credentials:          ingest.Credentials{Domain: f.domain, ClientID: f.clientID, ClientSecret: secret, Audience: f.audience},
-		Tenant:               f.tenant,
-		UserPermissionsLimit: f.userPermLimit,
-		AllowMissingScopes:   f.allowMissingScopes,
-	}
-	if f.userPermLimit == 0 {
-		cfg.UserPermissionsLimit = -2 // 0 means "none": any user count is above it
+		Credentials:           ingest.Credentials{Domain: f.domain, ClientID: f.clientID, ClientSecret: secret, Audience: f.audience},
+		Tenant:                f.tenant,
+		UserPermissionsBudget: f.budget(),
+		AllowMissingScopes:    f.allowMissingScopes,
 	}
 	if _, err := ingest.ParseDomain(f.domain); err != nil {
 		return err
@@ -216,6 +241,14 @@ func printSummary(w io.Writer, s *ingest.Summary) {
 	}
 	for i, p := range pats {
 		fmt.Fprintf(w, "    %-*s %8d\n", width, p, counts[i])
+	}
+	if up := s.UserPermissions; up != nil {
+		budget := fmt.Sprint(up.Budget)
+		if up.Budget < 0 {
+			budget = "unlimited"
+		}
+		fmt.Fprintf(w, "  direct user permissions: %d users read in %d calls (budget %s); not yet known for %d of %d users\n",
+			up.Users, up.Calls, budget, up.Unknown, up.Total)
 	}
 	printMap(w, "  skipped:", s.Skipped)
 	printMap(w, "  failed (old data kept):", s.Failed)

@@ -22,7 +22,7 @@ import (
 )
 
 // minInterval keeps polling from hammering a tenant's rate limit.
-const minInterval = 10 * time.Second
+const minInterval = monitor.MinInterval
 
 func init() {
 	cmd := &cobra.Command{
@@ -164,12 +164,7 @@ func tenantsAddCmd() *cobra.Command {
 }
 
 // checkTenantName refuses names that would not make a clean key prefix.
-func checkTenantName(name string) error {
-	if name == "" || len(name) > 200 || strings.ContainsAny(name, "/ \t\r\n") {
-		return apperr.New(apperr.Invalid, "bad tenant name %q: no slashes or spaces", name)
-	}
-	return nil
-}
+func checkTenantName(name string) error { return monitor.CheckTenantName(name) }
 
 // openMonitorStore opens the store and makes sure the monitor's
 // constraints exist.

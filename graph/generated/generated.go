@@ -31,6 +31,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Client() ClientResolver
 	ClientGrant() ClientGrantResolver
+	ConnectedTenant() ConnectedTenantResolver
 	Connection() ConnectionResolver
 	Finding() FindingResolver
 	Grant() GrantResolver
@@ -95,6 +96,40 @@ type ComplexityRoot struct {
 		GrantID  func(childComplexity int) int
 		IsSystem func(childComplexity int) int
 		Scopes   func(childComplexity int) int
+	}
+
+	AttackProtection struct {
+		AdminNotificationFrequency func(childComplexity int) int
+		Allowlist                  func(childComplexity int) int
+		Enabled                    func(childComplexity int) int
+		FirstSeen                  func(childComplexity int) int
+		ID                         func(childComplexity int) int
+		Kind                       func(childComplexity int) int
+		LastSeen                   func(childComplexity int) int
+		MaxAttempts                func(childComplexity int) int
+		Method                     func(childComplexity int) int
+		Mode                       func(childComplexity int) int
+		Name                       func(childComplexity int) int
+		NativeID                   func(childComplexity int) int
+		PasswordChangeShields      func(childComplexity int) int
+		Protection                 func(childComplexity int) int
+		Rate                       func(childComplexity int) int
+		Shields                    func(childComplexity int) int
+		SignupMaxAttempts          func(childComplexity int) int
+		SignupShields              func(childComplexity int) int
+		Tenant                     func(childComplexity int) int
+	}
+
+	AttackProtectionConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	AttackProtectionEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	AuditEntry struct {
@@ -221,6 +256,27 @@ type ComplexityRoot struct {
 		Paths  func(childComplexity int) int
 	}
 
+	ConnectedTenant struct {
+		AllowMissingScopes func(childComplexity int) int
+		Audience           func(childComplexity int) int
+		Baselined          func(childComplexity int) int
+		ClientID           func(childComplexity int) int
+		Created            func(childComplexity int) int
+		Domain             func(childComplexity int) int
+		Enabled            func(childComplexity int) int
+		Failures           func(childComplexity int) int
+		FindingsOpen       func(childComplexity int) int
+		IntervalSeconds    func(childComplexity int) int
+		LastDurationMs     func(childComplexity int) int
+		LastError          func(childComplexity int) int
+		LastStatus         func(childComplexity int) int
+		LastSync           func(childComplexity int) int
+		LastSyncAt         func(childComplexity int) int
+		Name               func(childComplexity int) int
+		NextSyncAt         func(childComplexity int) int
+		Syncing            func(childComplexity int) int
+	}
+
 	Connection struct {
 		BruteForceProtection      func(childComplexity int) int
 		Clients                   func(childComplexity int) int
@@ -259,6 +315,14 @@ type ComplexityRoot struct {
 	ConnectionEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ConnectionTest struct {
+		Error         func(childComplexity int) int
+		MissingScopes func(childComplexity int) int
+		Ok            func(childComplexity int) int
+		Scopes        func(childComplexity int) int
+		TokenOk       func(childComplexity int) int
 	}
 
 	CustomDomain struct {
@@ -537,10 +601,38 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	MfaPolicy struct {
+		FirstSeen func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Kind      func(childComplexity int) int
+		LastSeen  func(childComplexity int) int
+		Name      func(childComplexity int) int
+		NativeID  func(childComplexity int) int
+		Policy    func(childComplexity int) int
+		Tenant    func(childComplexity int) int
+	}
+
+	MfaPolicyConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	MfaPolicyEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Mutation struct {
-		RunRules          func(childComplexity int, tenant string) int
-		SuppressFinding   func(childComplexity int, id string, reason string, until *time.Time) int
-		UnsuppressFinding func(childComplexity int, id string) int
+		ConnectTenant         func(childComplexity int, input model.ConnectTenantInput) int
+		RemoveTenant          func(childComplexity int, name string) int
+		RunRules              func(childComplexity int, tenant string) int
+		SetTenantEnabled      func(childComplexity int, name string, enabled bool) int
+		SuppressFinding       func(childComplexity int, id string, reason string, until *time.Time) int
+		TestTenantConnection  func(childComplexity int, input model.TenantCredentialsInput) int
+		UnsuppressFinding     func(childComplexity int, id string) int
+		UpdateConnectedTenant func(childComplexity int, name string, input model.UpdateConnectedTenantInput) int
 	}
 
 	OrgConnection struct {
@@ -646,23 +738,27 @@ type ComplexityRoot struct {
 
 	Query struct {
 		Actions              func(childComplexity int, tenant *string, filter *model.StatusFilter, orderBy *model.Sort, first *int, after *string) int
+		AttackProtections    func(childComplexity int, tenant *string, filter *model.AttackProtectionFilter, orderBy *model.Sort, first *int, after *string) int
 		AuditLog             func(childComplexity int, first *int, before *time.Time) int
 		Changes              func(childComplexity int, tenant *string, asset *string, kinds []string, since *time.Time, first *int, after *string) int
 		ClientGrants         func(childComplexity int, tenant *string, filter *model.ClientGrantFilter, orderBy *model.Sort, first *int, after *string) int
 		Clients              func(childComplexity int, tenant *string, filter *model.ClientFilter, orderBy *model.Sort, first *int, after *string) int
+		ConnectedTenant      func(childComplexity int, name string) int
+		ConnectedTenants     func(childComplexity int) int
 		Connections          func(childComplexity int, tenant *string, filter *model.ConnectionFilter, orderBy *model.Sort, first *int, after *string) int
 		CustomDomains        func(childComplexity int, tenant *string, filter *model.StatusFilter, orderBy *model.Sort, first *int, after *string) int
 		Cypher               func(childComplexity int, query string, params map[string]any) int
 		EffectivePermissions func(childComplexity int, userID *string, clientID *string) int
 		EmailProviders       func(childComplexity int, tenant *string, filter *model.EmailProviderFilter, orderBy *model.Sort, first *int, after *string) int
 		Finding              func(childComplexity int, id string) int
-		Findings             func(childComplexity int, filter *model.FindingFilter, first *int, after *string) int
+		Findings             func(childComplexity int, filter *model.FindingFilter, orderBy *model.FindingOrder, first *int, after *string) int
 		FindingsSummary      func(childComplexity int, tenant string) int
 		Grants               func(childComplexity int, tenant *string, filter *model.GrantFilter, orderBy *model.Sort, first *int, after *string) int
 		GuardianFactors      func(childComplexity int, tenant *string, filter *model.GuardianFactorFilter, orderBy *model.Sort, first *int, after *string) int
 		Hooks                func(childComplexity int, tenant *string, filter *model.HookFilter, orderBy *model.Sort, first *int, after *string) int
 		LegacyRules          func(childComplexity int, tenant *string, filter *model.LegacyRuleFilter, orderBy *model.Sort, first *int, after *string) int
 		LogStreams           func(childComplexity int, tenant *string, filter *model.StatusFilter, orderBy *model.Sort, first *int, after *string) int
+		MfaPolicies          func(childComplexity int, tenant *string, filter *model.MfaPolicyFilter, orderBy *model.Sort, first *int, after *string) int
 		Neighbourhood        func(childComplexity int, id string, depth *int, limit *int) int
 		Node                 func(childComplexity int, id string) int
 		Nodes                func(childComplexity int, ids []string) int
@@ -673,9 +769,12 @@ type ComplexityRoot struct {
 		Roles                func(childComplexity int, tenant *string, filter *model.RoleFilter, orderBy *model.Sort, first *int, after *string) int
 		Rule                 func(childComplexity int, id string) int
 		Rules                func(childComplexity int) int
+		SQL                  func(childComplexity int, query string) int
+		SQLTables            func(childComplexity int) int
 		Search               func(childComplexity int, text string, kinds []string, tenant *string, first *int) int
 		ShortestPath         func(childComplexity int, from string, to string, maxDepth *int) int
 		SigningKeys          func(childComplexity int, tenant *string, filter *model.SigningKeyFilter, orderBy *model.Sort, first *int, after *string) int
+		TenantRemovals       func(childComplexity int) int
 		TenantSettings       func(childComplexity int, tenant *string, filter *model.NameFilter, orderBy *model.Sort, first *int, after *string) int
 		Tenants              func(childComplexity int) int
 		Users                func(childComplexity int, tenant *string, filter *model.UserFilter, orderBy *model.Sort, first *int, after *string) int
@@ -764,6 +863,7 @@ type ComplexityRoot struct {
 		Query       func(childComplexity int) int
 		References  func(childComplexity int) int
 		Remediation func(childComplexity int) int
+		Requires    func(childComplexity int) int
 		Results     func(childComplexity int, tenant *string) int
 		Severity    func(childComplexity int) int
 		Tags        func(childComplexity int) int
@@ -776,14 +876,16 @@ type ComplexityRoot struct {
 	}
 
 	RuleResult struct {
-		Error      func(childComplexity int) int
-		Evaluated  func(childComplexity int) int
-		Failing    func(childComplexity int) int
-		PassRatio  func(childComplexity int) int
-		RanAt      func(childComplexity int) int
-		Rule       func(childComplexity int) int
-		Suppressed func(childComplexity int) int
-		Tenant     func(childComplexity int) int
+		Error         func(childComplexity int) int
+		Evaluated     func(childComplexity int) int
+		Failing       func(childComplexity int) int
+		PassRatio     func(childComplexity int) int
+		RanAt         func(childComplexity int) int
+		Rule          func(childComplexity int) int
+		Suppressed    func(childComplexity int) int
+		Tenant        func(childComplexity int) int
+		Unknown       func(childComplexity int) int
+		UnknownReason func(childComplexity int) int
 	}
 
 	RuleRun struct {
@@ -797,6 +899,14 @@ type ComplexityRoot struct {
 		StillOpen  func(childComplexity int) int
 		Suppressed func(childComplexity int) int
 		Tenant     func(childComplexity int) int
+	}
+
+	ScopeCheck struct {
+		Costs    func(childComplexity int) int
+		Ok       func(childComplexity int) int
+		Reason   func(childComplexity int) int
+		Resource func(childComplexity int) int
+		Scope    func(childComplexity int) int
 	}
 
 	SearchHit struct {
@@ -845,6 +955,29 @@ type ComplexityRoot struct {
 		Reason func(childComplexity int) int
 	}
 
+	SqlColumn struct {
+		Doc  func(childComplexity int) int
+		Name func(childComplexity int) int
+		Type func(childComplexity int) int
+	}
+
+	SqlResult struct {
+		Columns         func(childComplexity int) int
+		ElapsedMs       func(childComplexity int) int
+		RowCount        func(childComplexity int) int
+		Rows            func(childComplexity int) int
+		Truncated       func(childComplexity int) int
+		TruncatedReason func(childComplexity int) int
+		Types           func(childComplexity int) int
+	}
+
+	SqlTable struct {
+		Columns  func(childComplexity int) int
+		Kind     func(childComplexity int) int
+		Name     func(childComplexity int) int
+		Relation func(childComplexity int) int
+	}
+
 	Subgraph struct {
 		Edges     func(childComplexity int) int
 		Nodes     func(childComplexity int) int
@@ -888,6 +1021,16 @@ type ComplexityRoot struct {
 		Settings       func(childComplexity int) int
 		Syncs          func(childComplexity int, limit *int) int
 		Tenant         func(childComplexity int) int
+	}
+
+	TenantRemoval struct {
+		Current  func(childComplexity int) int
+		Deleted  func(childComplexity int) int
+		Error    func(childComplexity int) int
+		Finished func(childComplexity int) int
+		Started  func(childComplexity int) int
+		State    func(childComplexity int) int
+		Tenant   func(childComplexity int) int
 	}
 
 	TenantSettings struct {
@@ -941,6 +1084,7 @@ type ComplexityRoot struct {
 		Blocked              func(childComplexity int) int
 		Connection           func(childComplexity int) int
 		CreatedAt            func(childComplexity int) int
+		DirectPermissionsAt  func(childComplexity int) int
 		EffectivePermissions func(childComplexity int) int
 		Email                func(childComplexity int) int
 		EmailVerified        func(childComplexity int) int
@@ -1005,6 +1149,9 @@ type ClientGrantResolver interface {
 	API(ctx context.Context, obj *model.ClientGrant) (*model.ResourceServer, error)
 	Permissions(ctx context.Context, obj *model.ClientGrant) ([]*model.Permission, error)
 }
+type ConnectedTenantResolver interface {
+	LastSync(ctx context.Context, obj *model.ConnectedTenant) (*model.Sync, error)
+}
 type ConnectionResolver interface {
 	Organizations(ctx context.Context, obj *model.Connection) ([]*model.Organization, error)
 	Clients(ctx context.Context, obj *model.Connection) ([]*model.Client, error)
@@ -1026,6 +1173,11 @@ type MutationResolver interface {
 	SuppressFinding(ctx context.Context, id string, reason string, until *time.Time) (*model.Finding, error)
 	UnsuppressFinding(ctx context.Context, id string) (*model.Finding, error)
 	RunRules(ctx context.Context, tenant string) (*model.RuleRun, error)
+	TestTenantConnection(ctx context.Context, input model.TenantCredentialsInput) (*model.ConnectionTest, error)
+	ConnectTenant(ctx context.Context, input model.ConnectTenantInput) (*model.ConnectedTenant, error)
+	UpdateConnectedTenant(ctx context.Context, name string, input model.UpdateConnectedTenantInput) (*model.ConnectedTenant, error)
+	SetTenantEnabled(ctx context.Context, name string, enabled bool) (*model.ConnectedTenant, error)
+	RemoveTenant(ctx context.Context, name string) (*model.TenantRemoval, error)
 }
 type OrgMembershipResolver interface {
 	User(ctx context.Context, obj *model.OrgMembership) (*model.User, error)
@@ -1058,23 +1210,30 @@ type QueryResolver interface {
 	Paths(ctx context.Context, from string, to string, maxDepth *int, first *int) ([]*model.Path, error)
 	LegacyRules(ctx context.Context, tenant *string, filter *model.LegacyRuleFilter, orderBy *model.Sort, first *int, after *string) (*model.LegacyRuleConnection, error)
 	Hooks(ctx context.Context, tenant *string, filter *model.HookFilter, orderBy *model.Sort, first *int, after *string) (*model.HookConnection, error)
+	ConnectedTenants(ctx context.Context) ([]*model.ConnectedTenant, error)
+	ConnectedTenant(ctx context.Context, name string) (*model.ConnectedTenant, error)
+	TenantRemovals(ctx context.Context) ([]*model.TenantRemoval, error)
 	Organizations(ctx context.Context, tenant *string, filter *model.OrganizationFilter, orderBy *model.Sort, first *int, after *string) (*model.OrganizationConnection, error)
 	Permissions(ctx context.Context, tenant *string, filter *model.PermissionFilter, orderBy *model.Sort, first *int, after *string) (*model.PermissionConnection, error)
 	Roles(ctx context.Context, tenant *string, filter *model.RoleFilter, orderBy *model.Sort, first *int, after *string) (*model.RoleConnection, error)
 	Rules(ctx context.Context) ([]*model.Rule, error)
 	Rule(ctx context.Context, id string) (*model.Rule, error)
-	Findings(ctx context.Context, filter *model.FindingFilter, first *int, after *string) (*model.FindingConnection, error)
+	Findings(ctx context.Context, filter *model.FindingFilter, orderBy *model.FindingOrder, first *int, after *string) (*model.FindingConnection, error)
 	Finding(ctx context.Context, id string) (*model.Finding, error)
 	FindingsSummary(ctx context.Context, tenant string) (*model.FindingsSummary, error)
 	Search(ctx context.Context, text string, kinds []string, tenant *string, first *int) ([]*model.SearchHit, error)
 	EffectivePermissions(ctx context.Context, userID *string, clientID *string) ([]*model.EffectivePermission, error)
 	WhoCanReach(ctx context.Context, permissionID *string, apiID *string, first *int) (*model.Reach, error)
+	SQL(ctx context.Context, query string) (*model.SQLResult, error)
+	SQLTables(ctx context.Context) ([]*model.SQLTable, error)
 	CustomDomains(ctx context.Context, tenant *string, filter *model.StatusFilter, orderBy *model.Sort, first *int, after *string) (*model.CustomDomainConnection, error)
 	LogStreams(ctx context.Context, tenant *string, filter *model.StatusFilter, orderBy *model.Sort, first *int, after *string) (*model.LogStreamConnection, error)
 	Actions(ctx context.Context, tenant *string, filter *model.StatusFilter, orderBy *model.Sort, first *int, after *string) (*model.ActionConnection, error)
 	SigningKeys(ctx context.Context, tenant *string, filter *model.SigningKeyFilter, orderBy *model.Sort, first *int, after *string) (*model.SigningKeyConnection, error)
 	EmailProviders(ctx context.Context, tenant *string, filter *model.EmailProviderFilter, orderBy *model.Sort, first *int, after *string) (*model.EmailProviderConnection, error)
 	GuardianFactors(ctx context.Context, tenant *string, filter *model.GuardianFactorFilter, orderBy *model.Sort, first *int, after *string) (*model.GuardianFactorConnection, error)
+	AttackProtections(ctx context.Context, tenant *string, filter *model.AttackProtectionFilter, orderBy *model.Sort, first *int, after *string) (*model.AttackProtectionConnection, error)
+	MfaPolicies(ctx context.Context, tenant *string, filter *model.MfaPolicyFilter, orderBy *model.Sort, first *int, after *string) (*model.MfaPolicyConnection, error)
 	TenantSettings(ctx context.Context, tenant *string, filter *model.NameFilter, orderBy *model.Sort, first *int, after *string) (*model.TenantSettingsConnection, error)
 	Tenants(ctx context.Context) ([]*model.Tenant, error)
 	Users(ctx context.Context, tenant *string, filter *model.UserFilter, orderBy *model.Sort, first *int, after *string) (*model.UserConnection, error)
@@ -1322,6 +1481,159 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ApiAccess.Scopes(childComplexity), true
+
+	case "AttackProtection.adminNotificationFrequency":
+		if e.ComplexityRoot.AttackProtection.AdminNotificationFrequency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.AdminNotificationFrequency(childComplexity), true
+	case "AttackProtection.allowlist":
+		if e.ComplexityRoot.AttackProtection.Allowlist == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.Allowlist(childComplexity), true
+	case "AttackProtection.enabled":
+		if e.ComplexityRoot.AttackProtection.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.Enabled(childComplexity), true
+	case "AttackProtection.firstSeen":
+		if e.ComplexityRoot.AttackProtection.FirstSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.FirstSeen(childComplexity), true
+	case "AttackProtection.id":
+		if e.ComplexityRoot.AttackProtection.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.ID(childComplexity), true
+	case "AttackProtection.kind":
+		if e.ComplexityRoot.AttackProtection.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.Kind(childComplexity), true
+	case "AttackProtection.lastSeen":
+		if e.ComplexityRoot.AttackProtection.LastSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.LastSeen(childComplexity), true
+	case "AttackProtection.maxAttempts":
+		if e.ComplexityRoot.AttackProtection.MaxAttempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.MaxAttempts(childComplexity), true
+	case "AttackProtection.method":
+		if e.ComplexityRoot.AttackProtection.Method == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.Method(childComplexity), true
+	case "AttackProtection.mode":
+		if e.ComplexityRoot.AttackProtection.Mode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.Mode(childComplexity), true
+	case "AttackProtection.name":
+		if e.ComplexityRoot.AttackProtection.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.Name(childComplexity), true
+	case "AttackProtection.nativeId":
+		if e.ComplexityRoot.AttackProtection.NativeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.NativeID(childComplexity), true
+	case "AttackProtection.passwordChangeShields":
+		if e.ComplexityRoot.AttackProtection.PasswordChangeShields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.PasswordChangeShields(childComplexity), true
+	case "AttackProtection.protection":
+		if e.ComplexityRoot.AttackProtection.Protection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.Protection(childComplexity), true
+	case "AttackProtection.rate":
+		if e.ComplexityRoot.AttackProtection.Rate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.Rate(childComplexity), true
+	case "AttackProtection.shields":
+		if e.ComplexityRoot.AttackProtection.Shields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.Shields(childComplexity), true
+	case "AttackProtection.signupMaxAttempts":
+		if e.ComplexityRoot.AttackProtection.SignupMaxAttempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.SignupMaxAttempts(childComplexity), true
+	case "AttackProtection.signupShields":
+		if e.ComplexityRoot.AttackProtection.SignupShields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.SignupShields(childComplexity), true
+	case "AttackProtection.tenant":
+		if e.ComplexityRoot.AttackProtection.Tenant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtection.Tenant(childComplexity), true
+
+	case "AttackProtectionConnection.edges":
+		if e.ComplexityRoot.AttackProtectionConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtectionConnection.Edges(childComplexity), true
+	case "AttackProtectionConnection.nodes":
+		if e.ComplexityRoot.AttackProtectionConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtectionConnection.Nodes(childComplexity), true
+	case "AttackProtectionConnection.pageInfo":
+		if e.ComplexityRoot.AttackProtectionConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtectionConnection.PageInfo(childComplexity), true
+	case "AttackProtectionConnection.totalCount":
+		if e.ComplexityRoot.AttackProtectionConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtectionConnection.TotalCount(childComplexity), true
+
+	case "AttackProtectionEdge.cursor":
+		if e.ComplexityRoot.AttackProtectionEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtectionEdge.Cursor(childComplexity), true
+	case "AttackProtectionEdge.node":
+		if e.ComplexityRoot.AttackProtectionEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackProtectionEdge.Node(childComplexity), true
 
 	case "AuditEntry.action":
 		if e.ComplexityRoot.AuditEntry.Action == nil {
@@ -1902,6 +2214,115 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ClientReach.Paths(childComplexity), true
 
+	case "ConnectedTenant.allowMissingScopes":
+		if e.ComplexityRoot.ConnectedTenant.AllowMissingScopes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectedTenant.AllowMissingScopes(childComplexity), true
+	case "ConnectedTenant.audience":
+		if e.ComplexityRoot.ConnectedTenant.Audience == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectedTenant.Audience(childComplexity), true
+	case "ConnectedTenant.baselined":
+		if e.ComplexityRoot.ConnectedTenant.Baselined == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectedTenant.Baselined(childComplexity), true
+	case "ConnectedTenant.clientId":
+		if e.ComplexityRoot.ConnectedTenant.ClientID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectedTenant.ClientID(childComplexity), true
+	case "ConnectedTenant.created":
+		if e.ComplexityRoot.ConnectedTenant.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectedTenant.Created(childComplexity), true
+	case "ConnectedTenant.domain":
+		if e.ComplexityRoot.ConnectedTenant.Domain == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectedTenant.Domain(childComplexity), true
+	case "ConnectedTenant.enabled":
+		if e.ComplexityRoot.ConnectedTenant.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectedTenant.Enabled(childComplexity), true
+	case "ConnectedTenant.failures":
+		if e.ComplexityRoot.ConnectedTenant.Failures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectedTenant.Failures(childComplexity), true
+	case "ConnectedTenant.findingsOpen":
+		if e.ComplexityRoot.ConnectedTenant.FindingsOpen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectedTenant.FindingsOpen(childComplexity), true
+	case "ConnectedTenant.intervalSeconds":
+		if e.ComplexityRoot.ConnectedTenant.IntervalSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectedTenant.IntervalSeconds(childComplexity), true
+	case "ConnectedTenant.lastDurationMs":
+		if e.ComplexityRoot.ConnectedTenant.LastDurationMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectedTenant.LastDurationMs(childComplexity), true
+	case "ConnectedTenant.lastError":
+		if e.ComplexityRoot.ConnectedTenant.LastError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectedTenant.LastError(childComplexity), true
+	case "ConnectedTenant.lastStatus":
+		if e.ComplexityRoot.ConnectedTenant.LastStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectedTenant.LastStatus(childComplexity), true
+	case "ConnectedTenant.lastSync":
+		if e.ComplexityRoot.ConnectedTenant.LastSync == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectedTenant.LastSync(childComplexity), true
+	case "ConnectedTenant.lastSyncAt":
+		if e.ComplexityRoot.ConnectedTenant.LastSyncAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectedTenant.LastSyncAt(childComplexity), true
+	case "ConnectedTenant.name":
+		if e.ComplexityRoot.ConnectedTenant.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectedTenant.Name(childComplexity), true
+	case "ConnectedTenant.nextSyncAt":
+		if e.ComplexityRoot.ConnectedTenant.NextSyncAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectedTenant.NextSyncAt(childComplexity), true
+	case "ConnectedTenant.syncing":
+		if e.ComplexityRoot.ConnectedTenant.Syncing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectedTenant.Syncing(childComplexity), true
+
 	case "Connection.bruteForceProtection":
 		if e.ComplexityRoot.Connection.BruteForceProtection == nil {
 			break
@@ -2095,6 +2516,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ConnectionEdge.Node(childComplexity), true
+
+	case "ConnectionTest.error":
+		if e.ComplexityRoot.ConnectionTest.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectionTest.Error(childComplexity), true
+	case "ConnectionTest.missingScopes":
+		if e.ComplexityRoot.ConnectionTest.MissingScopes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectionTest.MissingScopes(childComplexity), true
+	case "ConnectionTest.ok":
+		if e.ComplexityRoot.ConnectionTest.Ok == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectionTest.Ok(childComplexity), true
+	case "ConnectionTest.scopes":
+		if e.ComplexityRoot.ConnectionTest.Scopes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectionTest.Scopes(childComplexity), true
+	case "ConnectionTest.tokenOk":
+		if e.ComplexityRoot.ConnectionTest.TokenOk == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectionTest.TokenOk(childComplexity), true
 
 	case "CustomDomain.customClientIpHeader":
 		if e.ComplexityRoot.CustomDomain.CustomClientIPHeader == nil {
@@ -3208,6 +3660,115 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LogStreamEdge.Node(childComplexity), true
 
+	case "MfaPolicy.firstSeen":
+		if e.ComplexityRoot.MfaPolicy.FirstSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MfaPolicy.FirstSeen(childComplexity), true
+	case "MfaPolicy.id":
+		if e.ComplexityRoot.MfaPolicy.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MfaPolicy.ID(childComplexity), true
+	case "MfaPolicy.kind":
+		if e.ComplexityRoot.MfaPolicy.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MfaPolicy.Kind(childComplexity), true
+	case "MfaPolicy.lastSeen":
+		if e.ComplexityRoot.MfaPolicy.LastSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MfaPolicy.LastSeen(childComplexity), true
+	case "MfaPolicy.name":
+		if e.ComplexityRoot.MfaPolicy.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MfaPolicy.Name(childComplexity), true
+	case "MfaPolicy.nativeId":
+		if e.ComplexityRoot.MfaPolicy.NativeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MfaPolicy.NativeID(childComplexity), true
+	case "MfaPolicy.policy":
+		if e.ComplexityRoot.MfaPolicy.Policy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MfaPolicy.Policy(childComplexity), true
+	case "MfaPolicy.tenant":
+		if e.ComplexityRoot.MfaPolicy.Tenant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MfaPolicy.Tenant(childComplexity), true
+
+	case "MfaPolicyConnection.edges":
+		if e.ComplexityRoot.MfaPolicyConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MfaPolicyConnection.Edges(childComplexity), true
+	case "MfaPolicyConnection.nodes":
+		if e.ComplexityRoot.MfaPolicyConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MfaPolicyConnection.Nodes(childComplexity), true
+	case "MfaPolicyConnection.pageInfo":
+		if e.ComplexityRoot.MfaPolicyConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MfaPolicyConnection.PageInfo(childComplexity), true
+	case "MfaPolicyConnection.totalCount":
+		if e.ComplexityRoot.MfaPolicyConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MfaPolicyConnection.TotalCount(childComplexity), true
+
+	case "MfaPolicyEdge.cursor":
+		if e.ComplexityRoot.MfaPolicyEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MfaPolicyEdge.Cursor(childComplexity), true
+	case "MfaPolicyEdge.node":
+		if e.ComplexityRoot.MfaPolicyEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MfaPolicyEdge.Node(childComplexity), true
+
+	case "Mutation.connectTenant":
+		if e.ComplexityRoot.Mutation.ConnectTenant == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_connectTenant_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConnectTenant(childComplexity, args["input"].(model.ConnectTenantInput)), true
+	case "Mutation.removeTenant":
+		if e.ComplexityRoot.Mutation.RemoveTenant == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeTenant_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveTenant(childComplexity, args["name"].(string)), true
 	case "Mutation.runRules":
 		if e.ComplexityRoot.Mutation.RunRules == nil {
 			break
@@ -3219,6 +3780,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RunRules(childComplexity, args["tenant"].(string)), true
+	case "Mutation.setTenantEnabled":
+		if e.ComplexityRoot.Mutation.SetTenantEnabled == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setTenantEnabled_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetTenantEnabled(childComplexity, args["name"].(string), args["enabled"].(bool)), true
 	case "Mutation.suppressFinding":
 		if e.ComplexityRoot.Mutation.SuppressFinding == nil {
 			break
@@ -3230,6 +3802,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SuppressFinding(childComplexity, args["id"].(string), args["reason"].(string), args["until"].(*time.Time)), true
+	case "Mutation.testTenantConnection":
+		if e.ComplexityRoot.Mutation.TestTenantConnection == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_testTenantConnection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TestTenantConnection(childComplexity, args["input"].(model.TenantCredentialsInput)), true
 	case "Mutation.unsuppressFinding":
 		if e.ComplexityRoot.Mutation.UnsuppressFinding == nil {
 			break
@@ -3241,6 +3824,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UnsuppressFinding(childComplexity, args["id"].(string)), true
+	case "Mutation.updateConnectedTenant":
+		if e.ComplexityRoot.Mutation.UpdateConnectedTenant == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateConnectedTenant_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateConnectedTenant(childComplexity, args["name"].(string), args["input"].(model.UpdateConnectedTenantInput)), true
 
 	case "OrgConnection.assignMembershipOnLogin":
 		if e.ComplexityRoot.OrgConnection.AssignMembershipOnLogin == nil {
@@ -3665,6 +4259,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Actions(childComplexity, args["tenant"].(*string), args["filter"].(*model.StatusFilter), args["orderBy"].(*model.Sort), args["first"].(*int), args["after"].(*string)), true
+	case "Query.attackProtections":
+		if e.ComplexityRoot.Query.AttackProtections == nil {
+			break
+		}
+
+		args, err := ec.field_Query_attackProtections_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AttackProtections(childComplexity, args["tenant"].(*string), args["filter"].(*model.AttackProtectionFilter), args["orderBy"].(*model.Sort), args["first"].(*int), args["after"].(*string)), true
 	case "Query.auditLog":
 		if e.ComplexityRoot.Query.AuditLog == nil {
 			break
@@ -3709,6 +4314,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Clients(childComplexity, args["tenant"].(*string), args["filter"].(*model.ClientFilter), args["orderBy"].(*model.Sort), args["first"].(*int), args["after"].(*string)), true
+	case "Query.connectedTenant":
+		if e.ComplexityRoot.Query.ConnectedTenant == nil {
+			break
+		}
+
+		args, err := ec.field_Query_connectedTenant_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ConnectedTenant(childComplexity, args["name"].(string)), true
+	case "Query.connectedTenants":
+		if e.ComplexityRoot.Query.ConnectedTenants == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ConnectedTenants(childComplexity), true
 	case "Query.connections":
 		if e.ComplexityRoot.Query.Connections == nil {
 			break
@@ -3785,7 +4407,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Findings(childComplexity, args["filter"].(*model.FindingFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Findings(childComplexity, args["filter"].(*model.FindingFilter), args["orderBy"].(*model.FindingOrder), args["first"].(*int), args["after"].(*string)), true
 	case "Query.findingsSummary":
 		if e.ComplexityRoot.Query.FindingsSummary == nil {
 			break
@@ -3853,6 +4475,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.LogStreams(childComplexity, args["tenant"].(*string), args["filter"].(*model.StatusFilter), args["orderBy"].(*model.Sort), args["first"].(*int), args["after"].(*string)), true
+	case "Query.mfaPolicies":
+		if e.ComplexityRoot.Query.MfaPolicies == nil {
+			break
+		}
+
+		args, err := ec.field_Query_mfaPolicies_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MfaPolicies(childComplexity, args["tenant"].(*string), args["filter"].(*model.MfaPolicyFilter), args["orderBy"].(*model.Sort), args["first"].(*int), args["after"].(*string)), true
 	case "Query.neighbourhood":
 		if e.ComplexityRoot.Query.Neighbourhood == nil {
 			break
@@ -3958,6 +4591,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Rules(childComplexity), true
+	case "Query.sql":
+		if e.ComplexityRoot.Query.SQL == nil {
+			break
+		}
+
+		args, err := ec.field_Query_sql_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SQL(childComplexity, args["query"].(string)), true
+	case "Query.sqlTables":
+		if e.ComplexityRoot.Query.SQLTables == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.SQLTables(childComplexity), true
 	case "Query.search":
 		if e.ComplexityRoot.Query.Search == nil {
 			break
@@ -3991,6 +4641,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.SigningKeys(childComplexity, args["tenant"].(*string), args["filter"].(*model.SigningKeyFilter), args["orderBy"].(*model.Sort), args["first"].(*int), args["after"].(*string)), true
+	case "Query.tenantRemovals":
+		if e.ComplexityRoot.Query.TenantRemovals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.TenantRemovals(childComplexity), true
 	case "Query.tenantSettings":
 		if e.ComplexityRoot.Query.TenantSettings == nil {
 			break
@@ -4413,6 +5069,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Rule.Remediation(childComplexity), true
+	case "Rule.requires":
+		if e.ComplexityRoot.Rule.Requires == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rule.Requires(childComplexity), true
 	case "Rule.results":
 		if e.ComplexityRoot.Rule.Results == nil {
 			break
@@ -4504,6 +5166,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RuleResult.Tenant(childComplexity), true
+	case "RuleResult.unknown":
+		if e.ComplexityRoot.RuleResult.Unknown == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleResult.Unknown(childComplexity), true
+	case "RuleResult.unknownReason":
+		if e.ComplexityRoot.RuleResult.UnknownReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleResult.UnknownReason(childComplexity), true
 
 	case "RuleRun.durationMs":
 		if e.ComplexityRoot.RuleRun.DurationMs == nil {
@@ -4565,6 +5239,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RuleRun.Tenant(childComplexity), true
+
+	case "ScopeCheck.costs":
+		if e.ComplexityRoot.ScopeCheck.Costs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScopeCheck.Costs(childComplexity), true
+	case "ScopeCheck.ok":
+		if e.ComplexityRoot.ScopeCheck.Ok == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScopeCheck.Ok(childComplexity), true
+	case "ScopeCheck.reason":
+		if e.ComplexityRoot.ScopeCheck.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScopeCheck.Reason(childComplexity), true
+	case "ScopeCheck.resource":
+		if e.ComplexityRoot.ScopeCheck.Resource == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScopeCheck.Resource(childComplexity), true
+	case "ScopeCheck.scope":
+		if e.ComplexityRoot.ScopeCheck.Scope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScopeCheck.Scope(childComplexity), true
 
 	case "SearchHit.asset":
 		if e.ComplexityRoot.SearchHit.Asset == nil {
@@ -4739,6 +5444,93 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SkippedKind.Reason(childComplexity), true
+
+	case "SqlColumn.doc":
+		if e.ComplexityRoot.SqlColumn.Doc == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SqlColumn.Doc(childComplexity), true
+	case "SqlColumn.name":
+		if e.ComplexityRoot.SqlColumn.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SqlColumn.Name(childComplexity), true
+	case "SqlColumn.type":
+		if e.ComplexityRoot.SqlColumn.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SqlColumn.Type(childComplexity), true
+
+	case "SqlResult.columns":
+		if e.ComplexityRoot.SqlResult.Columns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SqlResult.Columns(childComplexity), true
+	case "SqlResult.elapsedMs":
+		if e.ComplexityRoot.SqlResult.ElapsedMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SqlResult.ElapsedMs(childComplexity), true
+	case "SqlResult.rowCount":
+		if e.ComplexityRoot.SqlResult.RowCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SqlResult.RowCount(childComplexity), true
+	case "SqlResult.rows":
+		if e.ComplexityRoot.SqlResult.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SqlResult.Rows(childComplexity), true
+	case "SqlResult.truncated":
+		if e.ComplexityRoot.SqlResult.Truncated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SqlResult.Truncated(childComplexity), true
+	case "SqlResult.truncatedReason":
+		if e.ComplexityRoot.SqlResult.TruncatedReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SqlResult.TruncatedReason(childComplexity), true
+	case "SqlResult.types":
+		if e.ComplexityRoot.SqlResult.Types == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SqlResult.Types(childComplexity), true
+
+	case "SqlTable.columns":
+		if e.ComplexityRoot.SqlTable.Columns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SqlTable.Columns(childComplexity), true
+	case "SqlTable.kind":
+		if e.ComplexityRoot.SqlTable.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SqlTable.Kind(childComplexity), true
+	case "SqlTable.name":
+		if e.ComplexityRoot.SqlTable.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SqlTable.Name(childComplexity), true
+	case "SqlTable.relation":
+		if e.ComplexityRoot.SqlTable.Relation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SqlTable.Relation(childComplexity), true
 
 	case "Subgraph.edges":
 		if e.ComplexityRoot.Subgraph.Edges == nil {
@@ -4946,6 +5738,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Tenant.Tenant(childComplexity), true
+
+	case "TenantRemoval.current":
+		if e.ComplexityRoot.TenantRemoval.Current == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantRemoval.Current(childComplexity), true
+	case "TenantRemoval.deleted":
+		if e.ComplexityRoot.TenantRemoval.Deleted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantRemoval.Deleted(childComplexity), true
+	case "TenantRemoval.error":
+		if e.ComplexityRoot.TenantRemoval.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantRemoval.Error(childComplexity), true
+	case "TenantRemoval.finished":
+		if e.ComplexityRoot.TenantRemoval.Finished == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantRemoval.Finished(childComplexity), true
+	case "TenantRemoval.started":
+		if e.ComplexityRoot.TenantRemoval.Started == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantRemoval.Started(childComplexity), true
+	case "TenantRemoval.state":
+		if e.ComplexityRoot.TenantRemoval.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantRemoval.State(childComplexity), true
+	case "TenantRemoval.tenant":
+		if e.ComplexityRoot.TenantRemoval.Tenant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantRemoval.Tenant(childComplexity), true
 
 	case "TenantSettings.allowedLogoutUrls":
 		if e.ComplexityRoot.TenantSettings.AllowedLogoutUrls == nil {
@@ -5196,6 +6031,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.CreatedAt(childComplexity), true
+	case "User.directPermissionsAt":
+		if e.ComplexityRoot.User.DirectPermissionsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.DirectPermissionsAt(childComplexity), true
 	case "User.effectivePermissions":
 		if e.ComplexityRoot.User.EffectivePermissions == nil {
 			break
@@ -5425,15 +6266,19 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AttackProtectionFilter", ec.unmarshalInputAttackProtectionFilter),
 			graphql.NewInputUnmarshaler("ClientFilter", ec.unmarshalInputClientFilter),
 			graphql.NewInputUnmarshaler("ClientGrantFilter", ec.unmarshalInputClientGrantFilter),
+			graphql.NewInputUnmarshaler("ConnectTenantInput", ec.unmarshalInputConnectTenantInput),
 			graphql.NewInputUnmarshaler("ConnectionFilter", ec.unmarshalInputConnectionFilter),
 			graphql.NewInputUnmarshaler("EmailProviderFilter", ec.unmarshalInputEmailProviderFilter),
 			graphql.NewInputUnmarshaler("FindingFilter", ec.unmarshalInputFindingFilter),
+			graphql.NewInputUnmarshaler("FindingOrder", ec.unmarshalInputFindingOrder),
 			graphql.NewInputUnmarshaler("GrantFilter", ec.unmarshalInputGrantFilter),
 			graphql.NewInputUnmarshaler("GuardianFactorFilter", ec.unmarshalInputGuardianFactorFilter),
 			graphql.NewInputUnmarshaler("HookFilter", ec.unmarshalInputHookFilter),
 			graphql.NewInputUnmarshaler("LegacyRuleFilter", ec.unmarshalInputLegacyRuleFilter),
+			graphql.NewInputUnmarshaler("MfaPolicyFilter", ec.unmarshalInputMfaPolicyFilter),
 			graphql.NewInputUnmarshaler("NameFilter", ec.unmarshalInputNameFilter),
 			graphql.NewInputUnmarshaler("OrganizationFilter", ec.unmarshalInputOrganizationFilter),
 			graphql.NewInputUnmarshaler("PermissionFilter", ec.unmarshalInputPermissionFilter),
@@ -5443,7 +6288,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("Sort", ec.unmarshalInputSort),
 			graphql.NewInputUnmarshaler("StatusFilter", ec.unmarshalInputStatusFilter),
 			graphql.NewInputUnmarshaler("StringFilter", ec.unmarshalInputStringFilter),
+			graphql.NewInputUnmarshaler("TenantCredentialsInput", ec.unmarshalInputTenantCredentialsInput),
 			graphql.NewInputUnmarshaler("TimeFilter", ec.unmarshalInputTimeFilter),
+			graphql.NewInputUnmarshaler("UpdateConnectedTenantInput", ec.unmarshalInputUpdateConnectedTenantInput),
 			graphql.NewInputUnmarshaler("UserFilter", ec.unmarshalInputUserFilter),
 		)
 	}
@@ -6060,6 +6907,137 @@ extend type Query {
   hooks(tenant: String, filter: HookFilter, orderBy: Sort, first: Int = 50, after: String): HookConnection!
 }
 `, BuiltIn: false},
+	{Name: "../schema/monitor.graphqls", Input: `# Connected tenants (internal/monitor): the tenants ` + "`" + `authgraph serve` + "`" + ` polls
+# with stored credentials. Client secrets go in through the mutations,
+# sealed, and no field ever returns one.
+
+"A tenant authgraph polls with stored credentials, and its monitoring status."
+type ConnectedTenant {
+  "the tenant's name in the graph (every asset's tenant)"
+  name: String!
+  domain: String!
+  "the machine-to-machine application's client id (admins only)"
+  clientId: String!
+  audience: String
+  "false: not polled (its data stays)"
+  enabled: Boolean!
+  "polling interval, seconds"
+  intervalSeconds: Int!
+  "syncs skip resources whose read scope the client lacks"
+  allowMissingScopes: Boolean!
+  created: Time
+  lastSyncAt: Time
+  "ok, partial or failed; null before the first sync"
+  lastStatus: String
+  lastError: String
+  lastDurationMs: Int
+  "the newest sync record (API calls, 429s, counts)"
+  lastSync: Sync @goField(forceResolver: true)
+  "when the next scheduled sync is due; null when disabled"
+  nextSyncAt: Time
+  "consecutive failed syncs (the retry backs off)"
+  failures: Int!
+  "true while a process holds the tenant's lease (a sync runs)"
+  syncing: Boolean!
+  "a first collection was recorded (the change history's baseline)"
+  baselined: Boolean!
+  findingsOpen: Int!
+}
+
+"One read scope checked: granted, or what the graph would lack without it."
+type ScopeCheck {
+  "the resource collected with it (users, roles, …)"
+  resource: String!
+  scope: String!
+  ok: Boolean!
+  "why it would be skipped (missing scope, plan)"
+  reason: String
+  "labels and relation types the graph would lack"
+  costs: [String!]!
+}
+
+"What testing a tenant's credentials found (nothing is stored)."
+type ConnectionTest {
+  "a token was issued and every read scope is granted"
+  ok: Boolean!
+  "the tenant answered and issued a token"
+  tokenOk: Boolean!
+  "why no token was had"
+  error: String
+  scopes: [ScopeCheck!]!
+  "the read scopes the client lacks"
+  missingScopes: [String!]!
+}
+
+input TenantCredentialsInput {
+  "https://TENANT.REGION.auth0.com (or a custom domain)"
+  domain: String!
+  clientId: String!
+  clientSecret: String!
+  "the Management API audience when it differs from the domain"
+  audience: String
+}
+
+input ConnectTenantInput {
+  domain: String!
+  clientId: String!
+  clientSecret: String!
+  audience: String
+  "the tenant's name in the graph (default: the domain's host)"
+  name: String
+  "polling interval, seconds (at least 10; default 900)"
+  intervalSeconds: Int = 900
+  "save even when read scopes are missing (those resources are skipped)"
+  allowMissingScopes: Boolean = false
+  "false: save it disabled (no polling until enabled)"
+  enabled: Boolean = true
+}
+
+"Changes to a connected tenant; fields left out stay. New credentials are checked (with the stored secret when none is given)."
+input UpdateConnectedTenantInput {
+  domain: String
+  clientId: String
+  clientSecret: String
+  audience: String
+  intervalSeconds: Int
+  allowMissingScopes: Boolean
+}
+
+"A tenant's removal: its assets, findings, history and connection deleted in batches, in the background of the server that was asked."
+type TenantRemoval {
+  tenant: String!
+  "running, done or failed"
+  state: String!
+  "nodes deleted so far"
+  deleted: Int!
+  "the label being deleted now"
+  current: String
+  error: String
+  started: Time!
+  finished: Time
+}
+
+extend type Query {
+  "Connected tenants with their status, by name."
+  connectedTenants: [ConnectedTenant!]!
+  connectedTenant(name: String!): ConnectedTenant
+  "Tenant removals run by this server, newest first (admins)."
+  tenantRemovals: [TenantRemoval!]!
+}
+
+extend type Mutation {
+  "Check credentials as connecting would (a token, then every read scope) without storing anything."
+  testTenantConnection(input: TenantCredentialsInput!): ConnectionTest!
+  "Check the credentials and connect the tenant; its first sync is due at once."
+  connectTenant(input: ConnectTenantInput!): ConnectedTenant!
+  "Change a connected tenant's credentials, interval or scope policy."
+  updateConnectedTenant(name: String!, input: UpdateConnectedTenantInput!): ConnectedTenant!
+  "Stop (the data stays) or resume polling; enabling makes a sync due now."
+  setTenantEnabled(name: String!, enabled: Boolean!): ConnectedTenant!
+  "Disconnect a tenant and delete its assets, findings and history; returns at once, tenantRemovals shows the progress."
+  removeTenant(name: String!): TenantRemoval!
+}
+`, BuiltIn: false},
 	{Name: "../schema/organizations.generated.graphqls", Input: `# Code generated by internal/schemagen from package schema. DO NOT EDIT.
 
 type Organization implements Asset {
@@ -6265,6 +7243,8 @@ type Rule {
   graph: String
   "false for custom rules loaded with --rules-dir."
   builtin: Boolean!
+  "Data the rule depends on that may not be collected for every asset yet (e.g. direct_permissions): assets without it are counted unknown, not passing."
+  requires: [String!]!
   "The rule's latest evaluation on each tenant (or on one)."
   results(tenant: String): [RuleResult!]!
 }
@@ -6278,7 +7258,11 @@ type RuleResult {
   "Open findings."
   failing: Int!
   suppressed: Int!
-  "(evaluated − failing) / evaluated; suppressed findings count as passing."
+  "Assets the rule did not flag but cannot pass: data it requires is not yet collected for them (see unknownReason); e.g. users whose direct permissions are not yet known."
+  unknown: Int!
+  "What is not yet known for the unknown assets."
+  unknownReason: String
+  "(evaluated − failing − unknown) / evaluated; suppressed findings count as passing, unknown assets do not."
   passRatio: Float!
   ranAt: Time
   "Why the evaluation failed (its findings were kept as they were)."
@@ -6332,6 +7316,25 @@ input FindingFilter {
   kind: String
 }
 
+enum FindingOrderField {
+  "Most severe first when ascending."
+  SEVERITY
+  FIRST_SEEN
+  LAST_SEEN
+  "The rule's title."
+  RULE
+  "The asset's name."
+  ASSET
+  TENANT
+  STATUS
+}
+
+"Sorts findings by one field, then by id."
+input FindingOrder {
+  field: FindingOrderField!
+  direction: SortDirection = ASC
+}
+
 type FindingConnection {
   nodes: [Finding!]!
   totalCount: Int!
@@ -6380,8 +7383,8 @@ extend type Query {
   "Every loaded rule, by id."
   rules: [Rule!]!
   rule(id: ID!): Rule
-  "Findings, most severe first (then by id)."
-  findings(filter: FindingFilter, first: Int = 50, after: String): FindingConnection!
+  "Findings, most severe first (then by id) unless orderBy says otherwise."
+  findings(filter: FindingFilter, orderBy: FindingOrder, first: Int = 50, after: String): FindingConnection!
   finding(id: ID!): Finding
   findingsSummary(tenant: String!): FindingsSummary!
 }
@@ -6559,6 +7562,48 @@ extend type Query {
   effectivePermissions(userId: ID, clientId: ID): [EffectivePermission!]!
   "Users and clients that can reach a permission (permissionId) or an API (apiId), with paths."
   whoCanReach(permissionId: ID, apiId: ID, first: Int = 100): Reach!
+}
+`, BuiltIn: false},
+	{Name: "../schema/sql.graphqls", Input: `"What a SQL query returned."
+type SqlResult {
+  columns: [String!]!
+  "The columns' SQL types (as MySQL prints them), in column order."
+  types: [String!]!
+  "Rows as JSON values, in column order: booleans of comparisons as true/false, BOOLEAN columns as 0/1, DATETIME as RFC 3339, JSON columns decoded."
+  rows: [[Any]!]!
+  rowCount: Int!
+  "Rows were left out (row or byte cap); truncatedReason says which."
+  truncated: Boolean!
+  truncatedReason: String
+  elapsedMs: Int!
+}
+
+"A table of SQL over the graph: one per kind of asset, one per relation."
+type SqlTable {
+  name: String!
+  "The kind whose assets are the rows (User, Role, …), for a kind's table."
+  kind: String
+  "The relation whose edges are the rows (User-HAS_ROLE->Role, …), for a relation's table."
+  relation: String
+  columns: [SqlColumn!]!
+}
+
+type SqlColumn {
+  name: String!
+  type: String!
+  doc: String
+}
+
+extend type Query {
+  """
+  Read-only SQL (MySQL dialect) over the graph's tables: joins, aggregates,
+  GROUP BY/HAVING, subqueries, ORDER BY/LIMIT. Anything but a read is
+  refused (FORBIDDEN), judged by the statement's analysed plan. The Cypher
+  console's limits apply: timeout, rows, bytes, and its concurrency slots.
+  """
+  sql(query: String!): SqlResult!
+  "The tables sql reads, with their columns."
+  sqlTables: [SqlTable!]!
 }
 `, BuiltIn: false},
 	{Name: "../schema/tenant_assets.generated.graphqls", Input: `# Code generated by internal/schemagen from package schema. DO NOT EDIT.
@@ -6752,6 +7797,88 @@ input GuardianFactorFilter {
   enabled: Boolean
 }
 
+"One of the tenant's attack protections."
+type AttackProtection implements Asset {
+  id: ID!
+  kind: String!
+  nativeId: String!
+  tenant: String!
+  name: String!
+  firstSeen: Time
+  lastSeen: Time
+  "brute_force, suspicious_ip_throttling or breached_password_detection"
+  protection: String
+  enabled: Boolean
+  "what it does when it triggers: block, user_notification, admin_notification"
+  shields: [String!]
+  "IP addresses and ranges it never acts on (brute force, suspicious IP)"
+  allowlist: [String!]
+  "brute force: count_per_identifier_and_ip or count_per_identifier"
+  mode: String
+  "brute force: failed logins before it triggers; suspicious IP: at login (stage.pre-login)"
+  maxAttempts: Int
+  "suspicious IP: the login attempts' refill interval (ms)"
+  rate: Int
+  "suspicious IP: signups before it triggers"
+  signupMaxAttempts: Int
+  "breached password: standard or enhanced"
+  method: String
+  "breached password: at signup"
+  signupShields: [String!]
+  "breached password: at a password change"
+  passwordChangeShields: [String!]
+  "breached password: immediately, daily, weekly, monthly"
+  adminNotificationFrequency: [String!]
+}
+
+type AttackProtectionConnection {
+  edges: [AttackProtectionEdge!]!
+  nodes: [AttackProtection!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type AttackProtectionEdge {
+  cursor: String!
+  node: AttackProtection!
+}
+
+input AttackProtectionFilter {
+  name: StringFilter
+  protection: String
+  enabled: Boolean
+}
+
+"The tenant's MFA policy."
+type MfaPolicy implements Asset {
+  id: ID!
+  kind: String!
+  nativeId: String!
+  tenant: String!
+  name: String!
+  firstSeen: Time
+  lastSeen: Time
+  "never, all-applications or confidence-score (Auth0 sends [] for never)"
+  policy: String
+}
+
+type MfaPolicyConnection {
+  edges: [MfaPolicyEdge!]!
+  nodes: [MfaPolicy!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type MfaPolicyEdge {
+  cursor: String!
+  node: MfaPolicy!
+}
+
+input MfaPolicyFilter {
+  name: StringFilter
+  policy: String
+}
+
 extend type Query {
   customDomains(tenant: String, filter: StatusFilter, orderBy: Sort, first: Int = 50, after: String): CustomDomainConnection!
   logStreams(tenant: String, filter: StatusFilter, orderBy: Sort, first: Int = 50, after: String): LogStreamConnection!
@@ -6759,6 +7886,8 @@ extend type Query {
   signingKeys(tenant: String, filter: SigningKeyFilter, orderBy: Sort, first: Int = 50, after: String): SigningKeyConnection!
   emailProviders(tenant: String, filter: EmailProviderFilter, orderBy: Sort, first: Int = 50, after: String): EmailProviderConnection!
   guardianFactors(tenant: String, filter: GuardianFactorFilter, orderBy: Sort, first: Int = 50, after: String): GuardianFactorConnection!
+  attackProtections(tenant: String, filter: AttackProtectionFilter, orderBy: Sort, first: Int = 50, after: String): AttackProtectionConnection!
+  mfaPolicies(tenant: String, filter: MfaPolicyFilter, orderBy: Sort, first: Int = 50, after: String): MfaPolicyConnection!
 }
 `, BuiltIn: false},
 	{Name: "../schema/tenants.generated.graphqls", Input: `# Code generated by internal/schemagen from package schema. DO NOT EDIT.
@@ -6914,6 +8043,8 @@ type User implements Asset {
   lastLogin: Time
   lastIp: String
   loginsCount: Int
+  "when the user's direct permissions (HAS_PERMISSION) were last read completely; absent: not yet known (a large tenant's users are read a budget per sync), and rules that depend on them say unknown"
+  directPermissionsAt: Time
   "Tenant-wide roles (HAS_ROLE)."
   roles: [Role!]! @goField(forceResolver: true)
   "Organization memberships, each with the member's organization roles."
@@ -6948,6 +8079,8 @@ input UserFilter {
   mfaEnrolled: Boolean
   lastLogin: TimeFilter
   createdAt: TimeFilter
+  "When the user's direct permissions were last read; isNull: true lists the users whose direct permissions are not yet known."
+  directPermissionsAt: TimeFilter
   "Users with this tenant-wide role (role id)."
   role: ID
   "Members of this organization (organization id)."
@@ -7074,6 +8207,74 @@ func (ec *executionContext) childFields_ApiAccess(ctx context.Context, field gra
 		return ec.fieldContext_ApiAccess_isSystem(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ApiAccess", field.Name)
+}
+
+func (ec *executionContext) childFields_AttackProtection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AttackProtection_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_AttackProtection_kind(ctx, field)
+	case "nativeId":
+		return ec.fieldContext_AttackProtection_nativeId(ctx, field)
+	case "tenant":
+		return ec.fieldContext_AttackProtection_tenant(ctx, field)
+	case "name":
+		return ec.fieldContext_AttackProtection_name(ctx, field)
+	case "firstSeen":
+		return ec.fieldContext_AttackProtection_firstSeen(ctx, field)
+	case "lastSeen":
+		return ec.fieldContext_AttackProtection_lastSeen(ctx, field)
+	case "protection":
+		return ec.fieldContext_AttackProtection_protection(ctx, field)
+	case "enabled":
+		return ec.fieldContext_AttackProtection_enabled(ctx, field)
+	case "shields":
+		return ec.fieldContext_AttackProtection_shields(ctx, field)
+	case "allowlist":
+		return ec.fieldContext_AttackProtection_allowlist(ctx, field)
+	case "mode":
+		return ec.fieldContext_AttackProtection_mode(ctx, field)
+	case "maxAttempts":
+		return ec.fieldContext_AttackProtection_maxAttempts(ctx, field)
+	case "rate":
+		return ec.fieldContext_AttackProtection_rate(ctx, field)
+	case "signupMaxAttempts":
+		return ec.fieldContext_AttackProtection_signupMaxAttempts(ctx, field)
+	case "method":
+		return ec.fieldContext_AttackProtection_method(ctx, field)
+	case "signupShields":
+		return ec.fieldContext_AttackProtection_signupShields(ctx, field)
+	case "passwordChangeShields":
+		return ec.fieldContext_AttackProtection_passwordChangeShields(ctx, field)
+	case "adminNotificationFrequency":
+		return ec.fieldContext_AttackProtection_adminNotificationFrequency(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AttackProtection", field.Name)
+}
+
+func (ec *executionContext) childFields_AttackProtectionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AttackProtectionConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_AttackProtectionConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AttackProtectionConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_AttackProtectionConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AttackProtectionConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AttackProtectionEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_AttackProtectionEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_AttackProtectionEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AttackProtectionEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7324,6 +8525,48 @@ func (ec *executionContext) childFields_ClientReach(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type ClientReach", field.Name)
 }
 
+func (ec *executionContext) childFields_ConnectedTenant(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_ConnectedTenant_name(ctx, field)
+	case "domain":
+		return ec.fieldContext_ConnectedTenant_domain(ctx, field)
+	case "clientId":
+		return ec.fieldContext_ConnectedTenant_clientId(ctx, field)
+	case "audience":
+		return ec.fieldContext_ConnectedTenant_audience(ctx, field)
+	case "enabled":
+		return ec.fieldContext_ConnectedTenant_enabled(ctx, field)
+	case "intervalSeconds":
+		return ec.fieldContext_ConnectedTenant_intervalSeconds(ctx, field)
+	case "allowMissingScopes":
+		return ec.fieldContext_ConnectedTenant_allowMissingScopes(ctx, field)
+	case "created":
+		return ec.fieldContext_ConnectedTenant_created(ctx, field)
+	case "lastSyncAt":
+		return ec.fieldContext_ConnectedTenant_lastSyncAt(ctx, field)
+	case "lastStatus":
+		return ec.fieldContext_ConnectedTenant_lastStatus(ctx, field)
+	case "lastError":
+		return ec.fieldContext_ConnectedTenant_lastError(ctx, field)
+	case "lastDurationMs":
+		return ec.fieldContext_ConnectedTenant_lastDurationMs(ctx, field)
+	case "lastSync":
+		return ec.fieldContext_ConnectedTenant_lastSync(ctx, field)
+	case "nextSyncAt":
+		return ec.fieldContext_ConnectedTenant_nextSyncAt(ctx, field)
+	case "failures":
+		return ec.fieldContext_ConnectedTenant_failures(ctx, field)
+	case "syncing":
+		return ec.fieldContext_ConnectedTenant_syncing(ctx, field)
+	case "baselined":
+		return ec.fieldContext_ConnectedTenant_baselined(ctx, field)
+	case "findingsOpen":
+		return ec.fieldContext_ConnectedTenant_findingsOpen(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConnectedTenant", field.Name)
+}
+
 func (ec *executionContext) childFields_Connection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -7402,6 +8645,22 @@ func (ec *executionContext) childFields_ConnectionEdge(ctx context.Context, fiel
 		return ec.fieldContext_ConnectionEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ConnectionEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ConnectionTest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ok":
+		return ec.fieldContext_ConnectionTest_ok(ctx, field)
+	case "tokenOk":
+		return ec.fieldContext_ConnectionTest_tokenOk(ctx, field)
+	case "error":
+		return ec.fieldContext_ConnectionTest_error(ctx, field)
+	case "scopes":
+		return ec.fieldContext_ConnectionTest_scopes(ctx, field)
+	case "missingScopes":
+		return ec.fieldContext_ConnectionTest_missingScopes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConnectionTest", field.Name)
 }
 
 func (ec *executionContext) childFields_CustomDomain(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7956,6 +9215,52 @@ func (ec *executionContext) childFields_LogStreamEdge(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type LogStreamEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_MfaPolicy(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_MfaPolicy_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_MfaPolicy_kind(ctx, field)
+	case "nativeId":
+		return ec.fieldContext_MfaPolicy_nativeId(ctx, field)
+	case "tenant":
+		return ec.fieldContext_MfaPolicy_tenant(ctx, field)
+	case "name":
+		return ec.fieldContext_MfaPolicy_name(ctx, field)
+	case "firstSeen":
+		return ec.fieldContext_MfaPolicy_firstSeen(ctx, field)
+	case "lastSeen":
+		return ec.fieldContext_MfaPolicy_lastSeen(ctx, field)
+	case "policy":
+		return ec.fieldContext_MfaPolicy_policy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MfaPolicy", field.Name)
+}
+
+func (ec *executionContext) childFields_MfaPolicyConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_MfaPolicyConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_MfaPolicyConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_MfaPolicyConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_MfaPolicyConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MfaPolicyConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_MfaPolicyEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_MfaPolicyEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_MfaPolicyEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MfaPolicyEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_OrgConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "connection":
@@ -8328,6 +9633,8 @@ func (ec *executionContext) childFields_Rule(ctx context.Context, field graphql.
 		return ec.fieldContext_Rule_graph(ctx, field)
 	case "builtin":
 		return ec.fieldContext_Rule_builtin(ctx, field)
+	case "requires":
+		return ec.fieldContext_Rule_requires(ctx, field)
 	case "results":
 		return ec.fieldContext_Rule_results(ctx, field)
 	}
@@ -8356,6 +9663,10 @@ func (ec *executionContext) childFields_RuleResult(ctx context.Context, field gr
 		return ec.fieldContext_RuleResult_failing(ctx, field)
 	case "suppressed":
 		return ec.fieldContext_RuleResult_suppressed(ctx, field)
+	case "unknown":
+		return ec.fieldContext_RuleResult_unknown(ctx, field)
+	case "unknownReason":
+		return ec.fieldContext_RuleResult_unknownReason(ctx, field)
 	case "passRatio":
 		return ec.fieldContext_RuleResult_passRatio(ctx, field)
 	case "ranAt":
@@ -8390,6 +9701,22 @@ func (ec *executionContext) childFields_RuleRun(ctx context.Context, field graph
 		return ec.fieldContext_RuleRun_durationMs(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RuleRun", field.Name)
+}
+
+func (ec *executionContext) childFields_ScopeCheck(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "resource":
+		return ec.fieldContext_ScopeCheck_resource(ctx, field)
+	case "scope":
+		return ec.fieldContext_ScopeCheck_scope(ctx, field)
+	case "ok":
+		return ec.fieldContext_ScopeCheck_ok(ctx, field)
+	case "reason":
+		return ec.fieldContext_ScopeCheck_reason(ctx, field)
+	case "costs":
+		return ec.fieldContext_ScopeCheck_costs(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScopeCheck", field.Name)
 }
 
 func (ec *executionContext) childFields_SearchHit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8484,6 +9811,52 @@ func (ec *executionContext) childFields_SkippedKind(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type SkippedKind", field.Name)
 }
 
+func (ec *executionContext) childFields_SqlColumn(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_SqlColumn_name(ctx, field)
+	case "type":
+		return ec.fieldContext_SqlColumn_type(ctx, field)
+	case "doc":
+		return ec.fieldContext_SqlColumn_doc(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SqlColumn", field.Name)
+}
+
+func (ec *executionContext) childFields_SqlResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "columns":
+		return ec.fieldContext_SqlResult_columns(ctx, field)
+	case "types":
+		return ec.fieldContext_SqlResult_types(ctx, field)
+	case "rows":
+		return ec.fieldContext_SqlResult_rows(ctx, field)
+	case "rowCount":
+		return ec.fieldContext_SqlResult_rowCount(ctx, field)
+	case "truncated":
+		return ec.fieldContext_SqlResult_truncated(ctx, field)
+	case "truncatedReason":
+		return ec.fieldContext_SqlResult_truncatedReason(ctx, field)
+	case "elapsedMs":
+		return ec.fieldContext_SqlResult_elapsedMs(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SqlResult", field.Name)
+}
+
+func (ec *executionContext) childFields_SqlTable(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_SqlTable_name(ctx, field)
+	case "kind":
+		return ec.fieldContext_SqlTable_kind(ctx, field)
+	case "relation":
+		return ec.fieldContext_SqlTable_relation(ctx, field)
+	case "columns":
+		return ec.fieldContext_SqlTable_columns(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SqlTable", field.Name)
+}
+
 func (ec *executionContext) childFields_Subgraph(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "nodes":
@@ -8572,6 +9945,26 @@ func (ec *executionContext) childFields_Tenant(ctx context.Context, field graphq
 		return ec.fieldContext_Tenant_syncs(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Tenant", field.Name)
+}
+
+func (ec *executionContext) childFields_TenantRemoval(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "tenant":
+		return ec.fieldContext_TenantRemoval_tenant(ctx, field)
+	case "state":
+		return ec.fieldContext_TenantRemoval_state(ctx, field)
+	case "deleted":
+		return ec.fieldContext_TenantRemoval_deleted(ctx, field)
+	case "current":
+		return ec.fieldContext_TenantRemoval_current(ctx, field)
+	case "error":
+		return ec.fieldContext_TenantRemoval_error(ctx, field)
+	case "started":
+		return ec.fieldContext_TenantRemoval_started(ctx, field)
+	case "finished":
+		return ec.fieldContext_TenantRemoval_finished(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TenantRemoval", field.Name)
 }
 
 func (ec *executionContext) childFields_TenantSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8720,6 +10113,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_lastIp(ctx, field)
 	case "loginsCount":
 		return ec.fieldContext_User_loginsCount(ctx, field)
+	case "directPermissionsAt":
+		return ec.fieldContext_User_directPermissionsAt(ctx, field)
 	case "roles":
 		return ec.fieldContext_User_roles(ctx, field)
 	case "organizations":
@@ -8930,6 +10325,34 @@ func (ec *executionContext) field_Connection_users_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_connectTenant_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ConnectTenantInput, error) {
+			return ec.unmarshalNConnectTenantInput2githubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectTenantInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_removeTenant_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_runRules_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8941,6 +10364,28 @@ func (ec *executionContext) field_Mutation_runRules_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["tenant"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setTenantEnabled_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "enabled",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["enabled"] = arg1
 	return args, nil
 }
 
@@ -8974,6 +10419,20 @@ func (ec *executionContext) field_Mutation_suppressFinding_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_testTenantConnection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.TenantCredentialsInput, error) {
+			return ec.unmarshalNTenantCredentialsInput2githubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTenantCredentialsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_unsuppressFinding_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8985,6 +10444,28 @@ func (ec *executionContext) field_Mutation_unsuppressFinding_args(ctx context.Co
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateConnectedTenant_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateConnectedTenantInput, error) {
+			return ec.unmarshalNUpdateConnectedTenantInput2githubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐUpdateConnectedTenantInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
 	return args, nil
 }
 
@@ -9060,6 +10541,52 @@ func (ec *executionContext) field_Query_actions_args(ctx context.Context, rawArg
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*model.StatusFilter, error) {
 			return ec.unmarshalOStatusFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐStatusFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.Sort, error) {
+			return ec.unmarshalOSort2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSort(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_attackProtections_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tenant",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tenant"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.AttackProtectionFilter, error) {
+			return ec.unmarshalOAttackProtectionFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAttackProtectionFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -9257,6 +10784,20 @@ func (ec *executionContext) field_Query_clients_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["after"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_connectedTenant_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg0
 	return args, nil
 }
 
@@ -9481,22 +11022,30 @@ func (ec *executionContext) field_Query_findings_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["filter"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.FindingOrder, error) {
+			return ec.unmarshalOFindingOrder2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐFindingOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg2
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -9698,6 +11247,52 @@ func (ec *executionContext) field_Query_logStreams_args(ctx context.Context, raw
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*model.StatusFilter, error) {
 			return ec.unmarshalOStatusFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐStatusFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.Sort, error) {
+			return ec.unmarshalOSort2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSort(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_mfaPolicies_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tenant",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tenant"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.MfaPolicyFilter, error) {
+			return ec.unmarshalOMfaPolicyFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐMfaPolicyFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -10135,6 +11730,20 @@ func (ec *executionContext) field_Query_signingKeys_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["after"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_sql_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "query",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["query"] = arg0
 	return args, nil
 }
 
@@ -11270,6 +12879,617 @@ func (ec *executionContext) _ApiAccess_isSystem(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_ApiAccess_isSystem(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ApiAccess", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _AttackProtection_id(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AttackProtection_kind(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackProtection_nativeId(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_nativeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NativeID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_nativeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackProtection_tenant(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_tenant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tenant, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_tenant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackProtection_name(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackProtection_firstSeen(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_firstSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_firstSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AttackProtection_lastSeen(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_lastSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_lastSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AttackProtection_protection(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_protection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Protection, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_protection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackProtection_enabled(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_enabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _AttackProtection_shields(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_shields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Shields, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_shields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackProtection_allowlist(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_allowlist(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Allowlist, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_allowlist(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackProtection_mode(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_mode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_mode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackProtection_maxAttempts(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_maxAttempts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxAttempts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_maxAttempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AttackProtection_rate(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_rate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_rate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AttackProtection_signupMaxAttempts(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_signupMaxAttempts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SignupMaxAttempts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_signupMaxAttempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AttackProtection_method(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_method(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Method, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackProtection_signupShields(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_signupShields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SignupShields, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_signupShields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackProtection_passwordChangeShields(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_passwordChangeShields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PasswordChangeShields, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_passwordChangeShields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackProtection_adminNotificationFrequency(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtection_adminNotificationFrequency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AdminNotificationFrequency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtection_adminNotificationFrequency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtection", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackProtectionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtectionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtectionConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AttackProtectionEdge) graphql.Marshaler {
+			return ec.marshalNAttackProtectionEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAttackProtectionEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtectionConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AttackProtectionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AttackProtectionEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AttackProtectionConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtectionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtectionConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AttackProtection) graphql.Marshaler {
+			return ec.marshalNAttackProtection2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAttackProtectionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtectionConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AttackProtectionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AttackProtection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AttackProtectionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtectionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtectionConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtectionConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AttackProtectionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AttackProtectionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtectionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtectionConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtectionConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtectionConnection", field, true, false, "Int")
+}
+
+func (ec *executionContext) _AttackProtectionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtectionEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtectionEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtectionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackProtectionEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackProtectionEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.AttackProtectionEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackProtectionEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AttackProtection) graphql.Marshaler {
+			return ec.marshalNAttackProtection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAttackProtection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackProtectionEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AttackProtectionEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AttackProtection(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _AuditEntry_at(ctx context.Context, field graphql.CollectedField, obj *model.AuditEntry) (ret graphql.Marshaler) {
@@ -13635,6 +15855,429 @@ func (ec *executionContext) fieldContext_ClientReach_paths(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _ConnectedTenant_name(ctx context.Context, field graphql.CollectedField, obj *model.ConnectedTenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectedTenant_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectedTenant_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectedTenant", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConnectedTenant_domain(ctx context.Context, field graphql.CollectedField, obj *model.ConnectedTenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectedTenant_domain(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Domain, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectedTenant_domain(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectedTenant", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConnectedTenant_clientId(ctx context.Context, field graphql.CollectedField, obj *model.ConnectedTenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectedTenant_clientId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectedTenant_clientId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectedTenant", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConnectedTenant_audience(ctx context.Context, field graphql.CollectedField, obj *model.ConnectedTenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectedTenant_audience(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Audience, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectedTenant_audience(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectedTenant", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConnectedTenant_enabled(ctx context.Context, field graphql.CollectedField, obj *model.ConnectedTenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectedTenant_enabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectedTenant_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectedTenant", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ConnectedTenant_intervalSeconds(ctx context.Context, field graphql.CollectedField, obj *model.ConnectedTenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectedTenant_intervalSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IntervalSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectedTenant_intervalSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectedTenant", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ConnectedTenant_allowMissingScopes(ctx context.Context, field graphql.CollectedField, obj *model.ConnectedTenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectedTenant_allowMissingScopes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AllowMissingScopes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectedTenant_allowMissingScopes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectedTenant", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ConnectedTenant_created(ctx context.Context, field graphql.CollectedField, obj *model.ConnectedTenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectedTenant_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectedTenant_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectedTenant", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ConnectedTenant_lastSyncAt(ctx context.Context, field graphql.CollectedField, obj *model.ConnectedTenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectedTenant_lastSyncAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSyncAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectedTenant_lastSyncAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectedTenant", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ConnectedTenant_lastStatus(ctx context.Context, field graphql.CollectedField, obj *model.ConnectedTenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectedTenant_lastStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectedTenant_lastStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectedTenant", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConnectedTenant_lastError(ctx context.Context, field graphql.CollectedField, obj *model.ConnectedTenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectedTenant_lastError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastError, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectedTenant_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectedTenant", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConnectedTenant_lastDurationMs(ctx context.Context, field graphql.CollectedField, obj *model.ConnectedTenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectedTenant_lastDurationMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastDurationMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectedTenant_lastDurationMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectedTenant", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ConnectedTenant_lastSync(ctx context.Context, field graphql.CollectedField, obj *model.ConnectedTenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectedTenant_lastSync(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ConnectedTenant().LastSync(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Sync) graphql.Marshaler {
+			return ec.marshalOSync2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSync(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectedTenant_lastSync(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConnectedTenant",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Sync(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConnectedTenant_nextSyncAt(ctx context.Context, field graphql.CollectedField, obj *model.ConnectedTenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectedTenant_nextSyncAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NextSyncAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectedTenant_nextSyncAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectedTenant", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ConnectedTenant_failures(ctx context.Context, field graphql.CollectedField, obj *model.ConnectedTenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectedTenant_failures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failures, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectedTenant_failures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectedTenant", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ConnectedTenant_syncing(ctx context.Context, field graphql.CollectedField, obj *model.ConnectedTenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectedTenant_syncing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Syncing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectedTenant_syncing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectedTenant", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ConnectedTenant_baselined(ctx context.Context, field graphql.CollectedField, obj *model.ConnectedTenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectedTenant_baselined(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Baselined, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectedTenant_baselined(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectedTenant", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ConnectedTenant_findingsOpen(ctx context.Context, field graphql.CollectedField, obj *model.ConnectedTenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectedTenant_findingsOpen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FindingsOpen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectedTenant_findingsOpen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectedTenant", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Connection_id(ctx context.Context, field graphql.CollectedField, obj *model.Connection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14421,6 +17064,130 @@ func (ec *executionContext) fieldContext_ConnectionEdge_node(_ context.Context, 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ConnectionTest_ok(ctx context.Context, field graphql.CollectedField, obj *model.ConnectionTest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectionTest_ok(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ok, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectionTest_ok(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectionTest", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ConnectionTest_tokenOk(ctx context.Context, field graphql.CollectedField, obj *model.ConnectionTest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectionTest_tokenOk(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TokenOk, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectionTest_tokenOk(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectionTest", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ConnectionTest_error(ctx context.Context, field graphql.CollectedField, obj *model.ConnectionTest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectionTest_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectionTest_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectionTest", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConnectionTest_scopes(ctx context.Context, field graphql.CollectedField, obj *model.ConnectionTest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectionTest_scopes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scopes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ScopeCheck) graphql.Marshaler {
+			return ec.marshalNScopeCheck2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐScopeCheckᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectionTest_scopes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConnectionTest",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScopeCheck(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConnectionTest_missingScopes(ctx context.Context, field graphql.CollectedField, obj *model.ConnectionTest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectionTest_missingScopes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MissingScopes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectionTest_missingScopes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectionTest", field, false, false, "String")
 }
 
 func (ec *executionContext) _CustomDomain_id(ctx context.Context, field graphql.CollectedField, obj *model.CustomDomain) (ret graphql.Marshaler) {
@@ -18968,6 +21735,364 @@ func (ec *executionContext) fieldContext_LogStreamEdge_node(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _MfaPolicy_id(ctx context.Context, field graphql.CollectedField, obj *model.MfaPolicy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MfaPolicy_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MfaPolicy_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MfaPolicy", field, false, false, "ID")
+}
+
+func (ec *executionContext) _MfaPolicy_kind(ctx context.Context, field graphql.CollectedField, obj *model.MfaPolicy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MfaPolicy_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MfaPolicy_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MfaPolicy", field, false, false, "String")
+}
+
+func (ec *executionContext) _MfaPolicy_nativeId(ctx context.Context, field graphql.CollectedField, obj *model.MfaPolicy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MfaPolicy_nativeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NativeID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MfaPolicy_nativeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MfaPolicy", field, false, false, "String")
+}
+
+func (ec *executionContext) _MfaPolicy_tenant(ctx context.Context, field graphql.CollectedField, obj *model.MfaPolicy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MfaPolicy_tenant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tenant, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MfaPolicy_tenant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MfaPolicy", field, false, false, "String")
+}
+
+func (ec *executionContext) _MfaPolicy_name(ctx context.Context, field graphql.CollectedField, obj *model.MfaPolicy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MfaPolicy_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MfaPolicy_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MfaPolicy", field, false, false, "String")
+}
+
+func (ec *executionContext) _MfaPolicy_firstSeen(ctx context.Context, field graphql.CollectedField, obj *model.MfaPolicy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MfaPolicy_firstSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MfaPolicy_firstSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MfaPolicy", field, false, false, "Time")
+}
+
+func (ec *executionContext) _MfaPolicy_lastSeen(ctx context.Context, field graphql.CollectedField, obj *model.MfaPolicy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MfaPolicy_lastSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MfaPolicy_lastSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MfaPolicy", field, false, false, "Time")
+}
+
+func (ec *executionContext) _MfaPolicy_policy(ctx context.Context, field graphql.CollectedField, obj *model.MfaPolicy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MfaPolicy_policy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Policy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MfaPolicy_policy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MfaPolicy", field, false, false, "String")
+}
+
+func (ec *executionContext) _MfaPolicyConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.MfaPolicyConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MfaPolicyConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.MfaPolicyEdge) graphql.Marshaler {
+			return ec.marshalNMfaPolicyEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐMfaPolicyEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MfaPolicyConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MfaPolicyConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MfaPolicyEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MfaPolicyConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.MfaPolicyConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MfaPolicyConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.MfaPolicy) graphql.Marshaler {
+			return ec.marshalNMfaPolicy2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐMfaPolicyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MfaPolicyConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MfaPolicyConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MfaPolicy(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MfaPolicyConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.MfaPolicyConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MfaPolicyConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MfaPolicyConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MfaPolicyConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MfaPolicyConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.MfaPolicyConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MfaPolicyConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MfaPolicyConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MfaPolicyConnection", field, true, false, "Int")
+}
+
+func (ec *executionContext) _MfaPolicyEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.MfaPolicyEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MfaPolicyEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MfaPolicyEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MfaPolicyEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _MfaPolicyEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.MfaPolicyEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MfaPolicyEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MfaPolicy) graphql.Marshaler {
+			return ec.marshalNMfaPolicy2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐMfaPolicy(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MfaPolicyEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MfaPolicyEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MfaPolicy(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_suppressFinding(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19094,6 +22219,226 @@ func (ec *executionContext) fieldContext_Mutation_runRules(ctx context.Context, 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_runRules_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_testTenantConnection(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_testTenantConnection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TestTenantConnection(ctx, fc.Args["input"].(model.TenantCredentialsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConnectionTest) graphql.Marshaler {
+			return ec.marshalNConnectionTest2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectionTest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_testTenantConnection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConnectionTest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_testTenantConnection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_connectTenant(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_connectTenant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ConnectTenant(ctx, fc.Args["input"].(model.ConnectTenantInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConnectedTenant) graphql.Marshaler {
+			return ec.marshalNConnectedTenant2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectedTenant(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_connectTenant(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConnectedTenant(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_connectTenant_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateConnectedTenant(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateConnectedTenant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateConnectedTenant(ctx, fc.Args["name"].(string), fc.Args["input"].(model.UpdateConnectedTenantInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConnectedTenant) graphql.Marshaler {
+			return ec.marshalNConnectedTenant2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectedTenant(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateConnectedTenant(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConnectedTenant(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateConnectedTenant_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setTenantEnabled(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setTenantEnabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetTenantEnabled(ctx, fc.Args["name"].(string), fc.Args["enabled"].(bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConnectedTenant) graphql.Marshaler {
+			return ec.marshalNConnectedTenant2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectedTenant(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setTenantEnabled(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConnectedTenant(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setTenantEnabled_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeTenant(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeTenant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveTenant(ctx, fc.Args["name"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TenantRemoval) graphql.Marshaler {
+			return ec.marshalNTenantRemoval2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTenantRemoval(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeTenant(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TenantRemoval(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeTenant_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21495,6 +24840,114 @@ func (ec *executionContext) fieldContext_Query_hooks(ctx context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_connectedTenants(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_connectedTenants(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ConnectedTenants(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ConnectedTenant) graphql.Marshaler {
+			return ec.marshalNConnectedTenant2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectedTenantᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_connectedTenants(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConnectedTenant(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_connectedTenant(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_connectedTenant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ConnectedTenant(ctx, fc.Args["name"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConnectedTenant) graphql.Marshaler {
+			return ec.marshalOConnectedTenant2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectedTenant(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_connectedTenant(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConnectedTenant(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_connectedTenant_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_tenantRemovals(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_tenantRemovals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().TenantRemovals(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TenantRemoval) graphql.Marshaler {
+			return ec.marshalNTenantRemoval2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTenantRemovalᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_tenantRemovals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TenantRemoval(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_organizations(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21713,7 +25166,7 @@ func (ec *executionContext) _Query_findings(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Findings(ctx, fc.Args["filter"].(*model.FindingFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Findings(ctx, fc.Args["filter"].(*model.FindingFilter), fc.Args["orderBy"].(*model.FindingOrder), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.FindingConnection) graphql.Marshaler {
@@ -21963,6 +25416,82 @@ func (ec *executionContext) fieldContext_Query_whoCanReach(ctx context.Context, 
 	if fc.Args, err = ec.field_Query_whoCanReach_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_sql(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_sql(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SQL(ctx, fc.Args["query"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SQLResult) graphql.Marshaler {
+			return ec.marshalNSqlResult2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSQLResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_sql(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SqlResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_sql_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_sqlTables(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_sqlTables(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().SQLTables(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SQLTable) graphql.Marshaler {
+			return ec.marshalNSqlTable2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSQLTableᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_sqlTables(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SqlTable(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -22225,6 +25754,94 @@ func (ec *executionContext) fieldContext_Query_guardianFactors(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_guardianFactors_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_attackProtections(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_attackProtections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AttackProtections(ctx, fc.Args["tenant"].(*string), fc.Args["filter"].(*model.AttackProtectionFilter), fc.Args["orderBy"].(*model.Sort), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AttackProtectionConnection) graphql.Marshaler {
+			return ec.marshalNAttackProtectionConnection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAttackProtectionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_attackProtections(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AttackProtectionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_attackProtections_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_mfaPolicies(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_mfaPolicies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MfaPolicies(ctx, fc.Args["tenant"].(*string), fc.Args["filter"].(*model.MfaPolicyFilter), fc.Args["orderBy"].(*model.Sort), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MfaPolicyConnection) graphql.Marshaler {
+			return ec.marshalNMfaPolicyConnection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐMfaPolicyConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_mfaPolicies(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MfaPolicyConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_mfaPolicies_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -24074,6 +27691,29 @@ func (ec *executionContext) fieldContext_Rule_builtin(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Rule", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _Rule_requires(ctx context.Context, field graphql.CollectedField, obj *model.Rule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rule_requires(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Requires, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rule_requires(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rule", field, false, false, "String")
+}
+
 func (ec *executionContext) _Rule_results(ctx context.Context, field graphql.CollectedField, obj *model.Rule) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24277,6 +27917,52 @@ func (ec *executionContext) _RuleResult_suppressed(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_RuleResult_suppressed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RuleResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RuleResult_unknown(ctx context.Context, field graphql.CollectedField, obj *model.RuleResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleResult_unknown(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unknown, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleResult_unknown(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RuleResult_unknownReason(ctx context.Context, field graphql.CollectedField, obj *model.RuleResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleResult_unknownReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnknownReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RuleResult_unknownReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleResult", field, false, false, "String")
 }
 
 func (ec *executionContext) _RuleResult_passRatio(ctx context.Context, field graphql.CollectedField, obj *model.RuleResult) (ret graphql.Marshaler) {
@@ -24585,6 +28271,121 @@ func (ec *executionContext) _RuleRun_durationMs(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_RuleRun_durationMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RuleRun", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ScopeCheck_resource(ctx context.Context, field graphql.CollectedField, obj *model.ScopeCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScopeCheck_resource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Resource, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScopeCheck_resource(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScopeCheck", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScopeCheck_scope(ctx context.Context, field graphql.CollectedField, obj *model.ScopeCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScopeCheck_scope(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scope, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScopeCheck_scope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScopeCheck", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScopeCheck_ok(ctx context.Context, field graphql.CollectedField, obj *model.ScopeCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScopeCheck_ok(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ok, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScopeCheck_ok(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScopeCheck", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ScopeCheck_reason(ctx context.Context, field graphql.CollectedField, obj *model.ScopeCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScopeCheck_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScopeCheck_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScopeCheck", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScopeCheck_costs(ctx context.Context, field graphql.CollectedField, obj *model.ScopeCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScopeCheck_costs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Costs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScopeCheck_costs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScopeCheck", field, false, false, "String")
 }
 
 func (ec *executionContext) _SearchHit_asset(ctx context.Context, field graphql.CollectedField, obj *model.SearchHit) (ret graphql.Marshaler) {
@@ -25274,6 +29075,337 @@ func (ec *executionContext) _SkippedKind_reason(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_SkippedKind_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SkippedKind", field, false, false, "String")
+}
+
+func (ec *executionContext) _SqlColumn_name(ctx context.Context, field graphql.CollectedField, obj *model.SQLColumn) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SqlColumn_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SqlColumn_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SqlColumn", field, false, false, "String")
+}
+
+func (ec *executionContext) _SqlColumn_type(ctx context.Context, field graphql.CollectedField, obj *model.SQLColumn) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SqlColumn_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SqlColumn_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SqlColumn", field, false, false, "String")
+}
+
+func (ec *executionContext) _SqlColumn_doc(ctx context.Context, field graphql.CollectedField, obj *model.SQLColumn) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SqlColumn_doc(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Doc, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SqlColumn_doc(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SqlColumn", field, false, false, "String")
+}
+
+func (ec *executionContext) _SqlResult_columns(ctx context.Context, field graphql.CollectedField, obj *model.SQLResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SqlResult_columns(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Columns, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SqlResult_columns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SqlResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _SqlResult_types(ctx context.Context, field graphql.CollectedField, obj *model.SQLResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SqlResult_types(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Types, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SqlResult_types(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SqlResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _SqlResult_rows(ctx context.Context, field graphql.CollectedField, obj *model.SQLResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SqlResult_rows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v [][]any) graphql.Marshaler {
+			return ec.marshalNAny2ᚕᚕinterfaceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SqlResult_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SqlResult", field, false, false, "Any")
+}
+
+func (ec *executionContext) _SqlResult_rowCount(ctx context.Context, field graphql.CollectedField, obj *model.SQLResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SqlResult_rowCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RowCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SqlResult_rowCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SqlResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SqlResult_truncated(ctx context.Context, field graphql.CollectedField, obj *model.SQLResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SqlResult_truncated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Truncated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SqlResult_truncated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SqlResult", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SqlResult_truncatedReason(ctx context.Context, field graphql.CollectedField, obj *model.SQLResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SqlResult_truncatedReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TruncatedReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SqlResult_truncatedReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SqlResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _SqlResult_elapsedMs(ctx context.Context, field graphql.CollectedField, obj *model.SQLResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SqlResult_elapsedMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ElapsedMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SqlResult_elapsedMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SqlResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SqlTable_name(ctx context.Context, field graphql.CollectedField, obj *model.SQLTable) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SqlTable_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SqlTable_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SqlTable", field, false, false, "String")
+}
+
+func (ec *executionContext) _SqlTable_kind(ctx context.Context, field graphql.CollectedField, obj *model.SQLTable) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SqlTable_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SqlTable_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SqlTable", field, false, false, "String")
+}
+
+func (ec *executionContext) _SqlTable_relation(ctx context.Context, field graphql.CollectedField, obj *model.SQLTable) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SqlTable_relation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Relation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SqlTable_relation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SqlTable", field, false, false, "String")
+}
+
+func (ec *executionContext) _SqlTable_columns(ctx context.Context, field graphql.CollectedField, obj *model.SQLTable) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SqlTable_columns(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Columns, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SQLColumn) graphql.Marshaler {
+			return ec.marshalNSqlColumn2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSQLColumnᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SqlTable_columns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SqlTable",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SqlColumn(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Subgraph_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Subgraph) (ret graphql.Marshaler) {
@@ -26126,6 +30258,167 @@ func (ec *executionContext) fieldContext_Tenant_syncs(ctx context.Context, field
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _TenantRemoval_tenant(ctx context.Context, field graphql.CollectedField, obj *model.TenantRemoval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantRemoval_tenant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tenant, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TenantRemoval_tenant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantRemoval", field, false, false, "String")
+}
+
+func (ec *executionContext) _TenantRemoval_state(ctx context.Context, field graphql.CollectedField, obj *model.TenantRemoval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantRemoval_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TenantRemoval_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantRemoval", field, false, false, "String")
+}
+
+func (ec *executionContext) _TenantRemoval_deleted(ctx context.Context, field graphql.CollectedField, obj *model.TenantRemoval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantRemoval_deleted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deleted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TenantRemoval_deleted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantRemoval", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TenantRemoval_current(ctx context.Context, field graphql.CollectedField, obj *model.TenantRemoval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantRemoval_current(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Current, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TenantRemoval_current(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantRemoval", field, false, false, "String")
+}
+
+func (ec *executionContext) _TenantRemoval_error(ctx context.Context, field graphql.CollectedField, obj *model.TenantRemoval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantRemoval_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TenantRemoval_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantRemoval", field, false, false, "String")
+}
+
+func (ec *executionContext) _TenantRemoval_started(ctx context.Context, field graphql.CollectedField, obj *model.TenantRemoval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantRemoval_started(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Started, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TenantRemoval_started(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantRemoval", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TenantRemoval_finished(ctx context.Context, field graphql.CollectedField, obj *model.TenantRemoval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantRemoval_finished(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Finished, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TenantRemoval_finished(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantRemoval", field, false, false, "Time")
 }
 
 func (ec *executionContext) _TenantSettings_id(ctx context.Context, field graphql.CollectedField, obj *model.TenantSettings) (ret graphql.Marshaler) {
@@ -27611,6 +31904,29 @@ func (ec *executionContext) _User_loginsCount(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_User_loginsCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, "Int")
+}
+
+func (ec *executionContext) _User_directPermissionsAt(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_directPermissionsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DirectPermissionsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_directPermissionsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, "Time")
 }
 
 func (ec *executionContext) _User_roles(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
@@ -29116,6 +33432,62 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputAttackProtectionFilter(ctx context.Context, obj any) (model.AttackProtectionFilter, error) {
+	var it model.AttackProtectionFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "protection", "enabled"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "protection":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("protection"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Protection = data
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAttackProtectionFilter unmarshals raw into the AttackProtectionFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAttackProtectionFilter(ctx context.Context, raw any) (model.AttackProtectionFilter, error) {
+	var out model.AttackProtectionFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AttackProtectionFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputClientFilter(ctx context.Context, obj any) (model.ClientFilter, error) {
 	var it model.ClientFilter
 	if obj == nil {
@@ -29267,6 +33639,107 @@ func (ec *executionContext) unmarshalInputClientGrantFilter(ctx context.Context,
 func UnmarshalClientGrantFilter(ctx context.Context, raw any) (model.ClientGrantFilter, error) {
 	var out model.ClientGrantFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ClientGrantFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputConnectTenantInput(ctx context.Context, obj any) (model.ConnectTenantInput, error) {
+	var it model.ConnectTenantInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["intervalSeconds"]; !present {
+		asMap["intervalSeconds"] = 900
+	}
+	if _, present := asMap["allowMissingScopes"]; !present {
+		asMap["allowMissingScopes"] = false
+	}
+	if _, present := asMap["enabled"]; !present {
+		asMap["enabled"] = true
+	}
+
+	fieldsInOrder := [...]string{"domain", "clientId", "clientSecret", "audience", "name", "intervalSeconds", "allowMissingScopes", "enabled"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "domain":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("domain"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Domain = data
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		case "clientSecret":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientSecret"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientSecret = data
+		case "audience":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("audience"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Audience = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "intervalSeconds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("intervalSeconds"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IntervalSeconds = data
+		case "allowMissingScopes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allowMissingScopes"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllowMissingScopes = data
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalConnectTenantInput unmarshals raw into the ConnectTenantInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalConnectTenantInput(ctx context.Context, raw any) (model.ConnectTenantInput, error) {
+	var out model.ConnectTenantInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ConnectTenantInput", raw, &out)
 	return out, err
 }
 
@@ -29449,6 +33922,59 @@ func (ec *executionContext) unmarshalInputFindingFilter(ctx context.Context, obj
 func UnmarshalFindingFilter(ctx context.Context, raw any) (model.FindingFilter, error) {
 	var out model.FindingFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "FindingFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputFindingOrder(ctx context.Context, obj any) (model.FindingOrder, error) {
+	var it model.FindingOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNFindingOrderField2githubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐFindingOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalOSortDirection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSortDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalFindingOrder unmarshals raw into the FindingOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalFindingOrder(ctx context.Context, raw any) (model.FindingOrder, error) {
+	var out model.FindingOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "FindingOrder", raw, &out)
 	return out, err
 }
 
@@ -29659,6 +34185,55 @@ func (ec *executionContext) unmarshalInputLegacyRuleFilter(ctx context.Context, 
 func UnmarshalLegacyRuleFilter(ctx context.Context, raw any) (model.LegacyRuleFilter, error) {
 	var out model.LegacyRuleFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "LegacyRuleFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputMfaPolicyFilter(ctx context.Context, obj any) (model.MfaPolicyFilter, error) {
+	var it model.MfaPolicyFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "policy"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "policy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("policy"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Policy = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMfaPolicyFilter unmarshals raw into the MfaPolicyFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMfaPolicyFilter(ctx context.Context, raw any) (model.MfaPolicyFilter, error) {
+	var out model.MfaPolicyFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MfaPolicyFilter", raw, &out)
 	return out, err
 }
 
@@ -30156,6 +34731,69 @@ func UnmarshalStringFilter(ctx context.Context, raw any) (model.StringFilter, er
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputTenantCredentialsInput(ctx context.Context, obj any) (model.TenantCredentialsInput, error) {
+	var it model.TenantCredentialsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"domain", "clientId", "clientSecret", "audience"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "domain":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("domain"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Domain = data
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		case "clientSecret":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientSecret"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientSecret = data
+		case "audience":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("audience"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Audience = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTenantCredentialsInput unmarshals raw into the TenantCredentialsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTenantCredentialsInput(ctx context.Context, raw any) (model.TenantCredentialsInput, error) {
+	var out model.TenantCredentialsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TenantCredentialsInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputTimeFilter(ctx context.Context, obj any) (model.TimeFilter, error) {
 	var it model.TimeFilter
 	if obj == nil {
@@ -30212,6 +34850,83 @@ func UnmarshalTimeFilter(ctx context.Context, raw any) (model.TimeFilter, error)
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateConnectedTenantInput(ctx context.Context, obj any) (model.UpdateConnectedTenantInput, error) {
+	var it model.UpdateConnectedTenantInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"domain", "clientId", "clientSecret", "audience", "intervalSeconds", "allowMissingScopes"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "domain":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("domain"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Domain = data
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		case "clientSecret":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientSecret"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientSecret = data
+		case "audience":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("audience"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Audience = data
+		case "intervalSeconds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("intervalSeconds"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IntervalSeconds = data
+		case "allowMissingScopes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allowMissingScopes"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllowMissingScopes = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateConnectedTenantInput unmarshals raw into the UpdateConnectedTenantInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateConnectedTenantInput(ctx context.Context, raw any) (model.UpdateConnectedTenantInput, error) {
+	var out model.UpdateConnectedTenantInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateConnectedTenantInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUserFilter(ctx context.Context, obj any) (model.UserFilter, error) {
 	var it model.UserFilter
 	if obj == nil {
@@ -30223,7 +34938,7 @@ func (ec *executionContext) unmarshalInputUserFilter(ctx context.Context, obj an
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "email", "connection", "blocked", "emailVerified", "mfaEnrolled", "lastLogin", "createdAt", "role", "organization", "permission"}
+	fieldsInOrder := [...]string{"name", "email", "connection", "blocked", "emailVerified", "mfaEnrolled", "lastLogin", "createdAt", "directPermissionsAt", "role", "organization", "permission"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -30286,6 +35001,13 @@ func (ec *executionContext) unmarshalInputUserFilter(ctx context.Context, obj an
 				return it, err
 			}
 			it.CreatedAt = data
+		case "directPermissionsAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("directPermissionsAt"))
+			data, err := ec.unmarshalOTimeFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTimeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DirectPermissionsAt = data
 		case "role":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
@@ -30395,6 +35117,13 @@ func (ec *executionContext) _Asset(ctx context.Context, sel ast.SelectionSet, ob
 			return graphql.Null
 		}
 		return ec._OrgMembership(ctx, sel, obj)
+	case model.MfaPolicy:
+		return ec._MfaPolicy(ctx, sel, &obj)
+	case *model.MfaPolicy:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._MfaPolicy(ctx, sel, obj)
 	case model.LogStream:
 		return ec._LogStream(ctx, sel, &obj)
 	case *model.LogStream:
@@ -30465,6 +35194,13 @@ func (ec *executionContext) _Asset(ctx context.Context, sel ast.SelectionSet, ob
 			return graphql.Null
 		}
 		return ec._Client(ctx, sel, obj)
+	case model.AttackProtection:
+		return ec._AttackProtection(ctx, sel, &obj)
+	case *model.AttackProtection:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._AttackProtection(ctx, sel, obj)
 	case model.Action:
 		return ec._Action(ctx, sel, &obj)
 	case *model.Action:
@@ -30767,6 +35503,216 @@ func (ec *executionContext) _ApiAccess(ctx context.Context, sel ast.SelectionSet
 		case "isSystem":
 			out.Values[i] = ec._ApiAccess_isSystem(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var attackProtectionImplementors = []string{"AttackProtection", "Asset"}
+
+func (ec *executionContext) _AttackProtection(ctx context.Context, sel ast.SelectionSet, obj *model.AttackProtection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, attackProtectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AttackProtection")
+		case "id":
+			out.Values[i] = ec._AttackProtection_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._AttackProtection_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nativeId":
+			out.Values[i] = ec._AttackProtection_nativeId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tenant":
+			out.Values[i] = ec._AttackProtection_tenant(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._AttackProtection_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstSeen":
+			out.Values[i] = ec._AttackProtection_firstSeen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastSeen":
+			out.Values[i] = ec._AttackProtection_lastSeen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "protection":
+			out.Values[i] = ec._AttackProtection_protection(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "enabled":
+			out.Values[i] = ec._AttackProtection_enabled(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "shields":
+			out.Values[i] = ec._AttackProtection_shields(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "allowlist":
+			out.Values[i] = ec._AttackProtection_allowlist(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "mode":
+			out.Values[i] = ec._AttackProtection_mode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "maxAttempts":
+			out.Values[i] = ec._AttackProtection_maxAttempts(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "rate":
+			out.Values[i] = ec._AttackProtection_rate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "signupMaxAttempts":
+			out.Values[i] = ec._AttackProtection_signupMaxAttempts(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "method":
+			out.Values[i] = ec._AttackProtection_method(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "signupShields":
+			out.Values[i] = ec._AttackProtection_signupShields(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "passwordChangeShields":
+			out.Values[i] = ec._AttackProtection_passwordChangeShields(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "adminNotificationFrequency":
+			out.Values[i] = ec._AttackProtection_adminNotificationFrequency(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var attackProtectionConnectionImplementors = []string{"AttackProtectionConnection"}
+
+func (ec *executionContext) _AttackProtectionConnection(ctx context.Context, sel ast.SelectionSet, obj *model.AttackProtectionConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, attackProtectionConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AttackProtectionConnection")
+		case "edges":
+			out.Values[i] = ec._AttackProtectionConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nodes":
+			out.Values[i] = ec._AttackProtectionConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pageInfo":
+			out.Values[i] = ec._AttackProtectionConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AttackProtectionConnection_totalCount(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var attackProtectionEdgeImplementors = []string{"AttackProtectionEdge"}
+
+func (ec *executionContext) _AttackProtectionEdge(ctx context.Context, sel ast.SelectionSet, obj *model.AttackProtectionEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, attackProtectionEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AttackProtectionEdge")
+		case "cursor":
+			out.Values[i] = ec._AttackProtectionEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._AttackProtectionEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -31546,6 +36492,125 @@ func (ec *executionContext) _ClientReach(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var connectedTenantImplementors = []string{"ConnectedTenant"}
+
+func (ec *executionContext) _ConnectedTenant(ctx context.Context, sel ast.SelectionSet, obj *model.ConnectedTenant) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, connectedTenantImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConnectedTenant")
+		case "name":
+			out.Values[i] = ec._ConnectedTenant_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "domain":
+			out.Values[i] = ec._ConnectedTenant_domain(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "clientId":
+			out.Values[i] = ec._ConnectedTenant_clientId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "audience":
+			out.Values[i] = ec._ConnectedTenant_audience(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "enabled":
+			out.Values[i] = ec._ConnectedTenant_enabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "intervalSeconds":
+			out.Values[i] = ec._ConnectedTenant_intervalSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "allowMissingScopes":
+			out.Values[i] = ec._ConnectedTenant_allowMissingScopes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "created":
+			out.Values[i] = ec._ConnectedTenant_created(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastSyncAt":
+			out.Values[i] = ec._ConnectedTenant_lastSyncAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastStatus":
+			out.Values[i] = ec._ConnectedTenant_lastStatus(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastError":
+			out.Values[i] = ec._ConnectedTenant_lastError(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastDurationMs":
+			out.Values[i] = ec._ConnectedTenant_lastDurationMs(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastSync":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ConnectedTenant_lastSync(ctx, field, obj)
+				})
+		case "nextSyncAt":
+			out.Values[i] = ec._ConnectedTenant_nextSyncAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "failures":
+			out.Values[i] = ec._ConnectedTenant_failures(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "syncing":
+			out.Values[i] = ec._ConnectedTenant_syncing(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "baselined":
+			out.Values[i] = ec._ConnectedTenant_baselined(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "findingsOpen":
+			out.Values[i] = ec._ConnectedTenant_findingsOpen(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var connectionImplementors = []string{"Connection", "Asset"}
 
 func (ec *executionContext) _Connection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection) graphql.Marshaler {
@@ -31769,6 +36834,59 @@ func (ec *executionContext) _ConnectionEdge(ctx context.Context, sel ast.Selecti
 			}
 		case "node":
 			out.Values[i] = ec._ConnectionEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var connectionTestImplementors = []string{"ConnectionTest"}
+
+func (ec *executionContext) _ConnectionTest(ctx context.Context, sel ast.SelectionSet, obj *model.ConnectionTest) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, connectionTestImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConnectionTest")
+		case "ok":
+			out.Values[i] = ec._ConnectionTest_ok(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tokenOk":
+			out.Values[i] = ec._ConnectionTest_tokenOk(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._ConnectionTest_error(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "scopes":
+			out.Values[i] = ec._ConnectionTest_scopes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "missingScopes":
+			out.Values[i] = ec._ConnectionTest_missingScopes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -33598,6 +38716,161 @@ func (ec *executionContext) _LogStreamEdge(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var mfaPolicyImplementors = []string{"MfaPolicy", "Asset"}
+
+func (ec *executionContext) _MfaPolicy(ctx context.Context, sel ast.SelectionSet, obj *model.MfaPolicy) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mfaPolicyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MfaPolicy")
+		case "id":
+			out.Values[i] = ec._MfaPolicy_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._MfaPolicy_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nativeId":
+			out.Values[i] = ec._MfaPolicy_nativeId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tenant":
+			out.Values[i] = ec._MfaPolicy_tenant(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._MfaPolicy_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstSeen":
+			out.Values[i] = ec._MfaPolicy_firstSeen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastSeen":
+			out.Values[i] = ec._MfaPolicy_lastSeen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "policy":
+			out.Values[i] = ec._MfaPolicy_policy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mfaPolicyConnectionImplementors = []string{"MfaPolicyConnection"}
+
+func (ec *executionContext) _MfaPolicyConnection(ctx context.Context, sel ast.SelectionSet, obj *model.MfaPolicyConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mfaPolicyConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MfaPolicyConnection")
+		case "edges":
+			out.Values[i] = ec._MfaPolicyConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nodes":
+			out.Values[i] = ec._MfaPolicyConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pageInfo":
+			out.Values[i] = ec._MfaPolicyConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MfaPolicyConnection_totalCount(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mfaPolicyEdgeImplementors = []string{"MfaPolicyEdge"}
+
+func (ec *executionContext) _MfaPolicyEdge(ctx context.Context, sel ast.SelectionSet, obj *model.MfaPolicyEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mfaPolicyEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MfaPolicyEdge")
+		case "cursor":
+			out.Values[i] = ec._MfaPolicyEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._MfaPolicyEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -33634,6 +38907,41 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "runRules":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_runRules(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "testTenantConnection":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_testTenantConnection(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "connectTenant":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_connectTenant(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateConnectedTenant":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateConnectedTenant(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setTenantEnabled":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setTenantEnabled(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeTenant":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeTenant(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -34437,6 +39745,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_hooks(ctx, field)
 				})
+		case "connectedTenants":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_connectedTenants(ctx, field)
+				})
+		case "connectedTenant":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_connectedTenant(ctx, field)
+				})
+		case "tenantRemovals":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_tenantRemovals(ctx, field)
+				})
 		case "organizations":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -34503,6 +39829,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_whoCanReach(ctx, field)
 				})
+		case "sql":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_sql(ctx, field)
+				})
+		case "sqlTables":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_sqlTables(ctx, field)
+				})
 		case "customDomains":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -34538,6 +39876,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_guardianFactors(ctx, field)
+				})
+		case "attackProtections":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_attackProtections(ctx, field)
+				})
+		case "mfaPolicies":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_mfaPolicies(ctx, field)
 				})
 		case "tenantSettings":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -35119,6 +40469,11 @@ func (ec *executionContext) _Rule(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "requires":
+			out.Values[i] = ec._Rule_requires(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "results":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -35216,6 +40571,16 @@ func (ec *executionContext) _RuleResult(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "unknown":
+			out.Values[i] = ec._RuleResult_unknown(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unknownReason":
+			out.Values[i] = ec._RuleResult_unknownReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "passRatio":
 			out.Values[i] = ec._RuleResult_passRatio(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -35306,6 +40671,59 @@ func (ec *executionContext) _RuleRun(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "durationMs":
 			out.Values[i] = ec._RuleRun_durationMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scopeCheckImplementors = []string{"ScopeCheck"}
+
+func (ec *executionContext) _ScopeCheck(ctx context.Context, sel ast.SelectionSet, obj *model.ScopeCheck) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scopeCheckImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScopeCheck")
+		case "resource":
+			out.Values[i] = ec._ScopeCheck_resource(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scope":
+			out.Values[i] = ec._ScopeCheck_scope(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ok":
+			out.Values[i] = ec._ScopeCheck_ok(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._ScopeCheck_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "costs":
+			out.Values[i] = ec._ScopeCheck_costs(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -35635,6 +41053,160 @@ func (ec *executionContext) _SkippedKind(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var sqlColumnImplementors = []string{"SqlColumn"}
+
+func (ec *executionContext) _SqlColumn(ctx context.Context, sel ast.SelectionSet, obj *model.SQLColumn) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sqlColumnImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SqlColumn")
+		case "name":
+			out.Values[i] = ec._SqlColumn_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._SqlColumn_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "doc":
+			out.Values[i] = ec._SqlColumn_doc(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sqlResultImplementors = []string{"SqlResult"}
+
+func (ec *executionContext) _SqlResult(ctx context.Context, sel ast.SelectionSet, obj *model.SQLResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sqlResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SqlResult")
+		case "columns":
+			out.Values[i] = ec._SqlResult_columns(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "types":
+			out.Values[i] = ec._SqlResult_types(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rows":
+			out.Values[i] = ec._SqlResult_rows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rowCount":
+			out.Values[i] = ec._SqlResult_rowCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "truncated":
+			out.Values[i] = ec._SqlResult_truncated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "truncatedReason":
+			out.Values[i] = ec._SqlResult_truncatedReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "elapsedMs":
+			out.Values[i] = ec._SqlResult_elapsedMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sqlTableImplementors = []string{"SqlTable"}
+
+func (ec *executionContext) _SqlTable(ctx context.Context, sel ast.SelectionSet, obj *model.SQLTable) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sqlTableImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SqlTable")
+		case "name":
+			out.Values[i] = ec._SqlTable_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._SqlTable_kind(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "relation":
+			out.Values[i] = ec._SqlTable_relation(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "columns":
+			out.Values[i] = ec._SqlTable_columns(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var subgraphImplementors = []string{"Subgraph"}
 
 func (ec *executionContext) _Subgraph(ctx context.Context, sel ast.SelectionSet, obj *model.Subgraph) graphql.Marshaler {
@@ -35899,6 +41471,69 @@ func (ec *executionContext) _Tenant(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Tenant_syncs(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tenantRemovalImplementors = []string{"TenantRemoval"}
+
+func (ec *executionContext) _TenantRemoval(ctx context.Context, sel ast.SelectionSet, obj *model.TenantRemoval) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tenantRemovalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TenantRemoval")
+		case "tenant":
+			out.Values[i] = ec._TenantRemoval_tenant(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._TenantRemoval_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleted":
+			out.Values[i] = ec._TenantRemoval_deleted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "current":
+			out.Values[i] = ec._TenantRemoval_current(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._TenantRemoval_error(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "started":
+			out.Values[i] = ec._TenantRemoval_started(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "finished":
+			out.Values[i] = ec._TenantRemoval_finished(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -36324,6 +41959,11 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 			}
 		case "loginsCount":
 			out.Values[i] = ec._User_loginsCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "directPermissionsAt":
+			out.Values[i] = ec._User_directPermissionsAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -37041,6 +42681,62 @@ func (ec *executionContext) marshalNAsset2ᚕgithubᚗcomᚋauthgraphᚋauthgrap
 	return ret
 }
 
+func (ec *executionContext) marshalNAttackProtection2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAttackProtectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AttackProtection) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAttackProtection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAttackProtection(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAttackProtection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAttackProtection(ctx context.Context, sel ast.SelectionSet, v *model.AttackProtection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AttackProtection!")
+		return graphql.Null
+	}
+	return ec._AttackProtection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAttackProtectionConnection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAttackProtectionConnection(ctx context.Context, sel ast.SelectionSet, v *model.AttackProtectionConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AttackProtectionConnection!")
+		return graphql.Null
+	}
+	return ec._AttackProtectionConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAttackProtectionEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAttackProtectionEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AttackProtectionEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAttackProtectionEdge2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAttackProtectionEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAttackProtectionEdge2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAttackProtectionEdge(ctx context.Context, sel ast.SelectionSet, v *model.AttackProtectionEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AttackProtectionEdge!")
+		return graphql.Null
+	}
+	return ec._AttackProtectionEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNAuditEntry2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAuditEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AuditEntry) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -37247,6 +42943,35 @@ func (ec *executionContext) marshalNClientReach2ᚖgithubᚗcomᚋauthgraphᚋau
 	return ec._ClientReach(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNConnectTenantInput2githubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectTenantInput(ctx context.Context, v any) (model.ConnectTenantInput, error) {
+	res, err := ec.unmarshalInputConnectTenantInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNConnectedTenant2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectedTenantᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ConnectedTenant) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNConnectedTenant2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectedTenant(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNConnectedTenant2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectedTenant(ctx context.Context, sel ast.SelectionSet, v *model.ConnectedTenant) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConnectedTenant!")
+		return graphql.Null
+	}
+	return ec._ConnectedTenant(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNConnection2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Connection) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -37301,6 +43026,14 @@ func (ec *executionContext) marshalNConnectionEdge2ᚖgithubᚗcomᚋauthgraph�
 		return graphql.Null
 	}
 	return ec._ConnectionEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNConnectionTest2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectionTest(ctx context.Context, sel ast.SelectionSet, v *model.ConnectionTest) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConnectionTest!")
+		return graphql.Null
+	}
+	return ec._ConnectionTest(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNCustomDomain2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐCustomDomainᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CustomDomain) graphql.Marshaler {
@@ -37525,6 +43258,16 @@ func (ec *executionContext) marshalNFindingConnection2ᚖgithubᚗcomᚋauthgrap
 		return graphql.Null
 	}
 	return ec._FindingConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNFindingOrderField2githubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐFindingOrderField(ctx context.Context, v any) (model.FindingOrderField, error) {
+	var res model.FindingOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFindingOrderField2githubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐFindingOrderField(ctx context.Context, sel ast.SelectionSet, v model.FindingOrderField) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNFindingStatus2githubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐFindingStatus(ctx context.Context, v any) (model.FindingStatus, error) {
@@ -38010,6 +43753,62 @@ func (ec *executionContext) marshalNMap2map(ctx context.Context, sel ast.Selecti
 	return res
 }
 
+func (ec *executionContext) marshalNMfaPolicy2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐMfaPolicyᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.MfaPolicy) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMfaPolicy2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐMfaPolicy(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMfaPolicy2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐMfaPolicy(ctx context.Context, sel ast.SelectionSet, v *model.MfaPolicy) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MfaPolicy!")
+		return graphql.Null
+	}
+	return ec._MfaPolicy(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMfaPolicyConnection2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐMfaPolicyConnection(ctx context.Context, sel ast.SelectionSet, v *model.MfaPolicyConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MfaPolicyConnection!")
+		return graphql.Null
+	}
+	return ec._MfaPolicyConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMfaPolicyEdge2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐMfaPolicyEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.MfaPolicyEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMfaPolicyEdge2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐMfaPolicyEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMfaPolicyEdge2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐMfaPolicyEdge(ctx context.Context, sel ast.SelectionSet, v *model.MfaPolicyEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MfaPolicyEdge!")
+		return graphql.Null
+	}
+	return ec._MfaPolicyEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNOrgConnection2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐOrgConnectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrgConnection) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -38434,6 +44233,30 @@ func (ec *executionContext) marshalNRuleRun2ᚖgithubᚗcomᚋauthgraphᚋauthgr
 	return ec._RuleRun(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNScopeCheck2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐScopeCheckᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ScopeCheck) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNScopeCheck2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐScopeCheck(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNScopeCheck2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐScopeCheck(ctx context.Context, sel ast.SelectionSet, v *model.ScopeCheck) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ScopeCheck!")
+		return graphql.Null
+	}
+	return ec._ScopeCheck(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNSearchHit2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSearchHitᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SearchHit) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -38572,6 +44395,62 @@ func (ec *executionContext) marshalNSkippedKind2ᚖgithubᚗcomᚋauthgraphᚋau
 	return ec._SkippedKind(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNSqlColumn2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSQLColumnᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SQLColumn) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSqlColumn2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSQLColumn(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSqlColumn2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSQLColumn(ctx context.Context, sel ast.SelectionSet, v *model.SQLColumn) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SqlColumn!")
+		return graphql.Null
+	}
+	return ec._SqlColumn(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSqlResult2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSQLResult(ctx context.Context, sel ast.SelectionSet, v *model.SQLResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SqlResult!")
+		return graphql.Null
+	}
+	return ec._SqlResult(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSqlTable2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSQLTableᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SQLTable) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSqlTable2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSQLTable(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSqlTable2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSQLTable(ctx context.Context, sel ast.SelectionSet, v *model.SQLTable) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SqlTable!")
+		return graphql.Null
+	}
+	return ec._SqlTable(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -38671,6 +44550,35 @@ func (ec *executionContext) marshalNTenant2ᚖgithubᚗcomᚋauthgraphᚋauthgra
 	return ec._Tenant(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNTenantCredentialsInput2githubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTenantCredentialsInput(ctx context.Context, v any) (model.TenantCredentialsInput, error) {
+	res, err := ec.unmarshalInputTenantCredentialsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTenantRemoval2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTenantRemovalᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TenantRemoval) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTenantRemoval2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTenantRemoval(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTenantRemoval2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTenantRemoval(ctx context.Context, sel ast.SelectionSet, v *model.TenantRemoval) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TenantRemoval!")
+		return graphql.Null
+	}
+	return ec._TenantRemoval(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNTenantSettings2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐTenantSettingsᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TenantSettings) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -38739,6 +44647,11 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNUpdateConnectedTenantInput2githubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐUpdateConnectedTenantInput(ctx context.Context, v any) (model.UpdateConnectedTenantInput, error) {
+	res, err := ec.unmarshalInputUpdateConnectedTenantInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNUser2ᚕᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐUserᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.User) graphql.Marshaler {
@@ -39028,6 +44941,14 @@ func (ec *executionContext) marshalOAsset2githubᚗcomᚋauthgraphᚋauthgraph�
 	return ec._Asset(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOAttackProtectionFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐAttackProtectionFilter(ctx context.Context, v any) (*model.AttackProtectionFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputAttackProtectionFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -39088,6 +45009,13 @@ func (ec *executionContext) unmarshalOClientGrantFilter2ᚖgithubᚗcomᚋauthgr
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOConnectedTenant2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectedTenant(ctx context.Context, sel ast.SelectionSet, v *model.ConnectedTenant) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ConnectedTenant(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOConnectionFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐConnectionFilter(ctx context.Context, v any) (*model.ConnectionFilter, error) {
 	if v == nil {
 		return nil, nil
@@ -39116,6 +45044,14 @@ func (ec *executionContext) unmarshalOFindingFilter2ᚖgithubᚗcomᚋauthgraph�
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputFindingFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOFindingOrder2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐFindingOrder(ctx context.Context, v any) (*model.FindingOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputFindingOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -39263,6 +45199,14 @@ func (ec *executionContext) marshalOMap2map(ctx context.Context, sel ast.Selecti
 	_ = ctx
 	res := graphql.MarshalMap(v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOMfaPolicyFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐMfaPolicyFilter(ctx context.Context, v any) (*model.MfaPolicyFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputMfaPolicyFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalONameFilter2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐNameFilter(ctx context.Context, v any) (*model.NameFilter, error) {

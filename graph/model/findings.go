@@ -23,13 +23,14 @@ type Rule struct {
 	Query       string   `json:"query"`
 	Graph       *string  `json:"graph,omitempty"`
 	Builtin     bool     `json:"builtin"`
+	Requires    []string `json:"requires"`
 }
 
 // RuleFrom converts a loaded rule.
 func RuleFrom(r *rules.Rule) *Rule {
 	out := &Rule{ID: r.ID, Title: r.Title, Severity: SeverityFrom(r.Severity), Category: r.Category, Kind: r.Kind,
 		Description: r.Description, Remediation: r.Remediation, References: nonNilStrings(r.References),
-		Tags: nonNilStrings(r.Tags), Query: r.Query, Builtin: r.Builtin()}
+		Tags: nonNilStrings(r.Tags), Query: r.Query, Builtin: r.Builtin(), Requires: nonNilStrings(r.Requires)}
 	if r.Graph != "" {
 		g := r.Graph
 		out.Graph = &g
@@ -88,7 +89,11 @@ func FindingFrom(f store.Finding) *Finding {
 // RuleResultFrom converts a stored rule result.
 func RuleResultFrom(r store.RuleResult) *RuleResult {
 	out := &RuleResult{Rule: r.Rule, Tenant: r.Tenant, Evaluated: r.Evaluated, Failing: r.Failing,
-		Suppressed: r.Suppressed, PassRatio: r.PassRatio()}
+		Suppressed: r.Suppressed, PassRatio: r.PassRatio(), Unknown: r.Unknown}
+	if r.UnknownReason != "" {
+		u := r.UnknownReason
+		out.UnknownReason = &u
+	}
 	if !r.RanAt.IsZero() {
 		t := r.RanAt
 		out.RanAt = &t

@@ -4,26 +4,28 @@ package model
 
 // newAsset makes the empty model of each kind, by schema kind name.
 var newAsset = map[string]func() Asset{
-	"Tenant":         func() Asset { return &Tenant{} },
-	"TenantSettings": func() Asset { return &TenantSettings{} },
-	"Connection":     func() Asset { return &Connection{} },
-	"ResourceServer": func() Asset { return &ResourceServer{} },
-	"Permission":     func() Asset { return &Permission{} },
-	"Role":           func() Asset { return &Role{} },
-	"Organization":   func() Asset { return &Organization{} },
-	"Client":         func() Asset { return &Client{} },
-	"ClientGrant":    func() Asset { return &ClientGrant{} },
-	"CustomDomain":   func() Asset { return &CustomDomain{} },
-	"LogStream":      func() Asset { return &LogStream{} },
-	"Action":         func() Asset { return &Action{} },
-	"SigningKey":     func() Asset { return &SigningKey{} },
-	"LegacyRule":     func() Asset { return &LegacyRule{} },
-	"Hook":           func() Asset { return &Hook{} },
-	"EmailProvider":  func() Asset { return &EmailProvider{} },
-	"GuardianFactor": func() Asset { return &GuardianFactor{} },
-	"User":           func() Asset { return &User{} },
-	"Grant":          func() Asset { return &Grant{} },
-	"OrgMembership":  func() Asset { return &OrgMembership{} },
+	"Tenant":           func() Asset { return &Tenant{} },
+	"TenantSettings":   func() Asset { return &TenantSettings{} },
+	"Connection":       func() Asset { return &Connection{} },
+	"ResourceServer":   func() Asset { return &ResourceServer{} },
+	"Permission":       func() Asset { return &Permission{} },
+	"Role":             func() Asset { return &Role{} },
+	"Organization":     func() Asset { return &Organization{} },
+	"Client":           func() Asset { return &Client{} },
+	"ClientGrant":      func() Asset { return &ClientGrant{} },
+	"CustomDomain":     func() Asset { return &CustomDomain{} },
+	"LogStream":        func() Asset { return &LogStream{} },
+	"Action":           func() Asset { return &Action{} },
+	"SigningKey":       func() Asset { return &SigningKey{} },
+	"LegacyRule":       func() Asset { return &LegacyRule{} },
+	"Hook":             func() Asset { return &Hook{} },
+	"EmailProvider":    func() Asset { return &EmailProvider{} },
+	"GuardianFactor":   func() Asset { return &GuardianFactor{} },
+	"AttackProtection": func() Asset { return &AttackProtection{} },
+	"MfaPolicy":        func() Asset { return &MfaPolicy{} },
+	"User":             func() Asset { return &User{} },
+	"Grant":            func() Asset { return &Grant{} },
+	"OrgMembership":    func() Asset { return &OrgMembership{} },
 }
 
 // TenantSettingsConnection is a page of TenantSettings assets with a lazily counted total.
@@ -136,6 +138,20 @@ type GuardianFactorConnection struct {
 	Page
 	Edges []*GuardianFactorEdge
 	Nodes []*GuardianFactor
+}
+
+// AttackProtectionConnection is a page of AttackProtection assets with a lazily counted total.
+type AttackProtectionConnection struct {
+	Page
+	Edges []*AttackProtectionEdge
+	Nodes []*AttackProtection
+}
+
+// MfaPolicyConnection is a page of MfaPolicy assets with a lazily counted total.
+type MfaPolicyConnection struct {
+	Page
+	Edges []*MfaPolicyEdge
+	Nodes []*MfaPolicy
 }
 
 // UserConnection is a page of User assets with a lazily counted total.

@@ -100,6 +100,74 @@ type APIAccess struct {
 	IsSystem *bool           `json:"isSystem,omitempty"`
 }
 
+// One of the tenant's attack protections.
+type AttackProtection struct {
+	ID        string     `json:"id"`
+	Kind      string     `json:"kind"`
+	NativeID  string     `json:"nativeId"`
+	Tenant    string     `json:"tenant"`
+	Name      string     `json:"name"`
+	FirstSeen *time.Time `json:"firstSeen,omitempty"`
+	LastSeen  *time.Time `json:"lastSeen,omitempty"`
+	// brute_force, suspicious_ip_throttling or breached_password_detection
+	Protection *string `json:"protection,omitempty"`
+	Enabled    *bool   `json:"enabled,omitempty"`
+	// what it does when it triggers: block, user_notification, admin_notification
+	Shields []string `json:"shields,omitempty"`
+	// IP addresses and ranges it never acts on (brute force, suspicious IP)
+	Allowlist []string `json:"allowlist,omitempty"`
+	// brute force: count_per_identifier_and_ip or count_per_identifier
+	Mode *string `json:"mode,omitempty"`
+	// brute force: failed logins before it triggers; suspicious IP: at login (stage.pre-login)
+	MaxAttempts *int `json:"maxAttempts,omitempty"`
+	// suspicious IP: the login attempts' refill interval (ms)
+	Rate *int `json:"rate,omitempty"`
+	// suspicious IP: signups before it triggers
+	SignupMaxAttempts *int `json:"signupMaxAttempts,omitempty"`
+	// breached password: standard or enhanced
+	Method *string `json:"method,omitempty"`
+	// breached password: at signup
+	SignupShields []string `json:"signupShields,omitempty"`
+	// breached password: at a password change
+	PasswordChangeShields []string `json:"passwordChangeShields,omitempty"`
+	// breached password: immediately, daily, weekly, monthly
+	AdminNotificationFrequency []string `json:"adminNotificationFrequency,omitempty"`
+}
+
+func (AttackProtection) IsAsset() {}
+
+// Tenant-scoped key: <tenant>/<kind slug>/<native id>.
+func (this AttackProtection) GetID() string { return this.ID }
+
+// Short kind name: User, Role, Client, …
+func (this AttackProtection) GetKind() string { return this.Kind }
+
+// The id Auth0 uses.
+func (this AttackProtection) GetNativeID() string { return this.NativeID }
+
+// Tenant domain.
+func (this AttackProtection) GetTenant() string { return this.Tenant }
+
+// Display name.
+func (this AttackProtection) GetName() string { return this.Name }
+
+// When a sync first saw the asset.
+func (this AttackProtection) GetFirstSeen() *time.Time { return this.FirstSeen }
+
+// When a sync last saw the asset.
+func (this AttackProtection) GetLastSeen() *time.Time { return this.LastSeen }
+
+type AttackProtectionEdge struct {
+	Cursor string            `json:"cursor"`
+	Node   *AttackProtection `json:"node"`
+}
+
+type AttackProtectionFilter struct {
+	Name       *StringFilter `json:"name,omitempty"`
+	Protection *string       `json:"protection,omitempty"`
+	Enabled    *bool         `json:"enabled,omitempty"`
+}
+
 // One line of the audit log: a sign-in, a sign-out, a token change, a mutation.
 type AuditEntry struct {
 	At time.Time `json:"at"`
@@ -293,6 +361,52 @@ type ClientReach struct {
 	Paths  []*AccessPath `json:"paths"`
 }
 
+type ConnectTenantInput struct {
+	Domain       string  `json:"domain"`
+	ClientID     string  `json:"clientId"`
+	ClientSecret string  `json:"clientSecret"`
+	Audience     *string `json:"audience,omitempty"`
+	// the tenant's name in the graph (default: the domain's host)
+	Name *string `json:"name,omitempty"`
+	// polling interval, seconds (at least 10; default 900)
+	IntervalSeconds *int `json:"intervalSeconds,omitempty"`
+	// save even when read scopes are missing (those resources are skipped)
+	AllowMissingScopes *bool `json:"allowMissingScopes,omitempty"`
+	// false: save it disabled (no polling until enabled)
+	Enabled *bool `json:"enabled,omitempty"`
+}
+
+// A tenant authgraph polls with stored credentials, and its monitoring status.
+type ConnectedTenant struct {
+	// the tenant's name in the graph (every asset's tenant)
+	Name   string `json:"name"`
+	Domain string `json:"domain"`
+	// the machine-to-machine application's client id (admins only)
+	ClientID string  `json:"clientId"`
+	Audience *string `json:"audience,omitempty"`
+	// false: not polled (its data stays)
+	Enabled bool `json:"enabled"`
+	// polling interval, seconds
+	IntervalSeconds int `json:"intervalSeconds"`
+	// syncs skip resources whose read scope the client lacks
+	AllowMissingScopes bool       `json:"allowMissingScopes"`
+	Created            *time.Time `json:"created,omitempty"`
+	LastSyncAt         *time.Time `json:"lastSyncAt,omitempty"`
+	// ok, partial or failed; null before the first sync
+	LastStatus     *string `json:"lastStatus,omitempty"`
+	LastError      *string `json:"lastError,omitempty"`
+	LastDurationMs *int    `json:"lastDurationMs,omitempty"`
+	// when the next scheduled sync is due; null when disabled
+	NextSyncAt *time.Time `json:"nextSyncAt,omitempty"`
+	// consecutive failed syncs (the retry backs off)
+	Failures int `json:"failures"`
+	// true while a process holds the tenant's lease (a sync runs)
+	Syncing bool `json:"syncing"`
+	// a first collection was recorded (the change history's baseline)
+	Baselined    bool `json:"baselined"`
+	FindingsOpen int  `json:"findingsOpen"`
+}
+
 // An identity connection (database, social, enterprise, passwordless).
 type Connection struct {
 	ID                        string     `json:"id"`
@@ -353,6 +467,19 @@ type ConnectionFilter struct {
 	Strategy []string      `json:"strategy,omitempty"`
 	// Connections this client uses (client id).
 	Client *string `json:"client,omitempty"`
+}
+
+// What testing a tenant's credentials found (nothing is stored).
+type ConnectionTest struct {
+	// a token was issued and every read scope is granted
+	Ok bool `json:"ok"`
+	// the tenant answered and issued a token
+	TokenOk bool `json:"tokenOk"`
+	// why no token was had
+	Error  *string       `json:"error,omitempty"`
+	Scopes []*ScopeCheck `json:"scopes"`
+	// the read scopes the client lacks
+	MissingScopes []string `json:"missingScopes"`
 }
 
 type CustomDomain struct {
@@ -493,6 +620,12 @@ type FindingFilter struct {
 	Rule     *string         `json:"rule,omitempty"`
 	AssetID  *string         `json:"assetId,omitempty"`
 	Kind     *string         `json:"kind,omitempty"`
+}
+
+// Sorts findings by one field, then by id.
+type FindingOrder struct {
+	Field     FindingOrderField `json:"field"`
+	Direction *SortDirection    `json:"direction,omitempty"`
 }
 
 // A tenant's posture.
@@ -766,6 +899,52 @@ func (this LogStream) GetLastSeen() *time.Time { return this.LastSeen }
 type LogStreamEdge struct {
 	Cursor string     `json:"cursor"`
 	Node   *LogStream `json:"node"`
+}
+
+// The tenant's MFA policy.
+type MfaPolicy struct {
+	ID        string     `json:"id"`
+	Kind      string     `json:"kind"`
+	NativeID  string     `json:"nativeId"`
+	Tenant    string     `json:"tenant"`
+	Name      string     `json:"name"`
+	FirstSeen *time.Time `json:"firstSeen,omitempty"`
+	LastSeen  *time.Time `json:"lastSeen,omitempty"`
+	// never, all-applications or confidence-score (Auth0 sends [] for never)
+	Policy *string `json:"policy,omitempty"`
+}
+
+func (MfaPolicy) IsAsset() {}
+
+// Tenant-scoped key: <tenant>/<kind slug>/<native id>.
+func (this MfaPolicy) GetID() string { return this.ID }
+
+// Short kind name: User, Role, Client, …
+func (this MfaPolicy) GetKind() string { return this.Kind }
+
+// The id Auth0 uses.
+func (this MfaPolicy) GetNativeID() string { return this.NativeID }
+
+// Tenant domain.
+func (this MfaPolicy) GetTenant() string { return this.Tenant }
+
+// Display name.
+func (this MfaPolicy) GetName() string { return this.Name }
+
+// When a sync first saw the asset.
+func (this MfaPolicy) GetFirstSeen() *time.Time { return this.FirstSeen }
+
+// When a sync last saw the asset.
+func (this MfaPolicy) GetLastSeen() *time.Time { return this.LastSeen }
+
+type MfaPolicyEdge struct {
+	Cursor string     `json:"cursor"`
+	Node   *MfaPolicy `json:"node"`
+}
+
+type MfaPolicyFilter struct {
+	Name   *StringFilter `json:"name,omitempty"`
+	Policy *string       `json:"policy,omitempty"`
 }
 
 type Mutation struct {
@@ -1071,7 +1250,11 @@ type RuleResult struct {
 	// Open findings.
 	Failing    int `json:"failing"`
 	Suppressed int `json:"suppressed"`
-	// (evaluated − failing) / evaluated; suppressed findings count as passing.
+	// Assets the rule did not flag but cannot pass: data it requires is not yet collected for them (see unknownReason); e.g. users whose direct permissions are not yet known.
+	Unknown int `json:"unknown"`
+	// What is not yet known for the unknown assets.
+	UnknownReason *string `json:"unknownReason,omitempty"`
+	// (evaluated − failing − unknown) / evaluated; suppressed findings count as passing, unknown assets do not.
 	PassRatio float64    `json:"passRatio"`
 	RanAt     *time.Time `json:"ranAt,omitempty"`
 	// Why the evaluation failed (its findings were kept as they were).
@@ -1090,6 +1273,18 @@ type RuleRun struct {
 	Failed     []*RuleFailure `json:"failed"`
 	Score      float64        `json:"score"`
 	DurationMs int            `json:"durationMs"`
+}
+
+// One read scope checked: granted, or what the graph would lack without it.
+type ScopeCheck struct {
+	// the resource collected with it (users, roles, …)
+	Resource string `json:"resource"`
+	Scope    string `json:"scope"`
+	Ok       bool   `json:"ok"`
+	// why it would be skipped (missing scope, plan)
+	Reason *string `json:"reason,omitempty"`
+	// labels and relation types the graph would lack
+	Costs []string `json:"costs"`
 }
 
 // An asset found by free-text search.
@@ -1174,6 +1369,36 @@ type SkippedKind struct {
 type Sort struct {
 	Field     string         `json:"field"`
 	Direction *SortDirection `json:"direction,omitempty"`
+}
+
+type SQLColumn struct {
+	Name string  `json:"name"`
+	Type string  `json:"type"`
+	Doc  *string `json:"doc,omitempty"`
+}
+
+// What a SQL query returned.
+type SQLResult struct {
+	Columns []string `json:"columns"`
+	// The columns' SQL types (as MySQL prints them), in column order.
+	Types []string `json:"types"`
+	// Rows as JSON values, in column order: booleans of comparisons as true/false, BOOLEAN columns as 0/1, DATETIME as RFC 3339, JSON columns decoded.
+	Rows     [][]any `json:"rows"`
+	RowCount int     `json:"rowCount"`
+	// Rows were left out (row or byte cap); truncatedReason says which.
+	Truncated       bool    `json:"truncated"`
+	TruncatedReason *string `json:"truncatedReason,omitempty"`
+	ElapsedMs       int     `json:"elapsedMs"`
+}
+
+// A table of SQL over the graph: one per kind of asset, one per relation.
+type SQLTable struct {
+	Name string `json:"name"`
+	// The kind whose assets are the rows (User, Role, …), for a kind's table.
+	Kind *string `json:"kind,omitempty"`
+	// The relation whose edges are the rows (User-HAS_ROLE->Role, …), for a relation's table.
+	Relation *string      `json:"relation,omitempty"`
+	Columns  []*SQLColumn `json:"columns"`
 }
 
 type StatusFilter struct {
@@ -1267,6 +1492,29 @@ func (this Tenant) GetFirstSeen() *time.Time { return this.FirstSeen }
 // When a sync last saw the asset.
 func (this Tenant) GetLastSeen() *time.Time { return this.LastSeen }
 
+type TenantCredentialsInput struct {
+	// https://TENANT.REGION.auth0.com (or a custom domain)
+	Domain       string `json:"domain"`
+	ClientID     string `json:"clientId"`
+	ClientSecret string `json:"clientSecret"`
+	// the Management API audience when it differs from the domain
+	Audience *string `json:"audience,omitempty"`
+}
+
+// A tenant's removal: its assets, findings, history and connection deleted in batches, in the background of the server that was asked.
+type TenantRemoval struct {
+	Tenant string `json:"tenant"`
+	// running, done or failed
+	State string `json:"state"`
+	// nodes deleted so far
+	Deleted int `json:"deleted"`
+	// the label being deleted now
+	Current  *string    `json:"current,omitempty"`
+	Error    *string    `json:"error,omitempty"`
+	Started  time.Time  `json:"started"`
+	Finished *time.Time `json:"finished,omitempty"`
+}
+
 // The tenant's settings.
 type TenantSettings struct {
 	ID               string     `json:"id"`
@@ -1340,6 +1588,16 @@ type TimeFilter struct {
 	IsNull *bool `json:"isNull,omitempty"`
 }
 
+// Changes to a connected tenant; fields left out stay. New credentials are checked (with the stored secret when none is given).
+type UpdateConnectedTenantInput struct {
+	Domain             *string `json:"domain,omitempty"`
+	ClientID           *string `json:"clientId,omitempty"`
+	ClientSecret       *string `json:"clientSecret,omitempty"`
+	Audience           *string `json:"audience,omitempty"`
+	IntervalSeconds    *int    `json:"intervalSeconds,omitempty"`
+	AllowMissingScopes *bool   `json:"allowMissingScopes,omitempty"`
+}
+
 type User struct {
 	ID            string     `json:"id"`
 	Kind          string     `json:"kind"`
@@ -1370,6 +1628,8 @@ type User struct {
 	LastLogin   *time.Time `json:"lastLogin,omitempty"`
 	LastIP      *string    `json:"lastIp,omitempty"`
 	LoginsCount *int       `json:"loginsCount,omitempty"`
+	// when the user's direct permissions (HAS_PERMISSION) were last read completely; absent: not yet known (a large tenant's users are read a budget per sync), and rules that depend on them say unknown
+	DirectPermissionsAt *time.Time `json:"directPermissionsAt,omitempty"`
 }
 
 func (User) IsAsset() {}
@@ -1410,6 +1670,8 @@ type UserFilter struct {
 	MfaEnrolled   *bool       `json:"mfaEnrolled,omitempty"`
 	LastLogin     *TimeFilter `json:"lastLogin,omitempty"`
 	CreatedAt     *TimeFilter `json:"createdAt,omitempty"`
+	// When the user's direct permissions were last read; isNull: true lists the users whose direct permissions are not yet known.
+	DirectPermissionsAt *TimeFilter `json:"directPermissionsAt,omitempty"`
 	// Users with this tenant-wide role (role id).
 	Role *string `json:"role,omitempty"`
 	// Members of this organization (organization id).
@@ -1421,6 +1683,74 @@ type UserFilter struct {
 type UserReach struct {
 	User  *User         `json:"user"`
 	Paths []*AccessPath `json:"paths"`
+}
+
+type FindingOrderField string
+
+const (
+	// Most severe first when ascending.
+	FindingOrderFieldSeverity  FindingOrderField = "SEVERITY"
+	FindingOrderFieldFirstSeen FindingOrderField = "FIRST_SEEN"
+	FindingOrderFieldLastSeen  FindingOrderField = "LAST_SEEN"
+	// The rule's title.
+	FindingOrderFieldRule FindingOrderField = "RULE"
+	// The asset's name.
+	FindingOrderFieldAsset  FindingOrderField = "ASSET"
+	FindingOrderFieldTenant FindingOrderField = "TENANT"
+	FindingOrderFieldStatus FindingOrderField = "STATUS"
+)
+
+var AllFindingOrderField = []FindingOrderField{
+	FindingOrderFieldSeverity,
+	FindingOrderFieldFirstSeen,
+	FindingOrderFieldLastSeen,
+	FindingOrderFieldRule,
+	FindingOrderFieldAsset,
+	FindingOrderFieldTenant,
+	FindingOrderFieldStatus,
+}
+
+func (e FindingOrderField) IsValid() bool {
+	switch e {
+	case FindingOrderFieldSeverity, FindingOrderFieldFirstSeen, FindingOrderFieldLastSeen, FindingOrderFieldRule, FindingOrderFieldAsset, FindingOrderFieldTenant, FindingOrderFieldStatus:
+		return true
+	}
+	return false
+}
+
+func (e FindingOrderField) String() string {
+	return string(e)
+}
+
+func (e *FindingOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = FindingOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid FindingOrderField", str)
+	}
+	return nil
+}
+
+func (e FindingOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *FindingOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e FindingOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 type FindingStatus string

@@ -14,6 +14,12 @@ var graphQL = map[string]Need{
 	// Admin-only reads.
 	"Query.auditLog": NeedAdmin,
 
+	// The consoles: read-only queries of the whole graph, as any viewer
+	// (authgraph's own records are out of their reach).
+	"Query.cypher":    NeedViewer,
+	"Query.sql":       NeedViewer,
+	"Query.sqlTables": NeedViewer,
+
 	// Findings (rules): analysts act on them.
 	"Mutation.runRules":          NeedAnalyst,
 	"Mutation.suppressFinding":   NeedAnalyst,
@@ -21,6 +27,16 @@ var graphQL = map[string]Need{
 
 	// Administration (tenants, notification channels, tokens) goes here
 	// as NeedAdmin, one line per mutation.
+
+	// Connected tenants: anyone reads their status; admins see the client
+	// id, removals, and change them.
+	"ConnectedTenant.clientId":       NeedAdmin,
+	"Query.tenantRemovals":           NeedAdmin,
+	"Mutation.testTenantConnection":  NeedAdmin,
+	"Mutation.connectTenant":         NeedAdmin,
+	"Mutation.updateConnectedTenant": NeedAdmin,
+	"Mutation.setTenantEnabled":      NeedAdmin,
+	"Mutation.removeTenant":          NeedAdmin,
 }
 
 // GraphQLField returns what the field typeName.field needs.

@@ -52,6 +52,8 @@ const (
 	KindHooks             = "hooks"
 	KindEmailProvider     = "email_provider"
 	KindGuardianFactors   = "guardian_factors"
+	KindMfaPolicies       = "mfa_policies"
+	KindAttackProtection  = "attack_protection"
 	KindLogs              = "logs"
 	KindTenantSettings    = "tenant_settings"
 	KindUserRoles         = "user_roles"
@@ -65,7 +67,8 @@ func Kinds() []string {
 		KindRoleUsers, KindOrganizations, KindOrgMembers, KindOrgMemberRoles, KindOrgConnections,
 		KindOrgInvitations, KindClients, KindClientGrants, KindGrants, KindResourceServers,
 		KindCustomDomains, KindConnections, KindLogStreams, KindActions, KindLogs, KindTenantSettings,
-		KindUserRoles, KindUserPermissions, KindUserOrganizations, KindSigningKeys, KindLegacyRules, KindHooks, KindEmailProvider, KindGuardianFactors}
+		KindUserRoles, KindUserPermissions, KindUserOrganizations, KindSigningKeys, KindLegacyRules, KindHooks, KindEmailProvider, KindGuardianFactors,
+		KindMfaPolicies, KindAttackProtection}
 }
 
 // Config describes the simulated tenant and how it behaves. The zero value of

@@ -106,6 +106,8 @@ func (s *Sim) generate() {
 	s.genHooks(r)
 	s.genEmailProvider(r)
 	s.genGuardianFactors()
+	s.genMfaPolicy()
+	s.genAttackProtection()
 }
 
 func (s *Sim) newID(r *rng, prefix string) string { return prefix + r.str(16, alnum) }

@@ -9,12 +9,14 @@ type GuardianFactor struct {
 	TrialExpired bool
 }
 
-// genGuardianFactors enables one-time passwords and push on a paid tenant,
-// one-time passwords only on a free one; the rest are off, as Auth0 lists
-// them.
+// genGuardianFactors lists Auth0's eight factors, all off on the planted
+// tenant (the misconfiguration of mfa-no-factor-enabled). Hardened enables
+// one-time passwords and push on a paid tenant, one-time passwords only on a
+// free one.
 func (s *Sim) genGuardianFactors() {
 	for _, name := range []string{"sms", "push-notification", "otp", "email", "duo", "webauthn-roaming", "webauthn-platform", "recovery-code"} {
-		s.guardianFactors = append(s.guardianFactors, &GuardianFactor{Name: name, Enabled: name == "otp" || name == "push-notification"})
+		on := s.cfg.Hardened && (name == "otp" || name == "push-notification")
+		s.guardianFactors = append(s.guardianFactors, &GuardianFactor{Name: name, Enabled: on})
 	}
 }
 
@@ -39,4 +41,18 @@ func (s *Sim) listGuardianFactors(c *reqCtx) {
 		items = append(items, map[string]any{"name": f.Name, "enabled": f.Enabled, "trial_expired": f.TrialExpired})
 	}
 	writeJSON(c.w, http.StatusOK, items)
+}
+
+// genMfaPolicy: never on the planted tenant, always when Hardened.
+func (s *Sim) genMfaPolicy() {
+	s.mfaPolicies = []string{}
+	if s.cfg.Hardened {
+		s.mfaPolicies = []string{"all-applications"}
+	}
+}
+
+func (s *Sim) listMfaPolicies(c *reqCtx) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	writeJSON(c.w, http.StatusOK, append([]string{}, s.mfaPolicies...))
 }

@@ -25,6 +25,9 @@ type Tenant struct {
 	// EmailProvider is nil when none is configured.
 	EmailProvider   *EmailProvider
 	GuardianFactors []GuardianFactor
+	// MfaPolicies is what GET /guardian/policies answers ([]: never).
+	MfaPolicies      []string
+	AttackProtection AttackProtection
 	// UserPermissions are permissions assigned to users directly (not
 	// through a role).
 	UserPermissions []UserPermission

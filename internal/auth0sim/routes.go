@@ -263,8 +263,22 @@ func (s *Sim) route(method string, seg []string, q url.Values) (route, bool) {
 			return rd(KindEmailProvider, "read:email_provider", pageNone, s.getEmailProvider)
 		}
 	case "guardian":
-		if n == 2 && seg[1] == "factors" && get {
+		switch {
+		case n == 2 && seg[1] == "factors" && get:
 			return rd(KindGuardianFactors, "read:guardian_factors", pageNone, s.listGuardianFactors)
+		case n == 2 && seg[1] == "policies" && get:
+			return rd(KindMfaPolicies, "read:mfa_policies", pageNone, s.listMfaPolicies)
+		}
+	case "attack-protection":
+		if n == 2 && get {
+			switch seg[1] {
+			case "brute-force-protection":
+				return rd(KindAttackProtection, "read:attack_protection", pageNone, s.getAttackProtection(func(a *AttackProtection) map[string]any { return a.BruteForce }))
+			case "suspicious-ip-throttling":
+				return rd(KindAttackProtection, "read:attack_protection", pageNone, s.getAttackProtection(func(a *AttackProtection) map[string]any { return a.SuspiciousIP }))
+			case "breached-password-detection":
+				return rd(KindAttackProtection, "read:attack_protection", pageNone, s.getAttackProtection(func(a *AttackProtection) map[string]any { return a.BreachedPassword }))
+			}
 		}
 	case "keys":
 		switch {

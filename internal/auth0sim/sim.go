@@ -257,6 +257,9 @@ func (s *Sim) Snapshot() *Tenant {
 		t.EmailProvider = &ep
 	}
 	t.GuardianFactors = s.guardianFactorsNow()
+	t.MfaPolicies = append([]string{}, s.mfaPolicies...)
+	t.AttackProtection = AttackProtection{BruteForce: cloneAnyMap(s.attackProtection.BruteForce),
+		SuspiciousIP: cloneAnyMap(s.attackProtection.SuspiciousIP), BreachedPassword: cloneAnyMap(s.attackProtection.BreachedPassword)}
 	for _, a := range s.actions {
 		ac := *a
 		ac.Triggers = append([]ActionTrigger(nil), a.Triggers...)

@@ -59,6 +59,8 @@ type Sim struct {
 	hookSecret       string
 	emailProvider    *EmailProvider
 	guardianFactors  []*GuardianFactor
+	mfaPolicies      []string
+	attackProtection AttackProtection
 	userPerms        []userPerm
 	settings         TenantSettings
 	logs             []LogEvent

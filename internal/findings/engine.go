@@ -54,6 +54,9 @@ type RuleOutcome struct {
 	Hits     int           `json:"hits"`
 	Error    string        `json:"error,omitempty"`
 	Duration time.Duration `json:"duration_ns"`
+	// Query is the part of Duration spent in the rule's query; the rest
+	// recorded its findings.
+	Query time.Duration `json:"query_ns"`
 }
 
 // Summary is what a run did.
@@ -69,6 +72,9 @@ type Summary struct {
 	Resolved   int               `json:"resolved"`
 	StillOpen  int               `json:"still_open"`
 	Suppressed int               `json:"suppressed"`
+	// Unknown counts assets rules could neither fail nor pass (what they
+	// require is not yet in the graph for them), over every rule.
+	Unknown int `json:"unknown,omitempty"`
 	// Open counts the open findings after the run, by severity.
 	Open     map[string]int `json:"open_by_severity"`
 	Score    float64        `json:"score"`
@@ -89,8 +95,11 @@ func (s *Summary) OneLine() string {
 		open = "open: " + strings.Join(sev, ", ")
 	}
 	failed := ""
+	if s.Unknown > 0 {
+		failed = fmt.Sprintf(", %d asset results unknown (data not yet collected)", s.Unknown)
+	}
 	if len(s.Failed) > 0 {
-		failed = fmt.Sprintf(", %d rule(s) failed", len(s.Failed))
+		failed += fmt.Sprintf(", %d rule(s) failed", len(s.Failed))
 	}
 	return fmt.Sprintf("rules: %d run in %s; %d opened, %d reopened, %d resolved; %s; posture %.1f%%%s",
 		s.RulesRun, s.Duration.Round(time.Millisecond), s.Opened, s.Reopened, s.Resolved, open, s.Score, failed)
@@ -106,7 +115,7 @@ func runID(now time.Time) string {
 func Meta(r *rules.Rule) store.RuleMeta {
 	return store.RuleMeta{ID: r.ID, Title: r.Title, Severity: r.Severity, Category: r.Category, Kind: r.KindDecl().Name,
 		Description: r.Description, Remediation: r.Remediation, Source: r.Source,
-		References: r.References, Tags: r.Tags, SeverityRank: rules.SeverityRank(r.Severity)}
+		References: r.References, Tags: r.Tags, SeverityRank: rules.SeverityRank(r.Severity), Requires: r.Requires}
 }
 
 // Run evaluates every rule on tenant and records the findings. A rule that
@@ -134,6 +143,7 @@ func (e *Engine) Run(ctx context.Context, tenant string) (*Summary, error) {
 		t0 := time.Now()
 		out := RuleOutcome{Rule: r.ID, Severity: r.Severity}
 		hits, err := e.st.RunRuleQuery(ctx, r.Query, tenant, e.Timeout)
+		out.Query = time.Since(t0)
 		if err == nil {
 			out.Hits = len(hits)
 			out.RecordResult, err = e.st.RecordFindings(ctx, tenant, Meta(r), hits, sum.Run, now.UnixMilli())
@@ -155,6 +165,7 @@ func (e *Engine) Run(ctx context.Context, tenant string) (*Summary, error) {
 		sum.Resolved += out.Resolved
 		sum.StillOpen += out.StillOpen
 		sum.Suppressed += out.Suppressed
+		sum.Unknown += out.Unknown
 		sum.Outcomes = append(sum.Outcomes, out)
 	}
 	// Suppressions of rules not in this run that ended meanwhile.

@@ -146,9 +146,6 @@ type Result struct {
 	Changes  []store.Change
 	Findings []FindingAlert
 	Err      error
-	// NextIn is the delay until the tenant's next scheduled sync (zero when
-	// the sync was cut short and none was scheduled).
-	NextIn time.Duration
 }
 
 // SyncTenant syncs one connected tenant under its lease: it records the
@@ -268,7 +265,6 @@ func (m *Monitor) syncLeased(ctx context.Context, name string) *Result {
 			// tenants added together; the cadence keeps them apart after.
 			out.NextIn = m.next(ct.Interval)
 		}
-		res.NextIn = out.NextIn
 		if err := m.Store.FinishLease(context.WithoutCancel(ctx), name, m.Holder, out); err != nil {
 			m.Logger.Warn("cannot record a sync's outcome", "tenant", name, "err", err)
 		}
@@ -450,18 +446,11 @@ func (m *Monitor) Run(ctx context.Context) error {
 	slots := make(chan struct{}, m.MaxConcurrent)
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	t := time.NewTicker(m.Tick)
+	t := time.NewTimer(m.Tick)
 	defer t.Stop()
-	// A sync that finished wakes the loop when its tenant's next one is due,
-	// so a short interval is kept to the millisecond rather than to the
-	// next Tick.
+	// A sync of this process that ends wakes the loop: its tenant's next
+	// due time is known only then.
 	wake := make(chan struct{}, 1)
-	poke := func() {
-		select {
-		case wake <- struct{}{}:
-		default:
-		}
-	}
 	for {
 		free := m.MaxConcurrent - len(slots)
 		if free > 0 {
@@ -482,12 +471,15 @@ func (m *Monitor) Run(ctx context.Context) error {
 				wg.Add(1)
 				go func(name string) {
 					defer wg.Done()
-					defer func() { <-slots; m.release(name) }()
+					defer func() {
+						<-slots
+						m.release(name)
+						select {
+						case wake <- struct{}{}:
+						default:
+						}
+					}()
 					res, err := m.SyncTenant(ctx, name, true)
-					if res != nil && ctx.Err() == nil {
-						// (after the slot and the claim are given back)
-						time.AfterFunc(max(res.NextIn, 10*time.Millisecond), poke)
-					}
 					switch {
 					case errors.Is(err, ErrLeaseHeld):
 					case err != nil:
@@ -498,6 +490,15 @@ func (m *Monitor) Run(ctx context.Context) error {
 				}(name)
 			}
 		}
+		// Sleep a tick, or less when a tenant falls due sooner: a change is
+		// then held back by the interval alone, not the tick too.
+		wait := m.Tick
+		if d, ok, err := m.Store.NextSyncIn(ctx, m.Tenants); err != nil && ctx.Err() == nil {
+			m.Logger.Warn("scheduler: cannot read the next due time", "err", err)
+		} else if ok && d < wait {
+			wait = max(d, minWait)
+		}
+		t.Reset(wait)
 		select {
 		case <-ctx.Done():
 			return nil
@@ -506,6 +507,10 @@ func (m *Monitor) Run(ctx context.Context) error {
 		}
 	}
 }
+
+// minWait is the scheduler's shortest sleep (a tenant due now whose slot is
+// taken waits at least this long before the next look).
+const minWait = 500 * time.Millisecond
 
 // claim marks a tenant as syncing in this process (one at a time here; the
 // lease does the same across processes).

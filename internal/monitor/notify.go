@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/authgraph/authgraph/internal/apperr"
+	"github.com/authgraph/authgraph/internal/netguard"
 	"github.com/authgraph/authgraph/internal/secretbox"
 	"github.com/authgraph/authgraph/internal/store"
 	"github.com/authgraph/authgraph/schema"
@@ -162,6 +163,12 @@ func (n *Notifier) defaults() {
 	if n.Client == nil {
 		n.Client = &http.Client{
 			Timeout: 10 * time.Second,
+			// Never a link-local (cloud metadata), unspecified or multicast
+			// address, whatever the URL's host resolves to.
+			Transport: &http.Transport{
+				Proxy:       http.ProxyFromEnvironment,
+				DialContext: (&net.Dialer{Timeout: 5 * time.Second, Control: netguard.Control}).DialContext,
+			},
 			// A redirect would send the signed body somewhere the admin did not
 			// configure.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },

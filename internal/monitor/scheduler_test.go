@@ -319,3 +319,37 @@ func fileContains(path string, needle []byte) (bool, error) {
 		}
 	}
 }
+
+// TestSchedulerWakesWhenDue: with a tick far longer than the interval, the
+// scheduler still syncs every interval (it sleeps until the next tenant
+// falls due, not a whole tick), so a change waits for the interval alone.
+func TestSchedulerWakesWhenDue(t *testing.T) {
+	e := newEnv(t, 10)
+	const interval = 2 * time.Second
+	e.connect(e.tenant, interval)
+	rec := &recorder{}
+	m := e.monitor("server-a")
+	m.Tick = time.Hour
+	m.Tenants = []string{e.tenant}
+	m.AfterSync = rec.hook("server-a")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); m.Run(ctx) }()
+	deadline := time.Now().Add(90 * time.Second)
+	for len(rec.snapshot()) < 3 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	runs := rec.snapshot()
+	if len(runs) < 3 {
+		t.Fatalf("%d syncs with a 1 h tick and a %s interval; want 3", len(runs), interval)
+	}
+	for i := 1; i < len(runs); i++ {
+		gap := runs[i].started.Sub(runs[i-1].finished)
+		// The interval, a little for the database round trips, never a tick.
+		if gap < interval-100*time.Millisecond || gap > interval+5*time.Second {
+			t.Errorf("sync %d started %s after the previous one finished; want about %s", i, gap, interval)
+		}
+	}
+}

@@ -652,3 +652,13 @@ func explainErr(err error) error {
 	})
 	return &shifted
 }
+
+// WithDefaults fills the options left zero with the console's defaults.
+func (o ConsoleOptions) WithDefaults() ConsoleOptions { return o.withDefaults() }
+
+// AcquireConsole takes one of the console's concurrency slots (o.Limiter's,
+// or the store's own) for a statement of another console (SQL), waiting
+// briefly as a console query does; the caller must call release.
+func (s *Store) AcquireConsole(ctx context.Context, o ConsoleOptions) (release func(), err error) {
+	return s.consoleLimiter(o.withDefaults()).acquire(ctx)
+}

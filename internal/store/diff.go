@@ -61,20 +61,27 @@ var diffSkip = []string{schema.PropID, schema.PropNativeID, schema.PropTenant, s
 const changedKeys = `[k IN keys(new) WHERE NOT k IN $skip AND (old[k] IS NULL OR old[k] <> new[k])] +
   [k IN keys(old) WHERE NOT k IN $skip AND new[k] IS NULL]`
 
+// upsertNodesDiffCypher compares each row with its node before writing and
+// rewrites only new or changed nodes; an unchanged node gets its sync tag
+// alone (the stale cleanup needs it), one property instead of all of them,
+// which is what keeps change detection cheap on a tenant that did not move.
 func upsertNodesDiffCypher(k *schema.Kind) string {
 	return fmt.Sprintf(`MATCH (t:%[1]s {id: $tenantKey})
 UNWIND $rows AS row
 MERGE (n:%[2]s {id: row.id})
-WITH t, n, row, n.firstseen IS NULL AS isNew, coalesce(n.firstseen, $tag) AS fs, properties(n) AS old
-SET n = row.props
-SET n:%[3]s, n.firstseen = fs, n.lastupdated = $tag
+WITH t, n, row, n.firstseen IS NULL AS isNew, coalesce(n.firstseen, $tag) AS fs, properties(n) AS old%[6]s
+WITH *, row.props AS new
+WITH *, CASE WHEN isNew THEN [k IN keys(new) WHERE NOT k IN $skip] ELSE %[5]s END AS changed
+FOREACH (_ IN CASE WHEN isNew OR size(changed) > 0 THEN [1] ELSE [] END |
+  SET n = row.props
+  SET n:%[3]s, n.firstseen = fs%[7]s)
+SET n.lastupdated = $tag
 FOREACH (_ IN CASE WHEN isNew THEN [1] ELSE [] END | CREATE (t)-[:%[4]s]->(n))
-WITH row, isNew, old, row.props AS new
-WITH row, isNew, old, new, CASE WHEN isNew THEN [k IN keys(new) WHERE NOT k IN $skip] ELSE %[5]s END AS changed
+WITH row, isNew, old, new, changed
 WHERE size(changed) > 0 OR isNew
 RETURN row.id AS id, new.native_id AS nid, new.name AS name, isNew,
   [k IN changed | [k, CASE WHEN isNew THEN null ELSE old[k] END, new[k]]] AS fields`,
-		schema.Tenant.Label, k.Label, schema.AssetLabel, schema.ResourceRel, changedKeys)
+		schema.Tenant.Label, k.Label, schema.AssetLabel, schema.ResourceRel, changedKeys, keptRead(k), keptWrite(k))
 }
 
 // UpsertNodesDiff is UpsertNodes that also returns the assets it created and
@@ -89,7 +96,7 @@ func (s *Store) UpsertNodesDiff(ctx context.Context, tenant string, k *schema.Ki
 		return st, nil, err
 	}
 	out, c, err := s.writeRows(ctx, upsertNodesDiffCypher(k), map[string]any{
-		"tenantKey": TenantKey(tenant), "rows": rows, "tag": tag, "skip": diffSkip,
+		"tenantKey": TenantKey(tenant), "rows": rows, "tag": tag, "skip": append(k.KeptProps(), diffSkip...),
 	})
 	if err != nil {
 		return st, nil, fmt.Errorf("upsert %s: %w", k.Name, err)

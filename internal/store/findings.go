@@ -1,12 +1,12 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -148,12 +148,14 @@ type RuleMeta struct {
 	ID, Title, Severity, Category, Kind, Description, Remediation, Source string
 	References, Tags                                                      []string
 	SeverityRank                                                          int
+	// Requires names Coverages the rule's answer depends on.
+	Requires []string
 }
 
 func (m RuleMeta) props() map[string]any {
 	return map[string]any{"title": m.Title, "severity": m.Severity, "category": m.Category, "kind": m.Kind,
 		"description": m.Description, "remediation": m.Remediation, "source": m.Source,
-		"references": nonNil(m.References), "tags": nonNil(m.Tags)}
+		"references": nonNil(m.References), "tags": nonNil(m.Tags), "requires": nonNil(m.Requires)}
 }
 
 func nonNil(s []string) []string {
@@ -173,6 +175,10 @@ type RecordResult struct {
 	Ignored    int // rows whose id is not an asset of the rule's kind in the tenant
 	Evaluated  int // assets of the rule's kind in the tenant
 	Failing    int // open findings after the evaluation
+	// Unknown counts the assets the rule did not flag but cannot pass:
+	// data it requires is not yet in the graph for them (UnknownReason).
+	Unknown       int
+	UnknownReason string
 }
 
 // findingBatch bounds one UNWIND of findings.
@@ -270,9 +276,30 @@ RETURN count(f) AS n`, schema.FindingLabel), base)
 		}
 		out.Evaluated = int(toInt(recs[0]["n"]))
 		out.Failing = out.Opened + out.Reopened + out.StillOpen
+		var reasons []string
+		for _, req := range m.Requires {
+			c, ok := Coverages[req]
+			if !ok || c.Kind != k {
+				continue
+			}
+			// Assets lacking the data that this run did not flag.
+			recs, err := run1(ctx, tx, fmt.Sprintf(`MATCH (a:%s {tenant: $tenant}) WHERE %s
+  AND NOT EXISTS { MATCH (f:%s)-[:AFFECTS]->(a) WHERE f.rule = $rule AND f.run = $run }
+RETURN count(a) AS n`, k.Label, c.missing, schema.FindingLabel), base)
+			if err != nil {
+				return nil, err
+			}
+			if n := int(toInt(recs[0]["n"])); n > 0 {
+				out.Unknown += n
+				reasons = append(reasons, c.Reason)
+			}
+		}
+		out.Unknown = min(out.Unknown, max(out.Evaluated-out.Failing-out.Suppressed, 0))
+		out.UnknownReason = strings.Join(reasons, "; ")
 		p := copyParams(base)
 		p["props"] = map[string]any{"evaluated": int64(out.Evaluated), "failing": int64(out.Failing),
-			"suppressed": int64(out.Suppressed), "ran_at": now, "run": run, "error": nil, "kind": m.Kind, "severity": m.Severity}
+			"suppressed": int64(out.Suppressed), "ran_at": now, "run": run, "error": nil, "kind": m.Kind, "severity": m.Severity,
+			"unknown": int64(out.Unknown), "unknown_reason": out.UnknownReason}
 		_, err = run1(ctx, tx, fmt.Sprintf(`MATCH (r:%s {id: $rule})
 MERGE (x:%s {id: $tenant + '/rule/' + $rule})
 ON CREATE SET x.tenant = $tenant, x.rule = $rule
@@ -447,15 +474,57 @@ type FindingsPage struct {
 // Findings returns findings matching ff, most severe first then by id,
 // first at a time (0: all) after cursor (from an earlier page).
 func (s *Store) Findings(ctx context.Context, ff FindingFilter, first int, after string) (*FindingsPage, error) {
+	return s.FindingsOrdered(ctx, ff, FindingOrder{}, first, after)
+}
+
+// FindingOrder sorts findings by one field (then by id); the zero value is
+// most severe first.
+type FindingOrder struct {
+	// Field: severity (default), first_seen, last_seen, rule (its title),
+	// asset (its name), tenant or status.
+	Field string
+	Desc  bool
+}
+
+// findingSortExprs maps an order field to the finding's property it sorts
+// by, never null (a missing value sorts as the empty one).
+var findingSortExprs = map[string]string{
+	"severity":   "coalesce(f.sevrank, 9)",
+	"first_seen": "coalesce(f.firstseen, 0)",
+	"last_seen":  "coalesce(f.lastseen, 0)",
+	"rule":       "coalesce(f.title, '')",
+	"asset":      "coalesce(f.asset_name, f.native_id, '')",
+	"tenant":     "coalesce(f.tenant, '')",
+	"status":     "coalesce(f.status, '')",
+}
+
+// FindingsOrdered is Findings in the order o, with keyset paging: the
+// cursor holds the order, the last finding's sort value and its id.
+func (s *Store) FindingsOrdered(ctx context.Context, ff FindingFilter, o FindingOrder, first int, after string) (*FindingsPage, error) {
+	if o.Field == "" {
+		o.Field = "severity"
+	}
+	key, ok := findingSortExprs[o.Field]
+	if !ok {
+		return nil, apperr.New(apperr.Invalid, "findings cannot be sorted by %q", o.Field)
+	}
+	dir, cmp := "", ">"
+	if o.Desc {
+		dir, cmp = " DESC", "<"
+	}
 	where, p := ff.where()
 	cond := ""
 	if after != "" {
-		rank, id, err := decodeFindingCursor(after)
+		c, err := decodeFindingCursor(after)
 		if err != nil {
 			return nil, err
 		}
-		p["arank"], p["aid"] = rank, id
-		cond = "WHERE f.sevrank > $arank OR (f.sevrank = $arank AND f.id > $aid)"
+		if c.Field != o.Field || c.Desc != o.Desc {
+			return nil, apperr.New(apperr.Invalid, "the cursor belongs to another order of findings")
+		}
+		p["akey"], p["aid"] = c.Value, c.ID
+		// Ties on the sort value go by id, ascending in both directions.
+		cond = fmt.Sprintf("WHERE %[1]s %[2]s $akey OR (%[1]s = $akey AND f.id > $aid)", key, cmp)
 	}
 	limit := ""
 	if first > 0 {
@@ -463,8 +532,8 @@ func (s *Store) Findings(ctx context.Context, ff FindingFilter, first int, after
 		limit = "LIMIT $limit"
 	}
 	q := fmt.Sprintf(`CALL () { MATCH (f:%[1]s) %[2]s RETURN count(f) AS total }
-CALL () { MATCH (f:%[1]s) %[2]s WITH f %[3]s ORDER BY f.sevrank, f.id %[4]s RETURN collect(%[5]s) AS fs }
-RETURN total, fs`, schema.FindingLabel, where, cond, limit, findingExpr)
+CALL () { MATCH (f:%[1]s) %[2]s WITH f %[3]s ORDER BY %[6]s%[7]s, f.id %[4]s RETURN collect([%[6]s, %[5]s]) AS fs }
+RETURN total, fs`, schema.FindingLabel, where, cond, limit, findingExpr, key, dir)
 	rows, err := s.query(ctx, q, p)
 	if err != nil {
 		return nil, err
@@ -475,42 +544,57 @@ RETURN total, fs`, schema.FindingLabel, where, cond, limit, findingExpr)
 	}
 	page.Total = int(toInt(rows[0]["total"]))
 	list, _ := rows[0]["fs"].([]any)
+	var keys []any
 	for _, v := range list {
-		page.Findings = append(page.Findings, findingFrom(v))
+		pair, _ := v.([]any)
+		if len(pair) != 2 {
+			continue
+		}
+		keys = append(keys, pair[0])
+		page.Findings = append(page.Findings, findingFrom(pair[1]))
 	}
 	if first > 0 && len(page.Findings) > first {
 		page.Findings, page.HasNext = page.Findings[:first], true
 	}
 	if n := len(page.Findings); n > 0 {
-		last := page.Findings[n-1]
-		page.EndCursor = encodeFindingCursor(int64(severityRank(last.Severity)), last.ID)
+		page.EndCursor = encodeFindingCursor(findingCursor{Field: o.Field, Desc: o.Desc, Value: keys[n-1], ID: page.Findings[n-1].ID})
 	}
 	return page, nil
 }
 
-func severityRank(s string) int {
-	for i, v := range []string{"critical", "high", "medium", "low", "info"} {
-		if v == s {
-			return i
-		}
-	}
-	return 9
+// findingCursor is where a page of findings ends: the order, the last
+// finding's sort value (a string or an integer) and its id.
+type findingCursor struct {
+	Field string `json:"f"`
+	Desc  bool   `json:"d,omitempty"`
+	Value any    `json:"v"`
+	ID    string `json:"id"`
 }
 
-func encodeFindingCursor(rank int64, id string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(rank, 10) + "|" + id))
+func encodeFindingCursor(c findingCursor) string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func decodeFindingCursor(c string) (int64, string, error) {
-	b, err := base64.RawURLEncoding.DecodeString(c)
+func decodeFindingCursor(s string) (findingCursor, error) {
+	var c findingCursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err == nil {
-		if rank, id, ok := strings.Cut(string(b), "|"); ok {
-			if n, err := strconv.ParseInt(rank, 10, 64); err == nil {
-				return n, id, nil
+		d := json.NewDecoder(bytes.NewReader(b))
+		d.UseNumber()
+		if err = d.Decode(&c); err == nil && c.ID != "" {
+			switch v := c.Value.(type) {
+			case string:
+				return c, nil
+			case json.Number:
+				if n, err := v.Int64(); err == nil {
+					c.Value = n
+					return c, nil
+				}
 			}
 		}
 	}
-	return 0, "", apperr.New(apperr.Invalid, "bad cursor %q", c)
+	return findingCursor{}, apperr.New(apperr.Invalid, "bad cursor %q", s)
 }
 
 // Finding returns one finding by id.
@@ -599,15 +683,20 @@ type RuleResult struct {
 	Suppressed int       `json:"suppressed"`
 	RanAt      time.Time `json:"ran_at"`
 	Error      string    `json:"error,omitempty"`
+	// Unknown assets are neither failing nor passing: what the rule
+	// requires is not yet known for them (UnknownReason).
+	Unknown       int    `json:"unknown,omitempty"`
+	UnknownReason string `json:"unknown_reason,omitempty"`
 }
 
 // PassRatio is passing / evaluated (1 when nothing was evaluated).
-// Suppressed findings count as passing: the risk was accepted.
+// Suppressed findings count as passing: the risk was accepted. Unknown
+// assets do not pass.
 func (r RuleResult) PassRatio() float64 {
 	if r.Evaluated <= 0 {
 		return 1
 	}
-	pass := r.Evaluated - r.Failing
+	pass := r.Evaluated - r.Failing - r.Unknown
 	if pass < 0 {
 		pass = 0
 	}
@@ -658,7 +747,8 @@ RETURN fs, rs`, schema.FindingLabel, RuleResultLabel)
 		str := func(k string) string { s, _ := p[k].(string); return s }
 		out.Rules = append(out.Rules, RuleResult{Rule: str("rule"), Tenant: tenant, Kind: str("kind"), Severity: str("severity"),
 			Evaluated: int(toInt(p["evaluated"])), Failing: int(toInt(p["failing"])), Suppressed: int(toInt(p["suppressed"])),
-			RanAt: time.UnixMilli(toInt(p["ran_at"])).UTC(), Error: str("error")})
+			RanAt: time.UnixMilli(toInt(p["ran_at"])).UTC(), Error: str("error"),
+			Unknown: int(toInt(p["unknown"])), UnknownReason: str("unknown_reason")})
 	}
 	return out, nil
 }
@@ -673,7 +763,7 @@ func (fs *FindingsSummary) Score() float64 {
 			continue
 		}
 		total += r.Evaluated
-		pass += r.Evaluated - min(r.Failing, r.Evaluated)
+		pass += max(r.Evaluated-r.Failing-r.Unknown, 0)
 	}
 	if total == 0 {
 		return 100

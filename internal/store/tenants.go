@@ -295,6 +295,22 @@ RETURN c.name AS name ORDER BY c.next_sync_ms, c.name LIMIT $limit`, ConnectedTe
 	return out, nil
 }
 
+// NextSyncIn is how long until the soonest enabled tenant with a free lease
+// falls due (zero or less: one is due now); ok is false when there is none.
+// The scheduler sleeps until then rather than a whole tick, so a change is
+// not held back by the tick. A non-empty only restricts it to those names.
+func (s *Store) NextSyncIn(ctx context.Context, only []string) (time.Duration, bool, error) {
+	rows, err := s.readRows(ctx, fmt.Sprintf(`WITH timestamp() AS now
+MATCH (c:%s) WHERE c.enabled AND (size($only) = 0 OR c.name IN $only)
+  AND (c.lease_holder IS NULL OR coalesce(c.lease_until_ms, 0) < now)
+WITH now, min(coalesce(c.next_sync_ms, 0)) AS next
+RETURN next - now AS wait`, ConnectedTenantLabel), map[string]any{"only": append([]string{}, only...)})
+	if err != nil || len(rows) == 0 || rows[0]["wait"] == nil {
+		return 0, false, err
+	}
+	return time.Duration(i64(rows[0]["wait"])) * time.Millisecond, true, nil
+}
+
 // OpenFindings counts open findings per tenant (absent: none).
 func (s *Store) OpenFindings(ctx context.Context, tenants []string) (map[string]int, error) {
 	rows, err := s.readRows(ctx, fmt.Sprintf(`UNWIND $tenants AS t

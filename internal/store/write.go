@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/authgraph/authgraph/schema"
@@ -175,10 +176,32 @@ func upsertNodesCypher(k *schema.Kind) string {
 	return fmt.Sprintf(`MATCH (t:%[1]s {id: $tenantKey})
 UNWIND $rows AS row
 MERGE (n:%[2]s {id: row.id})
-WITH t, n, row, n.firstseen IS NULL AS isNew, coalesce(n.firstseen, $tag) AS fs
+WITH t, n, row, n.firstseen IS NULL AS isNew, coalesce(n.firstseen, $tag) AS fs%[5]s
 SET n = row.props
-SET n:%[3]s, n.firstseen = fs, n.lastupdated = $tag
-FOREACH (_ IN CASE WHEN isNew THEN [1] ELSE [] END | CREATE (t)-[:%[4]s]->(n))`, schema.Tenant.Label, k.Label, schema.AssetLabel, schema.ResourceRel)
+SET n:%[3]s, n.firstseen = fs, n.lastupdated = $tag%[6]s
+FOREACH (_ IN CASE WHEN isNew THEN [1] ELSE [] END | CREATE (t)-[:%[4]s]->(n))`, schema.Tenant.Label, k.Label, schema.AssetLabel, schema.ResourceRel,
+		keptRead(k), keptWrite(k))
+}
+
+// keptRead and keptWrite carry a kind's Kept properties (written by another
+// producer) over the SET n = props that replaces the property set.
+func keptRead(k *schema.Kind) string {
+	names := k.KeptProps()
+	if len(names) == 0 {
+		return ""
+	}
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = "." + n
+	}
+	return ", n{" + strings.Join(parts, ", ") + "} AS kept"
+}
+
+func keptWrite(k *schema.Kind) string {
+	if len(k.KeptProps()) == 0 {
+		return ""
+	}
+	return "\nSET n += kept"
 }
 
 // ensureNodesCypher is for producers that only reference a node (a role
@@ -189,10 +212,11 @@ func ensureNodesCypher(k *schema.Kind) string {
 	return fmt.Sprintf(`MATCH (t:%[1]s {id: $tenantKey})
 UNWIND $rows AS row
 MERGE (n:%[2]s {id: row.id})
-WITH t, n, row, n.firstseen IS NULL AS isNew, coalesce(n.firstseen, $tag) AS fs, coalesce(n.lastupdated = $tag, false) AS fresh
+WITH t, n, row, n.firstseen IS NULL AS isNew, coalesce(n.firstseen, $tag) AS fs, coalesce(n.lastupdated = $tag, false) AS fresh%[5]s
 FOREACH (_ IN CASE WHEN fresh THEN [] ELSE [1] END | SET n = row.props)
-SET n:%[3]s, n.firstseen = fs, n.lastupdated = $tag
-FOREACH (_ IN CASE WHEN isNew THEN [1] ELSE [] END | CREATE (t)-[:%[4]s]->(n))`, schema.Tenant.Label, k.Label, schema.AssetLabel, schema.ResourceRel)
+SET n:%[3]s, n.firstseen = fs, n.lastupdated = $tag%[6]s
+FOREACH (_ IN CASE WHEN isNew THEN [1] ELSE [] END | CREATE (t)-[:%[4]s]->(n))`, schema.Tenant.Label, k.Label, schema.AssetLabel, schema.ResourceRel,
+		keptRead(k), keptWrite(k))
 }
 
 // EnsureNodes writes referenced nodes (see ensureNodesCypher).

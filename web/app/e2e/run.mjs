@@ -9,13 +9,17 @@
 //
 // Environment: E2E_USERS (simulated users, default 500), E2E_SKIP_BUILD=1
 // (use web/dist and bin/authgraph as they are), CHROME_BIN (default
-// /usr/bin/chromium), E2E_KEEP=1 (leave the servers running for a look).
+// /usr/bin/chromium), E2E_KEEP=1 (leave the servers running for a look),
+// E2E_ONLY=regex (only the cases whose name matches, after signing in).
 
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { artifactsDir, freePort, launch, repoDir, requireChromium, run, start, stopAll, waitForHttp } from './lib.mjs';
 import { dropTenant, firstHourCases, sweepLeftovers, testNeo4j, userPermissionsLimit } from './first-hour.mjs';
+import { findingsCases } from './findings.mjs';
+import { monitorCases, partialScopes } from './monitor.mjs';
+import crypto from 'node:crypto';
 
 const began = Date.now();
 const shotsDir = path.join(artifactsDir, 'screenshots');
@@ -39,6 +43,15 @@ function log(msg) {
 // The API token the run signs in with (created through the CLI).
 let token = '';
 let tokenId = '';
+// An admin's token, for connecting tenants (monitor.mjs).
+let adminToken = '';
+let adminTokenId = '';
+// The simulators' client secret (the sync gets it by environment) and the
+// tenant the connect form adds (e2e-…: swept like the other).
+const simSecret = 'sim-secret';
+const connected = tenant.replace(/\.sim\.local$/, '-conn.sim.local');
+let simURL = '';
+let partialSimURL = '';
 
 function assert(cond, msg) {
   if (!cond) throw new Error(msg);
@@ -78,12 +91,20 @@ async function setUp() {
     logFile: path.join(logsDir, 'sim.log'),
   });
   await waitForHttp(`http://127.0.0.1:${simPort}/`, { child: sim });
+  simURL = `http://127.0.0.1:${simPort}`;
+  // A second, small simulator whose client lacks read:users and read:roles (the form names them).
+  const partialPort = await freePort();
+  const partial = start('sim-partial', BIN, ['sim', '--addr', `127.0.0.1:${partialPort}`, '--users', '20', '--seed', '2', '--rps', '0', '--scopes', partialScopes.join(',')], {
+    logFile: path.join(logsDir, 'sim-partial.log'),
+  });
+  partialSimURL = `http://127.0.0.1:${partialPort}`;
+  await waitForHttp(`${partialSimURL}/`, { child: partial });
   log(`simulator on :${simPort}; syncing ${users} users into tenant ${tenant}`);
   const t0 = Date.now();
   // Below the user count on purpose: direct user permissions are skipped, so the completeness notes show.
   await run(BIN, ['sync', '--domain', `http://127.0.0.1:${simPort}`, '--client-id', 'sim-client', '--tenant', tenant, '--user-permissions-limit', String(userPermissionsLimit)], {
     quiet: true,
-    env: { AUTH0_CLIENT_SECRET: 'sim-secret' }, // never in argv
+    env: { AUTH0_CLIENT_SECRET: simSecret }, // never in argv
   });
   log(`synced in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
@@ -94,9 +115,16 @@ async function setUp() {
   tokenId = created.id;
   assert(/^agt_[0-9a-f]+_[0-9a-f]+$/.test(token), 'tokens create --json printed no agt_ token');
   log(`API token ${tokenId} (analyst) created`);
+  const adm = JSON.parse(await run(BIN, ['tokens', 'create', '--name', 'e2e-admin', '--role', 'admin', '--expires', '1d', '--json'], { quiet: true }));
+  adminToken = adm.token;
+  adminTokenId = adm.id;
 
   const port = await freePort();
-  const serve = start('serve', BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--auth', 'token'], { logFile: path.join(logsDir, 'serve.log') });
+  // The key that seals connected tenants' secrets: this run's own, never a key file in the repository.
+  const serve = start('serve', BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--auth', 'token'], {
+    logFile: path.join(logsDir, 'serve.log'),
+    env: { AUTHGRAPH_SECRET_KEY: crypto.randomBytes(32).toString('base64') },
+  });
   const base = `http://127.0.0.1:${port}`;
   await waitForHttp(`${base}/healthz`, { child: serve });
   log(`authgraph serve at ${base}/`);
@@ -149,6 +177,18 @@ async function signIn(page, base) {
   await page.fill('[data-testid="signin-token"]', token);
   await page.click('[data-testid="signin-submit"]');
   await page.locator('[data-testid="signed-in-as"]').waitFor({ timeout: 20_000 });
+}
+
+/** Signs the page's browser context in with another token, through POST /auth/token. */
+async function signInAs(page, base, tok) {
+  await page.goto(`${base}/#/`);
+  const status = await page.evaluate(async (t) => {
+    const r = await fetch('/auth/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: t }) });
+    return r.status;
+  }, tok);
+  assert(status === 200, `signing in with the admin token answered ${status}`);
+  await page.reload();
+  await page.locator('[data-testid="signed-in-as"]', { hasText: 'admin' }).waitFor({ timeout: 20_000 });
 }
 
 /** A request with a chosen Host header (fetch cannot set one). */
@@ -215,7 +255,7 @@ function cases(base, fx) {
         assert(/ok/i.test(text), `the tenant card shows no ok status: ${text}`);
         assert(new RegExp(`Users\\s+${users.toLocaleString('en-US')}`).test(text), `the card does not count ${users} users: ${text.replace(/\s+/g, ' ')}`);
         await page.locator('[data-testid="kind-counts"]').waitFor();
-        assert((await page.locator('text=No rules yet').count()) === 1, 'the risks section does not say "No rules yet"');
+        await page.locator('[data-testid="posture"]').waitFor();
         await card.scrollIntoViewIfNeeded();
       },
     },
@@ -325,7 +365,52 @@ function cases(base, fx) {
         assert(probe.cypher.rows[0][0] === 0, 'the write reached the graph');
       },
     },
+    {
+      name: 'SQL tab: tables beside the editor, completion, a join as a table, a write refused',
+      async run(page) {
+        await page.goto(`${base}/#/console`);
+        await page.click('[data-testid="sql-tab"]');
+        await page.locator('[data-testid="sql-editor"]').waitFor();
+        const list = page.locator('[data-testid="sql-tables"]');
+        await list.waitFor({ timeout: 20_000 });
+        const names = await list.innerText();
+        assert(/\busers\b/.test(names) && /user_roles/.test(names) && /organization_members/.test(names), `table list: ${names.slice(0, 200)}`);
+        await list.getByRole('button', { name: 'users', exact: true }).click();
+        assert((await list.innerText()).includes('mfa_enrolled'), 'the users table shows no columns');
+        // Completion of a table name, then of a column name.
+        await setEditor(page, 'SELECT * FROM user_ro');
+        await page.keyboard.press('Control+Space');
+        const option = page.locator('.cm-tooltip-autocomplete li', { hasText: 'user_roles' });
+        await option.first().waitFor({ timeout: 5_000 });
+        await setEditor(page, 'SELECT users.mfa_');
+        await page.keyboard.press('Control+Space');
+        await page.locator('.cm-tooltip-autocomplete li', { hasText: 'mfa_enrolled' }).first().waitFor({ timeout: 5_000 });
+        await page.keyboard.press('Escape');
+        await setEditor(
+          page,
+          `SELECT u.email, r.name FROM users u JOIN user_roles ur ON ur.user_id = u.id AND ur.tenant = u.tenant\nJOIN roles r ON r.id = ur.role_id AND r.tenant = ur.tenant\nWHERE u.tenant = '${tenant}' ORDER BY u.email LIMIT 5`,
+        );
+        await page.keyboard.press('Control+Enter');
+        const table = page.locator('[data-testid="sql-result-table"]');
+        await table.waitFor({ timeout: 20_000 });
+        const rows = await table.locator('tbody tr').count();
+        assert(rows === 5, `expected 5 rows, got ${rows}`);
+        assert((await table.locator('thead').textContent()).toLowerCase().includes('email'), 'no email column');
+        await page.screenshot({ path: path.join(shotsDir, 'e2e-sql-console.png') });
+        await setEditor(page, `DELETE FROM users WHERE tenant = '${tenant}'`);
+        await page.click('[data-testid="run-sql"]');
+        const err = page.locator('[data-testid="sql-error"]');
+        await err.waitFor({ timeout: 20_000 });
+        assert((await err.getAttribute('data-code')) === 'FORBIDDEN', `error code ${await err.getAttribute('data-code')}`);
+        assert(/Refused/.test(await err.innerText()), 'unclear refusal');
+        const left = await gql(base, `{ sql(query: "SELECT COUNT(*) FROM users WHERE tenant = '${tenant}'") { rows } }`);
+        assert(left.sql.rows[0][0] > 0, 'the users are gone');
+      },
+    },
     ...firstHourCases({ base, fx, tenant, users, gql, assert }),
+    ...findingsCases({ base, tenant, gql, assert }),
+    // From here on the browser is signed in as an admin.
+    ...monitorCases({ base, simURL, partialSimURL, simSecret, connected, assert, shotsDir, signInAdmin: (page) => signInAs(page, base, adminToken) }),
     {
       name: 'GraphiQL loads from the server alone, under the CSP',
       async run(page) {
@@ -451,7 +536,9 @@ async function main() {
     const { context, close } = await launch({ width: 1280, height: 800 });
     try {
       let i = 0;
-      for (const c of cases(base, fx)) {
+      // E2E_ONLY=regex runs the matching cases (and the first, which signs in).
+      const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY, 'i') : null;
+      for (const c of cases(base, fx).filter((c, k) => !only || k === 0 || only.test(c.name))) {
         i++;
         const page = await context.newPage();
         const pageErrors = [];
@@ -493,18 +580,22 @@ async function main() {
     }
     await stopAll();
     await dropTenant(tenant).catch((e) => log(`could not remove tenant ${tenant}: ${e.message.split('\n')[0]}`));
+    await dropTenant(connected).catch((e) => log(`could not remove tenant ${connected}: ${e.message.split('\n')[0]}`));
+    if (adminTokenId) await run(BIN, ['tokens', 'revoke', adminTokenId], { quiet: true }).catch((e) => log(`revoking ${adminTokenId}: ${e.message}`));
     if (tokenId) await run(BIN, ['tokens', 'revoke', tokenId], { quiet: true }).catch((e) => log(`revoking ${tokenId}: ${e.message}`));
     if (neo4jStartedHere) await run(BIN, ['neo4j', 'stop'], { quiet: true }).catch(() => {});
   }
   // No token anywhere in the run's logs (the servers' and this run's own output).
   if (token) {
-    const secret = token.split('_')[2];
+    const secrets = [token, adminToken].filter(Boolean).map((t) => t.split('_')[2]);
     const leaks = [];
     for (const f of fs.readdirSync(logsDir)) {
       const text = fs.readFileSync(path.join(logsDir, f), 'utf8');
-      if (text.includes(secret)) leaks.push(f);
+      if (secrets.some((s) => text.includes(s))) leaks.push(f);
+      // The simulators print their own credentials; the server never a client secret.
+      if (f === 'serve.log' && text.includes(simSecret)) leaks.push(`${f} (the client secret)`);
     }
-    if (printed.join('\n').includes(secret)) leaks.push('the e2e output');
+    if (secrets.some((s) => printed.join('\n').includes(s))) leaks.push('the e2e output');
     if (leaks.length) {
       failed++;
       console.log(`FAIL the API token appears in: ${leaks.join(', ')}`);

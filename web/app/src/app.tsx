@@ -12,8 +12,12 @@ import { OverviewPage } from './pages/overview';
 import { DirectoryPage } from './pages/directory';
 import { DetailPage } from './pages/detail';
 import { NotFoundPage } from './pages/notfound';
+import { FindingsPage, findingLinks, RulesPage } from './pages/findings';
 import { SignInPage } from './pages/signin';
 import { fetchMe, signOut, SIGNED_OUT, type Me } from './api/auth';
+import { TenantsPage } from './monitor/tenants';
+import { ActivityPage } from './monitor/activity';
+import './monitor/monitor.css';
 
 type PageProps = { route: Route };
 
@@ -41,12 +45,16 @@ function lazyPage(load: () => Promise<ComponentType<PageProps>>): ComponentType<
 const GraphPage = lazyPage(() => import('./pages/graph').then((m) => m.GraphPage));
 const ConsolePage = lazyPage(() => import('./pages/console').then((m) => m.ConsolePage));
 const BenchPage = lazyPage(() => import('./pages/bench').then((m) => m.BenchPage));
+const RulePage = lazyPage(() => import('./pages/rule').then((m) => m.RulePage));
 
 const NAV = [
   { page: '', label: 'Overview', href: links.overview() },
   { page: 'assets', label: 'Assets', href: links.directory() },
+  { page: 'findings', label: 'Findings', href: findingLinks.findings() },
   { page: 'graph', label: 'Graph', href: links.graph() },
   { page: 'console', label: 'Cypher console', href: links.console() },
+  { page: 'tenants', label: 'Tenants', href: '#/tenants' },
+  { page: 'activity', label: 'Activity', href: '#/activity' },
 ];
 
 function TenantPicker() {
@@ -148,6 +156,21 @@ function Shell({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
     case 'bench':
       content = <BenchPage route={route} />;
       break;
+    case 'tenants':
+      content = <TenantsPage admin={me.role === 'admin'} />;
+      break;
+    case 'activity':
+      content = <ActivityPage route={route} />;
+      break;
+    case 'findings':
+      content = <FindingsPage route={route} />;
+      break;
+    case 'rules':
+      content = <RulesPage />;
+      break;
+    case 'rule':
+      content = <RulePage route={route} />;
+      break;
     default:
       content = <NotFoundPage />;
   }
@@ -179,7 +202,7 @@ function Shell({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
         </button>
         <nav id="main-nav" aria-label="Main" class={menu ? 'open' : ''}>
           {NAV.map((n) => (
-            <a key={n.page} href={n.href} aria-current={page === n.page ? 'page' : undefined}>
+            <a key={n.page} href={n.href} aria-current={page === n.page || (n.page === 'findings' && (page === 'rules' || page === 'rule')) ? 'page' : undefined}>
               {n.label}
             </a>
           ))}

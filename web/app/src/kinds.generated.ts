@@ -319,4 +319,33 @@ export const KIND_TABLE: KindRow[] = [
       { key: "enabled", label: "Enabled", type: 'bool', field: "enabled" },
     ],
   },
+  {
+    kind: "AttackProtection", label: "Attack protection", plural: "Attack protections", color: "#dc2626", slug: "attack-protection",
+    listField: "attackProtections", filterType: "AttackProtectionFilter",
+    columns: [
+      { key: "name", label: "Name", sort: "name" },
+      { key: "protection", label: "Protection", format: "mono", sort: "protection" },
+      { key: "enabled", label: "Enabled", format: "bool", sort: "enabled" },
+      { key: "shields", label: "Shields", format: "list", wide: true },
+      { key: "tenant", label: "Tenant", sort: "tenant", wide: true },
+    ],
+    filters: [
+      { key: "name", label: "Name contains", type: 'text', field: "name", op: 'contains' },
+      { key: "protection", label: "Protection", type: 'text', field: "protection", op: 'plain' },
+      { key: "enabled", label: "Enabled", type: 'bool', field: "enabled" },
+    ],
+  },
+  {
+    kind: "MfaPolicy", label: "MFA policy", plural: "MFA policies", color: "#166534", slug: "mfa-policy",
+    listField: "mfaPolicies", filterType: "MfaPolicyFilter",
+    columns: [
+      { key: "name", label: "Name", sort: "name" },
+      { key: "policy", label: "Policy", format: "mono", sort: "policy" },
+      { key: "tenant", label: "Tenant", sort: "tenant", wide: true },
+    ],
+    filters: [
+      { key: "name", label: "Name contains", type: 'text', field: "name", op: 'contains' },
+      { key: "policy", label: "Policy", type: 'text', field: "policy", op: 'plain' },
+    ],
+  },
 ];

@@ -3,7 +3,7 @@
 import { gql } from './client';
 import type { KindMeta } from '../kinds';
 import type {
-  AssetRef, Connection, CypherResult, EffectivePermission, GraphNode, Json, PathResult, Reach, Row,
+  AssetRef, Connection, CypherResult, SqlResult, SqlTable, EffectivePermission, GraphNode, Json, PathResult, Reach, Row,
   SearchHit, Subgraph, Tenant,
 } from './types';
 
@@ -243,4 +243,18 @@ export async function reachGraph(principal: { userId?: string; clientId?: string
     }
   }
   return { nodes: [...nodes.values()], edges: [...edges.values()], truncated: false };
+}
+
+export async function sql(query: string, signal?: AbortSignal): Promise<SqlResult> {
+  const d = await gql<{ sql: SqlResult }>(
+    `query Sql($query: String!) { sql(query: $query) { columns types rows rowCount truncated truncatedReason elapsedMs } }`,
+    { query },
+    signal,
+  );
+  return d.sql;
+}
+
+export async function sqlTables(signal?: AbortSignal): Promise<SqlTable[]> {
+  const d = await gql<{ sqlTables: SqlTable[] }>(`query SqlTables { sqlTables { name kind relation columns { name type doc } } }`, {}, signal);
+  return d.sqlTables;
 }

@@ -128,3 +128,20 @@ export interface CypherResult {
 
 /** A list row: the asset fields plus whatever the kind's columns selected. */
 export type Row = AssetBase & { [field: string]: unknown };
+
+export interface SqlResult {
+  columns: string[];
+  types: string[];
+  rows: Json[][];
+  rowCount: number;
+  truncated: boolean;
+  truncatedReason: string | null;
+  elapsedMs: number;
+}
+
+export interface SqlTable {
+  name: string;
+  kind: string | null;
+  relation: string | null;
+  columns: { name: string; type: string; doc: string | null }[];
+}

@@ -11,6 +11,7 @@ import { AssetLink, KindDot } from '../components/asset';
 import { Empty, Loading } from '../components/state';
 import { createEditor, setDoc } from '../console/editor';
 import { EXAMPLES } from '../console/examples';
+import { SqlConsole } from '../console/sql';
 import { addHistory, clearHistory, loadHistory, type HistoryEntry } from '../console/history';
 import { ago, formatNumber } from '../format';
 import { Legend, NodeDetails, stageKeys, useGraphCanvas, ViewButtons } from '../graph/parts';
@@ -208,7 +209,32 @@ function RunError({ error }: { error: unknown }) {
   );
 }
 
+// ConsoleTabs switches between the Cypher and the SQL console.
+export function ConsoleTabs({ lang }: { lang: 'cypher' | 'sql' }) {
+  return (
+    <nav class="tabs console-tabs" aria-label="Query language">
+      <a class="tab" href="#/console" aria-current={lang === 'cypher' ? 'page' : undefined} data-testid="cypher-tab">
+        Cypher
+      </a>
+      <a class="tab" href="#/console?lang=sql" aria-current={lang === 'sql' ? 'page' : undefined} data-testid="sql-tab">
+        SQL
+      </a>
+    </nav>
+  );
+}
+
 export function ConsolePage({ route }: { route: Route }) {
+  if (route.params.get('lang') === 'sql') {
+    return (
+      <section class="page console-page">
+        <SqlConsole header={<><h1>SQL console</h1><ConsoleTabs lang="sql" /></>} />
+      </section>
+    );
+  }
+  return <CypherConsole route={route} />;
+}
+
+function CypherConsole({ route }: { route: Route }) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const text = useRef(route.params.get('q') ?? EXAMPLES[0]?.query ?? '');
@@ -275,6 +301,7 @@ export function ConsolePage({ route }: { route: Route }) {
     <section class="page console-page">
       <div class="console-main">
         <h1>Cypher console</h1>
+        <ConsoleTabs lang="cypher" />
         <p class="muted intro">
           Read-only Cypher over the asset graph. <kbd>Ctrl</kbd>+<kbd>Enter</kbd> runs the query. <code>$tenant</code> is{' '}
           {tenant ? <code>"{tenant}"</code> : <code>null</code>} (the tenant scope in the header).

@@ -2,6 +2,7 @@
 // relations (roles, organizations, APIs…), effective permissions with the
 // paths that grant them, who can reach a permission, and "open in graph".
 
+import { AssetTimeline } from '../monitor/timeline';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiError } from '../api/client';
 import {
@@ -17,6 +18,7 @@ import { DIRECT_USER_GRANTS, IncompleteNote, useIncomplete } from '../completene
 import { useAsync } from '../hooks';
 import { kindMeta } from '../kinds';
 import { links, type Route } from '../router';
+import { AssetFindings } from './findings';
 
 type Node = NonNullable<AssetDetail['node']>;
 
@@ -460,6 +462,7 @@ export function DetailPage({ route }: { route: Route }) {
 
       <div class="detail-grid">
         <div class="detail-main">
+          <AssetFindings assetId={node.id} />
           <KindSections node={node} />
           {node.__typename === 'User' && <EffectivePermissions principal={{ userId: node.id }} tenant={node.tenant} />}
           {node.__typename === 'Client' && <EffectivePermissions principal={{ clientId: node.id }} tenant={node.tenant} />}
@@ -468,6 +471,7 @@ export function DetailPage({ route }: { route: Route }) {
           <Section title="Relations" count={g.nodes.length - 1} id="relations">
             <Relations id={node.id} g={g} />
           </Section>
+          <AssetTimeline id={node.id} />
         </div>
         <aside class="detail-side">
           <Section title="Properties" id="properties">

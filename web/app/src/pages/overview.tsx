@@ -1,5 +1,5 @@
 // Overview: connected tenants with their last sync, kinds with counts, and
-// the largest risks (an honest empty state until rules exist).
+// each tenant's posture score with its most severe open findings.
 
 import { gql } from '../api/client';
 import { fetchTenants } from '../api/queries';
@@ -12,6 +12,7 @@ import { useAsync, useTenant } from '../hooks';
 import { kindMeta, LISTED_KINDS } from '../kinds';
 import { links } from '../router';
 import { useEffect } from 'preact/hooks';
+import { PostureBlock } from './findings';
 
 /** Live asset counts per kind (totalCount of each list), in one request. */
 async function fetchKindCounts(tenant: string, signal: AbortSignal): Promise<{ kind: string; count: number }[]> {
@@ -182,14 +183,7 @@ export function OverviewPage() {
           )}
         </section>
 
-        <section aria-labelledby="risks-h" class="block">
-          <h2 id="risks-h">Largest risks</h2>
-          <Empty title="No rules yet">
-            authgraph has no risk rules yet, so there are no findings to rank. Until then, the{' '}
-            <a href={links.console()}>Cypher console</a> has example queries for common risks (admins without MFA,
-            machine-to-machine clients with Management API write scopes, who can reach <code>delete:users</code>).
-          </Empty>
-        </section>
+        <PostureBlock />
       </div>
     </section>
   );

@@ -1,0 +1,231 @@
+package sqlgraph
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/types"
+
+	"github.com/authgraph/authgraph/internal/store"
+)
+
+// DBName is the one database the SQL layer shows.
+const DBName = "authgraph"
+
+// provider is the engine's catalog: the authgraph database and nothing
+// else (the engine adds information_schema, which the plan check keeps
+// queries away from).
+type provider struct{ db *database }
+
+func (p *provider) Database(_ *sql.Context, name string) (sql.Database, error) {
+	if strings.EqualFold(name, DBName) {
+		return p.db, nil
+	}
+	return nil, sql.ErrDatabaseNotFound.New(name)
+}
+
+func (p *provider) HasDatabase(_ *sql.Context, name string) bool {
+	return strings.EqualFold(name, DBName)
+}
+
+func (p *provider) AllDatabases(*sql.Context) []sql.Database { return []sql.Database{p.db} }
+
+// database holds the tables. It implements no interface that creates,
+// alters or drops anything, so the engine cannot write through it.
+type database struct {
+	g      *Graph
+	tables map[string]*Table
+	names  []string
+}
+
+func (d *database) Name() string { return DBName }
+
+func (d *database) GetTableInsensitive(_ *sql.Context, name string) (sql.Table, bool, error) {
+	t, ok := d.tables[strings.ToLower(name)]
+	if !ok {
+		return nil, false, nil
+	}
+	return &table{g: d.g, def: t}, true, nil
+}
+
+func (d *database) GetTableNames(*sql.Context) ([]string, error) { return d.names, nil }
+
+// table is one scan of a Table: the engine narrows it to the columns it
+// reads (WithProjections); the plan pass after analysis pushes filters and
+// a limit into it (pushdown.go). Only reads are implemented.
+type table struct {
+	g     *Graph
+	def   *Table
+	proj  []string // nil: every column
+	cols  []Column // the columns returned, in order
+	conds []store.SQLCond
+	// exact: conds are the whole of the filter above the scan, so a LIMIT
+	// over that filter may be pushed too.
+	exact bool
+	limit int
+}
+
+var (
+	_ sql.Table           = (*table)(nil)
+	_ sql.ProjectedTable  = (*table)(nil)
+	_ sql.PrimaryKeyTable = (*table)(nil)
+)
+
+func (t *table) Name() string { return t.def.Name }
+
+func (t *table) String() string {
+	var b strings.Builder
+	b.WriteString(t.def.Name)
+	if len(t.conds) > 0 || t.limit > 0 {
+		fmt.Fprintf(&b, "[pushed: %d conditions, limit %d]", len(t.conds), t.limit)
+	}
+	return b.String()
+}
+
+func (t *table) columns() []Column {
+	if t.cols != nil || t.proj != nil {
+		return t.cols
+	}
+	return t.def.Columns
+}
+
+func (t *table) Schema() sql.Schema { return t.schemaOf(t.columns()) }
+
+// PrimaryKeySchema is every column, whatever the projection: the planner
+// reads the whole table's columns from it. There is no primary key (an
+// asset's id is unique only per tenant; key is the unique one).
+func (t *table) PrimaryKeySchema() sql.PrimaryKeySchema {
+	return sql.NewPrimaryKeySchema(t.schemaOf(t.def.Columns))
+}
+
+func (t *table) schemaOf(cols []Column) sql.Schema {
+	out := make(sql.Schema, len(cols))
+	for i, c := range cols {
+		out[i] = &sql.Column{Name: c.Name, Type: c.Type, Nullable: true, Source: t.def.Name, DatabaseSource: DBName}
+	}
+	return out
+}
+
+func (t *table) Collation() sql.CollationID { return sql.Collation_Default }
+
+func (t *table) WithProjections(names []string) sql.Table {
+	nt := *t
+	nt.proj = append([]string{}, names...)
+	nt.cols = make([]Column, 0, len(names))
+	for _, n := range names {
+		if c, ok := t.def.Column(n); ok {
+			nt.cols = append(nt.cols, c)
+		}
+	}
+	return &nt
+}
+
+func (t *table) Projections() []string { return t.proj }
+
+type partition struct{}
+
+func (partition) Key() []byte { return []byte("all") }
+
+func (t *table) Partitions(*sql.Context) (sql.PartitionIter, error) {
+	return sql.PartitionsToPartitionIter(partition{}), nil
+}
+
+// scan is the store read of this table.
+func (t *table) scan() store.SQLScan {
+	cols := t.columns()
+	q := store.SQLScan{Kind: t.def.Kind, Rel: t.def.Rel, Conds: t.conds, Limit: t.limit, Fields: make([]string, len(cols))}
+	for i, c := range cols {
+		q.Fields[i] = c.Field
+	}
+	return q
+}
+
+func (t *table) PartitionRows(ctx *sql.Context, _ sql.Partition) (sql.RowIter, error) {
+	rows, err := t.g.store.SQLScanRows(ctx, t.scan(), t.g.opts.Timeout)
+	if err != nil {
+		return nil, err
+	}
+	t.g.scanned(ctx)
+	return &rowIter{rows: rows, cols: t.columns()}, nil
+}
+
+type rowIter struct {
+	rows *store.SQLRows
+	cols []Column
+}
+
+func (it *rowIter) Next(*sql.Context) (sql.Row, error) {
+	vals, err := it.rows.Next()
+	if err != nil {
+		return nil, err
+	}
+	if vals == nil {
+		return nil, io.EOF
+	}
+	row := make(sql.Row, len(it.cols))
+	for i, c := range it.cols {
+		row[i] = toSQL(c, vals[i])
+	}
+	return row, nil
+}
+
+func (it *rowIter) Close(*sql.Context) error {
+	it.rows.Close()
+	return nil
+}
+
+// toSQL converts a stored value to the column's SQL value; a value of an
+// unexpected type (a property written by something else) becomes NULL
+// rather than failing the query.
+func toSQL(c Column, v any) any {
+	if v == nil {
+		return nil
+	}
+	switch c.conv {
+	case convBool:
+		if b, ok := v.(bool); ok {
+			if b {
+				return int8(1)
+			}
+			return int8(0)
+		}
+		return nil
+	case convJSON:
+		if xs, ok := v.([]any); ok {
+			return types.JSONDocument{Val: xs}
+		}
+		return nil
+	case convTime:
+		if t, ok := v.(time.Time); ok {
+			return t.UTC()
+		}
+		return nil
+	case convEpochMs:
+		if n, ok := v.(int64); ok {
+			return time.UnixMilli(n).UTC()
+		}
+		return nil
+	}
+	switch c.Type {
+	case types.Int64:
+		if _, ok := v.(int64); !ok {
+			return nil
+		}
+	case types.Float64:
+		switch x := v.(type) {
+		case float64:
+		case int64:
+			return float64(x)
+		default:
+			return nil
+		}
+	case types.LongText:
+		if _, ok := v.(string); !ok {
+			return fmt.Sprint(v)
+		}
+	}
+	return v
+}

@@ -1,0 +1,295 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j/dbtype"
+
+	"github.com/authgraph/authgraph/internal/apperr"
+	"github.com/authgraph/authgraph/schema"
+)
+
+// The SQL layer's table scans (package sqlgraph): one read of a kind's nodes
+// or of a relation's edges, with the filters, projection and limit the SQL
+// engine pushed down. The engine keeps its own filter above every scan, so
+// a scan may return more rows than asked (never fewer): only conditions
+// whose Cypher meaning covers the SQL one are pushed.
+
+// SQLOp is a comparison pushed into a scan.
+type SQLOp int
+
+const (
+	SQLEq      SQLOp = iota // p = v
+	SQLIn                   // p IN v (v a list)
+	SQLLt                   // p < v
+	SQLLe                   // p <= v
+	SQLGt                   // p > v
+	SQLGe                   // p >= v
+	SQLPrefix               // p STARTS WITH v
+	SQLIsNull               // p IS NULL
+	SQLNotNull              // p IS NOT NULL
+)
+
+var sqlOpCypher = map[SQLOp]string{SQLEq: "=", SQLIn: "IN", SQLLt: "<", SQLLe: "<=", SQLGt: ">", SQLGe: ">=",
+	SQLPrefix: "STARTS WITH"}
+
+// SQL scan fields that are not declared properties: a relation's ends.
+const (
+	SQLFromEnd = ":from" // the From end's native id
+	SQLToEnd   = ":to"   // the To end's native id
+)
+
+// SQLCond is one pushed condition on a field: a declared property of the
+// kind (or relation), or SQLFromEnd/SQLToEnd. Fields are checked against
+// the declarations: they are interpolated into Cypher, values never are.
+type SQLCond struct {
+	Field string
+	Op    SQLOp
+	Value any
+}
+
+// SQLScan is one table scan: the nodes of Kind or the edges of Rel.
+type SQLScan struct {
+	Kind *schema.Kind
+	Rel  *schema.Relation
+	// Fields to return, in order (declared properties, or the ends of a
+	// relation; tenant is a property of both). Empty returns rows
+	// without values (COUNT(*)).
+	Fields []string
+	Conds  []SQLCond
+	Limit  int // 0: no limit
+}
+
+func (q SQLScan) checkField(f string) error {
+	switch {
+	case q.Kind != nil:
+		if _, ok := q.Kind.Prop(f); ok {
+			return nil
+		}
+		return apperr.New(apperr.Invalid, "%s has no property %q", q.Kind.Name, f)
+	case q.Rel != nil:
+		if f == SQLFromEnd || f == SQLToEnd || f == schema.PropTenant {
+			return nil
+		}
+		if _, ok := q.Rel.Prop(f); ok {
+			return nil
+		}
+		return apperr.New(apperr.Invalid, "%s has no property %q", q.Rel.Name(), f)
+	}
+	return apperr.New(apperr.Invalid, "sql scan: no kind or relation")
+}
+
+// sqlFieldExpr is the Cypher of a field: n.p for a node, r.p, a.native_id or
+// b.native_id for an edge, and the tenant of an edge from its From end
+// (relations carry no tenant of their own; both ends share it).
+func (q SQLScan) sqlFieldExpr(f string) string {
+	if q.Kind != nil {
+		return "n." + f
+	}
+	switch f {
+	case SQLFromEnd:
+		return "a.native_id"
+	case SQLToEnd:
+		return "b.native_id"
+	case schema.PropTenant:
+		return "a.tenant"
+	}
+	return "r." + f
+}
+
+// SQLScanStatement is the one parameterised Cypher read of a scan.
+func SQLScanStatement(q SQLScan) (Statement, error) {
+	if (q.Kind == nil) == (q.Rel == nil) {
+		return Statement{}, apperr.New(apperr.Invalid, "sql scan: exactly one of kind and relation")
+	}
+	params := map[string]any{}
+	var where []string
+	for i, c := range q.Conds {
+		if err := q.checkField(c.Field); err != nil {
+			return Statement{}, err
+		}
+		x := q.sqlFieldExpr(c.Field)
+		switch c.Op {
+		case SQLIsNull:
+			where = append(where, x+" IS NULL")
+		case SQLNotNull:
+			where = append(where, x+" IS NOT NULL")
+		default:
+			op, ok := sqlOpCypher[c.Op]
+			if !ok {
+				return Statement{}, apperr.New(apperr.Invalid, "sql scan: unknown operator %d", c.Op)
+			}
+			p := fmt.Sprintf("p%d", i)
+			params[p] = c.Value
+			where = append(where, x+" "+op+" $"+p)
+		}
+	}
+	if q.Kind != nil && indexedCond(q) {
+		// The range indexes are on (property, id): a seek on the property
+		// alone needs the id's existence said.
+		where = append(where, "n.id IS NOT NULL")
+	}
+	var b strings.Builder
+	if q.Kind != nil {
+		fmt.Fprintf(&b, "MATCH (n:%s)", q.Kind.Label)
+	} else {
+		fmt.Fprintf(&b, "MATCH (a:%s)-[r:%s]->(b:%s)", q.Rel.From.Label, q.Rel.Type, q.Rel.To.Label)
+	}
+	if len(where) > 0 {
+		b.WriteString(" WHERE " + strings.Join(where, " AND "))
+	}
+	b.WriteString(" RETURN ")
+	if len(q.Fields) == 0 {
+		b.WriteString("null AS c0")
+	}
+	for i, f := range q.Fields {
+		if err := q.checkField(f); err != nil {
+			return Statement{}, err
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s AS c%d", q.sqlFieldExpr(f), i)
+	}
+	if q.Limit > 0 {
+		b.WriteString(" LIMIT $limit")
+		params["limit"] = int64(q.Limit)
+	}
+	return Statement{Cypher: b.String(), Params: params}, nil
+}
+
+func indexedCond(q SQLScan) bool {
+	for _, c := range q.Conds {
+		if p, ok := q.Kind.Prop(c.Field); ok && p.Index && c.Op != SQLIsNull && c.Op != SQLNotNull {
+			return true
+		}
+	}
+	return false
+}
+
+// SQLRows streams a scan's rows; Close it.
+type SQLRows struct {
+	sess   neo4j.SessionWithContext
+	tx     neo4j.ExplicitTransaction
+	res    neo4j.ResultWithContext
+	fields int
+	ctx    context.Context
+	cancel context.CancelFunc
+	limit  time.Duration
+}
+
+// SQLScanRows runs a scan in a READ transaction of its own with the given
+// statement timeout (the SQL statement's remaining time). Values come as
+// Neo4j's driver gives them (string, int64, float64, bool, []any,
+// time.Time); a missing property is nil.
+func (s *Store) SQLScanRows(ctx context.Context, q SQLScan, timeout time.Duration) (*SQLRows, error) {
+	st, err := SQLScanStatement(q)
+	if err != nil {
+		return nil, err
+	}
+	timeout = within(ctx, timeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout+2*time.Second)
+	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeRead, DatabaseName: s.db, FetchSize: 1000})
+	tx, err := sess.BeginTransaction(ctx, neo4j.WithTxTimeout(timeout))
+	if err != nil {
+		sess.Close(context.WithoutCancel(ctx))
+		cancel()
+		return nil, consoleErrIn(ctx, err, timeout)
+	}
+	countQuery(ctx)
+	logStatement(ctx, st.Cypher, st.Params)
+	res, err := tx.Run(ctx, st.Cypher, st.Params)
+	if err != nil {
+		tx.Close(context.WithoutCancel(ctx))
+		sess.Close(context.WithoutCancel(ctx))
+		cancel()
+		return nil, consoleErrIn(ctx, err, timeout)
+	}
+	return &SQLRows{sess: sess, tx: tx, res: res, fields: len(q.Fields), ctx: ctx, cancel: cancel, limit: timeout}, nil
+}
+
+// Next returns the next row's values, or nil at the end.
+func (r *SQLRows) Next() ([]any, error) {
+	if !r.res.Next(r.ctx) {
+		if err := r.res.Err(); err != nil {
+			return nil, consoleErrIn(r.ctx, err, r.limit)
+		}
+		if err := r.ctx.Err(); err != nil {
+			return nil, consoleErrIn(r.ctx, err, r.limit)
+		}
+		return nil, nil
+	}
+	vals := r.res.Record().Values
+	row := make([]any, r.fields)
+	for i := range row {
+		row[i] = sqlValue(vals[i])
+	}
+	return row, nil
+}
+
+// Close ends the scan's transaction and session.
+func (r *SQLRows) Close() {
+	bg := context.WithoutCancel(r.ctx)
+	r.tx.Close(bg)
+	r.sess.Close(bg)
+	r.cancel()
+}
+
+// sqlValue turns Neo4j temporal values into time.Time; the rest passes.
+func sqlValue(v any) any {
+	switch x := v.(type) {
+	case time.Time:
+		return x.UTC()
+	case dbtype.LocalDateTime:
+		return time.Time(x)
+	case dbtype.Date:
+		return time.Time(x)
+	}
+	return v
+}
+
+// ProfiledOp is one operator of a profiled statement.
+type ProfiledOp struct {
+	Operator string
+	Rows     int64
+	DBHits   int64
+	Args     map[string]any
+}
+
+// ProfileStatement runs st under PROFILE in a READ transaction and returns
+// its operators, root first, depth-first: tests show what a statement
+// reads (a seek rather than a label scan).
+func (s *Store) ProfileStatement(ctx context.Context, st Statement) ([]ProfiledOp, error) {
+	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeRead, DatabaseName: s.db})
+	defer sess.Close(context.WithoutCancel(ctx))
+	out, err := sess.ExecuteRead(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
+		res, err := tx.Run(ctx, "PROFILE "+st.Cypher, st.Params)
+		if err != nil {
+			return nil, err
+		}
+		sum, err := res.Consume(ctx)
+		if err != nil {
+			return nil, err
+		}
+		var ops []ProfiledOp
+		var walk func(p neo4j.ProfiledPlan)
+		walk = func(p neo4j.ProfiledPlan) {
+			ops = append(ops, ProfiledOp{Operator: p.Operator(), Rows: p.Records(), DBHits: p.DbHits(), Args: p.Arguments()})
+			for _, c := range p.Children() {
+				walk(c)
+			}
+		}
+		if p := sum.Profile(); p != nil {
+			walk(p)
+		}
+		return ops, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out.([]ProfiledOp), nil
+}
