@@ -181,7 +181,10 @@ func TestPushdown(t *testing.T) {
 		if strings.Contains(op.Operator, "LabelScan") || strings.Contains(op.Operator, "AllNodesScan") {
 			t.Errorf("the scan reads the whole label: %v", names)
 		}
-		if strings.Contains(op.Operator, "IndexSeek") {
+		// A seek on the email index, or on a fresh database whose index
+		// statistics are not sampled yet, an index seek or scan bounded by
+		// the tenant (see docs/sql.md).
+		if strings.Contains(op.Operator, "NodeIndex") {
 			seek = true
 			// On a fresh database the planner's index statistics may still
 			// favour the tenant index over the email one (a known gap, see
@@ -190,12 +193,12 @@ func TestPushdown(t *testing.T) {
 			if op.Rows > same && op.Rows > tenantUsers {
 				t.Errorf("the seek found %d nodes, want at most %d (the email's) or %d (the tenant's): %v", op.Rows, same, tenantUsers, names)
 			} else if op.Rows > same {
-				t.Logf("the planner sought the tenant index (%d nodes), not the email one", op.Rows)
+				t.Logf("the planner read %d nodes through %s, not the email index alone", op.Rows, op.Operator)
 			}
 		}
 	}
 	if !seek {
-		t.Errorf("no index seek in %v", names)
+		t.Errorf("no index read in %v", names)
 	}
 	t.Logf("profile: %s", strings.Join(names, " <- "))
 
