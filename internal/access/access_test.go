@@ -85,3 +85,22 @@ func TestParseRoleAndHigher(t *testing.T) {
 		t.Error("Higher")
 	}
 }
+
+func TestListenerNeed(t *testing.T) {
+	// The SQL listener reads like Query.sql: viewer and up; ingest tokens
+	// (event delivery) and anonymous callers are refused.
+	if ListenerNeed("sql") != GraphQLField("Query", "sql") {
+		t.Error("the SQL listener should need what Query.sql needs")
+	}
+	for r, want := range map[Role]Decision{Viewer: Allowed, Analyst: Allowed, Admin: Allowed, Ingest: Forbidden} {
+		if got := Allow(&Principal{Role: r}, ListenerNeed("sql")); got != want {
+			t.Errorf("sql listener, role %s: %d, want %d", r, got, want)
+		}
+	}
+	if Allow(nil, ListenerNeed("sql")) != Unauthenticated {
+		t.Error("anonymous on the sql listener")
+	}
+	if !ListenerNeed("postgres").Deny {
+		t.Error("an unlisted listener should be refused")
+	}
+}

@@ -39,6 +39,22 @@ var graphQL = map[string]Need{
 	"Mutation.removeTenant":          NeedAdmin,
 }
 
+// listeners: what a connection to a listener other than HTTP needs, for
+// every statement it sends. The SQL listener (serve --sql-addr) runs the
+// same read-only SQL as Query.sql, so it needs what that field needs.
+var listeners = map[string]Need{
+	"sql": NeedViewer,
+}
+
+// ListenerNeed returns what a connection to the listener name needs; a
+// listener missing from the table is refused to everyone.
+func ListenerNeed(name string) Need {
+	if n, ok := listeners[name]; ok {
+		return n
+	}
+	return NeedNobody
+}
+
 // GraphQLField returns what the field typeName.field needs.
 func GraphQLField(typeName, field string) Need {
 	if n, ok := graphQL[typeName+"."+field]; ok {

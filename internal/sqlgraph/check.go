@@ -74,7 +74,20 @@ func forbid(format string, args ...any) error {
 // (information_schema, mysql), a variable (user, system, procedure), an
 // assignment, or a refused function; subqueries are checked the same way,
 // however deeply nested.
-func checkPlan(n sql.Node) error {
+func checkPlan(n sql.Node) error { return checkPlanTables(n, ourTable) }
+
+// ourTable allows authgraph's tables and the dual table of a SELECT
+// without FROM.
+func ourTable(x *plan.ResolvedTable) error {
+	if _, ok := x.UnderlyingTable().(*table); !ok && !plan.IsDualTable(x.UnderlyingTable()) {
+		return forbid("table %s is not one of authgraph's: only the tables of the %s database can be read", x.Name(), DBName)
+	}
+	return nil
+}
+
+// checkPlanTables is checkPlan with allowTable deciding which tables may
+// be read (catalog.go allows information_schema's description of ours).
+func checkPlanTables(n sql.Node, allowTable func(*plan.ResolvedTable) error) error {
 	var err error
 	var visit func(n sql.Node) bool
 	checkExprs := func(node sql.Node) {
@@ -105,9 +118,7 @@ func checkPlan(n sql.Node) error {
 		}
 		switch x := node.(type) {
 		case *plan.ResolvedTable:
-			// Ours, or the dual table of a SELECT without FROM.
-			if _, ok := x.UnderlyingTable().(*table); !ok && !plan.IsDualTable(x.UnderlyingTable()) {
-				err = forbid("table %s is not one of authgraph's: only the tables of the %s database can be read", x.Name(), DBName)
+			if err = allowTable(x); err != nil {
 				return false
 			}
 		case *plan.SubqueryAlias:
