@@ -32,6 +32,7 @@ func init() {
 		requestTimeout     time.Duration
 		consoleConcurrency int
 		sched              schedulerFlags
+		sqlFlags           sqlListenerFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -43,6 +44,10 @@ func init() {
   GET  /graphql   the GraphiQL explorer, in a browser (--graphiql)
   GET  /healthz   200 up when Neo4j answers, 503 down when not
   GET  /metrics   Prometheus metrics (an admin token, or --metrics-addr)
+  --sql-addr A    a MySQL-protocol listener for BI tools and the mysql
+                  client: password = an API token (viewer or above), the
+                  same read-only SQL and limits as the console (off by
+                  default; off loopback it needs --sql-tls-cert/--sql-tls-key)
   /auth/…         sign-in (OIDC, or an API token), sign-out, who am I
   POST /hooks/auth0/{tenant}/logs|events
                   what a tenant's Auth0 log stream / Event Streams push (its
@@ -89,12 +94,16 @@ whole operation by --request-timeout.`,
 				return err
 			}
 			var srv *web.Server
+			// One set of console slots for the Cypher console, GraphQL's
+			// sql field and the SQL listener.
+			console := store.ConsoleOptions{Timeout: cypherTimeout, MaxRows: maxRows, MaxBytes: maxBytes,
+				MaxConcurrent: consoleConcurrency}
+			console.Limiter = store.NewConsoleLimiter(console)
 			h := graph.NewHandler(graph.Options{
-				Rules:         rs,
-				Store:         st,
-				Introspection: introspection,
-				Console: store.ConsoleOptions{Timeout: cypherTimeout, MaxRows: maxRows, MaxBytes: maxBytes,
-					MaxConcurrent: consoleConcurrency},
+				Rules:          rs,
+				Store:          st,
+				Introspection:  introspection,
+				Console:        console,
 				RequestTimeout: requestTimeout,
 				Logger:         log,
 				Audit: func(ctx context.Context, action, target, outcome string) {
@@ -126,6 +135,11 @@ whole operation by --request-timeout.`,
 				}
 			}
 			srv.Register(metrics.Collectors()...)
+			stopSQL, err := sqlFlags.start(ctx, st, console, srv, sec.auth, log, cmd.OutOrStdout())
+			if err != nil {
+				return err
+			}
+			defer stopSQL()
 			waitScheduler, err := startScheduler(ctx, st, sched, addr, sec.publicURL, rs, metrics, log)
 			if err != nil {
 				return err
@@ -148,6 +162,7 @@ whole operation by --request-timeout.`,
 	f.DurationVar(&statementTimeout, "statement-timeout", store.DefaultReadTimeout, "time limit of every other database read the API makes")
 	f.DurationVar(&requestTimeout, "request-timeout", graph.DefaultRequestTimeout, "deadline of one GraphQL operation, all its reads included")
 	sec.flags(f)
+	sqlFlags.flags(f)
 	addSchedulerFlags(cmd, &sched)
 	rootCmd.AddCommand(cmd)
 }
