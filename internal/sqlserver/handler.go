@@ -192,7 +192,10 @@ func (h *handler) sqlError(err error) error {
 		h.s.log.Error("sql: statement failed", "err", err)
 		return mysql.NewSQLError(mysql.ERUnknownError, mysql.SSUnknownSQLState, "internal error")
 	}
-	msg := ae.Error()
+	msg := ae.Msg // the user-safe message, not the wrapped cause
+	if msg == "" {
+		msg = ae.Error()
+	}
 	switch ae.Kind {
 	case apperr.Forbidden:
 		return mysql.NewSQLError(mysql.ERSpecifiedAccessDenied, "42000", "%s", msg)

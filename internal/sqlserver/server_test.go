@@ -11,6 +11,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/big"
 	"net"
@@ -159,6 +160,9 @@ func (e *testEnv) listenAs(t *testing.T, cfg sqlserver.Config) *sqlserver.Server
 	}
 	if cfg.Graph == nil {
 		cfg.Graph = e.g
+	}
+	if cfg.Logger == nil && !testing.Verbose() {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	s, err := sqlserver.Listen(cfg)
 	if err != nil {
@@ -315,6 +319,20 @@ func TestSignIn(t *testing.T) {
 				t.Errorf("%s: %v, want error 1045 (access denied)", c.name, err)
 			}
 		}
+	}
+	// Sign-ins and refusals reach authgraph's audit log, as HTTP's do.
+	log, err := e.st.AuditLog(context.Background(), 500, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	viewerID, _, _ := access.ParseToken(e.tokens["viewer"])
+	var signin, failed bool
+	for _, a := range log {
+		signin = signin || a.Action == "signin" && a.Target == "sql" && a.Actor == "token:"+viewerID && a.Outcome == "ok"
+		failed = failed || a.Action == "signin.failed" && a.Target == "sql" && a.Outcome == "denied"
+	}
+	if !signin || !failed {
+		t.Errorf("audit log: sign-in recorded %v, failure recorded %v", signin, failed)
 	}
 	// Without allowCleartextPasswords the driver will not send the token:
 	// the server asks for nothing else.
@@ -650,5 +668,36 @@ func TestNoAuth(t *testing.T) {
 	}
 	if _, err := db.Exec("DELETE FROM users"); err == nil {
 		t.Error("DELETE ran")
+	}
+}
+
+// TestConsoleLimits: statements over the wire take the console's
+// concurrency slots and stop at its time limit, as sqlgraph's do.
+func TestConsoleLimits(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	limiter := store.NewConsoleLimiter(store.ConsoleOptions{MaxConcurrent: 1, QueueWait: 100 * time.Millisecond})
+	opts := store.ConsoleOptions{Timeout: 300 * time.Millisecond, Limiter: limiter}
+	s := e.listen(t, sqlserver.Config{Graph: sqlgraph.New(e.st, opts)})
+	db := open(t, s.Addr().String(), e.tokens["viewer"])
+	release, err := e.st.AcquireConsole(ctx, opts) // the Cypher console holds the one slot
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.Exec("SELECT id FROM users LIMIT 1")
+	release()
+	if n, msg := mysqlErr(err); n == 0 || !strings.Contains(strings.ToLower(msg), "busy") && !strings.Contains(strings.ToLower(msg), "console") {
+		t.Errorf("with the slot taken: %v, want the console's refusal", err)
+	}
+	if _, err := db.Exec("SELECT id FROM users LIMIT 1"); err != nil {
+		t.Errorf("with the slot free: %v", err)
+	}
+	start := time.Now()
+	_, err = db.Exec("SELECT COUNT(*) FROM users a, users b, users c, permissions d")
+	if n, _ := mysqlErr(err); n != 1317 {
+		t.Errorf("cross join: %v, want 1317 (query interrupted)", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("cross join stopped after %s", d)
 	}
 }
