@@ -2,6 +2,7 @@ package sqlserver
 
 import (
 	"encoding/binary"
+	"errors"
 	"log/slog"
 	"net"
 	"sync"
@@ -30,11 +31,21 @@ func newCapListener(l net.Listener, max int, handshake time.Duration, log *slog.
 }
 
 func (l *capListener) Accept() (net.Conn, error) {
+	backoff := 5 * time.Millisecond
 	for {
 		c, err := l.Listener.Accept()
 		if err != nil {
-			return nil, err
+			// vitess stops its accept loop on any error: retry what may
+			// pass (too many open files), end on a closed listener.
+			if errors.Is(err, net.ErrClosed) || l.isShut() {
+				return nil, err
+			}
+			l.log.Warn("sql: accept", "err", err, "retry in", backoff)
+			time.Sleep(backoff)
+			backoff = min(2*backoff, time.Second)
+			continue
 		}
+		backoff = 5 * time.Millisecond
 		select {
 		case l.slots <- struct{}{}:
 		default:
@@ -62,6 +73,12 @@ func (l *capListener) Accept() (net.Conn, error) {
 		})
 		return cc, nil
 	}
+}
+
+func (l *capListener) isShut() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.shut
 }
 
 // authed marks the connection from remote as signed in.

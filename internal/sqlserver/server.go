@@ -182,8 +182,8 @@ func (s *Server) Close() {
 		return
 	}
 	close(s.done)
+	s.ln.closeAll() // marks the listener shut first: Accept then ends
 	s.listener.Close()
-	s.ln.closeAll()
 }
 
 // OpenConns is how many connections are open (signed in or not).

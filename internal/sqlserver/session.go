@@ -117,6 +117,8 @@ func (h *handler) set(x *sqlparser.Set) (*sqltypes.Result, bool, error) {
 	for _, e := range x.Exprs {
 		switch e.Scope {
 		case sqlparser.SetScope_None, sqlparser.SetScope_Session:
+		case sqlparser.SetScope_User:
+			return nil, true, forbidden("user variables (@%s) are not allowed: SQL over the graph is read-only", sqlparser.String(e.Name))
 		default:
 			return nil, true, forbidden("SET %s is not allowed: only session settings a client sends on connect are accepted (and ignored)", strings.ToUpper(string(e.Scope)))
 		}
@@ -239,8 +241,12 @@ func (h *handler) sessionSelect(c *mysql.Conn, sess *session, x *sqlparser.Selec
 		return nil, false, nil
 	}
 	res := &sqltypes.Result{Fields: fields, Rows: [][]sqltypes.Value{row}}
-	if x.Limit != nil && x.Limit.Rowcount != nil {
+	if x.Limit != nil {
+		// One row: LIMIT 0, or an OFFSET past it, leaves none.
 		if n, ok := x.Limit.Rowcount.(*sqlparser.SQLVal); ok && string(n.Val) == "0" {
+			res.Rows = nil
+		}
+		if n, ok := x.Limit.Offset.(*sqlparser.SQLVal); ok && string(n.Val) != "0" {
 			res.Rows = nil
 		}
 	}
