@@ -148,10 +148,12 @@ func Listen(cfg Config) (*Server, error) {
 	}
 	l.ServerVersion = ServerVersion
 	if cfg.TLS != nil {
-		// Clear text needs TLS then (vitess refuses the switch to it on a
-		// plain connection, and clearToken refuses it whatever the client
-		// sent first).
+		// Clear text needs TLS then: a plain connection is told so before
+		// the client is asked for its password (RequireSecureTransport),
+		// vitess refuses the switch to clear text on it, and clearToken
+		// refuses a clear password on it whatever the client sent first.
 		l.TLSConfig = cfg.TLS
+		l.RequireSecureTransport = true
 	}
 	s.listener = l
 	return s, nil

@@ -417,7 +417,7 @@ func TestRefused(t *testing.T) {
 		"SELECT @@global.secure_file_priv", "SELECT @x", "SELECT 1 INTO @x",
 		"SET @x = 1", "SET GLOBAL read_only = 0", "SET autocommit = (SELECT LOAD_FILE('/etc/passwd'))",
 		"SET PERSIST sql_mode = ''", "SET datadir = '/tmp'",
-		"SHOW PROCESSLIST", "SHOW GRANTS", "SHOW STATUS", "SHOW ENGINES", "SHOW MASTER STATUS", "SHOW BINARY LOGS",
+		"SHOW PROCESSLIST", "SHOW FULL PROCESSLIST", "SHOW GRANTS", "SHOW STATUS", "SHOW GLOBAL STATUS", "SHOW MASTER STATUS", "SHOW BINARY LOGS",
 		"SELECT * FROM information_schema.processlist", "SELECT * FROM information_schema.user_privileges",
 		"SELECT * FROM mysql.user", "USE mysql", "USE information_schema", "SHOW TABLES FROM mysql",
 		"SELECT table_name FROM information_schema.tables WHERE table_name IN (SELECT id FROM users)",
@@ -532,6 +532,17 @@ func TestConnectStatements(t *testing.T) {
 	}
 	if _, r := rows(t, db, "SELECT schema_name FROM information_schema.schemata"); len(r) == 0 {
 		t.Error("information_schema.schemata: no rows")
+	}
+	// Connector/J's first statement (a comment in front) and its
+	// DatabaseMetaData.getTables over information_schema.
+	if got := one("/* mysql-connector-j-8.4.0 (Revision: x) */SELECT @@session.auto_increment_increment AS auto_increment_increment, @@character_set_client AS character_set_client, @@character_set_connection AS character_set_connection, @@character_set_results AS character_set_results, @@character_set_server AS character_set_server, @@collation_server AS collation_server, @@collation_connection AS collation_connection, @@init_connect AS init_connect, @@interactive_timeout AS interactive_timeout, @@license AS license, @@lower_case_table_names AS lower_case_table_names, @@max_allowed_packet AS max_allowed_packet, @@net_write_timeout AS net_write_timeout, @@performance_schema AS performance_schema, @@query_cache_size AS query_cache_size, @@query_cache_type AS query_cache_type, @@sql_mode AS sql_mode, @@system_time_zone AS system_time_zone, @@time_zone AS time_zone, @@transaction_isolation AS transaction_isolation, @@wait_timeout AS wait_timeout"); !strings.HasPrefix(got, "1|utf8mb4|") {
+		t.Errorf("Connector/J's variables: %q", got)
+	}
+	if _, r := rows(t, db, `SELECT TABLE_SCHEMA AS TABLE_CAT, NULL AS TABLE_SCHEM, TABLE_NAME, CASE WHEN TABLE_TYPE='BASE TABLE' THEN CASE WHEN TABLE_SCHEMA = 'mysql' OR TABLE_SCHEMA = 'performance_schema' THEN 'SYSTEM TABLE' ELSE 'TABLE' END WHEN TABLE_TYPE='TEMPORARY' THEN 'LOCAL_TEMPORARY' ELSE TABLE_TYPE END AS TABLE_TYPE, TABLE_COMMENT AS REMARKS, NULL AS TYPE_CAT, NULL AS TYPE_SCHEM, NULL AS TYPE_NAME, NULL AS SELF_REFERENCING_COL_NAME, NULL AS REF_GENERATION FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = 'authgraph' AND TABLE_NAME LIKE '%' HAVING TABLE_TYPE IN ('TABLE',null,null,null,null) ORDER BY TABLE_TYPE, TABLE_SCHEMA, TABLE_NAME`); len(r) != len(e.g.Tables()) || r[0][3] != "TABLE" {
+		t.Errorf("Connector/J getTables: %d rows", len(r))
+	}
+	if _, r := rows(t, db, "SHOW ENGINES"); len(r) != 1 || r[0][0] != "authgraph" {
+		t.Errorf("SHOW ENGINES: %v", r)
 	}
 	// The truncation of a result shows as a warning.
 	small := sqlgraph.New(e.st, store.ConsoleOptions{Timeout: 5 * time.Second, MaxRows: 3})

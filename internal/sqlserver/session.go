@@ -385,11 +385,14 @@ func (h *handler) show(sess *session, x *sqlparser.Show) (*sqltypes.Result, erro
 		if x.ShowCollationFilterOpt != nil {
 			return nil, forbidden("SHOW COLLATION: use LIKE")
 		}
+	case "engines":
+		cols = []string{"Engine", "Support", "Comment", "Transactions", "XA", "Savepoints"}
+		rows = [][]any{{"authgraph", "DEFAULT", "read-only SQL over the asset graph", "NO", "NO", "NO"}}
 	case "charset":
 		cols = []string{"Charset", "Description", "Default collation", "Maxlen"}
 		rows = [][]any{{"utf8mb4", "UTF-8 Unicode", "utf8mb4_0900_ai_ci", 4}}
 	default:
-		return nil, forbidden("SHOW %s is not available: this server answers SHOW DATABASES, TABLES, COLUMNS, CREATE TABLE, INDEX, TABLE STATUS, VARIABLES, WARNINGS, COLLATION and CHARACTER SET about authgraph's tables", strings.ToUpper(x.Type))
+		return nil, forbidden("SHOW %s is not available: this server answers SHOW DATABASES, TABLES, COLUMNS, CREATE TABLE, INDEX, TABLE STATUS, VARIABLES, WARNINGS, ENGINES, COLLATION and CHARACTER SET about authgraph's tables", strings.ToUpper(x.Type))
 	}
 	rows, err := filterRows(cols, rows, filter)
 	if err != nil {
