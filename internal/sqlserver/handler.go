@@ -14,6 +14,7 @@ import (
 
 	"github.com/authgraph/authgraph/internal/access"
 	"github.com/authgraph/authgraph/internal/apperr"
+	"github.com/authgraph/authgraph/internal/redact"
 	"github.com/authgraph/authgraph/internal/sqlgraph"
 )
 
@@ -215,7 +216,9 @@ func (h *handler) sqlError(err error) error {
 // logStatement writes the audit line of a statement: who, from where, the
 // statement (shortened), the outcome, rows and duration.
 func (h *handler) logStatement(sess *session, query, outcome string, rows int, truncated bool, d time.Duration, err error) {
-	q := strings.Join(strings.Fields(query), " ")
+	// A secret pasted into a statement (a token, a bearer header, a URL's
+	// userinfo) does not reach the log.
+	q := redact.Secrets(strings.Join(strings.Fields(query), " "))
 	if len(q) > maxLogged {
 		cut := maxLogged
 		for cut > 0 && !utf8.RuneStart(q[cut]) {
@@ -226,7 +229,7 @@ func (h *handler) logStatement(sess *session, query, outcome string, rows int, t
 	args := []any{"who", sess.p.Subject, "name", sess.p.Name, "from", sess.remote, "statement", q, "outcome", outcome,
 		"rows", rows, "truncated", truncated, "ms", d.Milliseconds()}
 	if err != nil {
-		args = append(args, "error", err.Error())
+		args = append(args, "error", redact.Secrets(err.Error()))
 	}
 	h.s.log.Info("sql: statement", args...)
 }

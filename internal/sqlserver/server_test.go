@@ -712,3 +712,50 @@ func TestConsoleLimits(t *testing.T) {
 		t.Errorf("cross join stopped after %s", d)
 	}
 }
+
+// syncBuffer is a log sink for one test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestStatementLog: a line per statement with who, the statement, outcome
+// and rows; no token reaches the log, not even one pasted into a statement.
+func TestStatementLog(t *testing.T) {
+	e := setup(t)
+	var buf syncBuffer
+	s := e.listen(t, sqlserver.Config{Logger: slog.New(slog.NewTextHandler(&buf, nil))})
+	db := open(t, s.Addr().String(), e.tokens["viewer"])
+	_, pasted := access.NewToken()
+	var x string
+	if err := db.QueryRow("SELECT '" + pasted + "' AS x").Scan(&x); err != nil || x != pasted {
+		t.Fatalf("%v %q", err, x)
+	}
+	db.Exec("DELETE FROM users")
+	out := buf.String()
+	id, _, _ := access.ParseToken(e.tokens["viewer"])
+	for _, want := range []string{
+		"sql: signed in", "who=token:" + id, "outcome=ok rows=1", `statement="DELETE FROM users" outcome=refused`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+	_, secret, _ := access.ParseToken(e.tokens["viewer"])
+	_, pastedSecret, _ := access.ParseToken(pasted)
+	if strings.Contains(out, secret) || strings.Contains(out, pastedSecret) {
+		t.Errorf("a token's secret reached the log:\n%s", out)
+	}
+}
