@@ -18,6 +18,7 @@ import (
 type capListener struct {
 	net.Listener
 	slots     chan struct{}
+	refusing  chan struct{} // refusals being written (bounded)
 	handshake time.Duration
 	log       *slog.Logger
 
@@ -27,7 +28,7 @@ type capListener struct {
 }
 
 func newCapListener(l net.Listener, max int, handshake time.Duration, log *slog.Logger) *capListener {
-	return &capListener{Listener: l, slots: make(chan struct{}, max), handshake: handshake, log: log, conns: map[string]*capConn{}}
+	return &capListener{Listener: l, slots: make(chan struct{}, max), refusing: make(chan struct{}, 32), handshake: handshake, log: log, conns: map[string]*capConn{}}
 }
 
 func (l *capListener) Accept() (net.Conn, error) {
@@ -49,8 +50,16 @@ func (l *capListener) Accept() (net.Conn, error) {
 		select {
 		case l.slots <- struct{}{}:
 		default:
-			l.log.Warn("sql: connection refused: too many connections", "from", remoteHost(c.RemoteAddr()), "max", cap(l.slots))
-			go refuseTooMany(c)
+			select {
+			case l.refusing <- struct{}{}:
+				l.log.Warn("sql: connection refused: too many connections", "from", remoteHost(c.RemoteAddr()), "max", cap(l.slots))
+				go func() {
+					refuseTooMany(c)
+					<-l.refusing
+				}()
+			default:
+				c.Close() // a flood: no error packet, no goroutine
+			}
 			continue
 		}
 		cc := &capConn{Conn: c, l: l, key: c.RemoteAddr().String()}
