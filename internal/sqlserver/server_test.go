@@ -759,3 +759,40 @@ func TestStatementLog(t *testing.T) {
 		t.Errorf("a token's secret reached the log:\n%s", out)
 	}
 }
+
+// BenchmarkJoin: the join question through sqlgraph directly and over the
+// wire (the driver, the protocol, the token re-check), on the test tenant.
+func BenchmarkJoin(b *testing.B) {
+	e := setup(b)
+	q := sqlgraph.Questions(e.tenant)[0].SQL
+	b.Run("direct", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, err := e.g.Query(context.Background(), q); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("wire", func(b *testing.B) {
+		s, err := sqlserver.Listen(sqlserver.Config{Addr: "127.0.0.1:0", Graph: e.g, Auth: e.web, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err != nil {
+			b.Fatal(err)
+		}
+		go s.Serve(context.Background())
+		defer s.Close()
+		db, err := sql.Open("mysql", dsn(s.Addr().String(), "bench", e.tokens["viewer"]))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer db.Close()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			r, err := db.Query(q)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for r.Next() {
+			}
+			r.Close()
+		}
+	})
+}
