@@ -121,6 +121,7 @@ func Listen(cfg Config) (*Server, error) {
 	if cfg.TLS == nil && !LoopbackAddr(cfg.Addr) {
 		return nil, apperr.New(apperr.Invalid, "--sql-addr %s is not a loopback address: the MySQL password is an API token sent in clear (mysql_clear_password), so a listener off loopback needs TLS: --sql-tls-cert FILE --sql-tls-key FILE", cfg.Addr)
 	}
+	routeProtocolLog(cfg.Logger)
 	inner, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, err
