@@ -270,6 +270,18 @@ func TestQuestions(t *testing.T) {
 			t.Errorf("%s: over the wire\n%v\nsqlgraph\n%v", q.Name, gs, ws)
 		}
 	}
+	// Every table's every column crosses the wire, and as many rows.
+	for _, tb := range e.g.Tables() {
+		q := fmt.Sprintf("SELECT * FROM %s WHERE tenant = '%s' LIMIT 20", tb.Name, e.tenant)
+		cols, got := rows(t, db, q)
+		want, err := e.g.Query(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cols) != len(tb.Columns) || len(got) != len(want.Rows) {
+			t.Errorf("%s: %d columns, %d rows over the wire; %d and %d direct", tb.Name, len(cols), len(got), len(tb.Columns), len(want.Rows))
+		}
+	}
 	// Types survive the wire: a count is an integer, a flag 0/1, a JSON
 	// column JSON, a datetime MySQL's text.
 	var n int64
