@@ -65,6 +65,10 @@ type Config struct {
 	HandshakeTimeout time.Duration
 	// WriteTimeout bounds writing one packet to a client (default 1 min).
 	WriteTimeout time.Duration
+	// RecheckEvery is how often the tokens of idle connections are checked
+	// again (default 30 s): a revoked or expired one's connection is closed
+	// without waiting for its next statement.
+	RecheckEvery time.Duration
 	Logger       *slog.Logger
 }
 
@@ -74,6 +78,7 @@ const (
 	DefaultIdleTimeout      = 30 * time.Minute
 	DefaultHandshakeTimeout = 10 * time.Second
 	DefaultWriteTimeout     = time.Minute
+	DefaultRecheckEvery     = 30 * time.Second
 	// ServerVersion is what clients see as the server's version: MySQL
 	// 8.0's protocol and dialect (go-mysql-server's), served by authgraph.
 	ServerVersion = "8.0.33-authgraph"
@@ -111,6 +116,9 @@ func Listen(cfg Config) (*Server, error) {
 	}
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = DefaultWriteTimeout
+	}
+	if cfg.RecheckEvery <= 0 {
+		cfg.RecheckEvery = DefaultRecheckEvery
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -173,6 +181,9 @@ func (s *Server) Serve(ctx context.Context) error {
 		case <-s.done:
 		}
 	}()
+	if s.cfg.Auth != nil {
+		go s.sweep()
+	}
 	s.listener.Accept()
 	s.Close()
 	return nil
@@ -187,6 +198,39 @@ func (s *Server) Close() {
 	close(s.done)
 	s.ln.closeAll() // marks the listener shut first: Accept then ends
 	s.listener.Close()
+}
+
+// sweep checks the tokens of open connections every RecheckEvery and
+// closes those whose token was revoked or has expired (a statement checks
+// its connection's token too; this reaches idle connections).
+func (s *Server) sweep() {
+	t := time.NewTicker(s.cfg.RecheckEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-t.C:
+		}
+		s.mu.Lock()
+		open := make([]*session, 0, len(s.sessions))
+		for _, sess := range s.sessions {
+			open = append(open, sess)
+		}
+		s.mu.Unlock()
+		for _, sess := range open {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			p, err := s.cfg.Auth.CheckToken(ctx, sess.token)
+			cancel()
+			if err != nil {
+				continue // the store is unreachable: the next statement checks again
+			}
+			if p == nil || access.Allow(p, access.ListenerNeed("sql")) != access.Allowed {
+				s.log.Info("sql: connection closed: its token was revoked or has expired", "who", sess.subject, "from", sess.remote)
+				sess.conn.Close()
+			}
+		}
+	}
 }
 
 // OpenConns is how many connections are open (signed in or not).
@@ -215,8 +259,10 @@ func LoopbackAddr(addr string) bool {
 // session is one signed-in connection.
 type session struct {
 	id       uint32
-	p        *access.Principal
-	token    string // the password: re-checked before each statement (cached 5 s)
+	conn     *mysql.Conn
+	subject  string            // p's subject when signed in (the sweep reads it)
+	p        *access.Principal // refreshed by each statement's check
+	token    string            // the password: re-checked before each statement (cached 5 s)
 	remote   string
 	warnings []warning
 }
@@ -308,7 +354,7 @@ func (m *clearToken) HandleAuthPluginData(c *mysql.Conn, user string, _ []byte, 
 			return nil, denied("Access denied for user '%s': a token of role %s may not read the graph (viewer, analyst or admin)", user, p.Role)
 		}
 	}
-	sess := &session{id: c.ConnectionID, p: p, token: password, remote: remoteHost(remote)}
+	sess := &session{id: c.ConnectionID, conn: c, subject: p.Subject, p: p, token: password, remote: remoteHost(remote)}
 	s.mu.Lock()
 	s.sessions[sess.id] = sess
 	s.mu.Unlock()

@@ -117,10 +117,10 @@ func (e *testEnv) init(tenant string) error {
 	// show at once.
 	e.web = web.New(web.Config{Store: e.st, Auth: web.AuthConfig{Mode: web.AuthToken, CacheTTL: 50 * time.Millisecond}, Logger: slog.Default()})
 	e.tokens = map[string]string{}
-	for _, who := range []string{"viewer", "analyst", "admin", "ingest", "revoked", "expired", "revoke-later"} {
+	for _, who := range []string{"viewer", "analyst", "admin", "ingest", "revoked", "expired", "revoke-later", "revoke-idle"} {
 		role, exp := who, (*time.Time)(nil)
 		switch who {
-		case "revoked", "revoke-later":
+		case "revoked", "revoke-later", "revoke-idle":
 			role = "viewer"
 		case "expired":
 			role = "viewer"
@@ -395,6 +395,32 @@ func TestRevokedWhileOpen(t *testing.T) {
 	}
 	if s.OpenConns() != 0 {
 		t.Errorf("%d connections still open after revocation", s.OpenConns())
+	}
+}
+
+// TestRevokedWhileIdle: an idle connection whose token is revoked is
+// closed by the periodic check, without a statement.
+func TestRevokedWhileIdle(t *testing.T) {
+	e := setup(t)
+	s := e.listen(t, sqlserver.Config{RecheckEvery: 100 * time.Millisecond})
+	db := open(t, s.Addr().String(), e.tokens["revoke-idle"])
+	if err := db.Ping(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if s.OpenConns() != 1 {
+		t.Fatalf("%d open before revocation, want 1 (a valid token's connection stays)", s.OpenConns())
+	}
+	id, _, _ := access.ParseToken(e.tokens["revoke-idle"])
+	if err := e.st.RevokeToken(context.Background(), id, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for s.OpenConns() > 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if s.OpenConns() != 0 {
+		t.Errorf("the idle connection of a revoked token is still open")
 	}
 }
 
