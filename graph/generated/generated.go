@@ -993,17 +993,24 @@ type ComplexityRoot struct {
 
 	Sync struct {
 		APICalls   func(childComplexity int) int
+		Applies    func(childComplexity int) int
 		Counts     func(childComplexity int) int
+		Drift      func(childComplexity int) int
+		DurationMs func(childComplexity int) int
 		Error      func(childComplexity int) int
 		Finished   func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Incomplete func(childComplexity int) int
+		LogEvents  func(childComplexity int) int
+		Mode       func(childComplexity int) int
+		Reason     func(childComplexity int) int
 		Retries    func(childComplexity int) int
 		Seen429    func(childComplexity int) int
 		Skipped    func(childComplexity int) int
 		Started    func(childComplexity int) int
 		Status     func(childComplexity int) int
 		Tenant     func(childComplexity int) int
+		Touched    func(childComplexity int) int
 	}
 
 	Tenant struct {
@@ -1012,6 +1019,7 @@ type ComplexityRoot struct {
 		ID             func(childComplexity int) int
 		Incomplete     func(childComplexity int) int
 		Kind           func(childComplexity int) int
+		LastFullSync   func(childComplexity int) int
 		LastSeen       func(childComplexity int) int
 		LastSync       func(childComplexity int) int
 		LastSyncAt     func(childComplexity int) int
@@ -1256,6 +1264,7 @@ type TenantResolver interface {
 	Settings(ctx context.Context, obj *model.Tenant) (*model.TenantSettings, error)
 	Incomplete(ctx context.Context, obj *model.Tenant) ([]*model.Incompleteness, error)
 	LastSync(ctx context.Context, obj *model.Tenant) (*model.Sync, error)
+	LastFullSync(ctx context.Context, obj *model.Tenant) (*model.Sync, error)
 	Syncs(ctx context.Context, obj *model.Tenant, limit *int) ([]*model.Sync, error)
 }
 type UserResolver interface {
@@ -5582,12 +5591,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Sync.APICalls(childComplexity), true
+	case "Sync.applies":
+		if e.ComplexityRoot.Sync.Applies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Sync.Applies(childComplexity), true
 	case "Sync.counts":
 		if e.ComplexityRoot.Sync.Counts == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Sync.Counts(childComplexity), true
+	case "Sync.drift":
+		if e.ComplexityRoot.Sync.Drift == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Sync.Drift(childComplexity), true
+	case "Sync.durationMs":
+		if e.ComplexityRoot.Sync.DurationMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Sync.DurationMs(childComplexity), true
 	case "Sync.error":
 		if e.ComplexityRoot.Sync.Error == nil {
 			break
@@ -5612,6 +5639,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Sync.Incomplete(childComplexity), true
+	case "Sync.logEvents":
+		if e.ComplexityRoot.Sync.LogEvents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Sync.LogEvents(childComplexity), true
+	case "Sync.mode":
+		if e.ComplexityRoot.Sync.Mode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Sync.Mode(childComplexity), true
+	case "Sync.reason":
+		if e.ComplexityRoot.Sync.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Sync.Reason(childComplexity), true
 	case "Sync.retries":
 		if e.ComplexityRoot.Sync.Retries == nil {
 			break
@@ -5648,6 +5693,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Sync.Tenant(childComplexity), true
+	case "Sync.touched":
+		if e.ComplexityRoot.Sync.Touched == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Sync.Touched(childComplexity), true
 
 	case "Tenant.domain":
 		if e.ComplexityRoot.Tenant.Domain == nil {
@@ -5679,6 +5730,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Tenant.Kind(childComplexity), true
+	case "Tenant.lastFullSync":
+		if e.ComplexityRoot.Tenant.LastFullSync == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Tenant.LastFullSync(childComplexity), true
 	case "Tenant.lastSeen":
 		if e.ComplexityRoot.Tenant.LastSeen == nil {
 			break
@@ -6702,7 +6759,7 @@ extend type Sync {
 }
 
 extend type Tenant {
-  "What the newest sync did not (fully) collect; empty when the tenant's data is complete."
+  "What the newest full collection (or reconcile) did not (fully) collect; empty when the tenant's data is complete."
   incomplete: [Incompleteness!]! @goField(forceResolver: true)
 }
 `, BuiltIn: false},
@@ -7972,9 +8029,11 @@ extend type Query {
 # rest is in tenants.generated.graphqls).
 
 extend type Tenant {
-  "The newest sync of the tenant."
+  "The newest sync of the tenant: a full collection, a reconcile or an incremental pass (not the rolling record of pushed events)."
   lastSync: Sync @goField(forceResolver: true)
-  "The newest syncs, newest first."
+  "The newest full collection (or reconcile): what the tenant's asset counts and completeness come from."
+  lastFullSync: Sync @goField(forceResolver: true)
+  "The newest syncs of every mode (pushed events included), newest first."
   syncs(limit: Int = 10): [Sync!]! @goField(forceResolver: true)
 }
 
@@ -7994,6 +8053,20 @@ type Sync {
   retries: Int!
   seen429: Int!
   error: String
+  "How the tenant was collected: full, incremental (a pass over its log), reconcile (a full collection counting what the passes missed) or stream (pushed events: one rolling record per tenant and hour). Records made before modes were are full."
+  mode: String!
+  "Why a pass collected in full (no checkpoint, …), or where pushed events came from (log-stream, event-stream)."
+  reason: String
+  "Assets an incremental pass or pushed events asked to refresh."
+  touched: Int!
+  "The tenant's log events an incremental pass read."
+  logEvents: Int!
+  "Differences a reconcile found that the incremental passes before it missed (0 expected); null for other modes."
+  drift: Int
+  "Pushed batches a stream record sums up (1 for other modes)."
+  applies: Int!
+  "finished - started, milliseconds; null while running."
+  durationMs: Int
 }
 
 type KindCount {
@@ -9907,6 +9980,20 @@ func (ec *executionContext) childFields_Sync(ctx context.Context, field graphql.
 		return ec.fieldContext_Sync_seen429(ctx, field)
 	case "error":
 		return ec.fieldContext_Sync_error(ctx, field)
+	case "mode":
+		return ec.fieldContext_Sync_mode(ctx, field)
+	case "reason":
+		return ec.fieldContext_Sync_reason(ctx, field)
+	case "touched":
+		return ec.fieldContext_Sync_touched(ctx, field)
+	case "logEvents":
+		return ec.fieldContext_Sync_logEvents(ctx, field)
+	case "drift":
+		return ec.fieldContext_Sync_drift(ctx, field)
+	case "applies":
+		return ec.fieldContext_Sync_applies(ctx, field)
+	case "durationMs":
+		return ec.fieldContext_Sync_durationMs(ctx, field)
 	case "incomplete":
 		return ec.fieldContext_Sync_incomplete(ctx, field)
 	}
@@ -9941,6 +10028,8 @@ func (ec *executionContext) childFields_Tenant(ctx context.Context, field graphq
 		return ec.fieldContext_Tenant_incomplete(ctx, field)
 	case "lastSync":
 		return ec.fieldContext_Tenant_lastSync(ctx, field)
+	case "lastFullSync":
+		return ec.fieldContext_Tenant_lastFullSync(ctx, field)
 	case "syncs":
 		return ec.fieldContext_Tenant_syncs(ctx, field)
 	}
@@ -29858,6 +29947,167 @@ func (ec *executionContext) fieldContext_Sync_error(_ context.Context, field gra
 	return graphql.NewScalarFieldContext("Sync", field, false, false, "String")
 }
 
+func (ec *executionContext) _Sync_mode(ctx context.Context, field graphql.CollectedField, obj *model.Sync) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Sync_mode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Sync_mode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Sync", field, false, false, "String")
+}
+
+func (ec *executionContext) _Sync_reason(ctx context.Context, field graphql.CollectedField, obj *model.Sync) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Sync_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Sync_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Sync", field, false, false, "String")
+}
+
+func (ec *executionContext) _Sync_touched(ctx context.Context, field graphql.CollectedField, obj *model.Sync) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Sync_touched(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Touched, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Sync_touched(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Sync", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Sync_logEvents(ctx context.Context, field graphql.CollectedField, obj *model.Sync) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Sync_logEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LogEvents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Sync_logEvents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Sync", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Sync_drift(ctx context.Context, field graphql.CollectedField, obj *model.Sync) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Sync_drift(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Drift, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Sync_drift(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Sync", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Sync_applies(ctx context.Context, field graphql.CollectedField, obj *model.Sync) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Sync_applies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Applies, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Sync_applies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Sync", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Sync_durationMs(ctx context.Context, field graphql.CollectedField, obj *model.Sync) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Sync_durationMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DurationMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Sync_durationMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Sync", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Sync_incomplete(ctx context.Context, field graphql.CollectedField, obj *model.Sync) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -30204,6 +30454,38 @@ func (ec *executionContext) _Tenant_lastSync(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Tenant_lastSync(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Tenant",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Sync(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Tenant_lastFullSync(ctx context.Context, field graphql.CollectedField, obj *model.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Tenant_lastFullSync(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Tenant().LastFullSync(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Sync) graphql.Marshaler {
+			return ec.marshalOSync2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSync(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Tenant_lastFullSync(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Tenant",
 		Field:      field,
@@ -41364,6 +41646,41 @@ func (ec *executionContext) _Sync(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "mode":
+			out.Values[i] = ec._Sync_mode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._Sync_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "touched":
+			out.Values[i] = ec._Sync_touched(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "logEvents":
+			out.Values[i] = ec._Sync_logEvents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "drift":
+			out.Values[i] = ec._Sync_drift(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "applies":
+			out.Values[i] = ec._Sync_applies(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "durationMs":
+			out.Values[i] = ec._Sync_durationMs(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "incomplete":
 			out.Values[i] = ec._Sync_incomplete(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -41464,6 +41781,12 @@ func (ec *executionContext) _Tenant(ctx context.Context, sel ast.SelectionSet, o
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Tenant_lastSync(ctx, field, obj)
+				})
+		case "lastFullSync":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Tenant_lastFullSync(ctx, field, obj)
 				})
 		case "syncs":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,

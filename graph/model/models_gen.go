@@ -1448,6 +1448,20 @@ type Sync struct {
 	Retries  int            `json:"retries"`
 	Seen429  int            `json:"seen429"`
 	Error    *string        `json:"error,omitempty"`
+	// How the tenant was collected: full, incremental (a pass over its log), reconcile (a full collection counting what the passes missed) or stream (pushed events: one rolling record per tenant and hour). Records made before modes were are full.
+	Mode string `json:"mode"`
+	// Why a pass collected in full (no checkpoint, …), or where pushed events came from (log-stream, event-stream).
+	Reason *string `json:"reason,omitempty"`
+	// Assets an incremental pass or pushed events asked to refresh.
+	Touched int `json:"touched"`
+	// The tenant's log events an incremental pass read.
+	LogEvents int `json:"logEvents"`
+	// Differences a reconcile found that the incremental passes before it missed (0 expected); null for other modes.
+	Drift *int `json:"drift,omitempty"`
+	// Pushed batches a stream record sums up (1 for other modes).
+	Applies int `json:"applies"`
+	// finished - started, milliseconds; null while running.
+	DurationMs *int `json:"durationMs,omitempty"`
 	// What this sync did not (fully) collect; empty when it collected everything.
 	Incomplete []*Incompleteness `json:"incomplete"`
 }
