@@ -768,6 +768,7 @@ type ComplexityRoot struct {
 		ResourceServers      func(childComplexity int, tenant *string, filter *model.ResourceServerFilter, orderBy *model.Sort, first *int, after *string) int
 		Roles                func(childComplexity int, tenant *string, filter *model.RoleFilter, orderBy *model.Sort, first *int, after *string) int
 		Rule                 func(childComplexity int, id string) int
+		RuleRun              func(childComplexity int, id string) int
 		Rules                func(childComplexity int) int
 		SQL                  func(childComplexity int, query string) int
 		SQLTables            func(childComplexity int) int
@@ -890,12 +891,16 @@ type ComplexityRoot struct {
 
 	RuleRun struct {
 		DurationMs func(childComplexity int) int
+		Error      func(childComplexity int) int
 		Failed     func(childComplexity int) int
+		ID         func(childComplexity int) int
 		Opened     func(childComplexity int) int
 		Reopened   func(childComplexity int) int
 		Resolved   func(childComplexity int) int
 		RulesRun   func(childComplexity int) int
+		RulesTotal func(childComplexity int) int
 		Score      func(childComplexity int) int
+		Status     func(childComplexity int) int
 		StillOpen  func(childComplexity int) int
 		Suppressed func(childComplexity int) int
 		Tenant     func(childComplexity int) int
@@ -1229,6 +1234,7 @@ type QueryResolver interface {
 	Findings(ctx context.Context, filter *model.FindingFilter, orderBy *model.FindingOrder, first *int, after *string) (*model.FindingConnection, error)
 	Finding(ctx context.Context, id string) (*model.Finding, error)
 	FindingsSummary(ctx context.Context, tenant string) (*model.FindingsSummary, error)
+	RuleRun(ctx context.Context, id string) (*model.RuleRun, error)
 	Search(ctx context.Context, text string, kinds []string, tenant *string, first *int) ([]*model.SearchHit, error)
 	EffectivePermissions(ctx context.Context, userID *string, clientID *string) ([]*model.EffectivePermission, error)
 	WhoCanReach(ctx context.Context, permissionID *string, apiID *string, first *int) (*model.Reach, error)
@@ -4594,6 +4600,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Rule(childComplexity, args["id"].(string)), true
+	case "Query.ruleRun":
+		if e.ComplexityRoot.Query.RuleRun == nil {
+			break
+		}
+
+		args, err := ec.field_Query_ruleRun_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RuleRun(childComplexity, args["id"].(string)), true
 	case "Query.rules":
 		if e.ComplexityRoot.Query.Rules == nil {
 			break
@@ -5194,12 +5211,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RuleRun.DurationMs(childComplexity), true
+	case "RuleRun.error":
+		if e.ComplexityRoot.RuleRun.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleRun.Error(childComplexity), true
 	case "RuleRun.failed":
 		if e.ComplexityRoot.RuleRun.Failed == nil {
 			break
 		}
 
 		return e.ComplexityRoot.RuleRun.Failed(childComplexity), true
+	case "RuleRun.id":
+		if e.ComplexityRoot.RuleRun.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleRun.ID(childComplexity), true
 	case "RuleRun.opened":
 		if e.ComplexityRoot.RuleRun.Opened == nil {
 			break
@@ -5224,12 +5253,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RuleRun.RulesRun(childComplexity), true
+	case "RuleRun.rulesTotal":
+		if e.ComplexityRoot.RuleRun.RulesTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleRun.RulesTotal(childComplexity), true
 	case "RuleRun.score":
 		if e.ComplexityRoot.RuleRun.Score == nil {
 			break
 		}
 
 		return e.ComplexityRoot.RuleRun.Score(childComplexity), true
+	case "RuleRun.status":
+		if e.ComplexityRoot.RuleRun.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleRun.Status(childComplexity), true
 	case "RuleRun.stillOpen":
 		if e.ComplexityRoot.RuleRun.StillOpen == nil {
 			break
@@ -7432,8 +7473,24 @@ type RuleRun {
   stillOpen: Int!
   suppressed: Int!
   failed: [RuleFailure!]!
+  "The posture score after the run (while running: the tenant's current score)."
   score: Float!
+  "Time taken so far (running) or in all (done)."
   durationMs: Int!
+  """
+  done, running or failed. runRules waits for the evaluation until shortly
+  before the request's deadline; a longer one (every rule on a very large
+  tenant) goes on in the background of the server that was asked and the
+  answer says running, with what is known so far (the rules run and their
+  counts): poll ruleRun(id) until done.
+  """
+  status: String!
+  "The run's id, for ruleRun(id)."
+  id: ID!
+  "Rules in the run (rulesRun of rulesTotal are done)."
+  rulesTotal: Int!
+  "Why the run failed (status failed)."
+  error: String
 }
 
 extend type Query {
@@ -7444,6 +7501,8 @@ extend type Query {
   findings(filter: FindingFilter, orderBy: FindingOrder, first: Int = 50, after: String): FindingConnection!
   finding(id: ID!): Finding
   findingsSummary(tenant: String!): FindingsSummary!
+  "A rule run started by runRules on this server (kept an hour after it ends; analysts)."
+  ruleRun(id: ID!): RuleRun
 }
 
 type Mutation {
@@ -7451,7 +7510,7 @@ type Mutation {
   suppressFinding(id: ID!, reason: String!, until: Time): Finding!
   "Lift a suppression: the finding is open again."
   unsuppressFinding(id: ID!): Finding!
-  "Evaluate every rule on a tenant now."
+  "Evaluate every rule on a tenant now (status running: it goes on in the background; poll ruleRun). A run already going for the tenant is joined, not repeated."
   runRules(tenant: String!): RuleRun!
 }
 `, BuiltIn: false},
@@ -9772,6 +9831,14 @@ func (ec *executionContext) childFields_RuleRun(ctx context.Context, field graph
 		return ec.fieldContext_RuleRun_score(ctx, field)
 	case "durationMs":
 		return ec.fieldContext_RuleRun_durationMs(ctx, field)
+	case "status":
+		return ec.fieldContext_RuleRun_status(ctx, field)
+	case "id":
+		return ec.fieldContext_RuleRun_id(ctx, field)
+	case "rulesTotal":
+		return ec.fieldContext_RuleRun_rulesTotal(ctx, field)
+	case "error":
+		return ec.fieldContext_RuleRun_error(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RuleRun", field.Name)
 }
@@ -11691,6 +11758,20 @@ func (ec *executionContext) field_Query_roles_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["after"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_ruleRun_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -25377,6 +25458,50 @@ func (ec *executionContext) fieldContext_Query_findingsSummary(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_ruleRun(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_ruleRun(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().RuleRun(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RuleRun) graphql.Marshaler {
+			return ec.marshalORuleRun2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐRuleRun(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_ruleRun(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RuleRun(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_ruleRun_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_search(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -28360,6 +28485,98 @@ func (ec *executionContext) _RuleRun_durationMs(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_RuleRun_durationMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RuleRun", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RuleRun_status(ctx context.Context, field graphql.CollectedField, obj *model.RuleRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleRun_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleRun_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleRun", field, false, false, "String")
+}
+
+func (ec *executionContext) _RuleRun_id(ctx context.Context, field graphql.CollectedField, obj *model.RuleRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleRun_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleRun_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleRun", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RuleRun_rulesTotal(ctx context.Context, field graphql.CollectedField, obj *model.RuleRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleRun_rulesTotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RulesTotal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleRun_rulesTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleRun", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RuleRun_error(ctx context.Context, field graphql.CollectedField, obj *model.RuleRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleRun_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RuleRun_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleRun", field, false, false, "String")
 }
 
 func (ec *executionContext) _ScopeCheck_resource(ctx context.Context, field graphql.CollectedField, obj *model.ScopeCheck) (ret graphql.Marshaler) {
@@ -40093,6 +40310,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_findingsSummary(ctx, field)
 				})
+		case "ruleRun":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_ruleRun(ctx, field)
+				})
 		case "search":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -40954,6 +41177,26 @@ func (ec *executionContext) _RuleRun(ctx context.Context, sel ast.SelectionSet, 
 		case "durationMs":
 			out.Values[i] = ec._RuleRun_durationMs(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._RuleRun_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "id":
+			out.Values[i] = ec._RuleRun_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rulesTotal":
+			out.Values[i] = ec._RuleRun_rulesTotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._RuleRun_error(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -45605,6 +45848,13 @@ func (ec *executionContext) marshalORule2ᚖgithubᚗcomᚋauthgraphᚋauthgraph
 		return graphql.Null
 	}
 	return ec._Rule(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalORuleRun2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐRuleRun(ctx context.Context, sel ast.SelectionSet, v *model.RuleRun) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RuleRun(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOSeverity2ᚕgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSeverityᚄ(ctx context.Context, v any) ([]model.Severity, error) {

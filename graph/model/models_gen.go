@@ -1271,8 +1271,22 @@ type RuleRun struct {
 	StillOpen  int            `json:"stillOpen"`
 	Suppressed int            `json:"suppressed"`
 	Failed     []*RuleFailure `json:"failed"`
-	Score      float64        `json:"score"`
-	DurationMs int            `json:"durationMs"`
+	// The posture score after the run (while running: the tenant's current score).
+	Score float64 `json:"score"`
+	// Time taken so far (running) or in all (done).
+	DurationMs int `json:"durationMs"`
+	// done, running or failed. runRules waits for the evaluation until shortly
+	// before the request's deadline; a longer one (every rule on a very large
+	// tenant) goes on in the background of the server that was asked and the
+	// answer says running, with what is known so far (the rules run and their
+	// counts): poll ruleRun(id) until done.
+	Status string `json:"status"`
+	// The run's id, for ruleRun(id).
+	ID string `json:"id"`
+	// Rules in the run (rulesRun of rulesTotal are done).
+	RulesTotal int `json:"rulesTotal"`
+	// Why the run failed (status failed).
+	Error *string `json:"error,omitempty"`
 }
 
 // One read scope checked: granted, or what the graph would lack without it.

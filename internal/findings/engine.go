@@ -26,6 +26,9 @@ type Engine struct {
 	Timeout time.Duration
 	// Now is the clock (tests move it to expire suppressions).
 	Now func() time.Time
+	// OnRule, when set, is called after each rule is evaluated and
+	// recorded (progress of a run someone polls).
+	OnRule func(RuleOutcome)
 }
 
 // New returns an engine over st with the given rules (rules.Load).
@@ -167,6 +170,9 @@ func (e *Engine) Run(ctx context.Context, tenant string) (*Summary, error) {
 		sum.Suppressed += out.Suppressed
 		sum.Unknown += out.Unknown
 		sum.Outcomes = append(sum.Outcomes, out)
+		if e.OnRule != nil {
+			e.OnRule(out)
+		}
 	}
 	// Suppressions of rules not in this run that ended meanwhile.
 	if _, err := e.st.ExpireSuppressions(ctx, tenant, now); err != nil {

@@ -237,10 +237,44 @@ func (s *Store) RecordFindings(ctx context.Context, tenant string, m RuleMeta, h
 			map[string]any{"rule": m.ID, "props": m.props()}); err != nil {
 			return nil, err
 		}
-		q := fmt.Sprintf(recordFindingsCypher, k.Label, schema.RuleLabel, schema.FindingLabel)
-		for i := 0; i < len(rows); i += findingBatch {
+		// What is recorded already: a finding the rule returns again
+		// unchanged (same status, evidence, rule metadata and asset name)
+		// only gets its lastseen and run; the rest go through the full
+		// MERGE. Re-evaluating a large tenant rewrites next to nothing.
+		same, err := unchangedFindings(ctx, tx, tenant, m, rows, base)
+		if err != nil {
+			return nil, err
+		}
+		var full []map[string]any
+		var light []string
+		for _, r := range rows {
+			id := findingKey(tenant, m.ID, r["id"].(string))
+			if st, ok := same[id]; ok && st.evidence == r["evidence"] {
+				light = append(light, id)
+				if st.status == StatusSuppressed {
+					out.Suppressed++
+				} else {
+					out.StillOpen++
+				}
+				continue
+			}
+			full = append(full, r)
+		}
+		for i := 0; i < len(light); i += lightBatch {
 			p := copyParams(base)
-			p["hits"] = rows[i:min(i+findingBatch, len(rows))]
+			p["ids"] = light[i:min(i+lightBatch, len(light))]
+			recs, err := run1(ctx, tx, fmt.Sprintf(`UNWIND $ids AS id
+MATCH (f:%s {id: id}) SET f.lastseen = $now, f.run = $run
+RETURN count(f) AS n`, schema.FindingLabel), p)
+			if err != nil {
+				return nil, err
+			}
+			written += int(toInt(recs[0]["n"]))
+		}
+		q := fmt.Sprintf(recordFindingsCypher, k.Label, schema.RuleLabel, schema.FindingLabel)
+		for i := 0; i < len(full); i += findingBatch {
+			p := copyParams(base)
+			p["hits"] = full[i:min(i+findingBatch, len(full))]
 			recs, err := run1(ctx, tx, q, p)
 			if err != nil {
 				return nil, err
@@ -311,6 +345,49 @@ MERGE (x)-[:OF_RULE]->(r)`, schema.RuleLabel, RuleResultLabel), p)
 		return RecordResult{}, wrapDBErr(err)
 	}
 	out.Ignored = len(rows) - written
+	return out, nil
+}
+
+// lightBatch bounds one UNWIND of unchanged findings (two properties each).
+const lightBatch = 10000
+
+// findingKey is a finding's key: one per (rule, asset) per tenant, as
+// recordFindingsCypher makes it.
+func findingKey(tenant, rule, assetID string) string {
+	return tenant + "/finding/" + rule + assetID[len(tenant):]
+}
+
+type recordedFinding struct{ status, evidence string }
+
+// unchangedFindings returns, by key, the rule's unresolved findings among
+// rows whose recorded state a new evaluation would not change but for
+// lastseen and run: the status it would get (suppressed while a
+// suppression lasts, else open) is the one it has, the rule's title,
+// severity and category are the ones it carries, and its asset still exists
+// under the name it copied. Evidence is compared by the caller.
+func unchangedFindings(ctx context.Context, tx neo4j.ManagedTransaction, tenant string, m RuleMeta, rows []map[string]any, base map[string]any) (map[string]recordedFinding, error) {
+	out := map[string]recordedFinding{}
+	if len(rows) == 0 {
+		return out, nil
+	}
+	p := copyParams(base)
+	p["title"], p["severity"], p["category"] = m.Title, m.Severity, m.Category
+	recs, err := run1(ctx, tx, fmt.Sprintf(`MATCH (f:%s {rule: $rule, tenant: $tenant}) WHERE f.status <> 'resolved'
+MATCH (f)-[:AFFECTS]->(a)
+WITH f, a, CASE WHEN f.suppressed_at IS NOT NULL AND (f.suppressed_until IS NULL OR f.suppressed_until > $now)
+  THEN 'suppressed' ELSE 'open' END AS status
+WHERE status = f.status AND f.title = $title AND f.severity = $severity AND f.category = $category
+  AND f.sevrank = $sevrank AND f.asset_id = a.id AND coalesce(f.asset_name, "") = coalesce(a.name, "")
+RETURN f.id AS id, f.status AS status, f.evidence AS evidence`, schema.FindingLabel), p)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range recs {
+		id, _ := r["id"].(string)
+		st, _ := r["status"].(string)
+		ev, _ := r["evidence"].(string)
+		out[id] = recordedFinding{status: st, evidence: ev}
+	}
 	return out, nil
 }
 
