@@ -206,7 +206,7 @@ func TestRulesAndFindings(t *testing.T) {
 func TestRunRulesInTheBackground(t *testing.T) {
 	e := setup(t)
 	// 3.2 s of deadline less the 3 s margin: runRules waits 0.2 s, less
-	// than 67 rules take.
+	// than the built-in rules take.
 	c := client.New(signedIn(graph.NewHandler(graph.Options{Store: e.st, RequestTimeout: 3200 * time.Millisecond})))
 	var first, again struct{ RunRules ruleRunView }
 	post(t, c, `mutation($t: String!) { runRules(tenant: $t) { `+ruleRunFields+` } }`, &first, client.Var("t", e.tenant))

@@ -379,6 +379,7 @@ type ComplexityRoot struct {
 	}
 
 	EmailProvider struct {
+		Configured         func(childComplexity int) int
 		DefaultFromAddress func(childComplexity int) int
 		Enabled            func(childComplexity int) int
 		FirstSeen          func(childComplexity int) int
@@ -494,6 +495,7 @@ type ComplexityRoot struct {
 		LastSeen     func(childComplexity int) int
 		Name         func(childComplexity int) int
 		NativeID     func(childComplexity int) int
+		Provider     func(childComplexity int) int
 		Tenant       func(childComplexity int) int
 		TrialExpired func(childComplexity int) int
 	}
@@ -2779,6 +2781,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EffectivePermission.Via(childComplexity), true
 
+	case "EmailProvider.configured":
+		if e.ComplexityRoot.EmailProvider.Configured == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailProvider.Configured(childComplexity), true
 	case "EmailProvider.defaultFromAddress":
 		if e.ComplexityRoot.EmailProvider.DefaultFromAddress == nil {
 			break
@@ -3282,6 +3290,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.GuardianFactor.NativeID(childComplexity), true
+	case "GuardianFactor.provider":
+		if e.ComplexityRoot.GuardianFactor.Provider == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GuardianFactor.Provider(childComplexity), true
 	case "GuardianFactor.tenant":
 		if e.ComplexityRoot.GuardianFactor.Tenant == nil {
 			break
@@ -7864,6 +7878,8 @@ type EmailProvider implements Asset {
   enabled: Boolean
   "the From address of the tenant's emails"
   defaultFromAddress: String
+  "true: the tenant's provider; false: the tenant has none (Auth0 answered 404; the node is named none). No node at all: not collected (a missing read:email_provider scope or a failure), which is not the same"
+  configured: Boolean
 }
 
 type EmailProviderConnection {
@@ -7894,6 +7910,8 @@ type GuardianFactor implements Asset {
   lastSeen: Time
   enabled: Boolean
   trialExpired: Boolean
+  "sms: the selected phone provider (auth0: Auth0's own, test-grade; twilio; phone-message-hook), from /guardian/factors/phone/selected-provider; absent where it could not be read"
+  provider: String
 }
 
 type GuardianFactorConnection {
@@ -8921,6 +8939,8 @@ func (ec *executionContext) childFields_EmailProvider(ctx context.Context, field
 		return ec.fieldContext_EmailProvider_enabled(ctx, field)
 	case "defaultFromAddress":
 		return ec.fieldContext_EmailProvider_defaultFromAddress(ctx, field)
+	case "configured":
+		return ec.fieldContext_EmailProvider_configured(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EmailProvider", field.Name)
 }
@@ -9137,6 +9157,8 @@ func (ec *executionContext) childFields_GuardianFactor(ctx context.Context, fiel
 		return ec.fieldContext_GuardianFactor_enabled(ctx, field)
 	case "trialExpired":
 		return ec.fieldContext_GuardianFactor_trialExpired(ctx, field)
+	case "provider":
+		return ec.fieldContext_GuardianFactor_provider(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type GuardianFactor", field.Name)
 }
@@ -18444,6 +18466,29 @@ func (ec *executionContext) fieldContext_EmailProvider_defaultFromAddress(_ cont
 	return graphql.NewScalarFieldContext("EmailProvider", field, false, false, "String")
 }
 
+func (ec *executionContext) _EmailProvider_configured(ctx context.Context, field graphql.CollectedField, obj *model.EmailProvider) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailProvider_configured(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Configured, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EmailProvider_configured(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailProvider", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _EmailProviderConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.EmailProviderConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20347,6 +20392,29 @@ func (ec *executionContext) _GuardianFactor_trialExpired(ctx context.Context, fi
 }
 func (ec *executionContext) fieldContext_GuardianFactor_trialExpired(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("GuardianFactor", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _GuardianFactor_provider(ctx context.Context, field graphql.CollectedField, obj *model.GuardianFactor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuardianFactor_provider(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Provider, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GuardianFactor_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GuardianFactor", field, false, false, "String")
 }
 
 func (ec *executionContext) _GuardianFactorConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.GuardianFactorConnection) (ret graphql.Marshaler) {
@@ -37806,6 +37874,11 @@ func (ec *executionContext) _EmailProvider(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "configured":
+			out.Values[i] = ec._EmailProvider_configured(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -38494,6 +38567,11 @@ func (ec *executionContext) _GuardianFactor(ctx context.Context, sel ast.Selecti
 			}
 		case "trialExpired":
 			out.Values[i] = ec._GuardianFactor_trialExpired(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "provider":
+			out.Values[i] = ec._GuardianFactor_provider(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}

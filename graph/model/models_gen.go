@@ -562,6 +562,8 @@ type EmailProvider struct {
 	Enabled   *bool      `json:"enabled,omitempty"`
 	// the From address of the tenant's emails
 	DefaultFromAddress *string `json:"defaultFromAddress,omitempty"`
+	// true: the tenant's provider; false: the tenant has none (Auth0 answered 404; the node is named none). No node at all: not collected (a missing read:email_provider scope or a failure), which is not the same
+	Configured *bool `json:"configured,omitempty"`
 }
 
 func (EmailProvider) IsAsset() {}
@@ -703,6 +705,8 @@ type GuardianFactor struct {
 	LastSeen     *time.Time `json:"lastSeen,omitempty"`
 	Enabled      *bool      `json:"enabled,omitempty"`
 	TrialExpired *bool      `json:"trialExpired,omitempty"`
+	// sms: the selected phone provider (auth0: Auth0's own, test-grade; twilio; phone-message-hook), from /guardian/factors/phone/selected-provider; absent where it could not be read
+	Provider *string `json:"provider,omitempty"`
 }
 
 func (GuardianFactor) IsAsset() {}
