@@ -139,6 +139,7 @@ func (e *Engine) Run(ctx context.Context, tenant string) (*Summary, error) {
 	}
 	now := e.Now()
 	sum := &Summary{Tenant: tenant, Run: runID(now), Failed: map[string]string{}, Open: map[string]int{}}
+	cache := store.NewRecordCache()
 	for _, r := range e.rules {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -149,7 +150,7 @@ func (e *Engine) Run(ctx context.Context, tenant string) (*Summary, error) {
 		out.Query = time.Since(t0)
 		if err == nil {
 			out.Hits = len(hits)
-			out.RecordResult, err = e.st.RecordFindings(ctx, tenant, Meta(r), hits, sum.Run, now.UnixMilli())
+			out.RecordResult, err = e.st.RecordFindingsWith(ctx, tenant, Meta(r), hits, sum.Run, now.UnixMilli(), cache)
 		}
 		out.Duration = time.Since(t0)
 		sum.RulesRun++

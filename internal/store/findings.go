@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
@@ -207,6 +208,46 @@ RETURN prev, f.status AS status, count(*) AS n`
 // rule resolved, and the RuleResult (evaluated/failing counts). run tags
 // this evaluation; now is epoch ms.
 func (s *Store) RecordFindings(ctx context.Context, tenant string, m RuleMeta, hits []RuleHit, run string, now int64) (RecordResult, error) {
+	return s.RecordFindingsWith(ctx, tenant, m, hits, run, now, nil)
+}
+
+// RecordCache keeps, for one run of every rule on a tenant, the counts
+// each rule's recording would otherwise read again: the assets of a kind
+// (a rule's evaluated) and those lacking a coverage (its unknown), each a
+// scan of every asset of the kind (100k users, per user rule). The graph
+// is taken not to change during the run (a concurrent pushed apply may
+// leave these counts one apply behind until the next run).
+type RecordCache struct {
+	mu      sync.Mutex
+	counts  map[string]int
+	missing map[string]int
+}
+
+// NewRecordCache returns an empty cache for one run.
+func NewRecordCache() *RecordCache {
+	return &RecordCache{counts: map[string]int{}, missing: map[string]int{}}
+}
+
+// cached returns m[key], computing and keeping it once.
+func (c *RecordCache) cached(m func(*RecordCache) map[string]int, key string, compute func() (int, error)) (int, error) {
+	if c == nil {
+		return compute()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n, ok := m(c)[key]; ok {
+		return n, nil
+	}
+	n, err := compute()
+	if err == nil {
+		m(c)[key] = n
+	}
+	return n, err
+}
+
+// RecordFindingsWith is RecordFindings sharing counts through cache (nil:
+// none) with the other rules of a run.
+func (s *Store) RecordFindingsWith(ctx context.Context, tenant string, m RuleMeta, hits []RuleHit, run string, now int64, cache *RecordCache) (RecordResult, error) {
 	k, ok := schema.KindByName(m.Kind)
 	if !ok {
 		return RecordResult{}, apperr.New(apperr.Invalid, "rule %s: unknown kind %q", m.ID, m.Kind)
@@ -304,11 +345,16 @@ RETURN count(f) AS n`, schema.FindingLabel), base)
 			return nil, err
 		}
 		out.Resolved = int(toInt(recs[0]["n"]))
-		recs, err = run1(ctx, tx, fmt.Sprintf("MATCH (n:%s {tenant: $tenant}) RETURN count(n) AS n", k.Label), base)
+		out.Evaluated, err = cache.cached(func(rc *RecordCache) map[string]int { return rc.counts }, k.Label, func() (int, error) {
+			recs, err := run1(ctx, tx, fmt.Sprintf("MATCH (n:%s {tenant: $tenant}) RETURN count(n) AS n", k.Label), base)
+			if err != nil {
+				return 0, err
+			}
+			return int(toInt(recs[0]["n"])), nil
+		})
 		if err != nil {
 			return nil, err
 		}
-		out.Evaluated = int(toInt(recs[0]["n"]))
 		out.Failing = out.Opened + out.Reopened + out.StillOpen
 		var reasons []string
 		for _, req := range m.Requires {
@@ -316,14 +362,25 @@ RETURN count(f) AS n`, schema.FindingLabel), base)
 			if !ok || c.Kind != k {
 				continue
 			}
-			// Assets lacking the data that this run did not flag.
-			recs, err := run1(ctx, tx, fmt.Sprintf(`MATCH (a:%s {tenant: $tenant}) WHERE %s
-  AND NOT EXISTS { MATCH (f:%s)-[:AFFECTS]->(a) WHERE f.rule = $rule AND f.run = $run }
-RETURN count(a) AS n`, k.Label, c.missing, schema.FindingLabel), base)
+			// Assets lacking the data that this run did not flag: those
+			// lacking it (counted once per run) less those it flagged.
+			lacking, err := cache.cached(func(rc *RecordCache) map[string]int { return rc.missing }, k.Label+"/"+req, func() (int, error) {
+				recs, err := run1(ctx, tx, fmt.Sprintf(`MATCH (a:%s {tenant: $tenant}) WHERE %s RETURN count(a) AS n`, k.Label, c.missing), base)
+				if err != nil {
+					return 0, err
+				}
+				return int(toInt(recs[0]["n"])), nil
+			})
 			if err != nil {
 				return nil, err
 			}
-			if n := int(toInt(recs[0]["n"])); n > 0 {
+			recs, err := run1(ctx, tx, fmt.Sprintf(`MATCH (f:%s {rule: $rule, tenant: $tenant}) WHERE f.run = $run
+MATCH (f)-[:AFFECTS]->(a:%s) WHERE %s
+RETURN count(a) AS n`, schema.FindingLabel, k.Label, c.missing), base)
+			if err != nil {
+				return nil, err
+			}
+			if n := lacking - int(toInt(recs[0]["n"])); n > 0 {
 				out.Unknown += n
 				reasons = append(reasons, c.Reason)
 			}
