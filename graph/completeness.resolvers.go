@@ -13,7 +13,9 @@ import (
 
 // Incomplete is the resolver for the incomplete field.
 func (r *tenantResolver) Incomplete(ctx context.Context, obj *model.Tenant) ([]*model.Incompleteness, error) {
-	s, err := r.loaders(ctx).LastSync(ctx, obj.Tenant)
+	// What the newest full collection did not collect: an incremental pass
+	// re-reads only what changed, so it leaves that as it was.
+	s, err := r.loaders(ctx).LastFullSync(ctx, obj.Tenant)
 	if err != nil || s == nil {
 		return []*model.Incompleteness{}, err
 	}

@@ -13,6 +13,22 @@ func syncFrom(s store.SyncRecord) *model.Sync {
 		ID: s.ID, Tenant: s.Tenant, Status: s.Status,
 		APICalls: s.APICalls, Retries: s.Retries, Seen429: s.Seen429,
 		Counts: []*model.KindCount{}, Skipped: []*model.SkippedKind{},
+		Mode: s.Mode, Touched: s.Touched, LogEvents: s.LogEvents, Applies: max(s.Applies, 1),
+	}
+	if out.Mode == "" {
+		out.Mode = store.SyncFull
+	}
+	if s.Reason != "" {
+		r := redact.Secrets(s.Reason)
+		out.Reason = &r
+	}
+	if out.Mode == store.SyncReconcile {
+		d := s.Drift
+		out.Drift = &d
+	}
+	if !s.Started.IsZero() && !s.Finished.IsZero() {
+		d := int(s.Finished.Sub(s.Started).Milliseconds())
+		out.DurationMs = &d
 	}
 	if !s.Started.IsZero() {
 		t := s.Started.UTC()

@@ -26,8 +26,8 @@ type Loaders struct {
 	mu      sync.Mutex
 	related map[store.RelSpec]*dataloadgen.Loader[string, []store.Related]
 
-	assets   *dataloadgen.Loader[string, *store.Asset]
-	lastSync *dataloadgen.Loader[string, *store.SyncRecord]
+	assets                 *dataloadgen.Loader[string, *store.Asset]
+	lastSync, lastFullSync *dataloadgen.Loader[string, *store.SyncRecord]
 }
 
 // NewLoaders returns fresh loaders for one request whose assets are read
@@ -49,21 +49,25 @@ func NewLoaders(st *store.Store, proj *store.Projection) *Loaders {
 		}
 		return out, nil
 	}, dataloadgen.WithWait(loaderWait))
-	l.lastSync = dataloadgen.NewMappedLoader(func(ctx context.Context, tenants []string) (map[string]*store.SyncRecord, error) {
-		found, err := st.LastSyncs(ctx, tenants)
-		if err != nil {
-			return nil, err
-		}
-		out := make(map[string]*store.SyncRecord, len(tenants))
-		for _, t := range tenants {
-			if s, ok := found[t]; ok {
-				out[t] = &s
-			} else {
-				out[t] = nil
+	syncs := func(read func(context.Context, []string) (map[string]store.SyncRecord, error)) *dataloadgen.Loader[string, *store.SyncRecord] {
+		return dataloadgen.NewMappedLoader(func(ctx context.Context, tenants []string) (map[string]*store.SyncRecord, error) {
+			found, err := read(ctx, tenants)
+			if err != nil {
+				return nil, err
 			}
-		}
-		return out, nil
-	}, dataloadgen.WithWait(loaderWait))
+			out := make(map[string]*store.SyncRecord, len(tenants))
+			for _, t := range tenants {
+				if s, ok := found[t]; ok {
+					out[t] = &s
+				} else {
+					out[t] = nil
+				}
+			}
+			return out, nil
+		}, dataloadgen.WithWait(loaderWait))
+	}
+	l.lastSync = syncs(st.LastSyncs)
+	l.lastFullSync = syncs(st.LastFullSyncs)
 	return l
 }
 
@@ -127,4 +131,10 @@ func (l *Loaders) Asset(ctx context.Context, id string) (*store.Asset, error) {
 // LastSync loads a tenant's newest sync (nil when never synced), batched.
 func (l *Loaders) LastSync(ctx context.Context, tenant string) (*store.SyncRecord, error) {
 	return l.lastSync.Load(ctx, tenant)
+}
+
+// LastFullSync loads a tenant's newest full collection or reconcile (nil
+// when none), batched.
+func (l *Loaders) LastFullSync(ctx context.Context, tenant string) (*store.SyncRecord, error) {
+	return l.lastFullSync.Load(ctx, tenant)
 }

@@ -34,4 +34,6 @@ type Resolver struct {
 	Admin     *monitor.Admin
 	adminOnce sync.Once
 	counts    *countCache
+	// ruleRuns are the rule runs runRules started in this process.
+	ruleRuns ruleRuns
 }

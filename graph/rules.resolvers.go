@@ -65,19 +65,27 @@ func (r *mutationResolver) UnsuppressFinding(ctx context.Context, id string) (*m
 
 // RunRules is the resolver for the runRules field.
 func (r *mutationResolver) RunRules(ctx context.Context, tenant string) (*model.RuleRun, error) {
-	sum, err := findings.New(r.Store, r.ruleSet()).Run(ctx, tenant)
-	if err != nil {
-		return nil, err
-	}
-	out := &model.RuleRun{Tenant: sum.Tenant, RulesRun: sum.RulesRun, Opened: sum.Opened, Reopened: sum.Reopened,
-		Resolved: sum.Resolved, StillOpen: sum.StillOpen, Suppressed: sum.Suppressed, Score: sum.Score,
-		DurationMs: int(sum.Duration.Milliseconds()), Failed: []*model.RuleFailure{}}
-	for _, o := range sum.Outcomes {
-		if o.Error != "" {
-			out.Failed = append(out.Failed, &model.RuleFailure{Rule: o.Rule, Error: o.Error})
+	// Detached from the request (see rule_runs.go): a run longer than the
+	// request's deadline answers status running and goes on.
+	x := r.ruleRuns.start(tenant, findings.New(r.Store, r.ruleSet()))
+	if x.wait(ctx) {
+		x.mu.Lock()
+		err := x.err
+		x.mu.Unlock()
+		if err != nil {
+			return nil, err
 		}
 	}
-	return out, nil
+	return x.view(ctx, r.Store)
+}
+
+// RuleRun is the resolver for the ruleRun field.
+func (r *queryResolver) RuleRun(ctx context.Context, id string) (*model.RuleRun, error) {
+	x := r.ruleRuns.get(id)
+	if x == nil {
+		return nil, nil
+	}
+	return x.view(ctx, r.Store)
 }
 
 // Rules is the resolver for the rules field.

@@ -31,6 +31,15 @@ func (r *tenantResolver) LastSync(ctx context.Context, obj *model.Tenant) (*mode
 	return syncFrom(*s), nil
 }
 
+// LastFullSync is the resolver for the lastFullSync field.
+func (r *tenantResolver) LastFullSync(ctx context.Context, obj *model.Tenant) (*model.Sync, error) {
+	s, err := r.loaders(ctx).LastFullSync(ctx, obj.Tenant)
+	if err != nil || s == nil {
+		return nil, err
+	}
+	return syncFrom(*s), nil
+}
+
 // Syncs is the resolver for the syncs field.
 func (r *tenantResolver) Syncs(ctx context.Context, obj *model.Tenant, limit *int) ([]*model.Sync, error) {
 	ss, err := r.Store.Syncs(ctx, obj.Tenant, deref(limit, 10))

@@ -11,7 +11,9 @@ import (
 // name, enabled and the default From address. The declaration of
 // schema.EmailProvider is the allowlist: credentials and settings are never
 // copied. A tenant without a provider answers 404: that is a complete
-// answer (none), so an old provider's node is cleaned up.
+// answer (none), recorded as a node with configured=false named "none", so
+// a rule can tell "none configured" from "not collected" (no node: the
+// scope is missing or the read failed).
 
 func init() {
 	register(&resource{
@@ -23,8 +25,13 @@ func init() {
 		},
 		run: func(ctx context.Context, r *run) (int, error) {
 			p, err := emailProvider(ctx, r.api)
-			if err != nil || p == nil {
+			if err != nil {
 				return 0, err
+			}
+			if p == nil {
+				p = map[string]any{"name": "none", "enabled": false, "configured": false}
+			} else {
+				p["configured"] = true
 			}
 			return 1, r.load.Node(ctx, schema.EmailProvider, declaredNode(schema.EmailProvider, p, r.tenant, str(p, "name")))
 		},

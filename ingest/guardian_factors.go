@@ -2,12 +2,16 @@ package ingest
 
 import (
 	"context"
+	"net/http"
 
 	"github.com/authgraph/authgraph/schema"
 )
 
 // The tenant's MFA factors (GET /guardian/factors, read:guardian_factors):
-// each factor's name and whether it is enabled. Factor providers'
+// each factor's name and whether it is enabled, and on the sms factor the
+// selected phone provider (GET /guardian/factors/phone/selected-provider:
+// auth0, twilio or phone-message-hook; a tenant where it is not available
+// answers 403/404 and the factor has no provider). Factor providers'
 // credentials (Twilio, SNS, Duo) live on other endpoints, never read.
 
 func init() {
@@ -29,6 +33,15 @@ func init() {
 				if name == "" {
 					continue
 				}
+				if name == "sms" {
+					p, err := phoneProvider(ctx, r.api)
+					if err != nil {
+						return n, err
+					}
+					if p != "" {
+						f["provider"] = p
+					}
+				}
 				if err := r.load.Node(ctx, schema.GuardianFactor, declaredNode(schema.GuardianFactor, f, name, name)); err != nil {
 					return n, err
 				}
@@ -37,4 +50,17 @@ func init() {
 			return n, nil
 		},
 	})
+}
+
+// phoneProvider returns the selected phone (SMS) provider, "" where the
+// tenant does not say (403, 404).
+func phoneProvider(ctx context.Context, api API) (string, error) {
+	p, err := fetch[map[string]any](ctx, api, "guardian/factors/phone/selected-provider")
+	if s := apiStatus(err); s == http.StatusNotFound || s == http.StatusForbidden {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return str(p, "provider"), nil
 }

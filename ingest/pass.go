@@ -10,6 +10,7 @@ import (
 
 	"github.com/auth0/go-auth0/management"
 
+	"github.com/authgraph/authgraph/internal/redact"
 	"github.com/authgraph/authgraph/internal/store"
 	"github.com/authgraph/authgraph/schema"
 )
@@ -27,6 +28,8 @@ type PassDB interface {
 	IncrementalDB
 	GetCheckpoint(ctx context.Context, tenant string) (store.Checkpoint, error)
 	SetCheckpoint(ctx context.Context, c store.Checkpoint) error
+	// RecordSync writes an incremental pass's Sync record.
+	RecordSync(ctx context.Context, r store.SyncRecord) error
 }
 
 // PassOptions tune a pass; zero fields mean the defaults noted.
@@ -182,6 +185,14 @@ func incrementalPass(ctx context.Context, db PassDB, api API, cfg Config, opt Pa
 		sum.LogEvents, sum.Events, sum.Started = len(evs), evs, started
 		sum.APICalls = apiCalls(api) - calls0
 		sum.Duration = sum.Finished.Sub(started)
+		// The pass's own record: the tenant's activity and last sync show
+		// it like a full collection's.
+		// (Not when it gives way to a full collection, which says why.)
+		if !errors.Is(err, ErrWindowTooLarge) {
+			if rerr := db.RecordSync(context.WithoutCancel(ctx), IncrementalRecord(sum, err)); rerr != nil && err == nil {
+				return sum, rerr
+			}
+		}
 	}
 	if err != nil {
 		return sum, err
@@ -199,6 +210,7 @@ func incrementalPass(ctx context.Context, db PassDB, api API, cfg Config, opt Pa
 // event before it started, so nothing logged during it is missed.
 func fullPass(ctx context.Context, db PassDB, api API, cfg Config, opt PassOptions, reason string) (*Summary, error) {
 	started := time.Now()
+	cfg.record.reason = reason
 	newest, lerr := NewestLogID(ctx, api)
 	sum, err := RunWith(ctx, db, api, cfg)
 	if sum != nil {
@@ -234,11 +246,36 @@ func reconcile(ctx context.Context, db PassDB, api API, cfg Config, opt PassOpti
 	counter := &driftSink{next: cfg.Changes}
 	full := cfg
 	full.Changes = counter
+	full.record = passRecord{mode: ModeReconcile, drift: &counter.n}
 	sum, err := fullPass(ctx, db, api, full, opt, "reconcile "+reason)
 	if sum != nil {
 		sum.Mode, sum.Drift = ModeReconcile, int(counter.n.Load())
 	}
 	return sum, err
+}
+
+// IncrementalRecord is the Sync record of an incremental pass (or of
+// pushed events applied: the caller sets Mode and ID) from its summary and
+// error.
+func IncrementalRecord(sum *Summary, err error) store.SyncRecord {
+	rec := store.SyncRecord{
+		ID: sum.SyncID, Tenant: sum.Tenant, Tag: sum.Started.UnixMilli(), Started: sum.Started, Finished: sum.Finished,
+		Status: sum.Status, Counts: sum.Counts, APICalls: sum.APICalls, Retries: sum.Retries, Seen429: sum.Seen429,
+		Mode: ModeIncremental, Reason: sum.Reason, Touched: sum.Touched, LogEvents: sum.LogEvents, Applies: 1,
+	}
+	if len(sum.Skipped)+len(sum.Failed) > 0 {
+		rec.Skipped = map[string]string{}
+		for k, v := range sum.Skipped {
+			rec.Skipped[k] = redact.Secrets(v)
+		}
+		for k, v := range sum.Failed {
+			rec.Skipped[k] = "failed: " + redact.Secrets(v)
+		}
+	}
+	if err != nil {
+		rec.Error = redact.Secrets(err.Error())
+	}
+	return rec
 }
 
 // driftSink counts the changes it forwards.

@@ -6,6 +6,7 @@
 package ingest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/auth0/go-auth0/management"
@@ -60,6 +62,16 @@ type Config struct {
 	// Limits bound the HTTP client against a slow or hostile endpoint
 	// (zero fields: DefaultLimits).
 	Limits Limits
+
+	// record is what a pass adds to the Sync record of a full collection
+	// (its mode, why, a reconcile's drift so far).
+	record passRecord
+}
+
+// passRecord: what Pass tells RunWith to write on its Sync record.
+type passRecord struct {
+	mode, reason string
+	drift        *atomic.Int64
 }
 
 // Event reports progress of one resource.
@@ -209,7 +221,8 @@ func RunWith(ctx context.Context, db DB, api API, cfg Config) (*Summary, error) 
 		return nil, err
 	}
 	syncID := fmt.Sprintf("%s@%d", r.tenant, r.tag)
-	rec := store.SyncRecord{ID: syncID, Tenant: r.tenant, Tag: r.tag, Started: started, Status: "running"}
+	rec := store.SyncRecord{ID: syncID, Tenant: r.tenant, Tag: r.tag, Started: started, Status: "running",
+		Mode: cmp.Or(cfg.record.mode, ModeFull), Reason: cfg.record.reason}
 	if err := db.StartSync(ctx, rec); err != nil {
 		return nil, err
 	}
@@ -270,6 +283,9 @@ func RunWith(ctx context.Context, db DB, api API, cfg Config) (*Summary, error) 
 		sum.Incomplete = append(sum.Incomplete, userPermsIncompleteness(up))
 	}
 	rec.Incomplete = sum.Incomplete
+	if cfg.record.drift != nil {
+		rec.Drift = int(cfg.record.drift.Load())
+	}
 	if runErr != nil {
 		rec.Error = redact.Secrets(runErr.Error())
 	}

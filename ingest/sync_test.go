@@ -157,9 +157,8 @@ func expected(tenant string, tn *auth0sim.Tenant, customDomains bool) graphSet {
 	for _, x := range tn.Hooks {
 		add(schema.Hook, x.ID)
 	}
-	if tn.EmailProvider != nil {
-		add(schema.EmailProvider, tenant)
-	}
+	// One node whether the tenant has a provider or none (configured=false).
+	add(schema.EmailProvider, tenant)
 	for _, f := range tn.GuardianFactors {
 		add(schema.GuardianFactor, f.Name)
 	}
@@ -655,13 +654,15 @@ func TestHooks(t *testing.T) {
 	}
 }
 
-// TestEmailProvider checks the provider arrives without its credentials,
-// and that a tenant without one (the free-plan simulator) syncs ok with
-// none, removing the old provider's node.
+// TestEmailProvider checks the provider arrives without its credentials
+// (configured), that a tenant without one (the free-plan simulator) syncs
+// ok with a node saying none is configured, and that a sync that cannot
+// read the provider (no read:email_provider) writes no node: "not
+// collected" stays distinct from "none".
 func TestEmailProvider(t *testing.T) {
 	e := newEnv(t, auth0sim.Config{Seed: 76, Users: 20})
 	e.sync()
-	read := func() []map[string]any {
+	read := func(e *env) []map[string]any {
 		res, err := neo4j.ExecuteQuery(context.Background(), e.driver, `MATCH (x:Auth0EmailProvider {tenant: $t}) RETURN properties(x) AS p`,
 			map[string]any{"t": e.tenant}, neo4j.EagerResultTransformer)
 		if err != nil {
@@ -674,12 +675,12 @@ func TestEmailProvider(t *testing.T) {
 		return out
 	}
 	want := e.sim.Snapshot().EmailProvider
-	got := read()
+	got := read(e)
 	if want == nil || len(got) != 1 {
 		t.Fatalf("%d providers in the graph, want the tenant's %+v", len(got), want)
 	}
 	p := got[0]
-	if p["name"] != want.Name || p["enabled"] != want.Enabled || p["default_from_address"] != want.DefaultFromAddress {
+	if p["name"] != want.Name || p["enabled"] != want.Enabled || p["default_from_address"] != want.DefaultFromAddress || p["configured"] != true {
 		t.Errorf("provider %v, want %+v", p, want)
 	}
 	if _, ok := p["credentials"]; ok {
@@ -689,8 +690,23 @@ func TestEmailProvider(t *testing.T) {
 	if sum := e.sync(); sum.Status != "ok" || sum.Failed["email_provider"] != "" {
 		t.Fatalf("without a provider: status %s, failed %v", sum.Status, sum.Failed)
 	}
-	if got := read(); len(got) != 0 {
-		t.Errorf("the removed provider is still in the graph: %v", got)
+	if got := read(e); len(got) != 1 || got[0]["configured"] != false || got[0]["name"] != "none" || got[0]["default_from_address"] != nil {
+		t.Errorf("a tenant without a provider: %v, want one node configured=false", got)
+	}
+
+	// Without the scope: skipped, and no node at all.
+	scopes := []string{"read:users", "read:tenant_settings", "read:roles", "read:clients", "read:client_grants", "read:grants",
+		"read:resource_servers", "read:custom_domains", "read:connections", "read:log_streams", "read:actions",
+		"read:organizations", "read:organization_members", "read:organization_member_roles", "read:organization_connections",
+		"read:role_members", "read:signing_keys", "read:rules", "read:hooks", "read:guardian_factors", "read:attack_protection",
+		"read:mfa_policies"}
+	n := newEnv(t, auth0sim.Config{Seed: 76, Users: 20, Plan: auth0sim.PlanFree, Scopes: scopes})
+	sum := n.sync(func(c *ingest.Config) { c.AllowMissingScopes = true })
+	if sum.Skipped["email_provider"] == "" {
+		t.Fatalf("without read:email_provider the provider was not skipped: %+v", sum.Skipped)
+	}
+	if got := read(n); len(got) != 0 {
+		t.Errorf("not collected, yet in the graph: %v", got)
 	}
 }
 
@@ -702,14 +718,19 @@ func TestGuardianFactors(t *testing.T) {
 	check := func() {
 		t.Helper()
 		e.sync()
-		res, err := neo4j.ExecuteQuery(context.Background(), e.driver, `MATCH (x:Auth0GuardianFactor {tenant: $t}) RETURN x.name AS n, x.enabled AS on`,
+		res, err := neo4j.ExecuteQuery(context.Background(), e.driver, `MATCH (x:Auth0GuardianFactor {tenant: $t}) RETURN x.name AS n, x.enabled AS on, x.provider AS p`,
 			map[string]any{"t": e.tenant}, neo4j.EagerResultTransformer)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := map[string]any{}
+		got, provider := map[string]any{}, map[string]any{}
 		for _, r := range res.Records {
 			got[r.Values[0].(string)] = r.Values[1]
+			provider[r.Values[0].(string)] = r.Values[2]
+		}
+		// The sms factor carries the selected phone provider; no other does.
+		if want := e.sim.Snapshot().PhoneProvider; want == "" || provider["sms"] != want || provider["otp"] != nil {
+			t.Errorf("providers %v, want sms: %q", provider, want)
 		}
 		truth := e.sim.Snapshot().GuardianFactors
 		if len(truth) == 0 || len(got) != len(truth) {

@@ -50,8 +50,8 @@ func Markdown() string {
 		fmt.Fprintf(&b, "| `(:%s)-[:%s]->(:%s)` | %s | %s |\n", r.From.Label, r.Type, r.To.Label, r.Doc, strings.Join(ps, ", "))
 	}
 	b.WriteString("\n## Produced by authgraph\n\n")
-	fmt.Fprintf(&b, "- `(:%s)-[:%s]->(:%s {id, tenant, tag, started, finished, status, counts, skipped, api_calls, retries, seen_429, error})`: ", Tenant.Label, SyncedRel, SyncLabel)
-	b.WriteString("one per sync run; `status` is running, ok, partial or failed; `counts` and `skipped` are JSON strings.\n")
+	fmt.Fprintf(&b, "- `(:%s)-[:%s]->(:%s {id, tenant, tag, started, finished, status, counts, skipped, api_calls, retries, seen_429, error, mode, reason, touched, log_events, drift, applies})`: ", Tenant.Label, SyncedRel, SyncLabel)
+	b.WriteString("one per sync run; `status` is running, ok, partial or failed; `mode` is full, incremental, reconcile or stream (pushed events: one rolling record per tenant and hour); `counts` and `skipped` are JSON strings.\n")
 	return b.String()
 }
 

@@ -485,16 +485,18 @@ var Hook = &Kind{
 
 var EmailProvider = &Kind{
 	Name: "EmailProvider", Label: "Auth0EmailProvider", Slug: "email-provider",
-	Doc:      "The tenant's email provider (one per tenant, when configured; keyed by tenant domain). Credentials and settings are never stored.",
+	Doc:      "The tenant's email provider (one per tenant, keyed by tenant domain; `configured: false`, named none, when the tenant has none). Credentials and settings are never stored.",
 	NativeID: "the tenant domain",
 	Props: []Property{
 		{Name: "enabled", Type: Bool},
 		{Name: "default_from_address", Type: String, Doc: "the From address of the tenant's emails"},
+		{Name: "configured", Type: Bool, Doc: "true: the tenant's provider; false: the tenant has none (Auth0 answered 404; the node is named none). No node at all: not collected (a missing read:email_provider scope or a failure), which is not the same"},
 	},
 	API: API{File: "tenant_assets", Doc: "The tenant's email provider (no credentials); its name is the provider's (smtp, sendgrid, …).",
 		List: "emailProviders", Filters: []Filter{NameFilter, {Field: "enabled", Prop: "enabled", Op: Flag}}},
 	UI: UI{Label: "Email provider", Plural: "Email providers", Color: "#0369a1", Columns: []Column{
 		NameCol,
+		{Field: "configured", Label: "Configured", Format: FormatBool, Sort: true},
 		{Field: "enabled", Label: "Enabled", Format: FormatBool, Sort: true},
 		{Field: "defaultFromAddress", Label: "From", Format: FormatMono},
 		TenantCol,
@@ -508,12 +510,14 @@ var GuardianFactor = &Kind{
 	Props: []Property{
 		{Name: "enabled", Type: Bool},
 		{Name: "trial_expired", Type: Bool},
+		{Name: "provider", Type: String, Doc: "sms: the selected phone provider (auth0: Auth0's own, test-grade; twilio; phone-message-hook), from /guardian/factors/phone/selected-provider; absent where it could not be read"},
 	},
 	API: API{File: "tenant_assets", Doc: "An MFA factor of the tenant.", List: "guardianFactors",
 		Filters: []Filter{NameFilter, {Field: "enabled", Prop: "enabled", Op: Flag}}},
 	UI: UI{Label: "MFA factor", Plural: "MFA factors", Color: "#15803d", Columns: []Column{
 		NameCol,
 		{Field: "enabled", Label: "Enabled", Format: FormatBool, Sort: true},
+		{Field: "provider", Label: "Provider", Format: FormatMono},
 		TenantCol,
 	}},
 }

@@ -181,6 +181,7 @@ var graphQLExpect = map[string]access.Role{
 	"Query.sql":                  access.Viewer,
 	"Query.sqlTables":            access.Viewer,
 	"Mutation.runRules":          access.Analyst,
+	"Query.ruleRun":              access.Analyst,
 	"Mutation.suppressFinding":   access.Analyst,
 	"Mutation.unsuppressFinding": access.Analyst,
 

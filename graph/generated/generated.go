@@ -379,6 +379,7 @@ type ComplexityRoot struct {
 	}
 
 	EmailProvider struct {
+		Configured         func(childComplexity int) int
 		DefaultFromAddress func(childComplexity int) int
 		Enabled            func(childComplexity int) int
 		FirstSeen          func(childComplexity int) int
@@ -494,6 +495,7 @@ type ComplexityRoot struct {
 		LastSeen     func(childComplexity int) int
 		Name         func(childComplexity int) int
 		NativeID     func(childComplexity int) int
+		Provider     func(childComplexity int) int
 		Tenant       func(childComplexity int) int
 		TrialExpired func(childComplexity int) int
 	}
@@ -768,6 +770,7 @@ type ComplexityRoot struct {
 		ResourceServers      func(childComplexity int, tenant *string, filter *model.ResourceServerFilter, orderBy *model.Sort, first *int, after *string) int
 		Roles                func(childComplexity int, tenant *string, filter *model.RoleFilter, orderBy *model.Sort, first *int, after *string) int
 		Rule                 func(childComplexity int, id string) int
+		RuleRun              func(childComplexity int, id string) int
 		Rules                func(childComplexity int) int
 		SQL                  func(childComplexity int, query string) int
 		SQLTables            func(childComplexity int) int
@@ -890,12 +893,16 @@ type ComplexityRoot struct {
 
 	RuleRun struct {
 		DurationMs func(childComplexity int) int
+		Error      func(childComplexity int) int
 		Failed     func(childComplexity int) int
+		ID         func(childComplexity int) int
 		Opened     func(childComplexity int) int
 		Reopened   func(childComplexity int) int
 		Resolved   func(childComplexity int) int
 		RulesRun   func(childComplexity int) int
+		RulesTotal func(childComplexity int) int
 		Score      func(childComplexity int) int
+		Status     func(childComplexity int) int
 		StillOpen  func(childComplexity int) int
 		Suppressed func(childComplexity int) int
 		Tenant     func(childComplexity int) int
@@ -993,17 +1000,24 @@ type ComplexityRoot struct {
 
 	Sync struct {
 		APICalls   func(childComplexity int) int
+		Applies    func(childComplexity int) int
 		Counts     func(childComplexity int) int
+		Drift      func(childComplexity int) int
+		DurationMs func(childComplexity int) int
 		Error      func(childComplexity int) int
 		Finished   func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Incomplete func(childComplexity int) int
+		LogEvents  func(childComplexity int) int
+		Mode       func(childComplexity int) int
+		Reason     func(childComplexity int) int
 		Retries    func(childComplexity int) int
 		Seen429    func(childComplexity int) int
 		Skipped    func(childComplexity int) int
 		Started    func(childComplexity int) int
 		Status     func(childComplexity int) int
 		Tenant     func(childComplexity int) int
+		Touched    func(childComplexity int) int
 	}
 
 	Tenant struct {
@@ -1012,6 +1026,7 @@ type ComplexityRoot struct {
 		ID             func(childComplexity int) int
 		Incomplete     func(childComplexity int) int
 		Kind           func(childComplexity int) int
+		LastFullSync   func(childComplexity int) int
 		LastSeen       func(childComplexity int) int
 		LastSync       func(childComplexity int) int
 		LastSyncAt     func(childComplexity int) int
@@ -1221,6 +1236,7 @@ type QueryResolver interface {
 	Findings(ctx context.Context, filter *model.FindingFilter, orderBy *model.FindingOrder, first *int, after *string) (*model.FindingConnection, error)
 	Finding(ctx context.Context, id string) (*model.Finding, error)
 	FindingsSummary(ctx context.Context, tenant string) (*model.FindingsSummary, error)
+	RuleRun(ctx context.Context, id string) (*model.RuleRun, error)
 	Search(ctx context.Context, text string, kinds []string, tenant *string, first *int) ([]*model.SearchHit, error)
 	EffectivePermissions(ctx context.Context, userID *string, clientID *string) ([]*model.EffectivePermission, error)
 	WhoCanReach(ctx context.Context, permissionID *string, apiID *string, first *int) (*model.Reach, error)
@@ -1256,6 +1272,7 @@ type TenantResolver interface {
 	Settings(ctx context.Context, obj *model.Tenant) (*model.TenantSettings, error)
 	Incomplete(ctx context.Context, obj *model.Tenant) ([]*model.Incompleteness, error)
 	LastSync(ctx context.Context, obj *model.Tenant) (*model.Sync, error)
+	LastFullSync(ctx context.Context, obj *model.Tenant) (*model.Sync, error)
 	Syncs(ctx context.Context, obj *model.Tenant, limit *int) ([]*model.Sync, error)
 }
 type UserResolver interface {
@@ -2764,6 +2781,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EffectivePermission.Via(childComplexity), true
 
+	case "EmailProvider.configured":
+		if e.ComplexityRoot.EmailProvider.Configured == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailProvider.Configured(childComplexity), true
 	case "EmailProvider.defaultFromAddress":
 		if e.ComplexityRoot.EmailProvider.DefaultFromAddress == nil {
 			break
@@ -3267,6 +3290,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.GuardianFactor.NativeID(childComplexity), true
+	case "GuardianFactor.provider":
+		if e.ComplexityRoot.GuardianFactor.Provider == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GuardianFactor.Provider(childComplexity), true
 	case "GuardianFactor.tenant":
 		if e.ComplexityRoot.GuardianFactor.Tenant == nil {
 			break
@@ -4585,6 +4614,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Rule(childComplexity, args["id"].(string)), true
+	case "Query.ruleRun":
+		if e.ComplexityRoot.Query.RuleRun == nil {
+			break
+		}
+
+		args, err := ec.field_Query_ruleRun_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RuleRun(childComplexity, args["id"].(string)), true
 	case "Query.rules":
 		if e.ComplexityRoot.Query.Rules == nil {
 			break
@@ -5185,12 +5225,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RuleRun.DurationMs(childComplexity), true
+	case "RuleRun.error":
+		if e.ComplexityRoot.RuleRun.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleRun.Error(childComplexity), true
 	case "RuleRun.failed":
 		if e.ComplexityRoot.RuleRun.Failed == nil {
 			break
 		}
 
 		return e.ComplexityRoot.RuleRun.Failed(childComplexity), true
+	case "RuleRun.id":
+		if e.ComplexityRoot.RuleRun.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleRun.ID(childComplexity), true
 	case "RuleRun.opened":
 		if e.ComplexityRoot.RuleRun.Opened == nil {
 			break
@@ -5215,12 +5267,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RuleRun.RulesRun(childComplexity), true
+	case "RuleRun.rulesTotal":
+		if e.ComplexityRoot.RuleRun.RulesTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleRun.RulesTotal(childComplexity), true
 	case "RuleRun.score":
 		if e.ComplexityRoot.RuleRun.Score == nil {
 			break
 		}
 
 		return e.ComplexityRoot.RuleRun.Score(childComplexity), true
+	case "RuleRun.status":
+		if e.ComplexityRoot.RuleRun.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleRun.Status(childComplexity), true
 	case "RuleRun.stillOpen":
 		if e.ComplexityRoot.RuleRun.StillOpen == nil {
 			break
@@ -5582,12 +5646,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Sync.APICalls(childComplexity), true
+	case "Sync.applies":
+		if e.ComplexityRoot.Sync.Applies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Sync.Applies(childComplexity), true
 	case "Sync.counts":
 		if e.ComplexityRoot.Sync.Counts == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Sync.Counts(childComplexity), true
+	case "Sync.drift":
+		if e.ComplexityRoot.Sync.Drift == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Sync.Drift(childComplexity), true
+	case "Sync.durationMs":
+		if e.ComplexityRoot.Sync.DurationMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Sync.DurationMs(childComplexity), true
 	case "Sync.error":
 		if e.ComplexityRoot.Sync.Error == nil {
 			break
@@ -5612,6 +5694,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Sync.Incomplete(childComplexity), true
+	case "Sync.logEvents":
+		if e.ComplexityRoot.Sync.LogEvents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Sync.LogEvents(childComplexity), true
+	case "Sync.mode":
+		if e.ComplexityRoot.Sync.Mode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Sync.Mode(childComplexity), true
+	case "Sync.reason":
+		if e.ComplexityRoot.Sync.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Sync.Reason(childComplexity), true
 	case "Sync.retries":
 		if e.ComplexityRoot.Sync.Retries == nil {
 			break
@@ -5648,6 +5748,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Sync.Tenant(childComplexity), true
+	case "Sync.touched":
+		if e.ComplexityRoot.Sync.Touched == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Sync.Touched(childComplexity), true
 
 	case "Tenant.domain":
 		if e.ComplexityRoot.Tenant.Domain == nil {
@@ -5679,6 +5785,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Tenant.Kind(childComplexity), true
+	case "Tenant.lastFullSync":
+		if e.ComplexityRoot.Tenant.LastFullSync == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Tenant.LastFullSync(childComplexity), true
 	case "Tenant.lastSeen":
 		if e.ComplexityRoot.Tenant.LastSeen == nil {
 			break
@@ -6702,7 +6814,7 @@ extend type Sync {
 }
 
 extend type Tenant {
-  "What the newest sync did not (fully) collect; empty when the tenant's data is complete."
+  "What the newest full collection (or reconcile) did not (fully) collect; empty when the tenant's data is complete."
   incomplete: [Incompleteness!]! @goField(forceResolver: true)
 }
 `, BuiltIn: false},
@@ -7375,8 +7487,24 @@ type RuleRun {
   stillOpen: Int!
   suppressed: Int!
   failed: [RuleFailure!]!
+  "The posture score after the run (while running: the tenant's current score)."
   score: Float!
+  "Time taken so far (running) or in all (done)."
   durationMs: Int!
+  """
+  done, running or failed. runRules waits for the evaluation until shortly
+  before the request's deadline; a longer one (every rule on a very large
+  tenant) goes on in the background of the server that was asked and the
+  answer says running, with what is known so far (the rules run and their
+  counts): poll ruleRun(id) until done.
+  """
+  status: String!
+  "The run's id, for ruleRun(id)."
+  id: ID!
+  "Rules in the run (rulesRun of rulesTotal are done)."
+  rulesTotal: Int!
+  "Why the run failed (status failed)."
+  error: String
 }
 
 extend type Query {
@@ -7387,6 +7515,8 @@ extend type Query {
   findings(filter: FindingFilter, orderBy: FindingOrder, first: Int = 50, after: String): FindingConnection!
   finding(id: ID!): Finding
   findingsSummary(tenant: String!): FindingsSummary!
+  "A rule run started by runRules on this server (kept an hour after it ends; analysts)."
+  ruleRun(id: ID!): RuleRun
 }
 
 type Mutation {
@@ -7394,7 +7524,7 @@ type Mutation {
   suppressFinding(id: ID!, reason: String!, until: Time): Finding!
   "Lift a suppression: the finding is open again."
   unsuppressFinding(id: ID!): Finding!
-  "Evaluate every rule on a tenant now."
+  "Evaluate every rule on a tenant now (status running: it goes on in the background; poll ruleRun). A run already going for the tenant is joined, not repeated."
   runRules(tenant: String!): RuleRun!
 }
 `, BuiltIn: false},
@@ -7748,6 +7878,8 @@ type EmailProvider implements Asset {
   enabled: Boolean
   "the From address of the tenant's emails"
   defaultFromAddress: String
+  "true: the tenant's provider; false: the tenant has none (Auth0 answered 404; the node is named none). No node at all: not collected (a missing read:email_provider scope or a failure), which is not the same"
+  configured: Boolean
 }
 
 type EmailProviderConnection {
@@ -7778,6 +7910,8 @@ type GuardianFactor implements Asset {
   lastSeen: Time
   enabled: Boolean
   trialExpired: Boolean
+  "sms: the selected phone provider (auth0: Auth0's own, test-grade; twilio; phone-message-hook), from /guardian/factors/phone/selected-provider; absent where it could not be read"
+  provider: String
 }
 
 type GuardianFactorConnection {
@@ -7972,9 +8106,11 @@ extend type Query {
 # rest is in tenants.generated.graphqls).
 
 extend type Tenant {
-  "The newest sync of the tenant."
+  "The newest sync of the tenant: a full collection, a reconcile or an incremental pass (not the rolling record of pushed events)."
   lastSync: Sync @goField(forceResolver: true)
-  "The newest syncs, newest first."
+  "The newest full collection (or reconcile): what the tenant's asset counts and completeness come from."
+  lastFullSync: Sync @goField(forceResolver: true)
+  "The newest syncs of every mode (pushed events included), newest first."
   syncs(limit: Int = 10): [Sync!]! @goField(forceResolver: true)
 }
 
@@ -7994,6 +8130,20 @@ type Sync {
   retries: Int!
   seen429: Int!
   error: String
+  "How the tenant was collected: full, incremental (a pass over its log), reconcile (a full collection counting what the passes missed) or stream (pushed events: one rolling record per tenant and hour). Records made before modes were are full."
+  mode: String!
+  "Why a pass collected in full (no checkpoint, …), or where pushed events came from (log-stream, event-stream)."
+  reason: String
+  "Assets an incremental pass or pushed events asked to refresh."
+  touched: Int!
+  "The tenant's log events an incremental pass read."
+  logEvents: Int!
+  "Differences a reconcile found that the incremental passes before it missed (0 expected); null for other modes."
+  drift: Int
+  "Pushed batches a stream record sums up (1 for other modes)."
+  applies: Int!
+  "finished - started, milliseconds; null while running."
+  durationMs: Int
 }
 
 type KindCount {
@@ -8789,6 +8939,8 @@ func (ec *executionContext) childFields_EmailProvider(ctx context.Context, field
 		return ec.fieldContext_EmailProvider_enabled(ctx, field)
 	case "defaultFromAddress":
 		return ec.fieldContext_EmailProvider_defaultFromAddress(ctx, field)
+	case "configured":
+		return ec.fieldContext_EmailProvider_configured(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EmailProvider", field.Name)
 }
@@ -9005,6 +9157,8 @@ func (ec *executionContext) childFields_GuardianFactor(ctx context.Context, fiel
 		return ec.fieldContext_GuardianFactor_enabled(ctx, field)
 	case "trialExpired":
 		return ec.fieldContext_GuardianFactor_trialExpired(ctx, field)
+	case "provider":
+		return ec.fieldContext_GuardianFactor_provider(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type GuardianFactor", field.Name)
 }
@@ -9699,6 +9853,14 @@ func (ec *executionContext) childFields_RuleRun(ctx context.Context, field graph
 		return ec.fieldContext_RuleRun_score(ctx, field)
 	case "durationMs":
 		return ec.fieldContext_RuleRun_durationMs(ctx, field)
+	case "status":
+		return ec.fieldContext_RuleRun_status(ctx, field)
+	case "id":
+		return ec.fieldContext_RuleRun_id(ctx, field)
+	case "rulesTotal":
+		return ec.fieldContext_RuleRun_rulesTotal(ctx, field)
+	case "error":
+		return ec.fieldContext_RuleRun_error(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RuleRun", field.Name)
 }
@@ -9907,6 +10069,20 @@ func (ec *executionContext) childFields_Sync(ctx context.Context, field graphql.
 		return ec.fieldContext_Sync_seen429(ctx, field)
 	case "error":
 		return ec.fieldContext_Sync_error(ctx, field)
+	case "mode":
+		return ec.fieldContext_Sync_mode(ctx, field)
+	case "reason":
+		return ec.fieldContext_Sync_reason(ctx, field)
+	case "touched":
+		return ec.fieldContext_Sync_touched(ctx, field)
+	case "logEvents":
+		return ec.fieldContext_Sync_logEvents(ctx, field)
+	case "drift":
+		return ec.fieldContext_Sync_drift(ctx, field)
+	case "applies":
+		return ec.fieldContext_Sync_applies(ctx, field)
+	case "durationMs":
+		return ec.fieldContext_Sync_durationMs(ctx, field)
 	case "incomplete":
 		return ec.fieldContext_Sync_incomplete(ctx, field)
 	}
@@ -9941,6 +10117,8 @@ func (ec *executionContext) childFields_Tenant(ctx context.Context, field graphq
 		return ec.fieldContext_Tenant_incomplete(ctx, field)
 	case "lastSync":
 		return ec.fieldContext_Tenant_lastSync(ctx, field)
+	case "lastFullSync":
+		return ec.fieldContext_Tenant_lastFullSync(ctx, field)
 	case "syncs":
 		return ec.fieldContext_Tenant_syncs(ctx, field)
 	}
@@ -11602,6 +11780,20 @@ func (ec *executionContext) field_Query_roles_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["after"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_ruleRun_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -18274,6 +18466,29 @@ func (ec *executionContext) fieldContext_EmailProvider_defaultFromAddress(_ cont
 	return graphql.NewScalarFieldContext("EmailProvider", field, false, false, "String")
 }
 
+func (ec *executionContext) _EmailProvider_configured(ctx context.Context, field graphql.CollectedField, obj *model.EmailProvider) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailProvider_configured(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Configured, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EmailProvider_configured(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailProvider", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _EmailProviderConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.EmailProviderConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20177,6 +20392,29 @@ func (ec *executionContext) _GuardianFactor_trialExpired(ctx context.Context, fi
 }
 func (ec *executionContext) fieldContext_GuardianFactor_trialExpired(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("GuardianFactor", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _GuardianFactor_provider(ctx context.Context, field graphql.CollectedField, obj *model.GuardianFactor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuardianFactor_provider(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Provider, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GuardianFactor_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GuardianFactor", field, false, false, "String")
 }
 
 func (ec *executionContext) _GuardianFactorConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.GuardianFactorConnection) (ret graphql.Marshaler) {
@@ -25288,6 +25526,50 @@ func (ec *executionContext) fieldContext_Query_findingsSummary(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_ruleRun(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_ruleRun(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().RuleRun(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RuleRun) graphql.Marshaler {
+			return ec.marshalORuleRun2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐRuleRun(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_ruleRun(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RuleRun(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_ruleRun_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_search(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -28273,6 +28555,98 @@ func (ec *executionContext) fieldContext_RuleRun_durationMs(_ context.Context, f
 	return graphql.NewScalarFieldContext("RuleRun", field, false, false, "Int")
 }
 
+func (ec *executionContext) _RuleRun_status(ctx context.Context, field graphql.CollectedField, obj *model.RuleRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleRun_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleRun_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleRun", field, false, false, "String")
+}
+
+func (ec *executionContext) _RuleRun_id(ctx context.Context, field graphql.CollectedField, obj *model.RuleRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleRun_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleRun_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleRun", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RuleRun_rulesTotal(ctx context.Context, field graphql.CollectedField, obj *model.RuleRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleRun_rulesTotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RulesTotal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleRun_rulesTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleRun", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RuleRun_error(ctx context.Context, field graphql.CollectedField, obj *model.RuleRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleRun_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RuleRun_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleRun", field, false, false, "String")
+}
+
 func (ec *executionContext) _ScopeCheck_resource(ctx context.Context, field graphql.CollectedField, obj *model.ScopeCheck) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -29858,6 +30232,167 @@ func (ec *executionContext) fieldContext_Sync_error(_ context.Context, field gra
 	return graphql.NewScalarFieldContext("Sync", field, false, false, "String")
 }
 
+func (ec *executionContext) _Sync_mode(ctx context.Context, field graphql.CollectedField, obj *model.Sync) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Sync_mode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Sync_mode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Sync", field, false, false, "String")
+}
+
+func (ec *executionContext) _Sync_reason(ctx context.Context, field graphql.CollectedField, obj *model.Sync) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Sync_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Sync_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Sync", field, false, false, "String")
+}
+
+func (ec *executionContext) _Sync_touched(ctx context.Context, field graphql.CollectedField, obj *model.Sync) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Sync_touched(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Touched, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Sync_touched(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Sync", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Sync_logEvents(ctx context.Context, field graphql.CollectedField, obj *model.Sync) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Sync_logEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LogEvents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Sync_logEvents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Sync", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Sync_drift(ctx context.Context, field graphql.CollectedField, obj *model.Sync) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Sync_drift(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Drift, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Sync_drift(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Sync", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Sync_applies(ctx context.Context, field graphql.CollectedField, obj *model.Sync) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Sync_applies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Applies, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Sync_applies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Sync", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Sync_durationMs(ctx context.Context, field graphql.CollectedField, obj *model.Sync) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Sync_durationMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DurationMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Sync_durationMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Sync", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Sync_incomplete(ctx context.Context, field graphql.CollectedField, obj *model.Sync) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -30204,6 +30739,38 @@ func (ec *executionContext) _Tenant_lastSync(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Tenant_lastSync(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Tenant",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Sync(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Tenant_lastFullSync(ctx context.Context, field graphql.CollectedField, obj *model.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Tenant_lastFullSync(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Tenant().LastFullSync(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Sync) graphql.Marshaler {
+			return ec.marshalOSync2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSync(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Tenant_lastFullSync(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Tenant",
 		Field:      field,
@@ -37307,6 +37874,11 @@ func (ec *executionContext) _EmailProvider(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "configured":
+			out.Values[i] = ec._EmailProvider_configured(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -37995,6 +38567,11 @@ func (ec *executionContext) _GuardianFactor(ctx context.Context, sel ast.Selecti
 			}
 		case "trialExpired":
 			out.Values[i] = ec._GuardianFactor_trialExpired(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "provider":
+			out.Values[i] = ec._GuardianFactor_provider(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -39811,6 +40388,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_findingsSummary(ctx, field)
 				})
+		case "ruleRun":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_ruleRun(ctx, field)
+				})
 		case "search":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -40674,6 +41257,26 @@ func (ec *executionContext) _RuleRun(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "status":
+			out.Values[i] = ec._RuleRun_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "id":
+			out.Values[i] = ec._RuleRun_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rulesTotal":
+			out.Values[i] = ec._RuleRun_rulesTotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._RuleRun_error(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -41364,6 +41967,41 @@ func (ec *executionContext) _Sync(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "mode":
+			out.Values[i] = ec._Sync_mode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._Sync_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "touched":
+			out.Values[i] = ec._Sync_touched(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "logEvents":
+			out.Values[i] = ec._Sync_logEvents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "drift":
+			out.Values[i] = ec._Sync_drift(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "applies":
+			out.Values[i] = ec._Sync_applies(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "durationMs":
+			out.Values[i] = ec._Sync_durationMs(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "incomplete":
 			out.Values[i] = ec._Sync_incomplete(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -41464,6 +42102,12 @@ func (ec *executionContext) _Tenant(ctx context.Context, sel ast.SelectionSet, o
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Tenant_lastSync(ctx, field, obj)
+				})
+		case "lastFullSync":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Tenant_lastFullSync(ctx, field, obj)
 				})
 		case "syncs":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -45282,6 +45926,13 @@ func (ec *executionContext) marshalORule2ᚖgithubᚗcomᚋauthgraphᚋauthgraph
 		return graphql.Null
 	}
 	return ec._Rule(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalORuleRun2ᚖgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐRuleRun(ctx context.Context, sel ast.SelectionSet, v *model.RuleRun) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RuleRun(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOSeverity2ᚕgithubᚗcomᚋauthgraphᚋauthgraphᚋgraphᚋmodelᚐSeverityᚄ(ctx context.Context, v any) ([]model.Severity, error) {

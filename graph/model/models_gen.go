@@ -562,6 +562,8 @@ type EmailProvider struct {
 	Enabled   *bool      `json:"enabled,omitempty"`
 	// the From address of the tenant's emails
 	DefaultFromAddress *string `json:"defaultFromAddress,omitempty"`
+	// true: the tenant's provider; false: the tenant has none (Auth0 answered 404; the node is named none). No node at all: not collected (a missing read:email_provider scope or a failure), which is not the same
+	Configured *bool `json:"configured,omitempty"`
 }
 
 func (EmailProvider) IsAsset() {}
@@ -703,6 +705,8 @@ type GuardianFactor struct {
 	LastSeen     *time.Time `json:"lastSeen,omitempty"`
 	Enabled      *bool      `json:"enabled,omitempty"`
 	TrialExpired *bool      `json:"trialExpired,omitempty"`
+	// sms: the selected phone provider (auth0: Auth0's own, test-grade; twilio; phone-message-hook), from /guardian/factors/phone/selected-provider; absent where it could not be read
+	Provider *string `json:"provider,omitempty"`
 }
 
 func (GuardianFactor) IsAsset() {}
@@ -1271,8 +1275,22 @@ type RuleRun struct {
 	StillOpen  int            `json:"stillOpen"`
 	Suppressed int            `json:"suppressed"`
 	Failed     []*RuleFailure `json:"failed"`
-	Score      float64        `json:"score"`
-	DurationMs int            `json:"durationMs"`
+	// The posture score after the run (while running: the tenant's current score).
+	Score float64 `json:"score"`
+	// Time taken so far (running) or in all (done).
+	DurationMs int `json:"durationMs"`
+	// done, running or failed. runRules waits for the evaluation until shortly
+	// before the request's deadline; a longer one (every rule on a very large
+	// tenant) goes on in the background of the server that was asked and the
+	// answer says running, with what is known so far (the rules run and their
+	// counts): poll ruleRun(id) until done.
+	Status string `json:"status"`
+	// The run's id, for ruleRun(id).
+	ID string `json:"id"`
+	// Rules in the run (rulesRun of rulesTotal are done).
+	RulesTotal int `json:"rulesTotal"`
+	// Why the run failed (status failed).
+	Error *string `json:"error,omitempty"`
 }
 
 // One read scope checked: granted, or what the graph would lack without it.
@@ -1448,6 +1466,20 @@ type Sync struct {
 	Retries  int            `json:"retries"`
 	Seen429  int            `json:"seen429"`
 	Error    *string        `json:"error,omitempty"`
+	// How the tenant was collected: full, incremental (a pass over its log), reconcile (a full collection counting what the passes missed) or stream (pushed events: one rolling record per tenant and hour). Records made before modes were are full.
+	Mode string `json:"mode"`
+	// Why a pass collected in full (no checkpoint, …), or where pushed events came from (log-stream, event-stream).
+	Reason *string `json:"reason,omitempty"`
+	// Assets an incremental pass or pushed events asked to refresh.
+	Touched int `json:"touched"`
+	// The tenant's log events an incremental pass read.
+	LogEvents int `json:"logEvents"`
+	// Differences a reconcile found that the incremental passes before it missed (0 expected); null for other modes.
+	Drift *int `json:"drift,omitempty"`
+	// Pushed batches a stream record sums up (1 for other modes).
+	Applies int `json:"applies"`
+	// finished - started, milliseconds; null while running.
+	DurationMs *int `json:"durationMs,omitempty"`
 	// What this sync did not (fully) collect; empty when it collected everything.
 	Incomplete []*Incompleteness `json:"incomplete"`
 }

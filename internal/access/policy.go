@@ -22,6 +22,7 @@ var graphQL = map[string]Need{
 
 	// Findings (rules): analysts act on them.
 	"Mutation.runRules":          NeedAnalyst,
+	"Query.ruleRun":              NeedAnalyst,
 	"Mutation.suppressFinding":   NeedAnalyst,
 	"Mutation.unsuppressFinding": NeedAnalyst,
 

@@ -93,6 +93,19 @@ type Config struct {
 	// beside clean assets of its kind.
 	Hardened bool
 
+	// KeyAge is how long before the process started (wall clock, not
+	// Epoch: a signing key's age is read against today) the current
+	// signing key became current. Zero means 400 days on the planted
+	// tenant (never rotated for over a year: signing-key-not-rotated) and
+	// 30 days when Hardened.
+	KeyAge time.Duration
+	// SMSFactor enables the sms MFA factor; PhoneProvider is the selected
+	// phone provider (GET /guardian/factors/phone/selected-provider: auth0,
+	// twilio or phone-message-hook). Empty means auth0 (Auth0's own,
+	// test-grade provider, the tenant default), twilio when Hardened.
+	SMSFactor     bool
+	PhoneProvider string
+
 	// Domain is the tenant domain shown in data; default "sim-{seed}.auth0.local".
 	Domain string
 	// Epoch is the simulated "now" of the generated data: every generated

@@ -15,9 +15,24 @@ type GuardianFactor struct {
 // free one.
 func (s *Sim) genGuardianFactors() {
 	for _, name := range []string{"sms", "push-notification", "otp", "email", "duo", "webauthn-roaming", "webauthn-platform", "recovery-code"} {
-		on := s.cfg.Hardened && (name == "otp" || name == "push-notification")
+		on := s.cfg.Hardened && (name == "otp" || name == "push-notification") || s.cfg.SMSFactor && name == "sms"
 		s.guardianFactors = append(s.guardianFactors, &GuardianFactor{Name: name, Enabled: on})
 	}
+	s.phoneProvider = s.cfg.PhoneProvider
+	if s.phoneProvider == "" {
+		s.phoneProvider = "auth0"
+		if s.cfg.Hardened {
+			s.phoneProvider = "twilio"
+		}
+	}
+}
+
+// getPhoneProvider serves GET /guardian/factors/phone/selected-provider
+// (go-auth0's MultiFactorPhone.Provider): {"provider": "twilio"}.
+func (s *Sim) getPhoneProvider(c *reqCtx) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	writeJSON(c.w, http.StatusOK, map[string]any{"provider": s.phoneProvider})
 }
 
 // guardianFactorsNow is what the tenant serves: a free plan has no push.

@@ -25,6 +25,8 @@ type Tenant struct {
 	// EmailProvider is nil when none is configured.
 	EmailProvider   *EmailProvider
 	GuardianFactors []GuardianFactor
+	// PhoneProvider is the selected phone (SMS) provider.
+	PhoneProvider string
 	// MfaPolicies is what GET /guardian/policies answers ([]: never).
 	MfaPolicies      []string
 	AttackProtection AttackProtection

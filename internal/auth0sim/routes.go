@@ -266,6 +266,8 @@ func (s *Sim) route(method string, seg []string, q url.Values) (route, bool) {
 		switch {
 		case n == 2 && seg[1] == "factors" && get:
 			return rd(KindGuardianFactors, "read:guardian_factors", pageNone, s.listGuardianFactors)
+		case n == 4 && seg[1] == "factors" && seg[2] == "phone" && seg[3] == "selected-provider" && get:
+			return rd(KindGuardianFactors, "read:guardian_factors", pageNone, s.getPhoneProvider)
 		case n == 2 && seg[1] == "policies" && get:
 			return rd(KindMfaPolicies, "read:mfa_policies", pageNone, s.listMfaPolicies)
 		}

@@ -23,10 +23,23 @@ type TenantSigningKey struct {
 }
 
 // genTenantKeys makes the usual set after a few rotations: a revoked old
-// key, the previous key, the current one and the next.
+// key, the previous key, the current one and the next. Their dates count
+// back from when the process started (a key's age is read against today;
+// the same instant for every simulator of the process, so equal configs
+// still give equal tenants): the current key became current Config.KeyAge
+// before it.
 func (s *Sim) genTenantKeys(r *rng) {
+	start := keysAnchor
+	age := s.cfg.KeyAge
+	if age <= 0 {
+		age = 400 * 24 * time.Hour
+		if s.cfg.Hardened {
+			age = 30 * 24 * time.Hour
+		}
+	}
+	ageDays := int(age / (24 * time.Hour))
 	day := func(daysAgo int) *time.Time {
-		t := time.UnixMilli(s.epochMs - int64(daysAgo)*24*3600*1000).UTC().Truncate(time.Millisecond)
+		t := start.Add(-time.Duration(daysAgo) * 24 * time.Hour).UTC().Truncate(time.Millisecond)
 		return &t
 	}
 	key := func() *TenantSigningKey {
@@ -35,14 +48,18 @@ func (s *Sim) genTenantKeys(r *rng) {
 	}
 	old, prev, cur, next := key(), key(), key(), key()
 	old.Previous, old.Revoked = true, true
-	old.CurrentSince, old.CurrentUntil, old.RevokedAt = day(400), day(200), day(150)
+	_ = r.intn(60) // (the rotation's date was random once: the generator's draws stay as they were)
+	old.CurrentSince, old.CurrentUntil, old.RevokedAt = day(ageDays+380), day(ageDays+180), day(ageDays+130)
 	prev.Previous = true
-	prev.CurrentSince, prev.CurrentUntil = day(200), day(20+r.intn(60))
+	prev.CurrentSince, prev.CurrentUntil = day(ageDays+180), day(ageDays)
 	cur.Current = true
 	cur.CurrentSince = prev.CurrentUntil
 	next.Next = true
 	s.tenantKeys = []*TenantSigningKey{old, prev, cur, next}
 }
+
+// keysAnchor is what signing keys' dates count back from.
+var keysAnchor = time.Now().UTC().Truncate(time.Hour)
 
 // renderSigningKey is Auth0's shape: the dates only when set.
 func renderSigningKey(k *TenantSigningKey) map[string]any {

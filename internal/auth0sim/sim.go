@@ -257,6 +257,7 @@ func (s *Sim) Snapshot() *Tenant {
 		t.EmailProvider = &ep
 	}
 	t.GuardianFactors = s.guardianFactorsNow()
+	t.PhoneProvider = s.phoneProvider
 	t.MfaPolicies = append([]string{}, s.mfaPolicies...)
 	t.AttackProtection = AttackProtection{BruteForce: cloneAnyMap(s.attackProtection.BruteForce),
 		SuspiciousIP: cloneAnyMap(s.attackProtection.SuspiciousIP), BreachedPassword: cloneAnyMap(s.attackProtection.BreachedPassword)}

@@ -58,6 +58,7 @@ type Sim struct {
 	hooks            []*Hook
 	hookSecret       string
 	emailProvider    *EmailProvider
+	phoneProvider    string
 	guardianFactors  []*GuardianFactor
 	mfaPolicies      []string
 	attackProtection AttackProtection

@@ -26,6 +26,9 @@ type Engine struct {
 	Timeout time.Duration
 	// Now is the clock (tests move it to expire suppressions).
 	Now func() time.Time
+	// OnRule, when set, is called after each rule is evaluated and
+	// recorded (progress of a run someone polls).
+	OnRule func(RuleOutcome)
 }
 
 // New returns an engine over st with the given rules (rules.Load).
@@ -136,6 +139,7 @@ func (e *Engine) Run(ctx context.Context, tenant string) (*Summary, error) {
 	}
 	now := e.Now()
 	sum := &Summary{Tenant: tenant, Run: runID(now), Failed: map[string]string{}, Open: map[string]int{}}
+	cache := store.NewRecordCache()
 	for _, r := range e.rules {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -146,7 +150,7 @@ func (e *Engine) Run(ctx context.Context, tenant string) (*Summary, error) {
 		out.Query = time.Since(t0)
 		if err == nil {
 			out.Hits = len(hits)
-			out.RecordResult, err = e.st.RecordFindings(ctx, tenant, Meta(r), hits, sum.Run, now.UnixMilli())
+			out.RecordResult, err = e.st.RecordFindingsWith(ctx, tenant, Meta(r), hits, sum.Run, now.UnixMilli(), cache)
 		}
 		out.Duration = time.Since(t0)
 		sum.RulesRun++
@@ -167,6 +171,9 @@ func (e *Engine) Run(ctx context.Context, tenant string) (*Summary, error) {
 		sum.Suppressed += out.Suppressed
 		sum.Unknown += out.Unknown
 		sum.Outcomes = append(sum.Outcomes, out)
+		if e.OnRule != nil {
+			e.OnRule(out)
+		}
 	}
 	// Suppressions of rules not in this run that ended meanwhile.
 	if _, err := e.st.ExpireSuppressions(ctx, tenant, now); err != nil {

@@ -49,12 +49,22 @@ func newEnv(t *testing.T, cfg auth0sim.Config) *env {
 
 func (e *env) sync() *ingest.Summary {
 	e.t.Helper()
-	sum, err := ingest.Run(context.Background(), e.st, ingest.Config{
+	return e.syncWith()
+}
+
+// syncWith syncs with the configuration changed by mod.
+func (e *env) syncWith(mod ...func(*ingest.Config)) *ingest.Summary {
+	e.t.Helper()
+	cfg := ingest.Config{
 		Credentials:          ingest.Credentials{Domain: e.srv.URL, ClientID: e.sim.ClientID(), ClientSecret: e.sim.ClientSecret()},
 		Tenant:               e.tenant,
 		UserPermissionsLimit: -1,
 		ExportPoll:           20 * time.Millisecond,
-	})
+	}
+	for _, m := range mod {
+		m(&cfg)
+	}
+	sum, err := ingest.Run(context.Background(), e.st, cfg)
 	if err != nil {
 		e.t.Fatalf("sync: %v", err)
 	}
@@ -108,4 +118,19 @@ func (e *env) hits() map[string]map[string]bool {
 		out[f.Rule][f.Name] = true
 	}
 	return out
+}
+
+// readScopesBut is every read scope a sync asks for but the one left out.
+func readScopesBut(out string) []string {
+	var scopes []string
+	for _, s := range []string{"read:users", "read:tenant_settings", "read:roles", "read:clients", "read:client_grants", "read:grants",
+		"read:resource_servers", "read:custom_domains", "read:connections", "read:log_streams", "read:actions",
+		"read:organizations", "read:organization_members", "read:organization_member_roles", "read:organization_connections",
+		"read:role_members", "read:signing_keys", "read:rules", "read:hooks", "read:email_provider", "read:guardian_factors",
+		"read:attack_protection", "read:mfa_policies"} {
+		if s != out {
+			scopes = append(scopes, s)
+		}
+	}
+	return scopes
 }

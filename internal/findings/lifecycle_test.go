@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/auth0/go-auth0/management"
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
 	"github.com/authgraph/authgraph/internal/auth0sim"
 	"github.com/authgraph/authgraph/internal/findings"
@@ -333,5 +334,63 @@ func TestRuleQueryRefusesWrites(t *testing.T) {
 	hits, err := e.st.RunRuleQuery(ctx, "MATCH (r:Auth0Role {tenant: $tenant}) WHERE r.pwned OR r IS NULL RETURN r.id AS id", e.tenant, 10*time.Second)
 	if err != nil || len(hits) != 0 {
 		t.Fatalf("after the refused writes: %v, %d hits", err, len(hits))
+	}
+}
+
+// TestRerunRewritesOnlyChangedFindings: a finding the rule returns again
+// unchanged gets its lastseen and run and nothing else (a property tampered
+// with outside the engine stays as it was), while one whose evidence, asset
+// name or rule metadata differ from what it recorded is rewritten whole.
+func TestRerunRewritesOnlyChangedFindings(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, auth0sim.Config{Seed: 3, Users: 60})
+	clock := time.Now()
+	eng := findings.New(e.st, builtin(t))
+	eng.Now = func() time.Time { return clock }
+	e.sync()
+	s1 := e.run(eng)
+	dash, mobile := "Internal Admin Dashboard", e.sim.Snapshot().Clients[3].Name
+	hs, pw := e.finding("client-hs256", dash), e.finding("client-password-grant", mobile)
+	set := func(id, prop string, v any) {
+		t.Helper()
+		if _, err := neo4j.ExecuteQuery(ctx, e.st.Driver(), "MATCH (f:Finding {id: $id}) SET f[$prop] = $v",
+			map[string]any{"id": id, "prop": prop, "v": v}, neo4j.EagerResultTransformer); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Marks only a full rewrite would undo: kind (copied from the asset).
+	set(hs.ID, "kind", "tampered")
+	set(pw.ID, "kind", "tampered")
+	// pw's evidence no longer matches what the rule returns.
+	set(pw.ID, "evidence", `{"stale": true}`)
+
+	clock = clock.Add(time.Minute)
+	s2 := e.run(eng)
+	if s2.Opened != 0 || s2.Resolved != 0 || s2.StillOpen != s1.Opened {
+		t.Fatalf("unchanged rerun: %+v after %+v", s2, s1)
+	}
+	hs2, pw2 := e.finding("client-hs256", dash), e.finding("client-password-grant", mobile)
+	if hs2.Kind != "tampered" || hs2.LastSeen.UnixMilli() != clock.UnixMilli() || hs2.Status != "open" || string(hs2.Evidence) != string(hs.Evidence) {
+		t.Fatalf("an unchanged finding was rewritten, or its lastseen not moved: %+v", hs2)
+	}
+	if pw2.Kind != "Client" || string(pw2.Evidence) != string(pw.Evidence) || pw2.LastSeen.UnixMilli() != clock.UnixMilli() {
+		t.Fatalf("a finding with stale evidence was not rewritten: %+v", pw2)
+	}
+
+	// The rule's title changes: every one of its findings takes it.
+	var r *rules.Rule
+	for _, x := range builtin(t) {
+		if x.ID == "client-hs256" {
+			r = x
+		}
+	}
+	m := findings.Meta(r)
+	m.Title = "renamed rule"
+	res, err := e.st.RecordFindings(ctx, e.tenant, m, []store.RuleHit{{AssetID: hs.AssetID, Evidence: string(hs.Evidence)}}, "run-x", clock.UnixMilli())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hs3 := e.finding("client-hs256", dash); hs3.Title != "renamed rule" || hs3.Kind != "Client" || res.StillOpen != 1 {
+		t.Fatalf("after the rule's title changed: %+v (%+v)", hs3, res)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authgraph/authgraph/ingest"
 	"github.com/authgraph/authgraph/internal/auth0sim"
 	"github.com/authgraph/authgraph/internal/findings"
 	"github.com/authgraph/authgraph/internal/neo4jtest"
@@ -30,6 +31,21 @@ func TestBuiltinRules(t *testing.T) {
 	h.sync()
 	h.run(findings.New(h.st, rs))
 	hardened := h.hits()
+
+	// A third tenant for what the planted one must keep: a free plan (no
+	// email provider) with the SMS factor on Auth0's own provider and a
+	// signing key rotated a month ago; and a fourth that cannot read the
+	// email provider (not collected is not "none").
+	v := newEnv(t, auth0sim.Config{Seed: 7, Users: 20, Plan: auth0sim.PlanFree, SMSFactor: true, KeyAge: 30 * 24 * time.Hour})
+	v.sync()
+	v.run(findings.New(v.st, rs))
+	variant := v.hits()
+	noScope := newEnv(t, auth0sim.Config{Seed: 7, Users: 20, Plan: auth0sim.PlanFree, Scopes: readScopesBut("read:email_provider")})
+	if sum := noScope.syncWith(func(c *ingest.Config) { c.AllowMissingScopes = true }); sum.Skipped["email_provider"] == "" {
+		t.Fatalf("the email provider was not skipped: %v", sum.Skipped)
+	}
+	noScope.run(findings.New(noScope.st, rs))
+	notCollected := noScope.hits()
 
 	fx := newFixture(t, e.st)
 	fxSum, err := findings.New(e.st, rs).Run(context.Background(), fx)
@@ -66,10 +82,12 @@ func TestBuiltinRules(t *testing.T) {
 	// oneEach: the rule's asset is one per tenant (or per connection the
 	// Hardened twin fixes): the twin must return nothing.
 	// users: the rule is checked on the fixture tenant instead.
+	// variant: the assets it returns on the third tenant (checked when set).
 	cases := map[string]struct {
 		want    []string
 		oneEach bool
 		users   []string
+		variant []string
 	}{
 		"action-not-deployed":                     {want: []string{"Legacy password webhook"}},
 		"attack-protection-brute-force-off":       {want: []string{"Brute-force protection"}, oneEach: true},
@@ -77,67 +95,73 @@ func TestBuiltinRules(t *testing.T) {
 		"attack-protection-breached-password-off": {want: []string{"Breached password detection"}, oneEach: true},
 		"mfa-no-factor-enabled":                   {want: []string{"MFA policy"}, oneEach: true},
 		"mfa-policy-never":                        {want: []string{"MFA policy"}, oneEach: true},
-		"action-old-runtime":                      {want: []string{"Block disposable emails", "Legacy password webhook"}},
-		"api-hs256":                               {want: []string{"Inventory API"}},
-		"api-long-token-lifetime":                 {want: []string{"Inventory API"}},
-		"api-no-rbac":                             {want: []string{"Inventory API"}},
-		"client-cross-origin-auth":                {want: []string{dash}},
-		"client-generic-app-type":                 {want: []string{"Default App"}},
-		"client-grant-deleted-api":                {want: []string{grant("Legacy Reporting (decommissioned)", deletedAPI)}},
-		"client-grant-type-mismatch":              {want: []string{mobile}},
-		"client-grant-undefined-scope":            {want: []string{grant("Partner Portal", billing)}},
-		"client-hs256":                            {want: []string{dash}},
-		"client-implicit-grant":                   {want: []string{"Default App", dash, portal}},
-		"client-insecure-callback":                {want: []string{dash}},
-		"client-insecure-logout-urls":             {want: []string{dash}},
-		"client-insecure-web-origins":             {want: []string{dash}},
-		"client-management-write-path":            {want: []string{"CI Deployer", "Provisioning Service"}},
-		"client-no-backchannel-logout":            {want: []string{"Partner Portal"}},
-		"client-no-grant-types-with-grants":       {want: []string{"Legacy Reporting (decommissioned)"}},
-		"client-not-oidc-conformant":              {want: []string{"Default App"}},
-		"client-password-grant":                   {want: []string{dash, mobile}},
-		"client-privilege-escalation":             {want: []string{"CI Deployer", "Provisioning Service"}},
-		"client-refresh-token-infinite":           {want: []string{"Default App", "Partner Portal"}},
-		"client-refresh-token-long-lifetime":      {want: []string{mobile}},
-		"client-refresh-token-not-rotating":       {want: []string{"Default App", "Partner Portal"}},
-		"client-wildcard-urls":                    {want: []string{"Partner Portal"}},
-		"connection-brute-force-off":              {want: []string{"sms"}, oneEach: true},
-		"connection-domain-connection":            {want: []string{"wonka-saml"}},
-		"connection-password-dictionary-off":      {want: []string{db}, oneEach: true},
-		"connection-password-history-off":         {want: []string{db}, oneEach: true},
-		"connection-personal-info-allowed":        {want: []string{db}, oneEach: true},
-		"connection-signup-enabled":               {want: []string{db}, oneEach: true},
-		"connection-social-dev-keys":              {want: []string{"github"}, oneEach: true},
-		"connection-weak-password-policy":         {want: []string{db}, oneEach: true},
-		"custom-domain-not-ready":                 {want: []string{"id.wonka.example"}},
-		"hook-enabled":                            {want: []string{"notify-registration"}},
-		"legacy-rule-enabled":                     {want: []string{"Add roles to ID token", "Sync profile to CRM"}},
-		"grant-deleted-client":                    {want: []string{staleGrant}},
-		"log-stream-inactive":                     {want: []string{"Old Splunk"}},
-		"m2m-management-write":                    {want: []string{grant("CI Deployer", mgmt), grant("Provisioning Service", mgmt)}},
-		"org-without-connection":                  {want: []string{"fabrikam-traders"}},
-		"permission-undefined":                    {want: []string{"export:reports", "read:reports", "read:statements"}},
-		"role-management-write":                   {want: []string{"admin"}},
-		"org-members-without-connection":          {want: []string{"contoso-traders", "northwind-traders"}},
-		"custom-domain-self-managed-certs":        {want: []string{"id.wonka.example"}},
-		"role-unassigned":                         {want: []string{"approver"}},
-		"role-undefined-permission":               {want: []string{"auditor"}},
-		"role-without-permissions":                {want: []string{"legacy-editor"}},
-		"tenant-clickjacking-protection-off":      {want: []string{settings}, oneEach: true},
-		"tenant-default-directory-or-audience":    {want: []string{settings}, oneEach: true},
-		"tenant-dynamic-client-registration":      {want: []string{settings}, oneEach: true},
-		"tenant-legacy-flags":                     {want: []string{settings}, oneEach: true},
-		"tenant-long-sessions":                    {want: []string{settings}, oneEach: true},
-		"tenant-missing-support-info":             {want: []string{settings}, oneEach: true},
-		"tenant-old-sandbox":                      {want: []string{settings}, oneEach: true},
-		"tenant-signup-user-exists-error":         {want: []string{settings}, oneEach: true},
-		"user-admin-without-mfa":                  {users: []string{"alice", "dave", "erin"}},
-		"user-blocked-with-access":                {users: []string{"frank"}},
-		"user-can-delete-users":                   {users: []string{"alice", "bob", "dave"}},
-		"user-can-update-clients":                 {users: []string{"alice", "bob", "erin"}},
-		"user-direct-management-permission":       {users: []string{"dave"}},
-		"user-inactive-with-roles":                {users: []string{"heidi"}},
-		"user-unverified-email-with-roles":        {users: []string{"grace"}},
+		// The planted tenant has a provider, the free plan none.
+		"email-provider-not-configured": {want: []string{}, oneEach: true, variant: []string{"none"}},
+		// The planted tenant's sms factor is off (all are: mfa-no-factor-enabled).
+		"mfa-sms-auth0-provider": {want: []string{}, oneEach: true, variant: []string{"sms"}},
+		// Current for 400 days on the planted tenant, 30 on the others.
+		"signing-key-not-rotated":              {want: []string{tn.SigningKeys[2].KID}, oneEach: true, variant: []string{}},
+		"action-old-runtime":                   {want: []string{"Block disposable emails", "Legacy password webhook"}},
+		"api-hs256":                            {want: []string{"Inventory API"}},
+		"api-long-token-lifetime":              {want: []string{"Inventory API"}},
+		"api-no-rbac":                          {want: []string{"Inventory API"}},
+		"client-cross-origin-auth":             {want: []string{dash}},
+		"client-generic-app-type":              {want: []string{"Default App"}},
+		"client-grant-deleted-api":             {want: []string{grant("Legacy Reporting (decommissioned)", deletedAPI)}},
+		"client-grant-type-mismatch":           {want: []string{mobile}},
+		"client-grant-undefined-scope":         {want: []string{grant("Partner Portal", billing)}},
+		"client-hs256":                         {want: []string{dash}},
+		"client-implicit-grant":                {want: []string{"Default App", dash, portal}},
+		"client-insecure-callback":             {want: []string{dash}},
+		"client-insecure-logout-urls":          {want: []string{dash}},
+		"client-insecure-web-origins":          {want: []string{dash}},
+		"client-management-write-path":         {want: []string{"CI Deployer", "Provisioning Service"}},
+		"client-no-backchannel-logout":         {want: []string{"Partner Portal"}},
+		"client-no-grant-types-with-grants":    {want: []string{"Legacy Reporting (decommissioned)"}},
+		"client-not-oidc-conformant":           {want: []string{"Default App"}},
+		"client-password-grant":                {want: []string{dash, mobile}},
+		"client-privilege-escalation":          {want: []string{"CI Deployer", "Provisioning Service"}},
+		"client-refresh-token-infinite":        {want: []string{"Default App", "Partner Portal"}},
+		"client-refresh-token-long-lifetime":   {want: []string{mobile}},
+		"client-refresh-token-not-rotating":    {want: []string{"Default App", "Partner Portal"}},
+		"client-wildcard-urls":                 {want: []string{"Partner Portal"}},
+		"connection-brute-force-off":           {want: []string{"sms"}, oneEach: true},
+		"connection-domain-connection":         {want: []string{"wonka-saml"}},
+		"connection-password-dictionary-off":   {want: []string{db}, oneEach: true},
+		"connection-password-history-off":      {want: []string{db}, oneEach: true},
+		"connection-personal-info-allowed":     {want: []string{db}, oneEach: true},
+		"connection-signup-enabled":            {want: []string{db}, oneEach: true},
+		"connection-social-dev-keys":           {want: []string{"github"}, oneEach: true},
+		"connection-weak-password-policy":      {want: []string{db}, oneEach: true},
+		"custom-domain-not-ready":              {want: []string{"id.wonka.example"}},
+		"hook-enabled":                         {want: []string{"notify-registration"}},
+		"legacy-rule-enabled":                  {want: []string{"Add roles to ID token", "Sync profile to CRM"}},
+		"grant-deleted-client":                 {want: []string{staleGrant}},
+		"log-stream-inactive":                  {want: []string{"Old Splunk"}},
+		"m2m-management-write":                 {want: []string{grant("CI Deployer", mgmt), grant("Provisioning Service", mgmt)}},
+		"org-without-connection":               {want: []string{"fabrikam-traders"}},
+		"permission-undefined":                 {want: []string{"export:reports", "read:reports", "read:statements"}},
+		"role-management-write":                {want: []string{"admin"}},
+		"org-members-without-connection":       {want: []string{"contoso-traders", "northwind-traders"}},
+		"custom-domain-self-managed-certs":     {want: []string{"id.wonka.example"}},
+		"role-unassigned":                      {want: []string{"approver"}},
+		"role-undefined-permission":            {want: []string{"auditor"}},
+		"role-without-permissions":             {want: []string{"legacy-editor"}},
+		"tenant-clickjacking-protection-off":   {want: []string{settings}, oneEach: true},
+		"tenant-default-directory-or-audience": {want: []string{settings}, oneEach: true},
+		"tenant-dynamic-client-registration":   {want: []string{settings}, oneEach: true},
+		"tenant-legacy-flags":                  {want: []string{settings}, oneEach: true},
+		"tenant-long-sessions":                 {want: []string{settings}, oneEach: true},
+		"tenant-missing-support-info":          {want: []string{settings}, oneEach: true},
+		"tenant-old-sandbox":                   {want: []string{settings}, oneEach: true},
+		"tenant-signup-user-exists-error":      {want: []string{settings}, oneEach: true},
+		"user-admin-without-mfa":               {users: []string{"alice", "dave", "erin"}},
+		"user-blocked-with-access":             {users: []string{"frank"}},
+		"user-can-delete-users":                {users: []string{"alice", "bob", "dave"}},
+		"user-can-update-clients":              {users: []string{"alice", "bob", "erin"}},
+		"user-direct-management-permission":    {users: []string{"dave"}},
+		"user-inactive-with-roles":             {users: []string{"heidi"}},
+		"user-unverified-email-with-roles":     {users: []string{"grace"}},
 	}
 	for _, r := range rs {
 		t.Run(r.ID, func(t *testing.T) {
@@ -156,6 +180,14 @@ func TestBuiltinRules(t *testing.T) {
 			}
 			if c.oneEach && len(hardened[r.ID]) > 0 {
 				t.Fatalf("fires on the hardened tenant for %v", names(hardened[r.ID]))
+			}
+			if c.variant != nil {
+				if g := names(variant[r.ID]); !equal(g, c.variant) {
+					t.Fatalf("fires on the third tenant for %v, want %v", g, c.variant)
+				}
+			}
+			if len(notCollected[r.ID]) > 0 && r.ID == "email-provider-not-configured" {
+				t.Fatalf("fires where the provider was not collected: %v", names(notCollected[r.ID]))
 			}
 		})
 	}

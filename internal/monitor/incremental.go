@@ -162,6 +162,16 @@ func (m *Monitor) applyLeased(ctx context.Context, tenant string, touches []inge
 	}
 	if sum != nil {
 		sum.Reason = source
+		// One rolling record per tenant and hour, not one per batch (they
+		// come many times a minute): the activity feed shows it.
+		rec := ingest.IncrementalRecord(sum, err)
+		rec.Started = sum.Started
+		written, rerr := m.Store.RecordStreamApply(context.WithoutCancel(ctx), rec)
+		if rerr != nil {
+			m.Logger.Warn("cannot record pushed changes applied", "tenant", tenant, "err", rerr)
+		} else {
+			sum.SyncID = written.ID
+		}
 		m.Logger.Debug("pushed changes applied", "tenant", tenant, "source", source, "touches", len(touches),
 			"touched", sum.Touched, "api_calls", sum.APICalls, "took", sum.Duration, "status", sum.Status)
 		m.Metrics.observe(&ingest.Summary{Tenant: tenant, Mode: "push", Status: sum.Status})

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
@@ -207,6 +208,46 @@ RETURN prev, f.status AS status, count(*) AS n`
 // rule resolved, and the RuleResult (evaluated/failing counts). run tags
 // this evaluation; now is epoch ms.
 func (s *Store) RecordFindings(ctx context.Context, tenant string, m RuleMeta, hits []RuleHit, run string, now int64) (RecordResult, error) {
+	return s.RecordFindingsWith(ctx, tenant, m, hits, run, now, nil)
+}
+
+// RecordCache keeps, for one run of every rule on a tenant, the counts
+// each rule's recording would otherwise read again: the assets of a kind
+// (a rule's evaluated) and those lacking a coverage (its unknown), each a
+// scan of every asset of the kind (100k users, per user rule). The graph
+// is taken not to change during the run (a concurrent pushed apply may
+// leave these counts one apply behind until the next run).
+type RecordCache struct {
+	mu      sync.Mutex
+	counts  map[string]int
+	missing map[string]int
+}
+
+// NewRecordCache returns an empty cache for one run.
+func NewRecordCache() *RecordCache {
+	return &RecordCache{counts: map[string]int{}, missing: map[string]int{}}
+}
+
+// cached returns m[key], computing and keeping it once.
+func (c *RecordCache) cached(m func(*RecordCache) map[string]int, key string, compute func() (int, error)) (int, error) {
+	if c == nil {
+		return compute()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n, ok := m(c)[key]; ok {
+		return n, nil
+	}
+	n, err := compute()
+	if err == nil {
+		m(c)[key] = n
+	}
+	return n, err
+}
+
+// RecordFindingsWith is RecordFindings sharing counts through cache (nil:
+// none) with the other rules of a run.
+func (s *Store) RecordFindingsWith(ctx context.Context, tenant string, m RuleMeta, hits []RuleHit, run string, now int64, cache *RecordCache) (RecordResult, error) {
 	k, ok := schema.KindByName(m.Kind)
 	if !ok {
 		return RecordResult{}, apperr.New(apperr.Invalid, "rule %s: unknown kind %q", m.ID, m.Kind)
@@ -237,10 +278,44 @@ func (s *Store) RecordFindings(ctx context.Context, tenant string, m RuleMeta, h
 			map[string]any{"rule": m.ID, "props": m.props()}); err != nil {
 			return nil, err
 		}
-		q := fmt.Sprintf(recordFindingsCypher, k.Label, schema.RuleLabel, schema.FindingLabel)
-		for i := 0; i < len(rows); i += findingBatch {
+		// What is recorded already: a finding the rule returns again
+		// unchanged (same status, evidence, rule metadata and asset name)
+		// only gets its lastseen and run; the rest go through the full
+		// MERGE. Re-evaluating a large tenant rewrites next to nothing.
+		same, err := unchangedFindings(ctx, tx, tenant, m, rows, base)
+		if err != nil {
+			return nil, err
+		}
+		var full []map[string]any
+		var light []string
+		for _, r := range rows {
+			id := findingKey(tenant, m.ID, r["id"].(string))
+			if st, ok := same[id]; ok && st.evidence == r["evidence"] {
+				light = append(light, id)
+				if st.status == StatusSuppressed {
+					out.Suppressed++
+				} else {
+					out.StillOpen++
+				}
+				continue
+			}
+			full = append(full, r)
+		}
+		for i := 0; i < len(light); i += lightBatch {
 			p := copyParams(base)
-			p["hits"] = rows[i:min(i+findingBatch, len(rows))]
+			p["ids"] = light[i:min(i+lightBatch, len(light))]
+			recs, err := run1(ctx, tx, fmt.Sprintf(`UNWIND $ids AS id
+MATCH (f:%s {id: id}) SET f.lastseen = $now, f.run = $run
+RETURN count(f) AS n`, schema.FindingLabel), p)
+			if err != nil {
+				return nil, err
+			}
+			written += int(toInt(recs[0]["n"]))
+		}
+		q := fmt.Sprintf(recordFindingsCypher, k.Label, schema.RuleLabel, schema.FindingLabel)
+		for i := 0; i < len(full); i += findingBatch {
+			p := copyParams(base)
+			p["hits"] = full[i:min(i+findingBatch, len(full))]
 			recs, err := run1(ctx, tx, q, p)
 			if err != nil {
 				return nil, err
@@ -270,11 +345,16 @@ RETURN count(f) AS n`, schema.FindingLabel), base)
 			return nil, err
 		}
 		out.Resolved = int(toInt(recs[0]["n"]))
-		recs, err = run1(ctx, tx, fmt.Sprintf("MATCH (n:%s {tenant: $tenant}) RETURN count(n) AS n", k.Label), base)
+		out.Evaluated, err = cache.cached(func(rc *RecordCache) map[string]int { return rc.counts }, k.Label, func() (int, error) {
+			recs, err := run1(ctx, tx, fmt.Sprintf("MATCH (n:%s {tenant: $tenant}) RETURN count(n) AS n", k.Label), base)
+			if err != nil {
+				return 0, err
+			}
+			return int(toInt(recs[0]["n"])), nil
+		})
 		if err != nil {
 			return nil, err
 		}
-		out.Evaluated = int(toInt(recs[0]["n"]))
 		out.Failing = out.Opened + out.Reopened + out.StillOpen
 		var reasons []string
 		for _, req := range m.Requires {
@@ -282,14 +362,25 @@ RETURN count(f) AS n`, schema.FindingLabel), base)
 			if !ok || c.Kind != k {
 				continue
 			}
-			// Assets lacking the data that this run did not flag.
-			recs, err := run1(ctx, tx, fmt.Sprintf(`MATCH (a:%s {tenant: $tenant}) WHERE %s
-  AND NOT EXISTS { MATCH (f:%s)-[:AFFECTS]->(a) WHERE f.rule = $rule AND f.run = $run }
-RETURN count(a) AS n`, k.Label, c.missing, schema.FindingLabel), base)
+			// Assets lacking the data that this run did not flag: those
+			// lacking it (counted once per run) less those it flagged.
+			lacking, err := cache.cached(func(rc *RecordCache) map[string]int { return rc.missing }, k.Label+"/"+req, func() (int, error) {
+				recs, err := run1(ctx, tx, fmt.Sprintf(`MATCH (a:%s {tenant: $tenant}) WHERE %s RETURN count(a) AS n`, k.Label, c.missing), base)
+				if err != nil {
+					return 0, err
+				}
+				return int(toInt(recs[0]["n"])), nil
+			})
 			if err != nil {
 				return nil, err
 			}
-			if n := int(toInt(recs[0]["n"])); n > 0 {
+			recs, err := run1(ctx, tx, fmt.Sprintf(`MATCH (f:%s {rule: $rule, tenant: $tenant}) WHERE f.run = $run
+MATCH (f)-[:AFFECTS]->(a:%s) WHERE %s
+RETURN count(a) AS n`, schema.FindingLabel, k.Label, c.missing), base)
+			if err != nil {
+				return nil, err
+			}
+			if n := lacking - int(toInt(recs[0]["n"])); n > 0 {
 				out.Unknown += n
 				reasons = append(reasons, c.Reason)
 			}
@@ -311,6 +402,49 @@ MERGE (x)-[:OF_RULE]->(r)`, schema.RuleLabel, RuleResultLabel), p)
 		return RecordResult{}, wrapDBErr(err)
 	}
 	out.Ignored = len(rows) - written
+	return out, nil
+}
+
+// lightBatch bounds one UNWIND of unchanged findings (two properties each).
+const lightBatch = 10000
+
+// findingKey is a finding's key: one per (rule, asset) per tenant, as
+// recordFindingsCypher makes it.
+func findingKey(tenant, rule, assetID string) string {
+	return tenant + "/finding/" + rule + assetID[len(tenant):]
+}
+
+type recordedFinding struct{ status, evidence string }
+
+// unchangedFindings returns, by key, the rule's unresolved findings among
+// rows whose recorded state a new evaluation would not change but for
+// lastseen and run: the status it would get (suppressed while a
+// suppression lasts, else open) is the one it has, the rule's title,
+// severity and category are the ones it carries, and its asset still exists
+// under the name it copied. Evidence is compared by the caller.
+func unchangedFindings(ctx context.Context, tx neo4j.ManagedTransaction, tenant string, m RuleMeta, rows []map[string]any, base map[string]any) (map[string]recordedFinding, error) {
+	out := map[string]recordedFinding{}
+	if len(rows) == 0 {
+		return out, nil
+	}
+	p := copyParams(base)
+	p["title"], p["severity"], p["category"] = m.Title, m.Severity, m.Category
+	recs, err := run1(ctx, tx, fmt.Sprintf(`MATCH (f:%s {rule: $rule, tenant: $tenant}) WHERE f.status <> 'resolved'
+MATCH (f)-[:AFFECTS]->(a)
+WITH f, a, CASE WHEN f.suppressed_at IS NOT NULL AND (f.suppressed_until IS NULL OR f.suppressed_until > $now)
+  THEN 'suppressed' ELSE 'open' END AS status
+WHERE status = f.status AND f.title = $title AND f.severity = $severity AND f.category = $category
+  AND f.sevrank = $sevrank AND f.asset_id = a.id AND coalesce(f.asset_name, "") = coalesce(a.name, "")
+RETURN f.id AS id, f.status AS status, f.evidence AS evidence`, schema.FindingLabel), p)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range recs {
+		id, _ := r["id"].(string)
+		st, _ := r["status"].(string)
+		ev, _ := r["evidence"].(string)
+		out[id] = recordedFinding{status: st, evidence: ev}
+	}
 	return out, nil
 }
 

@@ -97,8 +97,12 @@ export function monitorCases(ctx) {
         const entry = page.locator('[data-testid="change-entry"][data-kind="created"]', { hasText: probe });
         await entry.waitFor({ timeout: 75_000 });
         const feed = page.locator('[data-testid="activity-feed"]');
-        // The first collection (full); later incremental passes leave no Sync record.
-        assert((await feed.locator('[data-testid="sync-entry"]').count()) >= 1, 'the feed shows no sync');
+        // The first collection (full), then the incremental passes, each a record with its mode badge.
+        assert((await feed.locator('[data-testid="sync-entry"][data-mode="full"]').count()) >= 1, 'the feed shows no full collection');
+        const pass = feed.locator('[data-testid="sync-entry"][data-mode="incremental"]').first();
+        await pass.waitFor({ timeout: 20_000 });
+        assert((await pass.locator('[data-testid="sync-mode"]').innerText()).toLowerCase() === 'incremental', `mode badge: ${await pass.innerText()}`);
+        assert(/touched/.test(await pass.innerText()) && /log events/.test(await pass.innerText()), `the pass shows no touched/log events: ${await pass.innerText()}`);
         assert((await feed.locator('[data-testid="change-entry"][data-kind="baseline"]').count()) === 1, 'no baseline in the feed');
         assert((await feed.locator('[data-testid="finding-entry"]').count()) > 0, 'no finding in the feed');
         assert(/callbacks/.test(await entry.innerText()), `the created client shows no callbacks: ${await entry.innerText()}`);

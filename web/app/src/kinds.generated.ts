@@ -297,6 +297,7 @@ export const KIND_TABLE: KindRow[] = [
     listField: "emailProviders", filterType: "EmailProviderFilter",
     columns: [
       { key: "name", label: "Name", sort: "name" },
+      { key: "configured", label: "Configured", format: "bool", sort: "configured" },
       { key: "enabled", label: "Enabled", format: "bool", sort: "enabled" },
       { key: "defaultFromAddress", label: "From", format: "mono" },
       { key: "tenant", label: "Tenant", sort: "tenant", wide: true },
@@ -312,6 +313,7 @@ export const KIND_TABLE: KindRow[] = [
     columns: [
       { key: "name", label: "Name", sort: "name" },
       { key: "enabled", label: "Enabled", format: "bool", sort: "enabled" },
+      { key: "provider", label: "Provider", format: "mono" },
       { key: "tenant", label: "Tenant", sort: "tenant", wide: true },
     ],
     filters: [

@@ -7,11 +7,11 @@ import type {
   SearchHit, Subgraph, Tenant,
 } from './types';
 
-const SYNC = `id status started finished counts { kind count } skipped { kind reason } apiCalls retries seen429 error`;
+const SYNC = `id status mode started finished counts { kind count } skipped { kind reason } apiCalls retries seen429 error`;
 
 export async function fetchTenants(signal?: AbortSignal): Promise<Tenant[]> {
   const d = await gql<{ tenants: Tenant[] }>(
-    `query Tenants { tenants { id kind name domain lastSyncStatus lastSyncAt lastSync { ${SYNC} } incomplete { resource kinds relations reason } } }`,
+    `query Tenants { tenants { id kind name domain lastSyncStatus lastSyncAt lastSync { ${SYNC} } lastFullSync { counts { kind count } } incomplete { resource kinds relations reason } } }`,
     {}, signal,
   );
   return d.tenants;

@@ -40,6 +40,7 @@ export interface KindCount {
 export interface SyncInfo {
   id: string;
   status: string;
+  mode?: string;
   started: string | null;
   finished: string | null;
   counts: KindCount[];
@@ -54,8 +55,11 @@ export interface Tenant extends AssetRef {
   domain: string | null;
   lastSyncStatus: string | null;
   lastSyncAt: number | null;
+  /** The newest sync of any mode (an incremental pass included). */
   lastSync: SyncInfo | null;
-  /** What the newest sync did not collect (empty: complete). */
+  /** The newest full collection: the asset counts by kind. */
+  lastFullSync?: { counts: KindCount[] } | null;
+  /** What the newest full collection did not collect (empty: complete). */
   incomplete?: { resource: string; kinds: string[]; relations: string[]; reason: string }[];
 }
 

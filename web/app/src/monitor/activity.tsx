@@ -97,12 +97,22 @@ function FindingGroup({ fs, what, at }: { fs: FindingRow[]; what: 'opened' | 're
   );
 }
 
+const MODE_TITLES: Record<string, string> = {
+  full: 'a full collection of the tenant',
+  incremental: "a pass over the tenant's log: only what changed was read again",
+  reconcile: 'a full collection counting what the incremental passes missed (drift)',
+  stream: 'events pushed by log or event streams, applied as they came (one record per hour)',
+};
+
 function SyncEntry({ s }: { s: SyncRow }) {
   const took = s.started && s.finished ? (new Date(s.finished).getTime() - new Date(s.started).getTime()) / 1000 : null;
   return (
-    <li class="timeline-entry" data-testid="sync-entry" data-status={s.status}>
+    <li class="timeline-entry" data-testid="sync-entry" data-status={s.status} data-mode={s.mode}>
       <div class="timeline-head">
         <span class={`pill pill-${s.status}`}>sync {s.status}</span>
+        <span class={`pill mode-badge mode-${s.mode}`} data-testid="sync-mode" title={MODE_TITLES[s.mode] ?? s.mode}>
+          {s.mode}
+        </span>
         <time datetime={s.finished ?? s.started ?? ''} title={formatTime(s.finished ?? s.started)} class="muted small">
           {s.status === 'running' ? `running since ${ago(s.started)}` : ago(s.finished ?? s.started)}
         </time>
@@ -110,8 +120,17 @@ function SyncEntry({ s }: { s: SyncRow }) {
           {took !== null && `${took.toFixed(1)} s, `}
           {formatNumber(s.apiCalls)} API calls{s.retries > 0 && `, ${s.retries} retries`}
           {s.seen429 > 0 && `, ${s.seen429}× 429`}
+          {s.mode === 'stream' && `, ${formatNumber(s.applies)} pushed ${s.applies === 1 ? 'batch' : 'batches'}`}
+          {(s.mode === 'incremental' || s.mode === 'stream') && `, ${formatNumber(s.touched)} touched`}
+          {s.mode === 'incremental' && `, ${formatNumber(s.logEvents)} log events`}
+          {s.drift !== null && (
+            <span class={s.drift > 0 ? 'error-text' : undefined} data-testid="sync-drift">
+              , drift {formatNumber(s.drift)}
+            </span>
+          )}
         </span>
       </div>
+      {s.reason && <p class="small muted" data-testid="sync-reason">{s.reason}</p>}
       {s.error && <p class="error-text small">{s.error}</p>}
     </li>
   );

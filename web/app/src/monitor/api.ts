@@ -21,7 +21,7 @@ export interface ConnectedTenant {
   syncing: boolean;
   baselined: boolean;
   findingsOpen: number;
-  lastSync: { id: string; status: string; apiCalls: number; retries: number; seen429: number; started: string | null; finished: string | null } | null;
+  lastSync: { id: string; status: string; mode: string; apiCalls: number; retries: number; seen429: number; started: string | null; finished: string | null } | null;
 }
 
 export interface ScopeCheck {
@@ -72,7 +72,7 @@ export interface Change {
 }
 
 const CT = `name domain audience enabled intervalSeconds allowMissingScopes created lastSyncAt lastStatus lastError lastDurationMs
-  nextSyncAt failures syncing baselined findingsOpen lastSync { id status apiCalls retries seen429 started finished }`;
+  nextSyncAt failures syncing baselined findingsOpen lastSync { id status mode apiCalls retries seen429 started finished }`;
 
 /** Connected tenants; admins also get each client id (a viewer may not select it). */
 export async function fetchConnected(admin: boolean, signal?: AbortSignal): Promise<ConnectedTenant[]> {
@@ -145,6 +145,13 @@ export async function fetchChanges(
 export interface SyncRow {
   id: string;
   status: string;
+  /** full, incremental, reconcile or stream (pushed events, one record per hour) */
+  mode: string;
+  reason: string | null;
+  touched: number;
+  logEvents: number;
+  drift: number | null;
+  applies: number;
   started: string | null;
   finished: string | null;
   apiCalls: number;
@@ -175,7 +182,7 @@ export async function fetchActivity(tenant: string, signal?: AbortSignal): Promi
   }>(
     `query Activity($t: String!) {
       changes(tenant: $t, first: 200) { nodes { ${CHANGE} } }
-      tenants { tenant syncs(limit: 30) { id status started finished apiCalls retries seen429 error } }
+      tenants { tenant syncs(limit: 30) { id status mode reason touched logEvents drift applies started finished apiCalls retries seen429 error } }
       findings(filter: { tenant: $t, status: [OPEN, RESOLVED] }, first: 200) { nodes { id ruleId title severity status assetId kind name firstSeen resolvedAt } }
     }`,
     { t: tenant }, signal);

@@ -275,7 +275,10 @@ function TenantStatus({ t, admin, removal, reload, onRemove }: {
       <dl class="facts">
         <div>
           <dt>Last sync</dt>
-          <dd title={formatTime(t.lastSyncAt)} data-testid="last-sync">{t.lastSyncAt ? ago(t.lastSyncAt) : 'never'}</dd>
+          <dd title={formatTime(t.lastSyncAt)} data-testid="last-sync" data-mode={s?.mode ?? ''}>
+            {t.lastSyncAt ? ago(t.lastSyncAt) : 'never'}
+            {s && s.mode !== 'full' && <span class="muted small"> ({s.mode})</span>}
+          </dd>
         </div>
         <div>
           <dt>Took</dt>

@@ -37,8 +37,11 @@ function duration(a: string | null, b: string | null): string {
 
 function TenantCard({ t, selected }: { t: Tenant; selected: boolean }) {
   const sync = t.lastSync;
-  const kinds = (sync?.counts ?? []).filter((c) => !c.kind.includes('->'));
-  const rels = (sync?.counts ?? []).filter((c) => c.kind.includes('->'));
+  // Asset counts from the newest full collection: an incremental pass
+  // counts only what it read again.
+  const counts = t.lastFullSync?.counts ?? sync?.counts ?? [];
+  const kinds = counts.filter((c) => !c.kind.includes('->'));
+  const rels = counts.filter((c) => c.kind.includes('->'));
   const finished = sync?.finished ?? (t.lastSyncAt ? new Date(t.lastSyncAt).toISOString() : null);
   return (
     <article class={'card tenant-card' + (selected ? ' selected' : '')} data-testid="tenant-card" data-tenant={t.name}>
@@ -55,7 +58,10 @@ function TenantCard({ t, selected }: { t: Tenant; selected: boolean }) {
           <dl class="facts">
             <div>
               <dt>Last sync</dt>
-              <dd title={formatTime(finished)}>{sync.status === 'running' ? `running since ${ago(sync.started)}` : ago(finished)}</dd>
+              <dd title={formatTime(finished)}>
+                {sync.status === 'running' ? `running since ${ago(sync.started)}` : ago(finished)}
+                {sync.mode && sync.mode !== 'full' && <span class="muted small"> ({sync.mode})</span>}
+              </dd>
             </div>
             <div>
               <dt>Finished</dt>
