@@ -37,10 +37,14 @@ const (
 var sqlOpCypher = map[SQLOp]string{SQLEq: "=", SQLIn: "IN", SQLLt: "<", SQLLe: "<=", SQLGt: ">", SQLGe: ">=",
 	SQLPrefix: "STARTS WITH"}
 
-// SQL scan fields that are not declared properties: a relation's ends.
+// SQL scan fields that are not declared properties: a relation's ends, by
+// native id (the columns) or by key (what a batched key filter pushes:
+// the unique key <tenant>/<slug>/<native id> is a seek of the end).
 const (
-	SQLFromEnd = ":from" // the From end's native id
-	SQLToEnd   = ":to"   // the To end's native id
+	SQLFromEnd = ":from"     // the From end's native id
+	SQLToEnd   = ":to"       // the To end's native id
+	SQLFromKey = ":from.key" // the From end's key
+	SQLToKey   = ":to.key"   // the To end's key
 )
 
 // SQLCond is one pushed condition on a field: a declared property of the
@@ -72,7 +76,7 @@ func (q SQLScan) checkField(f string) error {
 		}
 		return apperr.New(apperr.Invalid, "%s has no property %q", q.Kind.Name, f)
 	case q.Rel != nil:
-		if f == SQLFromEnd || f == SQLToEnd || f == schema.PropTenant {
+		if f == SQLFromEnd || f == SQLToEnd || f == SQLFromKey || f == SQLToKey || f == schema.PropTenant {
 			return nil
 		}
 		if _, ok := q.Rel.Prop(f); ok {
@@ -95,6 +99,10 @@ func (q SQLScan) sqlFieldExpr(f string) string {
 		return "a.native_id"
 	case SQLToEnd:
 		return "b.native_id"
+	case SQLFromKey:
+		return "a." + schema.PropID
+	case SQLToKey:
+		return "b." + schema.PropID
 	case schema.PropTenant:
 		return "a.tenant"
 	}
