@@ -182,7 +182,6 @@ func indexedCond(q SQLScan) bool {
 // SQLRows streams a scan's rows; Close it.
 type SQLRows struct {
 	sess   neo4j.SessionWithContext
-	tx     neo4j.ExplicitTransaction
 	res    neo4j.ResultWithContext
 	fields int
 	ctx    context.Context
@@ -190,10 +189,12 @@ type SQLRows struct {
 	limit  time.Duration
 }
 
-// SQLScanRows runs a scan in a READ transaction of its own with the given
-// statement timeout (the SQL statement's remaining time). Values come as
-// Neo4j's driver gives them (string, int64, float64, bool, []any,
-// time.Time); a missing property is nil.
+// SQLScanRows runs a scan as an auto-commit READ transaction of its own
+// with the given statement timeout (the SQL statement's remaining time):
+// BEGIN and ROLLBACK would be two more round trips per scan, and a SQL
+// statement may make several. Values come as Neo4j's driver gives them
+// (string, int64, float64, bool, []any, time.Time); a missing property is
+// nil.
 func (s *Store) SQLScanRows(ctx context.Context, q SQLScan, timeout time.Duration) (*SQLRows, error) {
 	st, err := SQLScanStatement(q)
 	if err != nil {
@@ -202,22 +203,15 @@ func (s *Store) SQLScanRows(ctx context.Context, q SQLScan, timeout time.Duratio
 	timeout = within(ctx, timeout)
 	ctx, cancel := context.WithTimeout(ctx, timeout+2*time.Second)
 	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeRead, DatabaseName: s.db, FetchSize: 1000})
-	tx, err := sess.BeginTransaction(ctx, neo4j.WithTxTimeout(timeout))
-	if err != nil {
-		sess.Close(context.WithoutCancel(ctx))
-		cancel()
-		return nil, consoleErrIn(ctx, err, timeout)
-	}
 	countQuery(ctx)
 	logStatement(ctx, st.Cypher, st.Params)
-	res, err := tx.Run(ctx, st.Cypher, st.Params)
+	res, err := sess.Run(ctx, st.Cypher, st.Params, neo4j.WithTxTimeout(timeout))
 	if err != nil {
-		tx.Close(context.WithoutCancel(ctx))
 		sess.Close(context.WithoutCancel(ctx))
 		cancel()
 		return nil, consoleErrIn(ctx, err, timeout)
 	}
-	return &SQLRows{sess: sess, tx: tx, res: res, fields: len(q.Fields), ctx: ctx, cancel: cancel, limit: timeout}, nil
+	return &SQLRows{sess: sess, res: res, fields: len(q.Fields), ctx: ctx, cancel: cancel, limit: timeout}, nil
 }
 
 // Next returns the next row's values, or nil at the end.
@@ -239,11 +233,9 @@ func (r *SQLRows) Next() ([]any, error) {
 	return row, nil
 }
 
-// Close ends the scan's transaction and session.
+// Close ends the scan's session, discarding the rows not read.
 func (r *SQLRows) Close() {
-	bg := context.WithoutCancel(r.ctx)
-	r.tx.Close(bg)
-	r.sess.Close(bg)
+	r.sess.Close(context.WithoutCancel(r.ctx))
 	r.cancel()
 }
 
