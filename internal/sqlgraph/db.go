@@ -167,7 +167,8 @@ func (it *rowIter) Next(*sql.Context) (sql.Row, error) {
 	if vals == nil {
 		return nil, io.EOF
 	}
-	row := make(sql.Row, len(it.cols))
+	// vals is the row's own slice (the store makes one per row).
+	row := sql.Row(vals[:len(it.cols)])
 	for i, c := range it.cols {
 		row[i] = toSQL(c, vals[i])
 	}
