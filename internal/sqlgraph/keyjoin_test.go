@@ -182,12 +182,12 @@ func TestKeyFilterSeek(t *testing.T) {
 	}
 	var keys int
 	for _, v := range users.Params {
-		if l, ok := v.([]any); ok {
-			keys = len(l)
+		if l, ok := v.([]any); ok && len(l) > keys {
+			keys = len(l) // the keys (a list of tenants may be there too)
 		}
 	}
 	if keys == 0 || keys < len(r.Rows) {
-		t.Fatalf("%d keys for %d rows", keys, len(r.Rows))
+		t.Fatalf("%d keys for %d rows: %s %v", keys, len(r.Rows), users.Cypher, users.Params)
 	}
 	ops, err := e.st.ProfileStatement(context.Background(), *users)
 	if err != nil {
