@@ -67,8 +67,6 @@ type table struct {
 	// over that filter may be pushed too.
 	exact bool
 	limit int
-	// keyed: a batched key filter added conditions (keyjoin.go).
-	keyed bool
 }
 
 var (

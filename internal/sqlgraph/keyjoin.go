@@ -395,7 +395,6 @@ func withConds(n sql.Node, add map[sql.TableId][]store.SQLCond) (sql.Node, error
 		}
 		nt := *t
 		nt.conds = append(append([]store.SQLCond{}, t.conds...), conds...)
-		nt.keyed = true
 		nn, err := rebuild(&nt)
 		if err != nil {
 			return nil, transform.SameTree, err

@@ -147,6 +147,12 @@ func SQLScanStatement(q SQLScan) (Statement, error) {
 	} else {
 		fmt.Fprintf(&b, "MATCH (a:%s)-[r:%s]->(b:%s)", q.Rel.From.Label, q.Rel.Type, q.Rel.To.Label)
 	}
+	if v, label := q.keySeek(); v != "" {
+		// Keys (a batched key filter's): a seek of the unique key, which
+		// the planner, not knowing the list's size, may otherwise trade for
+		// a read of the tenant index (every node of the tenant).
+		fmt.Fprintf(&b, " USING INDEX SEEK %s:%s(%s)", v, label, schema.PropID)
+	}
 	if len(where) > 0 {
 		b.WriteString(" WHERE " + strings.Join(where, " AND "))
 	}
@@ -168,6 +174,25 @@ func SQLScanStatement(q SQLScan) (Statement, error) {
 		params["limit"] = int64(q.Limit)
 	}
 	return Statement{Cypher: b.String(), Params: params}, nil
+}
+
+// keySeek is the variable and label of the node whose unique key a
+// condition names (= or IN), if one does.
+func (q SQLScan) keySeek() (string, string) {
+	for _, c := range q.Conds {
+		if c.Op != SQLEq && c.Op != SQLIn {
+			continue
+		}
+		switch {
+		case q.Kind != nil && c.Field == schema.PropID:
+			return "n", q.Kind.Label
+		case q.Rel != nil && c.Field == SQLFromKey:
+			return "a", q.Rel.From.Label
+		case q.Rel != nil && c.Field == SQLToKey:
+			return "b", q.Rel.To.Label
+		}
+	}
+	return "", ""
 }
 
 func indexedCond(q SQLScan) bool {
