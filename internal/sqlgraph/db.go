@@ -10,6 +10,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/types"
 
 	"github.com/authgraph/authgraph/internal/store"
+	"github.com/authgraph/authgraph/schema"
 )
 
 // DBName is the one database the SQL layer shows.
@@ -133,28 +134,46 @@ func (t *table) Partitions(*sql.Context) (sql.PartitionIter, error) {
 	return sql.PartitionsToPartitionIter(partition{}), nil
 }
 
-// scan is the store read of this table.
-func (t *table) scan() store.SQLScan {
+// scan is the store read of this table, and the column every row has the
+// same value of (-1: none) with that value: the tenant, when a condition
+// says tenant = 'x' (a pushed one, or a key filter's), is not read from
+// Neo4j row by row but filled in (Cypher's equality on strings is exact).
+func (t *table) scan() (store.SQLScan, int, any) {
 	cols := t.columns()
-	q := store.SQLScan{Kind: t.def.Kind, Rel: t.def.Rel, Conds: t.conds, Limit: t.limit, Fields: make([]string, len(cols))}
-	for i, c := range cols {
-		q.Fields[i] = c.Field
+	q := store.SQLScan{Kind: t.def.Kind, Rel: t.def.Rel, Conds: t.conds, Limit: t.limit}
+	konst, kval := -1, any(nil)
+	for _, c := range t.conds {
+		if s, ok := c.Value.(string); ok && c.Field == schema.PropTenant && c.Op == store.SQLEq {
+			kval = s
+			break
+		}
 	}
-	return q
+	for i, c := range cols {
+		if kval != nil && konst < 0 && c.Field == schema.PropTenant {
+			konst = i
+			continue
+		}
+		q.Fields = append(q.Fields, c.Field)
+	}
+	return q, konst, kval
 }
 
 func (t *table) PartitionRows(ctx *sql.Context, _ sql.Partition) (sql.RowIter, error) {
-	rows, err := t.g.store.SQLScanRows(ctx, t.scan(), t.g.opts.Timeout)
+	q, konst, kval := t.scan()
+	rows, err := t.g.store.SQLScanRows(ctx, q, t.g.opts.Timeout)
 	if err != nil {
 		return nil, err
 	}
 	t.g.scanned(ctx)
-	return &rowIter{rows: rows, cols: t.columns()}, nil
+	return &rowIter{rows: rows, cols: t.columns(), konst: konst, kval: kval}, nil
 }
 
 type rowIter struct {
 	rows *store.SQLRows
 	cols []Column
+	// konst is the column filled with kval rather than read (-1: none).
+	konst int
+	kval  any
 }
 
 func (it *rowIter) Next(*sql.Context) (sql.Row, error) {
@@ -165,9 +184,23 @@ func (it *rowIter) Next(*sql.Context) (sql.Row, error) {
 	if vals == nil {
 		return nil, io.EOF
 	}
+	if it.konst < 0 {
+		// vals is the row's own slice (the store makes one per row).
+		row := sql.Row(vals[:len(it.cols)])
+		for i, c := range it.cols {
+			row[i] = toSQL(c, vals[i])
+		}
+		return row, nil
+	}
 	row := make(sql.Row, len(it.cols))
+	j := 0
 	for i, c := range it.cols {
-		row[i] = toSQL(c, vals[i])
+		if i == it.konst {
+			row[i] = it.kval
+			continue
+		}
+		row[i] = toSQL(c, vals[j])
+		j++
 	}
 	return row, nil
 }

@@ -1,0 +1,17 @@
+package sqlgraph
+
+// WithoutKeyFilter is g with the batched key filter off: the engine's
+// joins run as planned (tests compare both).
+func WithoutKeyFilter(g *Graph) *Graph {
+	ng := *g
+	ng.noKeyFilter = true
+	return &ng
+}
+
+// WithKeyCaps is g with the key filter's caps lowered: at most keys
+// distinct values per pushed list and rows read first.
+func WithKeyCaps(g *Graph, keys, rows int) *Graph {
+	ng := *g
+	ng.keyCaps = keyCaps{keys: keys, rows: rows}
+	return &ng
+}
