@@ -184,6 +184,9 @@ func benchStream(ctx context.Context, out io.Writer, f benchStreamFlags) error {
 		return fmt.Errorf("the first collection was not a baseline")
 	}
 	ch := simchange.New(m, sim, f.seed)
+	// The user events the stream delivers (its categories leave logins out:
+	// the poll brings them), so that every change can be timed by both.
+	ch.UserEvents = simchange.UserEventsIn(in.Categories)
 
 	// Phase 1: by stream.
 	fmt.Fprintf(out, "by stream: %d changes at %.0f/s...\n", f.changes, f.rate)
