@@ -171,6 +171,7 @@ func RunIncremental(ctx context.Context, db IncrementalDB, api API, cfg Config, 
 	if sink == nil {
 		sink = discardChanges{}
 	}
+	sink = newFirstReads(sink)
 	r.cfg.Changes = sink
 	r.load = newLoader(ctx, db, r.tenant, r.tag)
 	r.load.diff, r.load.sink, r.load.keep = db, sink, db
@@ -232,6 +233,8 @@ type incRun struct {
 	db          IncrementalDB
 	plan        *plan
 	windowUsers int
+	// memberLabels: each re-read user's label in its memberships' names
+	memberLabels map[string]string
 	// what was fetched, for scoped cleanup
 	gotUsers    []string
 	goneUsers   []string
@@ -298,7 +301,7 @@ func (r *incRun) refreshUsers(ctx context.Context, since time.Time) error {
 				return fmt.Errorf("%w (%d since %s)", ErrWindowTooLarge, l.Total, since.Format(time.RFC3339))
 			}
 			for _, u := range l.Users {
-				if err := r.emitUser(ctx, u); err != nil {
+				if err := r.emitIncUser(ctx, u); err != nil {
 					return err
 				}
 				seen[u.GetID()] = true
@@ -326,7 +329,7 @@ func (r *incRun) refreshUsers(ctx context.Context, since time.Time) error {
 		if err != nil {
 			return fmt.Errorf("user %s: %w", id, err)
 		}
-		if err := r.emitUser(ctx, &u); err != nil {
+		if err := r.emitIncUser(ctx, &u); err != nil {
 			return err
 		}
 		mu.Lock()
@@ -338,6 +341,9 @@ func (r *incRun) refreshUsers(ctx context.Context, since time.Time) error {
 		return err
 	}
 	r.gotUsers = sortedKeys(seen)
+	if err := r.renameMemberships(ctx); err != nil {
+		return err
+	}
 	// A user new to the graph (or never read) gets its direct permissions
 	// read too, so that it is not left unknown until the full walk reaches it.
 	if kdb, ok := r.db.(interface {
@@ -347,13 +353,77 @@ func (r *incRun) refreshUsers(ctx context.Context, since time.Time) error {
 		if err != nil {
 			return err
 		}
+		var first []string
 		for _, id := range r.gotUsers {
 			if !known[id] && !r.plan.userPerms[id] {
 				r.plan.userPerms[id] = true
+				first = append(first, schema.Key(r.tenant, schema.User, id))
 			}
+		}
+		// Read for the first time, not because they changed: not changes.
+		if f, ok := r.cfg.Changes.(*firstReads); ok {
+			f.add(first)
 		}
 	}
 	return nil
+}
+
+// emitIncUser writes a re-read user and notes its label for its
+// memberships' names.
+func (r *incRun) emitIncUser(ctx context.Context, u *management.User) error {
+	label := u.GetEmail()
+	if label == "" {
+		label = u.GetName()
+	}
+	if label == "" {
+		label = u.GetID()
+	}
+	r.mu.Lock()
+	if r.memberLabels == nil {
+		r.memberLabels = map[string]string{}
+	}
+	r.memberLabels[u.GetID()] = label
+	r.mu.Unlock()
+	return r.emitUser(ctx, u)
+}
+
+// renameMemberships gives the memberships of the re-read users the name a
+// full collection would (the member's email or name @ the organization)
+// when the user's email or name changed: the organization's member list,
+// which names them, is not read again for a user's change.
+func (r *incRun) renameMemberships(ctx context.Context) error {
+	mdb, ok := r.db.(interface {
+		MembershipsOf(ctx context.Context, tenant string, users []string) ([]store.Membership, error)
+	})
+	if !ok || len(r.memberLabels) == 0 {
+		return nil
+	}
+	ms, err := mdb.MembershipsOf(ctx, r.tenant, sortedKeys(boolSet(r.memberLabels)))
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if r.plan.orgMembers[m.OrgID] {
+			continue // its member list is read again in this pass
+		}
+		name := r.memberLabels[m.UserID] + " @ " + m.OrgID
+		if name == m.Name {
+			continue
+		}
+		node := store.Node{NativeID: m.NativeID, Name: name, Props: props{"organization_id": m.OrgID, "user_id": m.UserID}}
+		if err := r.load.Node(ctx, schema.OrgMembership, node); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func boolSet[V any](m map[string]V) map[string]bool {
+	out := make(map[string]bool, len(m))
+	for k := range m {
+		out[k] = true
+	}
+	return out
 }
 
 // refreshSubs reads the sub-collections the plan names.

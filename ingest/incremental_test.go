@@ -15,6 +15,7 @@ import (
 	"github.com/authgraph/authgraph/ingest"
 	"github.com/authgraph/authgraph/internal/auth0sim"
 	"github.com/authgraph/authgraph/internal/simchange"
+	"github.com/authgraph/authgraph/schema"
 )
 
 // An incremental pass must leave exactly the graph a full collection
@@ -205,3 +206,37 @@ func TestExpiredCheckpointFallsBackToFullCollection(t *testing.T) {
 	}
 }
 
+// A membership is named after its member's email: when a user changes it,
+// the pass (which re-reads the user, not the organization's member list)
+// renames the user's memberships as a full collection would.
+func TestPassRenamesMembershipsOfRenamedUser(t *testing.T) {
+	e := newEnv(t, auth0sim.Config{Seed: 80, Users: 120})
+	e.pass(ingest.PassOptions{})
+	var org, uid string
+	for _, o := range e.sim.Snapshot().Organizations {
+		if len(o.Members) > 0 {
+			org, uid = o.ID, o.Members[0].UserID
+			break
+		}
+	}
+	if org == "" {
+		t.Fatal("no organization with members")
+	}
+	if err := e.sim.UserEvent("sce", uid); err != nil { // the user changes their email
+		t.Fatal(err)
+	}
+	email := ""
+	for _, u := range e.sim.Snapshot().Users {
+		if u.UserID == uid {
+			email = u.Email
+		}
+	}
+	sum := e.pass(ingest.PassOptions{})
+	if sum.Mode != ingest.ModeIncremental {
+		t.Fatalf("mode %q", sum.Mode)
+	}
+	if got, want := e.prop(schema.OrgMembership, ingest.MembershipID(org, uid), "name"), email+" @ "+org; got != want {
+		t.Errorf("membership name %q after the email change, want %q", got, want)
+	}
+	e.assertEqual(expected(e.tenant, e.sim.Snapshot(), true))
+}

@@ -181,6 +181,9 @@ func RunWith(ctx context.Context, db DB, api API, cfg Config) (*Summary, error) 
 			a.pacer.maxRetries = cfg.MaxRetries
 		}
 	}
+	if cfg.Changes != nil {
+		cfg.Changes = newFirstReads(cfg.Changes)
+	}
 	ctx = withMaxPages(ctx, cfg.Limits.withDefaults().MaxPages)
 	started := time.Now()
 	r := &run{
