@@ -158,6 +158,13 @@ func RunIncremental(ctx context.Context, db IncrementalDB, api API, cfg Config, 
 		state: newState(),
 	}
 	p := newPlan(touches)
+	phases := map[string]time.Duration{}
+	lap := time.Now()
+	phase := func(name string) {
+		now := time.Now()
+		phases[name] += now.Sub(lap)
+		lap = now
+	}
 	if err := db.EnsureSchema(ctx); err != nil {
 		return nil, err
 	}
@@ -176,19 +183,24 @@ func RunIncremental(ctx context.Context, db IncrementalDB, api API, cfg Config, 
 	r.load = newLoader(ctx, db, r.tenant, r.tag)
 	r.load.diff, r.load.sink, r.load.keep = db, sink, db
 	inc := &incRun{run: r, db: db, plan: p}
+	phase("prepare")
 	runErr := inc.fetch(ctx, since)
+	phase("fetch")
+	phases["users"] = inc.usersTook
 	closeErr := r.load.Close(context.WithoutCancel(ctx))
 	if runErr == nil {
 		runErr = closeErr
 	}
+	phase("write")
 	deleted := map[string]int{}
 	if runErr == nil {
 		runErr = inc.cleanup(ctx, deleted)
 	}
+	phase("cleanup")
 	sum := &Summary{
 		Tenant: r.tenant, SyncID: fmt.Sprintf("%s@%d/incremental", r.tenant, r.tag), Started: started,
 		Counts: r.load.Counts(), Skipped: r.skipped, Failed: r.failed, Deleted: deleted, Load: r.load.Stats(),
-		Mode: ModeIncremental, Touched: p.size() + inc.windowUsers,
+		Mode: ModeIncremental, Touched: p.size() + inc.windowUsers, Phases: phases,
 	}
 	if s, ok := api.(statsAPI); ok {
 		sum.APICalls, sum.Retries, sum.Seen429 = s.Stats()
@@ -233,6 +245,7 @@ type incRun struct {
 	db          IncrementalDB
 	plan        *plan
 	windowUsers int
+	usersTook   time.Duration // refreshUsers
 	// memberLabels: each re-read user's label in its memberships' names
 	memberLabels map[string]string
 	// what was fetched, for scoped cleanup
@@ -253,30 +266,39 @@ func (r *incRun) resource(name string) *resource {
 }
 
 // fetch reads everything the plan names, stage by stage as a full sync
-// does, so relations always find both ends.
+// does (a stage reads what the earlier ones learnt: connection names for
+// users' identities), each stage's resources at once. It writes nothing
+// itself: the rows queue in the loader, whose one flush at the end writes
+// every node before the relations that need it, so a pass waits for Neo4j
+// once rather than once a stage.
 func (r *incRun) fetch(ctx context.Context, since time.Time) error {
 	p := r.plan
 	for stage := 1; stage <= 3; stage++ {
+		var wg sync.WaitGroup
 		for _, res := range resources {
 			if res.stage != stage || !p.relist[res.name] {
 				continue
 			}
-			r.runOne(ctx, res)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r.runOne(ctx, res)
+			}()
 		}
+		var err error
 		switch stage {
 		case 2:
-			if err := r.refreshUsers(ctx, since); err != nil {
-				return err
-			}
+			start := time.Now()
+			err = r.refreshUsers(ctx, since)
+			r.usersTook = time.Since(start)
 		case 3:
-			if err := r.refreshSubs(ctx); err != nil {
-				return err
-			}
+			err = r.refreshSubs(ctx)
 		}
-		if err := ctx.Err(); err != nil {
+		wg.Wait()
+		if err != nil {
 			return err
 		}
-		if err := r.load.Flush(ctx); err != nil {
+		if err := ctx.Err(); err != nil {
 			return err
 		}
 	}
@@ -426,14 +448,37 @@ func boolSet[V any](m map[string]V) map[string]bool {
 	return out
 }
 
-// refreshSubs reads the sub-collections the plan names.
+// refreshSubs reads the sub-collections the plan names, every kind of
+// them at once (each cfg.Concurrency at a time): a pass waits for the
+// slowest, not for their sum.
 func (r *incRun) refreshSubs(ctx context.Context) error {
 	p := r.plan
 	gone := map[string]bool{}
 	for _, id := range r.goneUsers {
 		gone[id] = true
 	}
-	if err := r.each(ctx, sortedKeys(p.userRoles), func(id string) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg    sync.WaitGroup
+		errMu sync.Mutex
+		first error
+	)
+	each := func(ids []string, fn func(id string) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := r.each(ctx, ids, fn); err != nil {
+				errMu.Lock()
+				if first == nil {
+					first = err
+					cancel()
+				}
+				errMu.Unlock()
+			}
+		}()
+	}
+	each(sortedKeys(p.userRoles), func(id string) error {
 		if gone[id] {
 			return nil
 		}
@@ -457,10 +502,8 @@ func (r *incRun) refreshSubs(ctx context.Context) error {
 			return fmt.Errorf("roles of user %s: %w", id, err)
 		}
 		return nil
-	}); err != nil {
-		return err
-	}
-	if err := r.each(ctx, sortedKeys(p.userPerms), func(id string) error {
+	})
+	each(sortedKeys(p.userPerms), func(id string) error {
 		if gone[id] {
 			return nil
 		}
@@ -491,10 +534,8 @@ func (r *incRun) refreshSubs(ctx context.Context) error {
 			return fmt.Errorf("permissions of user %s: %w", id, err)
 		}
 		return nil
-	}); err != nil {
-		return err
-	}
-	if err := r.each(ctx, sortedKeys(p.rolePerms), func(id string) error {
+	})
+	each(sortedKeys(p.rolePerms), func(id string) error {
 		_, err := eachOffsetPage(ctx, 100, func(opts ...management.RequestOption) (int, int, error) {
 			l, err := r.api.RolePermissions(ctx, id, opts...)
 			if err != nil {
@@ -519,10 +560,8 @@ func (r *incRun) refreshSubs(ctx context.Context) error {
 			return fmt.Errorf("permissions of role %s: %w", id, err)
 		}
 		return nil
-	}); err != nil {
-		return err
-	}
-	if err := r.each(ctx, sortedKeys(p.roleUsers), func(id string) error {
+	})
+	each(sortedKeys(p.roleUsers), func(id string) error {
 		_, err := eachCheckpoint(ctx, 100, func(opts ...management.RequestOption) (int, string, error) {
 			l, err := r.api.RoleUsers(ctx, id, opts...)
 			if err != nil {
@@ -543,10 +582,8 @@ func (r *incRun) refreshSubs(ctx context.Context) error {
 			return fmt.Errorf("users of role %s: %w", id, err)
 		}
 		return nil
-	}); err != nil {
-		return err
-	}
-	if err := r.each(ctx, sortedKeys(p.orgMembers), func(org string) error {
+	})
+	each(sortedKeys(p.orgMembers), func(org string) error {
 		_, err := eachCheckpoint(ctx, 100, func(opts ...management.RequestOption) (int, string, error) {
 			opts = append(opts, management.Parameter("fields", "user_id,email,name,roles"), management.Parameter("include_fields", "true"))
 			l, err := r.api.OrgMembers(ctx, org, opts...)
@@ -577,10 +614,8 @@ func (r *incRun) refreshSubs(ctx context.Context) error {
 			return fmt.Errorf("members of organization %s: %w", org, err)
 		}
 		return nil
-	}); err != nil {
-		return err
-	}
-	if err := r.each(ctx, sortedKeys(p.orgConns), func(org string) error {
+	})
+	each(sortedKeys(p.orgConns), func(org string) error {
 		_, err := eachOffsetPage(ctx, 100, func(opts ...management.RequestOption) (int, int, error) {
 			l, err := r.api.OrgConnections(ctx, org, opts...)
 			if err != nil {
@@ -602,10 +637,9 @@ func (r *incRun) refreshSubs(ctx context.Context) error {
 			return fmt.Errorf("connections of organization %s: %w", org, err)
 		}
 		return nil
-	}); err != nil {
-		return err
-	}
-	return nil
+	})
+	wg.Wait()
+	return first
 }
 
 // cleanup removes what the fetched assets no longer have: the stale data of

@@ -108,6 +108,12 @@ type Summary struct {
 	Drift int `json:"drift,omitempty"`
 	// Events are the log events an incremental pass applied (for actors).
 	Events []*management.Log `json:"-"`
+	// Phases is where an incremental pass's time went: "log" (reading the
+	// tenant's log), "prepare" (the tenant's node, name → id maps from the
+	// graph), "users" (the users updated_at search and re-reads by id),
+	// "fetch" (the other re-reads, written stage by stage), "write" (the
+	// last writes), "cleanup" (scoped stale cleanup and fix-ups).
+	Phases map[string]time.Duration `json:"phases_ns,omitempty"`
 }
 
 // Collection modes.
