@@ -158,6 +158,13 @@ func RunIncremental(ctx context.Context, db IncrementalDB, api API, cfg Config, 
 		state: newState(),
 	}
 	p := newPlan(touches)
+	phases := map[string]time.Duration{}
+	lap := time.Now()
+	phase := func(name string) {
+		now := time.Now()
+		phases[name] += now.Sub(lap)
+		lap = now
+	}
 	if err := db.EnsureSchema(ctx); err != nil {
 		return nil, err
 	}
@@ -171,23 +178,29 @@ func RunIncremental(ctx context.Context, db IncrementalDB, api API, cfg Config, 
 	if sink == nil {
 		sink = discardChanges{}
 	}
+	sink = newFirstReads(sink)
 	r.cfg.Changes = sink
 	r.load = newLoader(ctx, db, r.tenant, r.tag)
 	r.load.diff, r.load.sink, r.load.keep = db, sink, db
 	inc := &incRun{run: r, db: db, plan: p}
+	phase("prepare")
 	runErr := inc.fetch(ctx, since)
+	phase("fetch")
+	phases["users"] = inc.usersTook
 	closeErr := r.load.Close(context.WithoutCancel(ctx))
 	if runErr == nil {
 		runErr = closeErr
 	}
+	phase("write")
 	deleted := map[string]int{}
 	if runErr == nil {
 		runErr = inc.cleanup(ctx, deleted)
 	}
+	phase("cleanup")
 	sum := &Summary{
 		Tenant: r.tenant, SyncID: fmt.Sprintf("%s@%d/incremental", r.tenant, r.tag), Started: started,
 		Counts: r.load.Counts(), Skipped: r.skipped, Failed: r.failed, Deleted: deleted, Load: r.load.Stats(),
-		Mode: ModeIncremental, Touched: p.size() + inc.windowUsers,
+		Mode: ModeIncremental, Touched: p.size() + inc.windowUsers, Phases: phases,
 	}
 	if s, ok := api.(statsAPI); ok {
 		sum.APICalls, sum.Retries, sum.Seen429 = s.Stats()
@@ -232,6 +245,9 @@ type incRun struct {
 	db          IncrementalDB
 	plan        *plan
 	windowUsers int
+	usersTook   time.Duration // refreshUsers
+	// memberLabels: each re-read user's label in its memberships' names
+	memberLabels map[string]string
 	// what was fetched, for scoped cleanup
 	gotUsers    []string
 	goneUsers   []string
@@ -250,30 +266,39 @@ func (r *incRun) resource(name string) *resource {
 }
 
 // fetch reads everything the plan names, stage by stage as a full sync
-// does, so relations always find both ends.
+// does (a stage reads what the earlier ones learnt: connection names for
+// users' identities), each stage's resources at once. It writes nothing
+// itself: the rows queue in the loader, whose one flush at the end writes
+// every node before the relations that need it, so a pass waits for Neo4j
+// once rather than once a stage.
 func (r *incRun) fetch(ctx context.Context, since time.Time) error {
 	p := r.plan
 	for stage := 1; stage <= 3; stage++ {
+		var wg sync.WaitGroup
 		for _, res := range resources {
 			if res.stage != stage || !p.relist[res.name] {
 				continue
 			}
-			r.runOne(ctx, res)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r.runOne(ctx, res)
+			}()
 		}
+		var err error
 		switch stage {
 		case 2:
-			if err := r.refreshUsers(ctx, since); err != nil {
-				return err
-			}
+			start := time.Now()
+			err = r.refreshUsers(ctx, since)
+			r.usersTook = time.Since(start)
 		case 3:
-			if err := r.refreshSubs(ctx); err != nil {
-				return err
-			}
+			err = r.refreshSubs(ctx)
 		}
-		if err := ctx.Err(); err != nil {
+		wg.Wait()
+		if err != nil {
 			return err
 		}
-		if err := r.load.Flush(ctx); err != nil {
+		if err := ctx.Err(); err != nil {
 			return err
 		}
 	}
@@ -298,7 +323,7 @@ func (r *incRun) refreshUsers(ctx context.Context, since time.Time) error {
 				return fmt.Errorf("%w (%d since %s)", ErrWindowTooLarge, l.Total, since.Format(time.RFC3339))
 			}
 			for _, u := range l.Users {
-				if err := r.emitUser(ctx, u); err != nil {
+				if err := r.emitIncUser(ctx, u); err != nil {
 					return err
 				}
 				seen[u.GetID()] = true
@@ -326,7 +351,7 @@ func (r *incRun) refreshUsers(ctx context.Context, since time.Time) error {
 		if err != nil {
 			return fmt.Errorf("user %s: %w", id, err)
 		}
-		if err := r.emitUser(ctx, &u); err != nil {
+		if err := r.emitIncUser(ctx, &u); err != nil {
 			return err
 		}
 		mu.Lock()
@@ -338,6 +363,9 @@ func (r *incRun) refreshUsers(ctx context.Context, since time.Time) error {
 		return err
 	}
 	r.gotUsers = sortedKeys(seen)
+	if err := r.renameMemberships(ctx); err != nil {
+		return err
+	}
 	// A user new to the graph (or never read) gets its direct permissions
 	// read too, so that it is not left unknown until the full walk reaches it.
 	if kdb, ok := r.db.(interface {
@@ -347,23 +375,110 @@ func (r *incRun) refreshUsers(ctx context.Context, since time.Time) error {
 		if err != nil {
 			return err
 		}
+		var first []string
 		for _, id := range r.gotUsers {
 			if !known[id] && !r.plan.userPerms[id] {
 				r.plan.userPerms[id] = true
+				first = append(first, schema.Key(r.tenant, schema.User, id))
 			}
+		}
+		// Read for the first time, not because they changed: not changes.
+		if f, ok := r.cfg.Changes.(*firstReads); ok {
+			f.add(first)
 		}
 	}
 	return nil
 }
 
-// refreshSubs reads the sub-collections the plan names.
+// emitIncUser writes a re-read user and notes its label for its
+// memberships' names.
+func (r *incRun) emitIncUser(ctx context.Context, u *management.User) error {
+	label := u.GetEmail()
+	if label == "" {
+		label = u.GetName()
+	}
+	if label == "" {
+		label = u.GetID()
+	}
+	r.mu.Lock()
+	if r.memberLabels == nil {
+		r.memberLabels = map[string]string{}
+	}
+	r.memberLabels[u.GetID()] = label
+	r.mu.Unlock()
+	return r.emitUser(ctx, u)
+}
+
+// renameMemberships gives the memberships of the re-read users the name a
+// full collection would (the member's email or name @ the organization)
+// when the user's email or name changed: the organization's member list,
+// which names them, is not read again for a user's change.
+func (r *incRun) renameMemberships(ctx context.Context) error {
+	mdb, ok := r.db.(interface {
+		MembershipsOf(ctx context.Context, tenant string, users []string) ([]store.Membership, error)
+	})
+	if !ok || len(r.memberLabels) == 0 {
+		return nil
+	}
+	ms, err := mdb.MembershipsOf(ctx, r.tenant, sortedKeys(boolSet(r.memberLabels)))
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if r.plan.orgMembers[m.OrgID] {
+			continue // its member list is read again in this pass
+		}
+		name := r.memberLabels[m.UserID] + " @ " + m.OrgID
+		if name == m.Name {
+			continue
+		}
+		node := store.Node{NativeID: m.NativeID, Name: name, Props: props{"organization_id": m.OrgID, "user_id": m.UserID}}
+		if err := r.load.Node(ctx, schema.OrgMembership, node); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func boolSet[V any](m map[string]V) map[string]bool {
+	out := make(map[string]bool, len(m))
+	for k := range m {
+		out[k] = true
+	}
+	return out
+}
+
+// refreshSubs reads the sub-collections the plan names, every kind of
+// them at once (each cfg.Concurrency at a time): a pass waits for the
+// slowest, not for their sum.
 func (r *incRun) refreshSubs(ctx context.Context) error {
 	p := r.plan
 	gone := map[string]bool{}
 	for _, id := range r.goneUsers {
 		gone[id] = true
 	}
-	if err := r.each(ctx, sortedKeys(p.userRoles), func(id string) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg    sync.WaitGroup
+		errMu sync.Mutex
+		first error
+	)
+	each := func(ids []string, fn func(id string) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := r.each(ctx, ids, fn); err != nil {
+				errMu.Lock()
+				if first == nil {
+					first = err
+					cancel()
+				}
+				errMu.Unlock()
+			}
+		}()
+	}
+	each(sortedKeys(p.userRoles), func(id string) error {
 		if gone[id] {
 			return nil
 		}
@@ -387,10 +502,8 @@ func (r *incRun) refreshSubs(ctx context.Context) error {
 			return fmt.Errorf("roles of user %s: %w", id, err)
 		}
 		return nil
-	}); err != nil {
-		return err
-	}
-	if err := r.each(ctx, sortedKeys(p.userPerms), func(id string) error {
+	})
+	each(sortedKeys(p.userPerms), func(id string) error {
 		if gone[id] {
 			return nil
 		}
@@ -421,10 +534,8 @@ func (r *incRun) refreshSubs(ctx context.Context) error {
 			return fmt.Errorf("permissions of user %s: %w", id, err)
 		}
 		return nil
-	}); err != nil {
-		return err
-	}
-	if err := r.each(ctx, sortedKeys(p.rolePerms), func(id string) error {
+	})
+	each(sortedKeys(p.rolePerms), func(id string) error {
 		_, err := eachOffsetPage(ctx, 100, func(opts ...management.RequestOption) (int, int, error) {
 			l, err := r.api.RolePermissions(ctx, id, opts...)
 			if err != nil {
@@ -449,10 +560,8 @@ func (r *incRun) refreshSubs(ctx context.Context) error {
 			return fmt.Errorf("permissions of role %s: %w", id, err)
 		}
 		return nil
-	}); err != nil {
-		return err
-	}
-	if err := r.each(ctx, sortedKeys(p.roleUsers), func(id string) error {
+	})
+	each(sortedKeys(p.roleUsers), func(id string) error {
 		_, err := eachCheckpoint(ctx, 100, func(opts ...management.RequestOption) (int, string, error) {
 			l, err := r.api.RoleUsers(ctx, id, opts...)
 			if err != nil {
@@ -473,10 +582,8 @@ func (r *incRun) refreshSubs(ctx context.Context) error {
 			return fmt.Errorf("users of role %s: %w", id, err)
 		}
 		return nil
-	}); err != nil {
-		return err
-	}
-	if err := r.each(ctx, sortedKeys(p.orgMembers), func(org string) error {
+	})
+	each(sortedKeys(p.orgMembers), func(org string) error {
 		_, err := eachCheckpoint(ctx, 100, func(opts ...management.RequestOption) (int, string, error) {
 			opts = append(opts, management.Parameter("fields", "user_id,email,name,roles"), management.Parameter("include_fields", "true"))
 			l, err := r.api.OrgMembers(ctx, org, opts...)
@@ -507,10 +614,8 @@ func (r *incRun) refreshSubs(ctx context.Context) error {
 			return fmt.Errorf("members of organization %s: %w", org, err)
 		}
 		return nil
-	}); err != nil {
-		return err
-	}
-	if err := r.each(ctx, sortedKeys(p.orgConns), func(org string) error {
+	})
+	each(sortedKeys(p.orgConns), func(org string) error {
 		_, err := eachOffsetPage(ctx, 100, func(opts ...management.RequestOption) (int, int, error) {
 			l, err := r.api.OrgConnections(ctx, org, opts...)
 			if err != nil {
@@ -532,10 +637,9 @@ func (r *incRun) refreshSubs(ctx context.Context) error {
 			return fmt.Errorf("connections of organization %s: %w", org, err)
 		}
 		return nil
-	}); err != nil {
-		return err
-	}
-	return nil
+	})
+	wg.Wait()
+	return first
 }
 
 // cleanup removes what the fetched assets no longer have: the stale data of

@@ -180,9 +180,13 @@ func incrementalPass(ctx context.Context, db PassDB, api API, cfg Config, opt Pa
 	for _, ev := range evs {
 		touches = append(touches, TouchesFromLog(ev)...)
 	}
+	logTook := time.Since(started)
 	sum, err := RunIncremental(ctx, db, api, cfg, touches, cp.Since)
 	if sum != nil {
 		sum.LogEvents, sum.Events, sum.Started = len(evs), evs, started
+		if sum.Phases != nil {
+			sum.Phases["log"] = logTook
+		}
 		sum.APICalls = apiCalls(api) - calls0
 		sum.Duration = sum.Finished.Sub(started)
 		// The pass's own record: the tenant's activity and last sync show

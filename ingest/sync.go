@@ -120,6 +120,12 @@ type Summary struct {
 	Drift int `json:"drift,omitempty"`
 	// Events are the log events an incremental pass applied (for actors).
 	Events []*management.Log `json:"-"`
+	// Phases is where an incremental pass's time went: "log" (reading the
+	// tenant's log), "prepare" (the tenant's node, name → id maps from the
+	// graph), "users" (the users updated_at search and re-reads by id),
+	// "fetch" (the other re-reads, written stage by stage), "write" (the
+	// last writes), "cleanup" (scoped stale cleanup and fix-ups).
+	Phases map[string]time.Duration `json:"phases_ns,omitempty"`
 }
 
 // Collection modes.
@@ -192,6 +198,9 @@ func RunWith(ctx context.Context, db DB, api API, cfg Config) (*Summary, error) 
 		if cfg.MaxRetries > 0 {
 			a.pacer.maxRetries = cfg.MaxRetries
 		}
+	}
+	if cfg.Changes != nil {
+		cfg.Changes = newFirstReads(cfg.Changes)
 	}
 	ctx = withMaxPages(ctx, cfg.Limits.withDefaults().MaxPages)
 	started := time.Now()

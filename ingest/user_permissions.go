@@ -134,6 +134,9 @@ func runUserPermissions(ctx context.Context, r *run) (int, error) {
 				}
 				break
 			}
+			if err := r.noteFirstReads(ctx, ids); err != nil {
+				return perms, err
+			}
 			done, calls, n, err := r.readUserPermissions(ctx, ids)
 			rep.Calls += calls
 			perms += n
@@ -292,4 +295,84 @@ func userPermsIncompleteness(up *UserPermissionsReport) store.Incompleteness {
 		Reason: fmt.Sprintf("direct permissions of %d of %d users are not yet known: Auth0 needs a call per user, and a sync spends %s on them "+
 			"(--user-permissions-budget, formerly --user-permissions-limit); the next syncs go on where this one stopped", up.Unknown, up.Total, budget),
 	}
+}
+
+// A user whose direct permissions were never read (no
+// direct_permissions_at: the walk has not reached it yet) has them read for
+// the first time by the walk, or by a pass that re-read the user. What that
+// read writes is what the user had all along, not what changed: like a
+// tenant's first collection, it is not reported as changes (no history, no
+// alert) nor counted as a reconcile's drift. A read asked for by an event
+// naming the user's permissions is still reported: something did change.
+
+// firstReads forwards a run's changes except the HAS_PERMISSION changes of
+// users whose direct permissions are read for the first time in this run.
+type firstReads struct {
+	next  ChangeSink
+	mu    sync.Mutex
+	users map[string]bool // user keys
+}
+
+func newFirstReads(next ChangeSink) *firstReads {
+	return &firstReads{next: next, users: map[string]bool{}}
+}
+
+// add notes users (keys) read for the first time.
+func (f *firstReads) add(keys []string) {
+	f.mu.Lock()
+	for _, k := range keys {
+		f.users[k] = true
+	}
+	f.mu.Unlock()
+}
+
+func (f *firstReads) Nodes(k *schema.Kind, ch []store.NodeChange) { f.next.Nodes(k, ch) }
+
+func (f *firstReads) Rels(r *schema.Relation, ch []store.RelChange) {
+	if r == schema.RelHasPermission {
+		f.mu.Lock()
+		kept := make([]store.RelChange, 0, len(ch))
+		for _, c := range ch {
+			if f.users[c.From] {
+				continue
+			}
+			kept = append(kept, c)
+		}
+		f.mu.Unlock()
+		ch = kept
+	}
+	if len(ch) > 0 {
+		f.next.Rels(r, ch)
+	}
+}
+
+// knownDB says which users' direct permissions were read before.
+type knownDB interface {
+	DirectPermissionsKnown(ctx context.Context, tenant string, users []string) (map[string]bool, error)
+}
+
+// noteFirstReads notes which of users (native ids) have never had their
+// direct permissions read, before they are read. Only with change detection
+// on (nothing is reported otherwise).
+func (r *run) noteFirstReads(ctx context.Context, users []string) error {
+	f, ok := r.cfg.Changes.(*firstReads)
+	if !ok || len(users) == 0 {
+		return nil
+	}
+	kdb, ok := r.db.(knownDB)
+	if !ok {
+		return nil
+	}
+	known, err := kdb.DirectPermissionsKnown(ctx, r.tenant, users)
+	if err != nil {
+		return err
+	}
+	var first []string
+	for _, id := range users {
+		if !known[id] {
+			first = append(first, schema.Key(r.tenant, schema.User, id))
+		}
+	}
+	f.add(first)
+	return nil
 }

@@ -36,6 +36,9 @@ type benchStreamFlags struct {
 	dupRate  float64
 	reorder  float64
 	keep     bool
+	phases   []string
+	rules    bool
+	latency  time.Duration
 }
 
 func init() {
@@ -57,8 +60,10 @@ a second, twice:
               first pass whose checkpoint covers its log event.
 
 It prints p50, p95 and max of each (targets: stream p95 ≤ 5 s, polling at
-most one interval), then collects the tenant in full as a reconcile and
-prints what it found the two had missed (drift; 0 expected).`,
+most one interval), where a pass's time went, then collects the tenant in
+full as a reconcile and prints what it found the two had missed (drift; 0
+expected). --phases polling runs the polling phase alone; --rules evaluates
+the built-in rules after each sync and each pushed apply, as serve does.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return benchStream(cmd.Context(), cmd.OutOrStdout(), f)
@@ -74,12 +79,29 @@ prints what it found the two had missed (drift; 0 expected).`,
 	fl.Float64Var(&f.dupRate, "duplicates", 0.05, "fraction of stream deliveries sent twice")
 	fl.Float64Var(&f.reorder, "reorder", 0.05, "fraction of stream batches shuffled and held back")
 	fl.BoolVar(&f.keep, "keep", false, "keep the benchmark tenant in the graph")
+	fl.StringSliceVar(&f.phases, "phases", []string{"stream", "polling"}, "phases to run: stream, polling")
+	fl.DurationVar(&f.latency, "latency", 0, "added by the simulated tenant to every request (Auth0 answers in 100–300 ms)")
+	fl.BoolVar(&f.rules, "rules", false, "evaluate the built-in rules after each sync and pushed apply, as serve does")
 	benchCmd.AddCommand(cmd)
 }
 
 func benchStream(ctx context.Context, out io.Writer, f benchStreamFlags) error {
 	if f.changes < 1 || f.rate <= 0 || f.interval <= 0 {
 		return fmt.Errorf("--changes, --rate and --interval must be positive")
+	}
+	byStreamOn, byPollOn := false, false
+	for _, p := range f.phases {
+		switch p {
+		case "stream":
+			byStreamOn = true
+		case "polling":
+			byPollOn = true
+		default:
+			return fmt.Errorf("--phases: %q is not a phase (stream, polling)", p)
+		}
+	}
+	if !byStreamOn && !byPollOn {
+		return fmt.Errorf("--phases: none given")
 	}
 	st, err := openStore(ctx)
 	if err != nil {
@@ -96,9 +118,17 @@ func benchStream(ctx context.Context, out io.Writer, f benchStreamFlags) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var hook monitor.AfterSync
+	if f.rules {
+		rs, _, err := loadRules(io.Discard, "")
+		if err != nil {
+			return err
+		}
+		hook = rulesAfterSync(st, rs)
+	}
 
 	// The simulated tenant, in this process (its streams are driven here).
-	sim, err := auth0sim.New(auth0sim.Config{Seed: f.seed, Users: f.users, ExportDelay: -1, RPS: f.rps})
+	sim, err := auth0sim.New(auth0sim.Config{Seed: f.seed, Users: f.users, ExportDelay: -1, RPS: f.rps, Faults: auth0sim.Faults{Latency: f.latency}})
 	if err != nil {
 		return err
 	}
@@ -131,49 +161,56 @@ func benchStream(ctx context.Context, out io.Writer, f benchStreamFlags) error {
 		return err
 	}
 	newMon := func(holder string) *monitor.Monitor {
-		return &monitor.Monitor{Store: st, Box: box, Holder: holder, Logger: log,
+		return &monitor.Monitor{Store: st, Box: box, Holder: holder, Logger: log, AfterSync: hook,
 			Configure: func(c *ingest.Config) { c.ExportPoll = 50 * time.Millisecond }}
 	}
-
-	// authgraph's hooks, in this process.
-	var mu sync.Mutex
-	applied := map[string]time.Time{} // log id → written
-	app := &timedApplier{a: monitorApplier{newMon("bench-stream")}}
-	recv := stream.New(stream.Config{Applier: app, Tenants: st.StreamTokenID, Logger: log,
-		OnApplied: func(_ string, ids []string, at time.Time) {
-			mu.Lock()
-			defer mu.Unlock()
-			for _, id := range ids {
-				if _, ok := applied[id]; !ok {
-					applied[id] = at
-				}
-			}
-		}})
-	srv := web.New(web.Config{Store: st, GraphQL: http.NotFoundHandler(), Auth: web.AuthConfig{Mode: web.AuthToken}, Hooks: recv, Logger: log})
-	hooksURL, stopHooks, err := serveHere(srv.Handler())
-	if err != nil {
-		return err
-	}
-	defer stopHooks()
-	defer recv.Close(context.WithoutCancel(ctx))
-	in, err := stream.Setup(ctx, st, tenant, hooksURL)
-	if err != nil {
-		return err
-	}
-	defer st.RevokeToken(context.WithoutCancel(ctx), in.TokenID, time.Now())
 	m, err := management.New(simURL, management.WithInsecure(), management.WithClientCredentials(ctx, sim.ClientID(), sim.ClientSecret()))
 	if err != nil {
 		return err
 	}
-	filters := []map[string]string{}
-	for _, c := range in.Categories {
-		filters = append(filters, map[string]string{"type": "category", "name": c})
-	}
-	ls := &management.LogStream{Name: auth0.String("authgraph"), Type: auth0.String("http"), Filters: &filters,
-		Sink: &management.LogStreamSinkHTTP{Endpoint: auth0.String(in.LogsURL), Authorization: auth0.String(in.Authorization),
-			ContentType: auth0.String(in.ContentType), ContentFormat: auth0.String(in.ContentFormat)}}
-	if err := m.LogStream.Create(ctx, ls); err != nil {
-		return err
+
+	// authgraph's hooks, in this process, and the tenant's log stream to
+	// them (before the first collection: a stream does not deliver its own
+	// creation).
+	var mu sync.Mutex
+	applied := map[string]time.Time{} // log id → written
+	pusher := newMon("bench-stream")
+	app := &timedApplier{a: monitorApplier{pusher}}
+	var recv *stream.Receiver
+	var ls *management.LogStream
+	if byStreamOn {
+		recv = stream.New(stream.Config{Applier: app, Tenants: st.StreamTokenID, Logger: log,
+			OnApplied: func(_ string, ids []string, at time.Time) {
+				mu.Lock()
+				defer mu.Unlock()
+				for _, id := range ids {
+					if _, ok := applied[id]; !ok {
+						applied[id] = at
+					}
+				}
+			}})
+		srv := web.New(web.Config{Store: st, GraphQL: http.NotFoundHandler(), Auth: web.AuthConfig{Mode: web.AuthToken}, Hooks: recv, Logger: log})
+		hooksURL, stopHooks, err := serveHere(srv.Handler())
+		if err != nil {
+			return err
+		}
+		defer stopHooks()
+		defer recv.Close(context.WithoutCancel(ctx))
+		in, err := stream.Setup(ctx, st, tenant, hooksURL)
+		if err != nil {
+			return err
+		}
+		defer st.RevokeToken(context.WithoutCancel(ctx), in.TokenID, time.Now())
+		filters := []map[string]string{}
+		for _, c := range in.Categories {
+			filters = append(filters, map[string]string{"type": "category", "name": c})
+		}
+		ls = &management.LogStream{Name: auth0.String("authgraph"), Type: auth0.String("http"), Filters: &filters,
+			Sink: &management.LogStreamSinkHTTP{Endpoint: auth0.String(in.LogsURL), Authorization: auth0.String(in.Authorization),
+				ContentType: auth0.String(in.ContentType), ContentFormat: auth0.String(in.ContentFormat)}}
+		if err := m.LogStream.Create(ctx, ls); err != nil {
+			return err
+		}
 	}
 
 	sched := newMon("bench-poll")
@@ -184,120 +221,195 @@ func benchStream(ctx context.Context, out io.Writer, f benchStreamFlags) error {
 		return fmt.Errorf("the first collection was not a baseline")
 	}
 	ch := simchange.New(m, sim, f.seed)
+	// The user events a stream delivers (its categories leave logins out:
+	// the poll brings them), so that every change can be timed by both.
+	ch.UserEvents = simchange.UserEventsIn(stream.LogCategories)
 
-	// Phase 1: by stream.
-	fmt.Fprintf(out, "by stream: %d changes at %.0f/s...\n", f.changes, f.rate)
-	made := makeChanges(ctx, ch, sim, f.changes, f.rate)
-	deadline := time.Now().Add(2*time.Minute + f.interval)
-	for {
-		mu.Lock()
-		left := 0
-		for _, c := range made {
-			if _, ok := applied[c.logID]; !ok {
-				left++
+	var byStream []time.Duration
+	var recStream *monitor.Result
+	var ps auth0sim.PushStats
+	var rs stream.Stats
+	if byStreamOn {
+		fmt.Fprintf(out, "by stream: %d changes at %.0f/s...\n", f.changes, f.rate)
+		made := makeChanges(ctx, ch, sim, f.changes, f.rate)
+		deadline := time.Now().Add(2*time.Minute + f.interval)
+		for {
+			mu.Lock()
+			left := 0
+			for _, c := range made {
+				if _, ok := applied[c.logID]; !ok {
+					left++
+				}
 			}
+			mu.Unlock()
+			if left == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("by stream: %d changes not applied after 2 minutes (sim %+v, receiver %+v)", left, sim.PushStats(), recv.Stats())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		mu.Lock()
+		for _, c := range made {
+			byStream = append(byStream, applied[c.logID].Sub(c.at))
 		}
 		mu.Unlock()
-		if left == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("by stream: %d changes not applied after 2 minutes (sim %+v, receiver %+v)", left, sim.PushStats(), recv.Stats())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	var byStream []time.Duration
-	mu.Lock()
-	for _, c := range made {
-		byStream = append(byStream, applied[c.logID].Sub(c.at))
-	}
-	mu.Unlock()
-	ps, rs := sim.PushStats(), recv.Stats()
-	if err := m.LogStream.Delete(ctx, ls.GetID()); err != nil {
-		return err
-	}
-	dctx, cancel := context.WithTimeout(ctx, time.Minute)
-	_ = recv.Drain(dctx)
-	cancel()
-	// What did the stream miss? A full collection now counts it (and
-	// renews the checkpoint: the passes below start from here).
-	recStream, err := reconcile(ctx, sched, tenant)
-	if err != nil {
-		return err
-	}
-
-	// Phase 2: by polling, every interval, while the changes are made.
-	fmt.Fprintf(out, "by polling every %s: %d changes at %.0f/s...\n", f.interval, f.changes, f.rate)
-	type passEnd struct {
-		logID string
-		at    time.Time
-	}
-	var ends []passEnd
-	done := make(chan []change, 1)
-	go func() { done <- makeChanges(ctx, ch, sim, f.changes, f.rate) }()
-	var polled []change
-	next := time.Now()
-	for finished := false; ; {
-		if d := time.Until(next); d > 0 {
-			time.Sleep(d)
-		}
-		next = next.Add(f.interval)
-		if !finished {
-			select {
-			case polled = <-done:
-				finished = true
-			default:
-			}
-		}
-		if _, err := sched.SyncTenant(ctx, tenant, false); err != nil {
-			return fmt.Errorf("incremental pass: %w", err)
-		}
-		cp, err := st.GetCheckpoint(ctx, tenant)
-		if err != nil {
+		ps, rs = sim.PushStats(), recv.Stats()
+		if err := m.LogStream.Delete(ctx, ls.GetID()); err != nil {
 			return err
 		}
-		ends = append(ends, passEnd{cp.LogID, time.Now()})
-		if finished && len(polled) > 0 && cp.LogID >= polled[len(polled)-1].logID {
-			break
+		dctx, cancel := context.WithTimeout(ctx, time.Minute)
+		_ = recv.Drain(dctx)
+		_ = pusher.WaitEvaluations(dctx)
+		cancel()
+		// What did the stream miss? A full collection now counts it (and
+		// renews the checkpoint: the passes below start from here).
+		if recStream, err = reconcile(ctx, sched, tenant); err != nil {
+			return err
 		}
 	}
+
 	var byPoll []time.Duration
-	for _, c := range polled {
-		for _, e := range ends {
-			if e.logID >= c.logID {
-				byPoll = append(byPoll, e.at.Sub(c.at))
+	var recPoll *monitor.Result
+	var passes []passTimes
+	if byPollOn {
+		fmt.Fprintf(out, "by polling every %s: %d changes at %.0f/s...\n", f.interval, f.changes, f.rate)
+		sched.Passes = ingest.PassOptions{Mode: ingest.ModeIncremental, ReconcileEvery: -1}
+		type passEnd struct {
+			logID string
+			at    time.Time
+		}
+		var ends []passEnd
+		done := make(chan []change, 1)
+		go func() { done <- makeChanges(ctx, ch, sim, f.changes, f.rate) }()
+		var polled []change
+		next := time.Now()
+		for finished := false; ; {
+			if d := time.Until(next); d > 0 {
+				time.Sleep(d)
+			}
+			next = next.Add(f.interval)
+			if !finished {
+				select {
+				case polled = <-done:
+					finished = true
+				default:
+				}
+			}
+			start := time.Now()
+			res, err := sched.SyncTenant(ctx, tenant, false)
+			if err != nil {
+				return fmt.Errorf("incremental pass: %w", err)
+			}
+			took := time.Since(start)
+			cp, err := st.GetCheckpoint(ctx, tenant)
+			if err != nil {
+				return err
+			}
+			ends = append(ends, passEnd{cp.LogID, time.Now()})
+			if res.Summary != nil && res.Summary.LogEvents > 0 {
+				passes = append(passes, passTimes{total: took, sum: res.Summary})
+			}
+			if finished && len(polled) > 0 && cp.LogID >= polled[len(polled)-1].logID {
 				break
 			}
 		}
+		for _, c := range polled {
+			for _, e := range ends {
+				if e.logID >= c.logID {
+					byPoll = append(byPoll, e.at.Sub(c.at))
+					break
+				}
+			}
+		}
+		if recPoll, err = reconcile(ctx, sched, tenant); err != nil {
+			return err
+		}
 	}
 
-	recPoll, err := reconcile(ctx, sched, tenant)
-	if err != nil {
-		return err
+	fmt.Fprintf(out, "\nchange → graph, %d-user tenant, %d changes a phase at %.0f/s (rate limit %s; API latency %s; rules after syncs and applies: %v):\n",
+		f.users, f.changes, f.rate, rpsText(f.rps), f.latency, f.rules)
+	if byStreamOn {
+		fmt.Fprintf(out, "  by stream   %s   (%d changes; %d deliveries, %d duplicated, %d reordered; %d batches applied, %s each on average)\n",
+			percentiles(byStream, 0), len(byStream), ps.Deliveries, ps.Duplicates, ps.Reordered, rs.Batches, app.mean().Round(time.Millisecond))
+		fmt.Fprintf(out, "  stream p95 %s (target ≤ 5 s)\n", quantile(byStream, 0.95).Round(time.Millisecond))
 	}
-
-	p := func(xs []time.Duration) string {
-		sort.Slice(xs, func(i, j int) bool { return xs[i] < xs[j] })
-		q := func(f float64) time.Duration { return xs[min(len(xs)-1, int(f*float64(len(xs))))] }
-		return fmt.Sprintf("p50 %7s  p95 %7s  max %7s", q(0.5).Round(time.Millisecond), q(0.95).Round(time.Millisecond), xs[len(xs)-1].Round(time.Millisecond))
+	if byPollOn {
+		fmt.Fprintf(out, "  by polling  %s   (%d changes; a pass every %s, %d of them with events)\n", percentiles(byPoll, 0), len(byPoll), f.interval, len(passes))
+		fmt.Fprintf(out, "              %s   (in intervals; target p95 ≤ 1)\n", percentiles(byPoll, f.interval))
+		printPassTimes(out, passes)
 	}
-	fmt.Fprintf(out, "\nchange → graph, %d-user tenant, %d changes a phase at %.0f/s (rate limit %s):\n", f.users, f.changes, f.rate, rpsText(f.rps))
-	fmt.Fprintf(out, "  by stream   %s   (%d changes; %d deliveries, %d duplicated, %d reordered; %d batches applied, %s each on average)\n",
-		p(byStream), len(byStream), ps.Deliveries, ps.Duplicates, ps.Reordered, rs.Batches, app.mean().Round(time.Millisecond))
-	fmt.Fprintf(out, "  by polling  %s   (%d changes; %d passes every %s)\n", p(byPoll), len(byPoll), len(ends), f.interval)
-	sort.Slice(byStream, func(i, j int) bool { return byStream[i] < byStream[j] })
-	sort.Slice(byPoll, func(i, j int) bool { return byPoll[i] < byPoll[j] })
-	s95 := byStream[min(len(byStream)-1, int(0.95*float64(len(byStream))))]
-	p95 := byPoll[min(len(byPoll)-1, int(0.95*float64(len(byPoll))))]
-	fmt.Fprintf(out, "  stream p95 %s (target ≤ 5 s); polling p95 / interval = %.2f (target ≤ 1); stream p95 / polling p95 = %.3f\n",
-		s95.Round(time.Millisecond), p95.Seconds()/f.interval.Seconds(), s95.Seconds()/p95.Seconds())
-	printDrift(out, "stream", recStream)
-	printDrift(out, "polling", recPoll)
+	if byStreamOn && byPollOn {
+		fmt.Fprintf(out, "  stream p95 / polling p95 = %.3f\n", quantile(byStream, 0.95).Seconds()/quantile(byPoll, 0.95).Seconds())
+	}
+	if recStream != nil {
+		printDrift(out, "stream", recStream)
+	}
+	if recPoll != nil {
+		printDrift(out, "polling", recPoll)
+	}
 	if !f.keep {
 		_, err := st.RemoveTenant(context.WithoutCancel(ctx), tenant, nil)
 		return err
 	}
 	return nil
+}
+
+// quantile returns the q-quantile of xs (sorted in place).
+func quantile(xs []time.Duration, q float64) time.Duration {
+	if len(xs) == 0 {
+		return 0
+	}
+	sort.Slice(xs, func(i, j int) bool { return xs[i] < xs[j] })
+	return xs[min(len(xs)-1, int(q*float64(len(xs))))]
+}
+
+// percentiles prints p50, p95 and max of xs, as times, or in units of unit
+// when it is not 0.
+func percentiles(xs []time.Duration, unit time.Duration) string {
+	f := func(d time.Duration) string {
+		if unit > 0 {
+			return fmt.Sprintf("%.2f", d.Seconds()/unit.Seconds())
+		}
+		return d.Round(time.Millisecond).String()
+	}
+	return fmt.Sprintf("p50 %7s  p95 %7s  max %7s", f(quantile(xs, 0.5)), f(quantile(xs, 0.95)), f(quantile(xs, 1)))
+}
+
+// passTimes is one polling pass that applied something: its whole time
+// under the scheduler, and its summary.
+type passTimes struct {
+	total time.Duration
+	sum   *ingest.Summary
+}
+
+// printPassTimes says where the polling passes' time went, on average: the
+// pass's own phases (ingest.Summary.Phases) and what the scheduler adds
+// (lease, the tenant's API client and token, recording the changes, rules).
+func printPassTimes(out io.Writer, ps []passTimes) {
+	if len(ps) == 0 {
+		return
+	}
+	var total, pass time.Duration
+	events, calls := 0, 0
+	phases := map[string]time.Duration{}
+	for _, p := range ps {
+		total += p.total
+		pass += p.sum.Duration
+		events += p.sum.LogEvents
+		calls += p.sum.APICalls
+		for k, v := range p.sum.Phases {
+			phases[k] += v
+		}
+	}
+	n := time.Duration(len(ps))
+	fmt.Fprintf(out, "  a pass (mean of %d, %d log events, %d API calls each): %s under the scheduler, the pass itself %s:",
+		len(ps), events/len(ps), calls/len(ps), (total / n).Round(time.Millisecond), (pass / n).Round(time.Millisecond))
+	for _, k := range []string{"log", "prepare", "users", "fetch", "write", "cleanup"} {
+		fmt.Fprintf(out, " %s %s", k, (phases[k] / n).Round(time.Millisecond))
+	}
+	fmt.Fprintf(out, "; the scheduler's own %s\n", ((total - pass) / n).Round(time.Millisecond))
 }
 
 // reconcile collects the tenant in full and returns what it found changed.

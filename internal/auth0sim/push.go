@@ -225,6 +225,10 @@ func (s *Sim) pushLog(ev *LogEvent) {
 	}
 }
 
+// LogCategory is a log event type's log stream filter category
+// ("management.success", "auth.login.success", …; "other" when unknown).
+func LogCategory(typ string) string { return logCategory(typ) }
+
 // logCategory is a log event type's log stream filter category.
 func logCategory(typ string) string {
 	switch typ {

@@ -38,7 +38,10 @@ func (b *bucket) do(now time.Time, spend bool) rateVerdict {
 	defer b.mu.Unlock()
 	v := rateVerdict{limit: int(b.burst)}
 	if b.rate <= 0 {
-		v.ok, v.remaining, v.reset = true, int(b.burst), now.Unix()
+		// Rate limiting off: always full, "full again" at the next second
+		// (Auth0 rounds the reset up). A reset already past would tell a
+		// client's pacer the window is over and nothing is known.
+		v.ok, v.remaining, v.reset = true, int(b.burst), now.Unix()+1
 		return v
 	}
 	if el := now.Sub(b.last).Seconds(); el > 0 {

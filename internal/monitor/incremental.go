@@ -84,9 +84,10 @@ func (m *Monitor) collect(ctx context.Context, cfg ingest.Config, baseline bool)
 }
 
 // ApplyTouches refetches what touches name in connected tenant `tenant`,
-// writes it (and its relations), records the changes like a sync does and
-// runs the after-sync hook, serialised with the tenant's syncs by its lease
-// (waiting for a running sync to finish). source says where the events came
+// writes it (and its relations) and records the changes like a sync does,
+// serialised with the tenant's syncs by its lease (waiting for a running
+// sync to finish), then asks for the after-sync hook, which runs beside the
+// next applies (coalesced: see evaluate.go). source says where the events came
 // from ("poll", "log-stream", "event-stream"). It does not move the log
 // checkpoint: the next poll still reads every event (streams deliver at
 // least once and may lose some), and re-applying one is harmless.
@@ -112,7 +113,7 @@ func (m *Monitor) ApplyTouches(ctx context.Context, tenant string, touches []ing
 	applyCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	stopRenew := m.renew(applyCtx, tenant, cancel)
-	err := m.applyLeased(applyCtx, tenant, touches, source)
+	err := m.applyLeased(applyCtx, ctx, tenant, touches, source)
 	stopRenew()
 	// Give the lease back without touching the schedule.
 	if rerr := m.Store.ReleaseLease(context.WithoutCancel(ctx), tenant, m.Holder); rerr != nil && err == nil {
@@ -124,7 +125,9 @@ func (m *Monitor) ApplyTouches(ctx context.Context, tenant string, touches []ing
 	return err
 }
 
-func (m *Monitor) applyLeased(ctx context.Context, tenant string, touches []ingest.Touch, source string) error {
+// applyLeased applies touches under the lease (ctx ends with it); the rule
+// evaluation it asks for runs on with evalCtx.
+func (m *Monitor) applyLeased(ctx, evalCtx context.Context, tenant string, touches []ingest.Touch, source string) error {
 	ct, err := m.Store.GetConnectedTenant(ctx, tenant)
 	if err != nil {
 		return err
@@ -189,17 +192,11 @@ func (m *Monitor) applyLeased(ctx context.Context, tenant string, touches []inge
 	if err != nil {
 		return apperr.Wrap(apperr.Unavailable, err, fmt.Sprintf("apply %d pushed changes (%s) to %s", len(touches), source, tenant))
 	}
-	if m.AfterSync != nil && len(res.Changes) > 0 {
-		f, herr := m.AfterSync.AfterSync(ctx, tenant, sum)
-		res.Findings = f
-		if herr != nil {
-			m.Logger.Warn("after-sync hook failed", "tenant", tenant, "err", herr)
-		}
+	// The rules run beside the next applies, not before them (evaluate.go).
+	if len(res.Changes) > 0 {
+		m.evaluateSoon(evalCtx, tenant, sum)
 	}
 	var alerts []Alert
-	for i := range res.Findings {
-		alerts = append(alerts, Alert{Finding: &res.Findings[i]})
-	}
 	for i := range res.Changes {
 		alerts = append(alerts, Alert{Change: &res.Changes[i]})
 	}

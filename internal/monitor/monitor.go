@@ -94,6 +94,9 @@ type Monitor struct {
 	// schemaDone is the store whose schema this process has ensured.
 	schemaMu   sync.Mutex
 	schemaDone *store.Store
+	// evals are the tenants' rule evaluations (evaluate.go).
+	evalMu sync.Mutex
+	evals  map[string]*evalState
 }
 
 func (m *Monitor) init() {
@@ -335,12 +338,8 @@ func (m *Monitor) syncLeased(ctx context.Context, name string) *Result {
 			res.Err = werr
 		}
 	}
-	if res.Err == nil && m.AfterSync != nil {
-		f, herr := m.AfterSync.AfterSync(ctx, name, sum)
-		res.Findings = f
-		if herr != nil {
-			m.Logger.Warn("after-sync hook failed", "tenant", name, "err", herr)
-		}
+	if res.Err == nil {
+		res.Findings = m.afterSync(ctx, name, sum)
 	}
 	// A first collection is the baseline for findings too: what it finds is
 	// the starting state (tenants list shows it), not news to alert on.

@@ -1,9 +1,12 @@
 // Package simchange makes random changes of every kind to a simulated
 // tenant through its Management API (users, roles, permissions, role and
 // organization memberships, organizations, clients, client grants,
-// connections, APIs, tenant settings, user grants), seeded, for the tests
-// and benchmarks that compare a graph kept up to date with a full
-// collection.
+// connections, APIs, tenant settings, user grants) and users' own events
+// (logins, MFA enrolment, password changes…), seeded, for the tests and
+// benchmarks that compare a graph kept up to date with a full collection.
+// Every kind is applied once before any is picked at random, so a series
+// as long as Kinds() (plus the picks that found nothing to change) covers
+// them all.
 package simchange
 
 import (
@@ -19,22 +22,109 @@ import (
 
 // Changer makes random changes through the Management API.
 type Changer struct {
-	m    *management.Management
-	sim  *auth0sim.Sim
-	rnd  *rand.Rand
-	snap *auth0sim.Tenant
-	noop bool
-	// Done counts the changes made, by name; N is their total.
+	m     *management.Management
+	sim   *auth0sim.Sim
+	rnd   *rand.Rand
+	snap  *auth0sim.Tenant
+	noop  bool
+	tries map[string]int // picks of each kind while covering
+	// Done counts the changes applied, by kind (a pick that found nothing
+	// to change, or that the API refused, is not one); N is their total.
 	Done map[string]int
 	N    int
 	// Offset is added to N in the names of what changes create (so two
 	// changers on one tenant do not collide).
 	Offset int
+	// Only, when set, restricts the changes to these kinds (names from
+	// Kinds).
+	Only []string
+	// UserEvents are the event types "user/event" picks from (default
+	// auth0sim.UserEventTypes; see UserEventsIn).
+	UserEvents []string
 }
+
+// UserEventsIn returns the user event types whose log events a log stream
+// filtering by categories delivers (a stream set up as authgraph says
+// leaves logins out: they only change login statistics, which the poll
+// brings).
+func UserEventsIn(categories []string) []string {
+	var out []string
+	for _, t := range auth0sim.UserEventTypes {
+		for _, c := range categories {
+			if auth0sim.LogCategory(t) == c {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}
+
+// coverTries is how often a kind is picked while covering before the
+// Changer gives up on applying it first (a kind may find nothing to change).
+const coverTries = 5
 
 // New returns a Changer of sim through m, seeded.
 func New(m *management.Management, sim *auth0sim.Sim, seed int64) *Changer {
-	return &Changer{m: m, sim: sim, rnd: rand.New(rand.NewSource(seed)), snap: sim.Snapshot(), Done: map[string]int{}}
+	return &Changer{m: m, sim: sim, rnd: rand.New(rand.NewSource(seed)), snap: sim.Snapshot(),
+		Done: map[string]int{}, tries: map[string]int{}}
+}
+
+// Kinds names every kind of change a Changer makes ("user/create", …).
+func Kinds() []string {
+	var out []string
+	for _, o := range (&Changer{}).ops(context.Background(), 0) {
+		out = append(out, o.name)
+	}
+	return out
+}
+
+// Missing returns the kinds (of Only, or of Kinds) not applied yet.
+func (mu *Changer) Missing() []string {
+	var out []string
+	for _, o := range mu.candidates(mu.ops(context.Background(), 0)) {
+		if mu.Done[o.name] == 0 {
+			out = append(out, o.name)
+		}
+	}
+	return out
+}
+
+type op struct {
+	name string
+	do   func() error
+}
+
+func (mu *Changer) candidates(ops []op) []op {
+	if len(mu.Only) == 0 {
+		return ops
+	}
+	var out []op
+	for _, o := range ops {
+		for _, n := range mu.Only {
+			if o.name == n {
+				out = append(out, o)
+			}
+		}
+	}
+	return out
+}
+
+// choose picks the next kind: one not applied yet while there is one (each
+// picked at most coverTries times that way), then any at random.
+func (mu *Changer) choose(ops []op) op {
+	ops = mu.candidates(ops)
+	var todo []op
+	for _, o := range ops {
+		if mu.Done[o.name] == 0 && mu.tries[o.name] < coverTries {
+			todo = append(todo, o)
+		}
+	}
+	if len(todo) > 0 {
+		o := todo[mu.pick(len(todo))]
+		mu.tries[o.name]++
+		return o
+	}
+	return ops[mu.pick(len(ops))]
 }
 
 // none marks a pick that found nothing to change.
@@ -76,12 +166,26 @@ func (mu *Changer) perm() []management.Permission {
 // then nothing changed). Some picks find nothing to change: name "" and no
 // error.
 func (mu *Changer) Step(ctx context.Context) (string, error) {
+	op := mu.choose(mu.ops(ctx, mu.N+mu.Offset))
+	mu.noop = false
+	if err := op.do(); err != nil {
+		return op.name, err
+	}
+	if mu.noop {
+		return "", nil
+	}
+	mu.Done[op.name]++
+	mu.N++
+	if mu.N%25 == 0 {
+		mu.snap = mu.sim.Snapshot()
+	}
+	return op.name, nil
+}
+
+// ops are the kinds of change; k numbers what a change creates.
+func (mu *Changer) ops(ctx context.Context, k int) []op {
 	m := mu.m
-	k := mu.N + mu.Offset
-	ops := []struct {
-		name string
-		do   func() error
-	}{
+	return []op{
 		{"user/create", func() error {
 			return m.User.Create(ctx, &management.User{Connection: auth0.String("Username-Password-Authentication"),
 				Email: auth0.String(fmt.Sprintf("chg.%d@example.org", k)), Password: auth0.String("Correct-Horse-9")})
@@ -265,6 +369,15 @@ func (mu *Changer) Step(ctx context.Context) (string, error) {
 		{"tenant/settings", func() error {
 			return m.Tenant.Update(ctx, &management.Tenant{FriendlyName: auth0.String(fmt.Sprintf("Tenant %d", k)), SessionLifetime: auth0.Float64(float64(1 + k%48))})
 		}},
+		{"user/event", func() error {
+			// What users do themselves: logins, MFA enrolment, password
+			// and email changes… (their own log event types).
+			types := mu.UserEvents
+			if len(types) == 0 {
+				types = auth0sim.UserEventTypes
+			}
+			return mu.sim.UserEvent(types[mu.pick(len(types))], mu.user())
+		}},
 		{"grant/delete", func() error {
 			if len(mu.snap.Grants) == 0 {
 				return mu.none()
@@ -272,18 +385,4 @@ func (mu *Changer) Step(ctx context.Context) (string, error) {
 			return m.Grant.Delete(ctx, mu.snap.Grants[mu.pick(len(mu.snap.Grants))].ID)
 		}},
 	}
-	op := ops[mu.pick(len(ops))]
-	mu.noop = false
-	if err := op.do(); err != nil {
-		return op.name, err
-	}
-	if mu.noop {
-		return "", nil
-	}
-	mu.Done[op.name]++
-	mu.N++
-	if mu.N%25 == 0 {
-		mu.snap = mu.sim.Snapshot()
-	}
-	return op.name, nil
 }

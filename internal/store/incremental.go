@@ -222,3 +222,30 @@ SET c.log_id = $log_id, c.since_ms = $since, c.full_ms = coalesce($full, c.full_
 		map[string]any{"tenant": c.Tenant, "log_id": c.LogID, "since": c.Since.UnixMilli(), "full": full})
 	return err
 }
+
+// Membership is an organization membership as the graph holds it.
+type Membership struct {
+	NativeID, OrgID, UserID, Name string
+}
+
+// MembershipsOf returns the organization memberships of users (native ids):
+// a membership is named after its member, so an incremental pass that
+// re-read a user renames them when the user's email or name changed.
+func (s *Store) MembershipsOf(ctx context.Context, tenant string, users []string) ([]Membership, error) {
+	if len(users) == 0 {
+		return nil, nil
+	}
+	rows, err := s.readRows(ctx, fmt.Sprintf(`UNWIND $keys AS key
+MATCH (:%s {id: key})-[:%s]->(m:%s)
+RETURN m.native_id AS id, m.organization_id AS org, m.user_id AS user, m.name AS name`,
+		schema.User.Label, schema.RelHasMembership.Type, schema.OrgMembership.Label),
+		map[string]any{"keys": keys(tenant, schema.User, users)})
+	if err != nil {
+		return nil, fmt.Errorf("memberships of users: %w", err)
+	}
+	out := make([]Membership, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, Membership{NativeID: str(r["id"]), OrgID: str(r["org"]), UserID: str(r["user"]), Name: str(r["name"])})
+	}
+	return out, nil
+}
