@@ -11,7 +11,7 @@ import (
 
 func init() {
 	register(&resource{
-		name: "grants", stage: 3, scope: "read:grants",
+		name: "grants", stage: 3, scope: "read:grants", early: true,
 		kinds: []*schema.Kind{schema.Grant},
 		rels:  []*schema.Relation{schema.RelConsented, schema.RelGrantForClient, schema.RelGrantForAPI},
 		probe: func(ctx context.Context, api API) error {

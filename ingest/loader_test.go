@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -72,5 +73,69 @@ func TestLoaderWritesNodesBeforeTheirRelations(t *testing.T) {
 	}
 	if st := l.Stats(); st.Nodes != 501 || st.Rels != 500 || st.WriteTime <= 0 {
 		t.Errorf("stats %+v", st)
+	}
+}
+
+// slowWriter takes its time over every batch while slow is set.
+type slowWriter struct {
+	fakeWriter
+	slow atomic.Bool
+}
+
+func (w *slowWriter) UpsertNodes(ctx context.Context, tenant string, k *schema.Kind, tag int64, nodes []store.Node) (store.WriteStats, error) {
+	if w.slow.Load() {
+		time.Sleep(200 * time.Millisecond)
+	}
+	return w.fakeWriter.UpsertNodes(ctx, tenant, k, tag, nodes)
+}
+
+// The rows of a rate-bound fetcher do not wait behind a bulk producer (the
+// users export) that keeps the writers busy: they have a lane of their own
+// that the loader serves first. A fetcher sends a row, then calls the API
+// again; with one lane every row waited for the loop's next intake, which
+// comes only when a writer is free.
+func TestLoaderServesSmallListsBeforeTheBulkLane(t *testing.T) {
+	ctx := context.Background()
+	w := &slowWriter{fakeWriter: fakeWriter{t: t, committed: map[string]bool{}}}
+	w.slow.Store(true)
+	l := newLoader(ctx, w, "t", 1)
+	l.nodeBatch = 200
+	bctx, stopBulk := context.WithCancel(withBulkLane(ctx))
+	bulkDone := make(chan int)
+	go func() {
+		n := 0
+		for ; n < 1_000_000; n++ {
+			if l.Node(bctx, schema.User, store.Node{NativeID: fmt.Sprint("u", n)}) != nil {
+				break
+			}
+		}
+		bulkDone <- n
+	}()
+	time.Sleep(200 * time.Millisecond) // the bulk lane is full, the writers busy
+	start := time.Now()
+	for i := 0; i < 40; i++ {
+		if err := l.Node(ctx, schema.Role, store.Node{NativeID: fmt.Sprint("r", i)}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond) // the next call
+	}
+	took := time.Since(start)
+	// One lane: a row per intake of the loop, which waits for a writer
+	// (4.6 s here); two lanes: about the calls' 0.4 s.
+	if took > 1200*time.Millisecond {
+		t.Errorf("40 rows of a small list took %s behind the bulk lane", took)
+	}
+	stopBulk()
+	sent := <-bulkDone
+	w.slow.Store(false)
+	if err := l.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The flush wrote what both lanes held.
+	if got := l.Counts(); got["Role"] != 40 || got["User"] != sent {
+		t.Errorf("written %v, want 40 roles and the %d users sent", got, sent)
+	}
+	if err := l.Close(ctx); err != nil {
+		t.Fatal(err)
 	}
 }

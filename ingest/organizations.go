@@ -20,7 +20,7 @@ func init() {
 		run: runOrganizations,
 	})
 	register(&resource{
-		name: "organization_members", stage: 3, scope: "read:organization_members read:organization_member_roles",
+		name: "organization_members", stage: 3, scope: "read:organization_members read:organization_member_roles", early: true,
 		kinds: []*schema.Kind{schema.OrgMembership},
 		rels:  []*schema.Relation{schema.RelMemberOf, schema.RelHasMembership, schema.RelIn, schema.RelWithRole},
 		run:   runOrgMembers,

@@ -26,7 +26,7 @@ func init() {
 		run:   runRolePermissions,
 	})
 	register(&resource{
-		name: "role_users", stage: 3, scope: "read:roles read:users",
+		name: "role_users", stage: 3, scope: "read:roles read:users", early: true,
 		rels: []*schema.Relation{schema.RelHasRole},
 		run:  runRoleUsers,
 	})

@@ -104,6 +104,9 @@ type Summary struct {
 	Seen429    int                    `json:"seen_429"`
 	Load       LoadStats              `json:"load"`
 	UsersVia   string                 `json:"users_via,omitempty"`
+	// Spooled counts the rows that resources started while the users were
+	// still loading parked on disk until then.
+	Spooled int `json:"spooled,omitempty"`
 	// UserPermissions says how far the walk of direct user permissions got
 	// (nil when it did not run).
 	UserPermissions *UserPermissionsReport `json:"user_permissions,omitempty"`
@@ -249,7 +252,7 @@ func RunWith(ctx context.Context, db DB, api API, cfg Config) (*Summary, error) 
 	sum := &Summary{
 		Tenant: r.tenant, SyncID: syncID, Started: started, Counts: r.load.Counts(),
 		Skipped: r.skipped, Failed: r.failed, Deleted: map[string]int{}, Load: r.load.Stats(),
-		UsersVia: r.state.usersVia, UserPermissions: r.userPerms, Mode: ModeFull,
+		UsersVia: r.state.usersVia, UserPermissions: r.userPerms, Mode: ModeFull, Spooled: r.spooled,
 	}
 	if r.permsDeleted > 0 {
 		sum.Deleted[schema.RelHasPermission.Name()] = r.permsDeleted
@@ -324,6 +327,7 @@ type run struct {
 
 	userPerms    *UserPermissionsReport
 	permsDeleted int // HAS_PERMISSION relations removed by the per-user cleanup
+	spooled      int // rows parked on disk by resources started early
 }
 
 func (r *run) progress(e Event) {
@@ -417,17 +421,23 @@ func (r *run) skip(res, reason string) {
 
 // stages runs the resources stage by stage; within a stage they run
 // concurrently. A stage's rows are flushed before the next starts, so
-// relations always find both ends.
+// relations always find both ends. One exception keeps the rate limit busy
+// on a large tenant: once every resource of a stage but its bulk ones (the
+// users export, which loads for as long as Neo4j needs to write the users)
+// is done, the next stage's early resources start, their rows parked in a
+// spool on disk until the stage is flushed, then replayed.
 func (r *run) stages(ctx context.Context) error {
 	maxStage := 0
 	for _, res := range resources {
 		maxStage = max(maxStage, res.stage)
 	}
+	var early *earlyStart // this stage's resources started during the last
 	for stage := 1; stage <= maxStage; stage++ {
 		sem := make(chan struct{}, r.cfg.Concurrency)
-		var wg sync.WaitGroup
+		var wg, lead sync.WaitGroup
+		bulkLeft := 0
 		for _, res := range resources {
-			if res.stage != stage {
+			if res.stage != stage || early.has(res) {
 				continue
 			}
 			if r.isSkipped(res.name) {
@@ -435,22 +445,119 @@ func (r *run) stages(ctx context.Context) error {
 				continue
 			}
 			wg.Add(1)
+			if res.bulk {
+				bulkLeft++
+			} else {
+				lead.Add(1)
+			}
 			go func(res *resource) {
 				defer wg.Done()
+				if !res.bulk {
+					defer lead.Done()
+				}
 				sem <- struct{}{}
 				defer func() { <-sem }()
-				r.runOne(ctx, res)
+				rctx := ctx
+				if res.bulk {
+					rctx = withBulkLane(ctx)
+				}
+				r.runOne(rctx, res)
 			}(res)
 		}
+		var next *earlyStart
+		if bulkLeft > 0 && stage < maxStage {
+			stageDone := make(chan struct{})
+			go func() { wg.Wait(); close(stageDone) }()
+			leadDone := make(chan struct{})
+			go func() { lead.Wait(); close(leadDone) }()
+			select {
+			case <-stageDone:
+			case <-leadDone:
+				select {
+				case <-stageDone:
+				default:
+					var err error
+					if next, err = r.startEarly(ctx, stage+1); err != nil {
+						r.cfg.Logger.Warn("cannot park rows on disk; the next stage waits for this one", "err", err)
+					}
+				}
+			}
+		}
 		wg.Wait()
-		if err := ctx.Err(); err != nil {
+		early.wait()
+		err := ctx.Err()
+		if err == nil {
+			err = r.load.Flush(ctx)
+		}
+		if err == nil && next != nil {
+			var n int
+			n, err = next.sp.replay(ctx, r.load)
+			r.spooled += n
+		}
+		if err != nil {
+			next.stop()
 			return err
 		}
-		if err := r.load.Flush(ctx); err != nil {
-			return err
-		}
+		early = next
 	}
 	return nil
+}
+
+// earlyStart is the resources of a stage started before the stage before it
+// was written, with the spool their rows wait in.
+type earlyStart struct {
+	sp   *spool
+	wg   sync.WaitGroup
+	runs map[*resource]bool
+}
+
+func (e *earlyStart) has(res *resource) bool { return e != nil && e.runs[res] }
+
+func (e *earlyStart) wait() {
+	if e != nil {
+		e.wg.Wait()
+	}
+}
+
+// stop drops the parked rows (their sends fail from now on) and waits for
+// the resources.
+func (e *earlyStart) stop() {
+	if e != nil {
+		e.sp.discard()
+		e.wg.Wait()
+	}
+}
+
+// startEarly starts stage's early resources with their rows spooled; nil
+// when the stage has none.
+func (r *run) startEarly(ctx context.Context, stage int) (*earlyStart, error) {
+	var list []*resource
+	for _, res := range resources {
+		if res.stage == stage && res.early && !r.isSkipped(res.name) {
+			list = append(list, res)
+		}
+	}
+	if len(list) == 0 {
+		return nil, nil
+	}
+	sp, err := newSpool()
+	if err != nil {
+		return nil, err
+	}
+	e := &earlyStart{sp: sp, runs: map[*resource]bool{}}
+	sctx := withSpool(ctx, sp)
+	sem := make(chan struct{}, r.cfg.Concurrency)
+	for _, res := range list {
+		e.runs[res] = true
+		e.wg.Add(1)
+		go func() {
+			defer e.wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			r.runOne(sctx, res)
+		}()
+	}
+	return e, nil
 }
 
 func (r *run) runOne(ctx context.Context, res *resource) {
@@ -546,11 +653,16 @@ func producedBySome(name string) bool {
 type resource struct {
 	name  string
 	stage int
-	scope string // read scope it needs, for messages
-	kinds []*schema.Kind
-	rels  []*schema.Relation
-	probe func(ctx context.Context, api API) error
-	run   func(ctx context.Context, r *run) (int, error)
+	// bulk: loads for long after its calls are done (the users export);
+	// early: may start once only its previous stage's bulk resources are
+	// still running, its rows spooled until that stage is written. An early
+	// resource must not read what a bulk one leaves in state.
+	bulk, early bool
+	scope       string // read scope it needs, for messages
+	kinds       []*schema.Kind
+	rels        []*schema.Relation
+	probe       func(ctx context.Context, api API) error
+	run         func(ctx context.Context, r *run) (int, error)
 }
 
 func (res *resource) products() []string {

@@ -342,6 +342,25 @@ func TestSyncAboveUserCapIsExact(t *testing.T) {
 	}
 }
 
+// On a tenant collected through the users export, the resources that need
+// the users written (role members, organization members, consent grants)
+// start while the users still load, their rows parked on disk until then:
+// the graph is as exact as when they wait.
+func TestMembersFetchedWhileUsersLoadAreExact(t *testing.T) {
+	// The export job takes 1.5 s: the rest of the users' stage is done long
+	// before.
+	e := newEnv(t, auth0sim.Config{Seed: 13, Users: 2500, ExportDelay: 1500 * time.Millisecond})
+	sum := e.sync()
+	if sum.Status != "ok" || sum.UsersVia != "export" {
+		t.Fatalf("status %s via %s (failed %v), want ok via export", sum.Status, sum.UsersVia, sum.Failed)
+	}
+	if sum.Spooled == 0 {
+		t.Fatal("no row was parked: the members were not fetched while the users loaded")
+	}
+	t.Logf("%d rows parked while the users loaded", sum.Spooled)
+	e.assertEqual(expected(e.tenant, e.sim.Snapshot(), true))
+}
+
 func TestSyncSmallTenantByListAndSecondSyncConverges(t *testing.T) {
 	e := newEnv(t, auth0sim.Config{Seed: 12, Users: 400})
 	sum := e.sync()

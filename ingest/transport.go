@@ -119,7 +119,14 @@ func (p *pacer) reserve(now time.Time) time.Duration {
 // that the bucket no longer has (each costing a 429 and a wait for the
 // reset). The mirror refills at the learnt rate, a lower bound of the
 // bucket's, so it never runs ahead of the bucket.
-func (p *pacer) observe(h http.Header, status int) {
+//
+// The bucket wrote the header at some time between sent (when the request
+// left) and now: the time to the reset is measured from sent, so that a
+// response that reaches a busy process late (hundreds of milliseconds on a
+// loaded machine) cannot make the reset look nearer and the rate higher than
+// the bucket's (it did: 17.9/s learnt of 16/s, and 115 429s in a 100k-user
+// collection).
+func (p *pacer) observe(h http.Header, status int, sent time.Time) {
 	rem, err1 := strconv.Atoi(h.Get("x-ratelimit-remaining"))
 	reset, err2 := strconv.ParseInt(h.Get("x-ratelimit-reset"), 10, 64)
 	limit, err3 := strconv.Atoi(h.Get("x-ratelimit-limit"))
@@ -136,7 +143,7 @@ func (p *pacer) observe(h http.Header, status int) {
 	}
 	p.tokens, p.limit, p.last, p.reset = hdr, float64(limit), now, time.Unix(reset, 0)
 	// remaining is floored, so the deficit is at least limit-rem-1.
-	if until := p.reset.Sub(now).Seconds(); status != http.StatusTooManyRequests && rem < limit-1 && until > 0 {
+	if until := p.reset.Sub(sent).Seconds(); status != http.StatusTooManyRequests && rem < limit-1 && until > 0 {
 		p.rate = math.Max(p.rate, float64(limit-rem-1)/until)
 	}
 }
@@ -166,6 +173,7 @@ func (p *pacer) RoundTrip(req *http.Request) (*http.Response, error) {
 			r.Body = body
 		}
 		p.calls.Add(1)
+		sent := time.Now()
 		resp, err := p.base.RoundTrip(r)
 		p.mu.Lock()
 		p.inflight = max(p.inflight-1, 0)
@@ -180,7 +188,7 @@ func (p *pacer) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			continue
 		}
-		p.observe(resp.Header, resp.StatusCode)
+		p.observe(resp.Header, resp.StatusCode, sent)
 		switch {
 		case resp.StatusCode == http.StatusTooManyRequests:
 			p.seen429.Add(1)

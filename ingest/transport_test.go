@@ -51,7 +51,7 @@ func TestPacerPacesAtTheObservedRate(t *testing.T) {
 	h.Set("x-ratelimit-limit", "20")
 	h.Set("x-ratelimit-remaining", "0")
 	h.Set("x-ratelimit-reset", strconv.FormatInt(time.Now().Add(2*time.Second).Unix(), 10))
-	p.observe(h, 200)
+	p.observe(h, 200, time.Now())
 	if p.rate < 6 || p.rate > 21 {
 		t.Fatalf("estimated rate %.1f/s from the headers", p.rate)
 	}

@@ -31,7 +31,7 @@ var exportFields = []string{
 
 func init() {
 	register(&resource{
-		name: "users", stage: 2, scope: "read:users",
+		name: "users", stage: 2, scope: "read:users", bulk: true,
 		kinds: []*schema.Kind{schema.User},
 		rels:  []*schema.Relation{schema.RelHasIdentity},
 		probe: func(ctx context.Context, api API) error {

@@ -133,6 +133,9 @@ func benchCollect(ctx context.Context, out, errOut io.Writer, f benchCollectFlag
 	fmt.Fprintf(out, "  achieved / ideal rate %.2f  (target ≥ 0.8)\n", ideal.Seconds()/wall.Seconds())
 	fmt.Fprintf(out, "  429s                  %d\n", sum.Seen429)
 	fmt.Fprintf(out, "  peak RSS              collector %s (target < 500 MB), simulator %.0f MB\n", peakRSS(), simRSS)
+	if sum.Spooled > 0 {
+		fmt.Fprintf(out, "  parked on disk        %d rows (fetched while the users loaded, written after them)\n", sum.Spooled)
+	}
 	if up := sum.UserPermissions; up != nil {
 		fmt.Fprintf(out, "  direct permissions    %d users read in %d calls; not yet known for %d of %d users\n", up.Users, up.Calls, up.Unknown, up.Total)
 	}

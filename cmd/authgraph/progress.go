@@ -36,26 +36,48 @@ type bar struct {
 	eta    etaClock
 }
 
-// etaClock estimates when a resource with a known total finishes, from
-// its rate since its first progress event.
+// etaClock estimates when a resource with a known total finishes, from its
+// rate over the last etaWindow (since its first progress event while
+// younger): over a long collection the rate moves (the users load as fast
+// as Neo4j writes on a machine whose load changes; organization members
+// speed up when the role members that shared the rate limit are done), and
+// a rate since the start kept the ETA minutes behind it.
 type etaClock struct {
 	t0      time.Time
 	c0      int
 	printed time.Time // last plain progress line
+	samples []etaSample
 }
+
+type etaSample struct {
+	t time.Time
+	c int
+}
+
+const etaWindow = 2 * time.Minute
 
 // observe records count and returns the rate (items/s) and the time left
 // (ok false while too little is known).
 func (e *etaClock) observe(now time.Time, count, total int) (rate float64, left time.Duration, ok bool) {
 	if e.t0.IsZero() {
 		e.t0, e.c0 = now, count
+		e.samples = []etaSample{{now, count}}
 		return 0, 0, false
 	}
-	el := now.Sub(e.t0).Seconds()
-	if el < 1 || count <= e.c0 {
+	// A sample every few seconds at most; the oldest kept is the last one
+	// at least a window old.
+	if last := e.samples[len(e.samples)-1]; now.Sub(last.t) >= etaWindow/24 {
+		e.samples = append(e.samples, etaSample{now, count})
+	}
+	for len(e.samples) > 1 && now.Sub(e.samples[1].t) >= etaWindow {
+		e.samples = e.samples[1:]
+	}
+	base := e.samples[0]
+	el := now.Sub(base.t).Seconds()
+	if el < 1 || count <= base.c {
 		return 0, 0, false
 	}
-	rate = float64(count-e.c0) / el
+	rate = float64(count-base.c) / el
 	if total <= 0 || count >= total {
 		return rate, 0, total > 0
 	}

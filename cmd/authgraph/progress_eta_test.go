@@ -31,6 +31,36 @@ func TestETAClock(t *testing.T) {
 	}
 }
 
+// The rate behind the ETA is the recent one: a resource that went at 4/s for
+// ten minutes and at 8/s for the last three is given the time left at 8/s,
+// not at the 5/s average since it started.
+func TestETAClockFollowsTheRecentRate(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	var e etaClock
+	count := 0
+	e.observe(t0, count, 10000)
+	var rate float64
+	var left time.Duration
+	for s := 1; s <= 13*60; s++ {
+		if s <= 10*60 {
+			count += 4
+		} else {
+			count += 8
+		}
+		rate, left, _ = e.observe(t0.Add(time.Duration(s)*time.Second), count, 10000)
+	}
+	if rate < 7.9 || rate > 8.1 {
+		t.Errorf("rate %.2f/s after three minutes at 8/s, want 8", rate)
+	}
+	want := time.Duration(float64(10000-count)/8) * time.Second
+	if d := left - want; d < -5*time.Second || d > 5*time.Second {
+		t.Errorf("time left %s, want about %s", left, want)
+	}
+	if len(e.samples) > 30 {
+		t.Errorf("%d samples kept for a two-minute window", len(e.samples))
+	}
+}
+
 // TestUserPermissionsBudgetFlags: --user-permissions-budget wins; the old
 // --user-permissions-limit alone still works, with its 0 and -1.
 func TestUserPermissionsBudgetFlags(t *testing.T) {
