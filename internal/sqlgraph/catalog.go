@@ -9,7 +9,6 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/planbuilder"
-	"github.com/dolthub/go-mysql-server/sql/rowexec"
 
 	"github.com/authgraph/authgraph/internal/apperr"
 )
@@ -98,28 +97,9 @@ func (g *Graph) QueryCatalog(ctx context.Context, query string) (*Result, error)
 	if err := checkPlanTables(node, catalogTable); err != nil {
 		return nil, err
 	}
-	iter, err := g.engine.Analyzer.ExecBuilder.Build(sctx, node, nil)
+	out, err := g.execute(ctx, sctx, node, flags)
 	if err != nil {
-		return nil, g.queryErr(ctx, err)
-	}
-	iter, sch, err := rowexec.FinalizeIters(sctx, node, flags, iter)
-	if err != nil {
-		return nil, g.queryErr(ctx, err)
-	}
-	if sch == nil {
-		sch = node.Schema()
-	}
-	out := &Result{Rows: [][]any{}}
-	for _, c := range sch {
-		out.Columns = append(out.Columns, c.Name)
-		out.Types = append(out.Types, strings.ToLower(c.Type.String()))
-	}
-	err = g.collect(sctx, iter, sch, out)
-	if cerr := iter.Close(sctx); err == nil && cerr != nil && ctx.Err() == nil {
-		err = cerr
-	}
-	if err != nil {
-		return nil, g.queryErr(ctx, err)
+		return nil, err
 	}
 	out.Elapsed = time.Since(start)
 	return out, nil

@@ -118,6 +118,19 @@ func (g *Graph) Query(ctx context.Context, query string) (*Result, error) {
 	if err != nil {
 		return nil, g.queryErr(ctx, err)
 	}
+	out, err := g.execute(ctx, sctx, node, flags)
+	if err != nil {
+		return nil, err
+	}
+	out.Elapsed = time.Since(start)
+	out.Scans = counter.n
+	out.KeyFilters, out.KeyFallbacks = counter.keys.reduced, counter.keys.fallbacks
+	return out, nil
+}
+
+// execute runs an analysed, checked plan and collects its rows under the
+// console's caps (Query and QueryCatalog share it).
+func (g *Graph) execute(ctx context.Context, sctx *sql.Context, node sql.Node, flags *sql.QueryFlags) (*Result, error) {
 	iter, err := g.engine.Analyzer.ExecBuilder.Build(sctx, node, nil)
 	if err != nil {
 		return nil, g.queryErr(ctx, err)
@@ -141,9 +154,6 @@ func (g *Graph) Query(ctx context.Context, query string) (*Result, error) {
 	if err != nil {
 		return nil, g.queryErr(ctx, err)
 	}
-	out.Elapsed = time.Since(start)
-	out.Scans = counter.n
-	out.KeyFilters, out.KeyFallbacks = counter.keys.reduced, counter.keys.fallbacks
 	return out, nil
 }
 
