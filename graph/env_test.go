@@ -1,12 +1,7 @@
 package graph_test
 
 import (
-	"context"
-	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"os"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,8 +12,7 @@ import (
 	"github.com/authgraph/authgraph/ingest"
 	"github.com/authgraph/authgraph/internal/access"
 	"github.com/authgraph/authgraph/internal/auth0sim"
-	"github.com/authgraph/authgraph/internal/neo4jlocal"
-	"github.com/authgraph/authgraph/internal/neo4jtest"
+	"github.com/authgraph/authgraph/internal/neo4jtest/simtenant"
 	"github.com/authgraph/authgraph/internal/store"
 	"github.com/authgraph/authgraph/schema"
 )
@@ -43,68 +37,25 @@ type testEnv struct {
 }
 
 var (
-	envOnce sync.Once
-	envErr  error
-	env     testEnv
+	env    testEnv
+	shared = &simtenant.Shared{Users: testUsers, Init: func(s *simtenant.Env) error {
+		env = testEnv{st: s.Store, driver: s.Driver, tenant: s.Tenant, snap: s.Snap, summary: s.Summary,
+			handler: signedIn(graph.NewHandler(graph.Options{
+				Store: s.Store, Introspection: true,
+				Console: store.ConsoleOptions{Timeout: cypherTimeout, MaxRows: cypherMaxRows},
+			}))}
+		return nil
+	}}
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if env.driver != nil {
-		ctx := context.Background()
-		if err := neo4jtest.DeleteTenant(ctx, env.driver, env.tenant); err != nil {
-			fmt.Fprintln(os.Stderr, "cleanup:", err)
-		}
-		_ = env.driver.Close(ctx)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { shared.Main(m) }
 
 // setup returns the shared environment, syncing the simulated tenant the
 // first time.
 func setup(t testing.TB) *testEnv {
 	t.Helper()
-	neo4jtest.Driver(t) // fails when Neo4j is down; takes the binary-wide lock
-	envOnce.Do(func() { envErr = env.init(neo4jtest.Tenant(t)) })
-	if envErr != nil {
-		t.Fatal(envErr)
-	}
+	shared.Setup(t)
 	return &env
-}
-
-func (e *testEnv) init(tenant string) error {
-	ctx := context.Background()
-	d, err := neo4jlocal.NewDriver(neo4jtest.Target())
-	if err != nil {
-		return err
-	}
-	e.driver, e.tenant = d, tenant
-	e.st = store.FromDriver(d)
-	if err := e.st.EnsureSchema(ctx); err != nil {
-		return err
-	}
-	sim, err := auth0sim.New(auth0sim.Config{Seed: 1, Users: testUsers})
-	if err != nil {
-		return err
-	}
-	hs := httptest.NewServer(sim.Handler())
-	defer hs.Close()
-	e.summary, err = ingest.Run(ctx, e.st, ingest.Config{
-		Credentials: ingest.Credentials{Domain: hs.URL, ClientID: sim.ClientID(), ClientSecret: sim.ClientSecret()},
-		Tenant:      tenant, UserPermissionsLimit: -1, ExportPoll: 10 * time.Millisecond,
-	})
-	if err != nil {
-		return fmt.Errorf("sync of the simulated tenant: %w", err)
-	}
-	if e.summary.Status != "ok" {
-		return fmt.Errorf("sync status %s: failed %v skipped %v", e.summary.Status, e.summary.Failed, e.summary.Skipped)
-	}
-	e.snap = sim.Snapshot()
-	e.handler = signedIn(graph.NewHandler(graph.Options{
-		Store: e.st, Introspection: true,
-		Console: store.ConsoleOptions{Timeout: cypherTimeout, MaxRows: cypherMaxRows},
-	}))
-	return nil
 }
 
 // signedIn runs every request as a signed-in analyst, who may read

@@ -25,6 +25,7 @@ import (
 type spool struct {
 	mu     sync.Mutex
 	f      *os.File
+	named  bool // the file still has its name in the temp dir (see newSpool)
 	w      *bufio.Writer
 	enc    *gob.Encoder
 	n      int
@@ -49,13 +50,21 @@ func init() {
 	gob.Register([]any{})
 }
 
+// newSpool creates the spool's file in the temp dir and at once removes its
+// name: the open file keeps working through its descriptor, and the kernel
+// frees it when the last descriptor closes, which the process's end does
+// too, however it ends (SIGKILL, OOM, a crash). A spool of a large tenant's
+// members is large, and a name left behind by a killed sync would stay in
+// the temp dir for good. Where an open file cannot be removed (Windows) the
+// name stays until remove.
 func newSpool() (*spool, error) {
 	f, err := os.CreateTemp("", "authgraph-spool-*")
 	if err != nil {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
+	named := os.Remove(f.Name()) != nil
 	w := bufio.NewWriterSize(f, 1<<20)
-	return &spool{f: f, w: w, enc: gob.NewEncoder(w)}, nil
+	return &spool{f: f, named: named, w: w, enc: gob.NewEncoder(w)}, nil
 }
 
 type spoolKey struct{}
@@ -168,13 +177,17 @@ func (sp *spool) discard() {
 	}
 }
 
-// remove closes and deletes the file. Holds sp.mu.
+// remove closes the file, which frees it, and deletes its name if it still
+// has one (never a name already removed: another file may have it by now).
+// Holds sp.mu.
 func (sp *spool) remove() {
 	if sp.f == nil {
 		return
 	}
 	sp.f.Close()
-	os.Remove(sp.f.Name())
+	if sp.named {
+		os.Remove(sp.f.Name())
+	}
 	sp.f = nil
 }
 

@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
+	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -359,6 +362,66 @@ func TestMembersFetchedWhileUsersLoadAreExact(t *testing.T) {
 	}
 	t.Logf("%d rows parked while the users loaded", sum.Spooled)
 	e.assertEqual(expected(e.tenant, e.sim.Snapshot(), true))
+}
+
+// A sync leaves no spool file in the temp dir, neither completed nor
+// cancelled while members are parked, and none has a name even while rows
+// wait in it (so a sync killed then leaves none either).
+func TestSyncLeavesNoSpoolFile(t *testing.T) {
+	for _, cancelled := range []bool{false, true} {
+		t.Run(fmt.Sprint("cancelled=", cancelled), func(t *testing.T) {
+			tmp := t.TempDir()
+			t.Setenv("TMPDIR", tmp)
+			spoolFiles := func() []string {
+				left, err := filepath.Glob(filepath.Join(tmp, "authgraph-spool-*"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return left
+			}
+			e := newEnv(t, auth0sim.Config{Seed: 14, Users: 2500, ExportDelay: 1500 * time.Millisecond})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var mu sync.Mutex
+			var usersDone bool
+			var parked []string // early resources done while the users loaded
+			var seen []string   // spool files seen then
+			cfg := e.config()
+			cfg.Progress = func(ev ingest.Event) {
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case ev.Resource == "users" && ev.Phase == "done":
+					usersDone = true
+				case !usersDone && ev.Phase == "done" && (ev.Resource == "organization_members" || ev.Resource == "role_users"):
+					parked = append(parked, ev.Resource)
+					seen = append(seen, spoolFiles()...)
+					if cancelled {
+						cancel()
+					}
+				}
+			}
+			sum, err := ingest.Run(ctx, e.st, cfg)
+			if cancelled {
+				if err == nil && sum.Status == "ok" {
+					t.Fatalf("the cancelled sync ended ok")
+				}
+			} else if err != nil || sum.Status != "ok" || sum.Spooled == 0 {
+				t.Fatalf("sync: %v, status %v, %d rows spooled; want ok with rows spooled", err, sum.Status, sum.Spooled)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if len(parked) == 0 {
+				t.Fatal("no members were fetched while the users loaded: the spool was not used")
+			}
+			if runtime.GOOS != "windows" && len(seen) > 0 {
+				t.Errorf("spool files with a name while rows were parked: %v", seen)
+			}
+			if left := spoolFiles(); len(left) > 0 {
+				t.Errorf("spool files left in the temp dir: %v", left)
+			}
+		})
+	}
 }
 
 func TestSyncSmallTenantByListAndSecondSyncConverges(t *testing.T) {

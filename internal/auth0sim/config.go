@@ -97,7 +97,8 @@ type Config struct {
 	// Epoch: a signing key's age is read against today) the current
 	// signing key became current. Zero means 400 days on the planted
 	// tenant (never rotated for over a year: signing-key-not-rotated) and
-	// 30 days when Hardened.
+	// 30 days when Hardened. The planted tenant's current key is also
+	// revoked (signing-key-revoked-but-current); the Hardened one's is not.
 	KeyAge time.Duration
 	// SMSFactor enables the sms MFA factor; PhoneProvider is the selected
 	// phone provider (GET /guardian/factors/phone/selected-provider: auth0,

@@ -23,7 +23,8 @@ type TenantSigningKey struct {
 }
 
 // genTenantKeys makes the usual set after a few rotations: a revoked old
-// key, the previous key, the current one and the next. Their dates count
+// key, the previous key, the current one and the next; on the planted
+// tenant the current key is revoked too. Their dates count
 // back from when the process started (a key's age is read against today;
 // the same instant for every simulator of the process, so equal configs
 // still give equal tenants): the current key became current Config.KeyAge
@@ -54,6 +55,13 @@ func (s *Sim) genTenantKeys(r *rng) {
 	prev.CurrentSince, prev.CurrentUntil = day(ageDays+180), day(ageDays)
 	cur.Current = true
 	cur.CurrentSince = prev.CurrentUntil
+	if !s.cfg.Hardened {
+		// Revoked a week ago and still listed as current, still signing
+		// (signing-key-revoked-but-current): what Auth0 answered go-auth0's
+		// recorded revoke of the current key. The Hardened tenant's current key
+		// is not revoked.
+		cur.Revoked, cur.RevokedAt = true, day(7)
+	}
 	next.Next = true
 	s.tenantKeys = []*TenantSigningKey{old, prev, cur, next}
 }

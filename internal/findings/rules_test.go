@@ -12,6 +12,7 @@ import (
 	"github.com/authgraph/authgraph/internal/findings"
 	"github.com/authgraph/authgraph/internal/neo4jtest"
 	"github.com/authgraph/authgraph/internal/store"
+	"github.com/authgraph/authgraph/rules"
 	"github.com/authgraph/authgraph/schema"
 )
 
@@ -100,7 +101,9 @@ func TestBuiltinRules(t *testing.T) {
 		// The planted tenant's sms factor is off (all are: mfa-no-factor-enabled).
 		"mfa-sms-auth0-provider": {want: []string{}, oneEach: true, variant: []string{"sms"}},
 		// Current for 400 days on the planted tenant, 30 on the others.
-		"signing-key-not-rotated":              {want: []string{tn.SigningKeys[2].KID}, oneEach: true, variant: []string{}},
+		"signing-key-not-rotated": {want: []string{tn.SigningKeys[2].KID}, oneEach: true, variant: []string{}},
+		// The current key, revoked a week ago, on every tenant but the Hardened one.
+		"signing-key-revoked-but-current":      {want: []string{tn.SigningKeys[2].KID}, oneEach: true, variant: []string{v.sim.Snapshot().SigningKeys[2].KID}},
 		"action-old-runtime":                   {want: []string{"Block disposable emails", "Legacy password webhook"}},
 		"api-hs256":                            {want: []string{"Inventory API"}},
 		"api-long-token-lifetime":              {want: []string{"Inventory API"}},
@@ -269,4 +272,48 @@ func newFixture(t *testing.T, st *store.Store) string {
 	must(st.UpsertRels(ctx, tenant, schema.RelWithRole, tag, []store.Rel{rel("org1|auth0|erin", "orgadmin")}))
 	must(st.UpsertRels(ctx, tenant, schema.RelMemberOf, tag, []store.Rel{rel("auth0|erin", "org1")}))
 	return tenant
+}
+
+// signing-key-revoked-but-current reads either mark of a revocation: the
+// simulator's `revoked: true`, and `revoked_at` beside `revoked: false`
+// (what Auth0 answered go-auth0's recorded revoke of the current key); a key
+// that is not current, or current and not revoked, is not this rule.
+func TestRevokedCurrentKeyShapes(t *testing.T) {
+	ctx := context.Background()
+	var rule []*rules.Rule
+	for _, r := range builtin(t) {
+		if r.ID == "signing-key-revoked-but-current" {
+			rule = append(rule, r)
+		}
+	}
+	if len(rule) != 1 {
+		t.Fatal("no built-in rule signing-key-revoked-but-current")
+	}
+	d := neo4jtest.Driver(t)
+	st := store.FromDriver(d)
+	tenant := neo4jtest.Tenant(t)
+	neo4jtest.Cleanup(t, d, tenant)
+	if err := st.EnsureTenant(ctx, tenant, 1); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().UTC().Add(-48 * time.Hour).Truncate(time.Millisecond)
+	key := func(kid string, props map[string]any) store.Node {
+		return store.Node{NativeID: kid, Name: kid, Props: props}
+	}
+	if _, err := st.UpsertNodes(ctx, tenant, schema.SigningKey, 1, []store.Node{
+		key("revoked-flag", map[string]any{"kid": "revoked-flag", "current": true, "revoked": true, "revoked_at": at}),
+		key("revoked-at-only", map[string]any{"kid": "revoked-at-only", "current": true, "revoked": false, "revoked_at": at}),
+		key("current-clean", map[string]any{"kid": "current-clean", "current": true, "revoked": false}),
+		key("revoked-old", map[string]any{"kid": "revoked-old", "current": false, "previous": true, "revoked": true, "revoked_at": at}),
+		key("next", map[string]any{"kid": "next", "next": true}),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := findings.New(st, rule).Run(ctx, tenant)
+	if err != nil || len(sum.Failed) > 0 {
+		t.Fatalf("rules run: %v %v", err, sum)
+	}
+	if got, want := names(hitsOf(t, st, tenant)[rule[0].ID]), []string{"revoked-at-only", "revoked-flag"}; !equal(got, want) {
+		t.Errorf("fires for %v, want %v", got, want)
+	}
 }

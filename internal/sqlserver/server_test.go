@@ -15,7 +15,6 @@ import (
 	"log/slog"
 	"math/big"
 	"net"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -27,11 +26,8 @@ import (
 	gomysql "github.com/go-sql-driver/mysql"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
-	"github.com/authgraph/authgraph/ingest"
 	"github.com/authgraph/authgraph/internal/access"
-	"github.com/authgraph/authgraph/internal/auth0sim"
-	"github.com/authgraph/authgraph/internal/neo4jlocal"
-	"github.com/authgraph/authgraph/internal/neo4jtest"
+	"github.com/authgraph/authgraph/internal/neo4jtest/simtenant"
 	"github.com/authgraph/authgraph/internal/sqlgraph"
 	"github.com/authgraph/authgraph/internal/sqlserver"
 	"github.com/authgraph/authgraph/internal/store"
@@ -52,66 +48,29 @@ type testEnv struct {
 }
 
 var (
-	envOnce sync.Once
-	envErr  error
-	env     testEnv
+	env    testEnv
+	shared = &simtenant.Shared{Users: 200, AccessSchema: true,
+		Init: func(s *simtenant.Env) error { return env.init(s) },
+		Close: func(ctx context.Context, _ *simtenant.Env) {
+			for _, id := range env.ids {
+				env.st.RevokeToken(ctx, id, time.Now())
+			}
+		}}
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if env.driver != nil {
-		ctx := context.Background()
-		for _, id := range env.ids {
-			env.st.RevokeToken(ctx, id, time.Now())
-		}
-		if err := neo4jtest.DeleteTenant(ctx, env.driver, env.tenant); err != nil {
-			fmt.Fprintln(os.Stderr, "cleanup:", err)
-		}
-		_ = env.driver.Close(ctx)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { shared.Main(m) }
 
 func setup(t testing.TB) *testEnv {
 	t.Helper()
-	neo4jtest.Driver(t)
-	envOnce.Do(func() { envErr = env.init(neo4jtest.Tenant(t)) })
-	if envErr != nil {
-		t.Fatal(envErr)
-	}
+	shared.Setup(t)
 	return &env
 }
 
-func (e *testEnv) init(tenant string) error {
+// init adds to the synced tenant the SQL graph, the HTTP server's token
+// check and a token per role or state.
+func (e *testEnv) init(s *simtenant.Env) error {
 	ctx := context.Background()
-	d, err := neo4jlocal.NewDriver(neo4jtest.Target())
-	if err != nil {
-		return err
-	}
-	e.driver, e.tenant = d, tenant
-	e.st = store.FromDriver(d)
-	if err := e.st.EnsureSchema(ctx); err != nil {
-		return err
-	}
-	if err := e.st.EnsureAccessSchema(ctx); err != nil {
-		return err
-	}
-	sim, err := auth0sim.New(auth0sim.Config{Seed: 1, Users: 200})
-	if err != nil {
-		return err
-	}
-	hs := httptest.NewServer(sim.Handler())
-	defer hs.Close()
-	sum, err := ingest.Run(ctx, e.st, ingest.Config{
-		Credentials: ingest.Credentials{Domain: hs.URL, ClientID: sim.ClientID(), ClientSecret: sim.ClientSecret()},
-		Tenant:      tenant, UserPermissionsLimit: -1, ExportPoll: 10 * time.Millisecond,
-	})
-	if err != nil {
-		return fmt.Errorf("sync of the simulated tenant: %w", err)
-	}
-	if sum.Status != "ok" {
-		return fmt.Errorf("sync status %s", sum.Status)
-	}
+	e.st, e.driver, e.tenant = s.Store, s.Driver, s.Tenant
 	e.g = sqlgraph.New(e.st, store.ConsoleOptions{Timeout: 5 * time.Second, MaxRows: 5000})
 	// The HTTP server's token check, with a short cache so revocations
 	// show at once.
