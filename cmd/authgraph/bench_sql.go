@@ -99,21 +99,25 @@ func benchSQL(ctx context.Context, out io.Writer, o benchSQLOptions) error {
 
 	g := sqlgraph.New(st, store.ConsoleOptions{Timeout: 5 * time.Minute, MaxRows: 1 << 30, MaxBytes: 1 << 40})
 	params := map[string]any{"t": tenant}
-	fmt.Fprintf(out, "%-10s %8s %12s %12s %8s\n", "question", "rows", "sql p50", "cypher p50", "ratio")
+	fmt.Fprintf(out, "%-10s %8s %12s %12s %8s %14s\n", "question", "rows", "sql p50", "cypher p50", "ratio", "sql cpu p50")
+	var meter cpuMeter
 	for _, q := range sqlgraph.Questions(tenant) {
 		if o.only != "" && q.Name != o.only {
 			continue
 		}
 		cy := []store.Statement{{Cypher: q.Cypher, Params: params}}
 		var rows int
+		var cpu []time.Duration
 		runSQL := func() (time.Duration, error) {
-			t0 := time.Now()
+			c0, t0 := meter.sample(), time.Now()
 			r, err := g.Query(ctx, q.SQL)
 			if err != nil {
 				return 0, fmt.Errorf("%s in SQL: %w", q.Name, err)
 			}
+			d := time.Since(t0)
+			cpu = append(cpu, meter.sample().self-c0.self)
 			rows = len(r.Rows)
-			return time.Since(t0), nil
+			return d, nil
 		}
 		runCypher := func() (time.Duration, error) {
 			t0 := time.Now()
@@ -130,6 +134,7 @@ func benchSQL(ctx context.Context, out io.Writer, o benchSQLOptions) error {
 			return err
 		}
 		var ts, tc []time.Duration
+		cpu = nil
 		for i := 0; i < max(rounds, 1); i++ {
 			d, err := runSQL()
 			if err != nil {
@@ -142,7 +147,8 @@ func benchSQL(ctx context.Context, out io.Writer, o benchSQLOptions) error {
 			tc = append(tc, d)
 		}
 		ms, mc := median(ts), median(tc)
-		fmt.Fprintf(out, "%-10s %8d %12s %12s %7.1f×\n", q.Name, rows, ms.Round(100*time.Microsecond), mc.Round(100*time.Microsecond), ms.Seconds()/mc.Seconds())
+		fmt.Fprintf(out, "%-10s %8d %12s %12s %7.1f× %14s\n", q.Name, rows, ms.Round(100*time.Microsecond), mc.Round(100*time.Microsecond), ms.Seconds()/mc.Seconds(),
+			median(cpu).Round(100*time.Microsecond))
 		profiled = append(profiled, runSQL)
 	}
 	if o.cpuProfile != "" {
