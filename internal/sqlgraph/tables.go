@@ -3,6 +3,7 @@ package sqlgraph
 import (
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -44,6 +45,10 @@ type Table struct {
 	Rel     *schema.Relation
 	Columns []Column
 	Doc     string
+
+	once     sync.Once
+	sch      sql.Schema
+	pkSchema sql.PrimaryKeySchema
 }
 
 // Snake turns a Go-style name into snake case: ClientGrant → client_grant.
