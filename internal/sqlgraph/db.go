@@ -189,6 +189,9 @@ func (t *table) PartitionRows(ctx *sql.Context, _ sql.Partition) (sql.RowIter, e
 		return nil, err
 	}
 	t.g.scanned(ctx)
+	if konst >= 0 {
+		rows.Spare(konst)
+	}
 	return &rowIter{rows: rows, cols: t.columns(), konst: konst, kval: kval}, nil
 }
 
@@ -201,6 +204,8 @@ type rowIter struct {
 }
 
 func (it *rowIter) Next(*sql.Context) (sql.Row, error) {
+	// The store's rows are this iterator's own, one per row, with a slot
+	// left empty for the column filled in (PartitionRows).
 	vals, err := it.rows.Next()
 	if err != nil {
 		return nil, err
@@ -208,23 +213,13 @@ func (it *rowIter) Next(*sql.Context) (sql.Row, error) {
 	if vals == nil {
 		return nil, io.EOF
 	}
-	if it.konst < 0 {
-		// vals is the row's own slice (the store makes one per row).
-		row := sql.Row(vals[:len(it.cols)])
-		for i, c := range it.cols {
-			row[i] = toSQL(c, vals[i])
-		}
-		return row, nil
-	}
-	row := make(sql.Row, len(it.cols))
-	j := 0
+	row := sql.Row(vals)
 	for i, c := range it.cols {
 		if i == it.konst {
 			row[i] = it.kval
 			continue
 		}
-		row[i] = toSQL(c, vals[j])
-		j++
+		row[i] = toSQL(c, row[i])
 	}
 	return row, nil
 }
@@ -266,12 +261,12 @@ func toSQL(c Column, v any) any {
 		}
 		return nil
 	}
-	switch c.Type {
-	case types.Int64:
+	switch c.conv {
+	case convInt:
 		if _, ok := v.(int64); !ok {
 			return nil
 		}
-	case types.Float64:
+	case convFloat:
 		switch x := v.(type) {
 		case float64:
 		case int64:
@@ -279,7 +274,7 @@ func toSQL(c Column, v any) any {
 		default:
 			return nil
 		}
-	case types.LongText:
+	case convString:
 		if _, ok := v.(string); !ok {
 			return fmt.Sprint(v)
 		}

@@ -14,12 +14,19 @@ import (
 
 // scanAll reads every row of a scan, each printed with its values' types.
 func scanAll(t *testing.T, st *store.Store, q store.SQLScan) []string {
+	return scanSpare(t, st, q, -1)
+}
+
+// scanSpare is scanAll with rows one wider, spare the empty position (-1:
+// none), which it checks and removes.
+func scanSpare(t *testing.T, st *store.Store, q store.SQLScan, spare int) []string {
 	t.Helper()
 	rows, err := st.SQLScanRows(context.Background(), q, 30*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
+	rows.Spare(spare)
 	var out []string
 	for {
 		vals, err := rows.Next()
@@ -28,6 +35,12 @@ func scanAll(t *testing.T, st *store.Store, q store.SQLScan) []string {
 		}
 		if vals == nil {
 			break
+		}
+		if spare >= 0 {
+			if len(vals) != len(q.Fields)+1 || vals[spare] != nil {
+				t.Fatalf("%#v: want %d values and nil at %d", vals, len(q.Fields)+1, spare)
+			}
+			vals = append(vals[:spare:spare], vals[spare+1:]...)
 		}
 		if len(vals) != len(q.Fields) {
 			t.Fatalf("%d values, want %d", len(vals), len(q.Fields))
@@ -91,11 +104,21 @@ func TestNestedRelationScan(t *testing.T) {
 					t.Fatalf("%s %s: not nested: %s", r.Name(), c.name, st.Cypher)
 				}
 				nested := scanAll(t, e.st, q)
+				for _, sp := range []int{0, len(q.Fields) / 2, len(q.Fields)} {
+					if got := scanSpare(t, e.st, q, sp); strings.Join(got, "\n") != strings.Join(nested, "\n") {
+						t.Errorf("%s %s: with a spare slot at %d:\n%s\nwithout:\n%s", r.Name(), c.name, sp, strings.Join(got, "\n"), strings.Join(nested, "\n"))
+					}
+				}
 				q.Limit = 1 << 30
 				if st, _ := store.SQLScanStatement(q); strings.Contains(st.Cypher, "[(") {
 					t.Fatalf("a scan with a limit is nested: %s", st.Cypher)
 				}
 				flat := scanAll(t, e.st, q)
+				if len(q.Fields) > 0 {
+					if got := scanSpare(t, e.st, q, 1); strings.Join(got, "\n") != strings.Join(flat, "\n") {
+						t.Errorf("%s %s: flat with a spare slot at 1 differs", r.Name(), c.name)
+					}
+				}
 				if strings.Join(nested, "\n") != strings.Join(flat, "\n") {
 					t.Errorf("%s seeking %s, %s: nested %d rows\n%s\nflat %d rows\n%s", r.Name(), seek, c.name,
 						len(nested), strings.Join(nested, "\n"), len(flat), strings.Join(flat, "\n"))

@@ -287,6 +287,7 @@ type SQLRows struct {
 	sess   neo4j.SessionWithContext
 	res    neo4j.ResultWithContext
 	fields int
+	spare  int // the empty slot of each row (-1: none; see Spare)
 	shape  scanShape
 	// A nested scan's current record: its own values and its list, and
 	// the next element of the list to return.
@@ -331,8 +332,32 @@ func (s *Store) SQLScanRows(ctx context.Context, q SQLScan, timeout time.Duratio
 	}
 	read, cancelRead := context.WithCancel(context.WithoutCancel(ctx))
 	stop := context.AfterFunc(ctx, cancelRead)
-	return &SQLRows{sess: sess, res: res, fields: len(q.Fields), shape: shape, ctx: ctx, cancel: cancel, limit: timeout,
+	return &SQLRows{sess: sess, res: res, fields: len(q.Fields), spare: -1, shape: shape, ctx: ctx, cancel: cancel, limit: timeout,
 		read: read, stopRead: func() bool { cancelRead(); return stop() }}, nil
+}
+
+// Spare makes every row one wider, with position i left nil and the
+// fields around it: a caller filling a column in itself (a constant) has
+// its row with no second slice. Call it before the first Next.
+func (r *SQLRows) Spare(i int) {
+	if i >= 0 && i <= r.fields {
+		r.spare = i
+	}
+}
+
+// width and at: a row's length and field i's position in it.
+func (r *SQLRows) width() int {
+	if r.spare >= 0 {
+		return r.fields + 1
+	}
+	return r.fields
+}
+
+func (r *SQLRows) at(i int) int {
+	if r.spare >= 0 && i >= r.spare {
+		return i + 1
+	}
+	return i
 }
 
 // Next returns the next row's values in a new slice the caller may keep,
@@ -345,9 +370,9 @@ func (r *SQLRows) Next() ([]any, error) {
 		return nil, r.end()
 	}
 	vals := r.res.Record().Values
-	row := make([]any, r.fields)
-	for i := range row {
-		row[i] = sqlValue(vals[i])
+	row := make([]any, r.width())
+	for i := 0; i < r.fields; i++ {
+		row[r.at(i)] = sqlValue(vals[i])
 	}
 	return row, nil
 }
@@ -378,19 +403,19 @@ func (r *SQLRows) nextNested() ([]any, error) {
 	}
 	e := r.list[r.next]
 	r.next++
-	row := make([]any, r.fields)
+	row := make([]any, r.width())
 	for i, p := range r.shape.outer {
-		row[p] = sqlValue(r.outer[i])
+		row[r.at(p)] = sqlValue(r.outer[i])
 	}
 	switch len(r.shape.inner) {
 	case 0:
 	case 1:
-		row[r.shape.inner[0]] = sqlValue(e)
+		row[r.at(r.shape.inner[0])] = sqlValue(e)
 	default:
 		vs, _ := e.([]any)
 		for i, p := range r.shape.inner {
 			if i < len(vs) {
-				row[p] = sqlValue(vs[i])
+				row[r.at(p)] = sqlValue(vs[i])
 			}
 		}
 	}
