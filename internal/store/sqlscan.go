@@ -133,9 +133,9 @@ type scanShape struct {
 // found, with its edges in a list (a pattern comprehension, which Neo4j
 // streams node by node, so the memory it holds is one node's edges): the
 // same rows as one record per edge, but Bolt's cost is per record, on
-// both sides — the 40,000 memberships of 999 organizations come about
-// twice as fast as 999 records as as 40,000. A limit counts rows, so a
-// scan with one stays flat.
+// both sides: the 40,000 memberships of 999 organizations come about
+// twice as fast as 999 records as they did as 40,000. A limit counts
+// rows, so a scan with one stays flat.
 func sqlScanPlan(q SQLScan) (Statement, scanShape, error) {
 	if (q.Kind == nil) == (q.Rel == nil) {
 		return Statement{}, scanShape{}, apperr.New(apperr.Invalid, "sql scan: exactly one of kind and relation")
