@@ -60,8 +60,9 @@ func (d *database) GetTableNames(*sql.Context) ([]string, error) { return d.name
 type table struct {
 	g     *Graph
 	def   *Table
-	proj  []string // nil: every column
-	cols  []Column // the columns returned, in order
+	proj  []string   // nil: every column
+	cols  []Column   // the columns returned, in order
+	sch   sql.Schema // their schema, when projected (nil: every column's)
 	conds []store.SQLCond
 	// exact: conds are the whole of the filter above the scan, so a LIMIT
 	// over that filter may be pushed too.
@@ -93,19 +94,41 @@ func (t *table) columns() []Column {
 	return t.def.Columns
 }
 
-func (t *table) Schema() sql.Schema { return t.schemaOf(t.columns()) }
+// Schema is the columns returned. The planner asks for it many times per
+// statement: it is made once per table (and per projection), and the
+// engine copies a column before changing it.
+func (t *table) Schema() sql.Schema {
+	if t.cols != nil || t.proj != nil {
+		return t.sch
+	}
+	return t.def.schema()
+}
 
 // PrimaryKeySchema is every column, whatever the projection: the planner
 // reads the whole table's columns from it. There is no primary key (an
 // asset's id is unique only per tenant; key is the unique one).
 func (t *table) PrimaryKeySchema() sql.PrimaryKeySchema {
-	return sql.NewPrimaryKeySchema(t.schemaOf(t.def.Columns))
+	t.def.once.Do(t.def.makeSchema)
+	return t.def.pkSchema
 }
 
-func (t *table) schemaOf(cols []Column) sql.Schema {
+// schema is every column's, made once.
+func (d *Table) schema() sql.Schema {
+	d.once.Do(d.makeSchema)
+	return d.sch
+}
+
+func (d *Table) makeSchema() {
+	d.sch = schemaOf(d.Name, d.Columns)
+	d.pkSchema = sql.NewPrimaryKeySchema(schemaOf(d.Name, d.Columns))
+}
+
+func (t *table) schemaOf(cols []Column) sql.Schema { return schemaOf(t.def.Name, cols) }
+
+func schemaOf(name string, cols []Column) sql.Schema {
 	out := make(sql.Schema, len(cols))
 	for i, c := range cols {
-		out[i] = &sql.Column{Name: c.Name, Type: c.Type, Nullable: true, Source: t.def.Name, DatabaseSource: DBName}
+		out[i] = &sql.Column{Name: c.Name, Type: c.Type, Nullable: true, Source: name, DatabaseSource: DBName}
 	}
 	return out
 }
@@ -121,6 +144,7 @@ func (t *table) WithProjections(names []string) sql.Table {
 			nt.cols = append(nt.cols, c)
 		}
 	}
+	nt.sch = nt.schemaOf(nt.cols)
 	return &nt
 }
 
@@ -165,6 +189,9 @@ func (t *table) PartitionRows(ctx *sql.Context, _ sql.Partition) (sql.RowIter, e
 		return nil, err
 	}
 	t.g.scanned(ctx)
+	if konst >= 0 {
+		rows.Spare(konst)
+	}
 	return &rowIter{rows: rows, cols: t.columns(), konst: konst, kval: kval}, nil
 }
 
@@ -177,6 +204,8 @@ type rowIter struct {
 }
 
 func (it *rowIter) Next(*sql.Context) (sql.Row, error) {
+	// The store's rows are this iterator's own, one per row, with a slot
+	// left empty for the column filled in (PartitionRows).
 	vals, err := it.rows.Next()
 	if err != nil {
 		return nil, err
@@ -184,23 +213,13 @@ func (it *rowIter) Next(*sql.Context) (sql.Row, error) {
 	if vals == nil {
 		return nil, io.EOF
 	}
-	if it.konst < 0 {
-		// vals is the row's own slice (the store makes one per row).
-		row := sql.Row(vals[:len(it.cols)])
-		for i, c := range it.cols {
-			row[i] = toSQL(c, vals[i])
-		}
-		return row, nil
-	}
-	row := make(sql.Row, len(it.cols))
-	j := 0
+	row := sql.Row(vals)
 	for i, c := range it.cols {
 		if i == it.konst {
 			row[i] = it.kval
 			continue
 		}
-		row[i] = toSQL(c, vals[j])
-		j++
+		row[i] = toSQL(c, row[i])
 	}
 	return row, nil
 }
@@ -242,12 +261,12 @@ func toSQL(c Column, v any) any {
 		}
 		return nil
 	}
-	switch c.Type {
-	case types.Int64:
+	switch c.conv {
+	case convInt:
 		if _, ok := v.(int64); !ok {
 			return nil
 		}
-	case types.Float64:
+	case convFloat:
 		switch x := v.(type) {
 		case float64:
 		case int64:
@@ -255,7 +274,7 @@ func toSQL(c Column, v any) any {
 		default:
 			return nil
 		}
-	case types.LongText:
+	case convString:
 		if _, ok := v.(string); !ok {
 			return fmt.Sprint(v)
 		}

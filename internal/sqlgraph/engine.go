@@ -77,6 +77,10 @@ type Result struct {
 	// reduced; KeyFallbacks those run as planned because the side read
 	// first was over the caps (keyjoin.go).
 	KeyFilters, KeyFallbacks int
+	// KeyConstants counts the equalities a key filter found true for
+	// every two rows its join sees (the tenant of a one-tenant join) and
+	// left out of the join's condition and hash key (keyjoin.go).
+	KeyConstants int
 }
 
 type scanCounter struct {
@@ -124,7 +128,7 @@ func (g *Graph) Query(ctx context.Context, query string) (*Result, error) {
 	}
 	out.Elapsed = time.Since(start)
 	out.Scans = counter.n
-	out.KeyFilters, out.KeyFallbacks = counter.keys.reduced, counter.keys.fallbacks
+	out.KeyFilters, out.KeyFallbacks, out.KeyConstants = counter.keys.reduced, counter.keys.fallbacks, counter.keys.constants
 	return out, nil
 }
 

@@ -64,6 +64,7 @@ func (g *Graph) caps() keyCaps {
 // keyPair is one equality of the join's condition: the field of each side.
 type keyPair struct {
 	left, right *expression.GetField
+	eq          *expression.Equals // the conjunct of the join's condition
 }
 
 // keyJoin wraps one of the engine's hash joins (see above).
@@ -170,9 +171,9 @@ func joinPairs(j *plan.JoinNode) []keyPair {
 		}
 		switch {
 		case left[a.TableId()] && right[b.TableId()]:
-			out = append(out, keyPair{left: a, right: b})
+			out = append(out, keyPair{left: a, right: b, eq: eq})
 		case left[b.TableId()] && right[a.TableId()]:
-			out = append(out, keyPair{left: b, right: a})
+			out = append(out, keyPair{left: b, right: a, eq: eq})
 		}
 	}
 	return out
@@ -227,7 +228,7 @@ func (e *execBuilder) Build(ctx *sql.Context, n sql.Node, row sql.Row) (sql.RowI
 
 // keyStats counts, per statement, the joins reduced by a key filter and
 // those run as planned because a side was too big.
-type keyStats struct{ reduced, fallbacks int }
+type keyStats struct{ reduced, fallbacks, constants int }
 
 func (g *Graph) keyStat(ctx *sql.Context, reduced bool) {
 	if c, ok := ctx.Value(scanKey{}).(*scanCounter); ok {
@@ -444,6 +445,7 @@ func (k *keyJoin) run(ctx *sql.Context, b sql.NodeExecBuilder, row sql.Row, drai
 	}
 	d := &drained{sch: smallNode.Schema(), rows: buf, orig: smallNode}
 	var bigNode sql.Node
+	add := map[sql.TableId][]store.SQLCond{}
 	if tooBig {
 		// As planned: the rows read, then the rest of the side.
 		d.live = it
@@ -458,7 +460,6 @@ func (k *keyJoin) run(ctx *sql.Context, b sql.NodeExecBuilder, row sql.Row, drai
 			k.g.keyStat(ctx, true)
 			return sql.RowsToRowIter(), nil
 		}
-		add := map[sql.TableId][]store.SQLCond{}
 		for _, kt := range targets {
 			add[kt.id] = keys.conds(kt)
 		}
@@ -507,12 +508,134 @@ func (k *keyJoin) run(ctx *sql.Context, b sql.NodeExecBuilder, row sql.Row, drai
 			return nil, err
 		}
 	}
+	if bigNode != nil {
+		if drop := k.constPairs(buf, pos, targets, add); len(drop) > 0 {
+			if sj, ok := k.withoutPairs(nj.(*plan.JoinNode), drop); ok {
+				nj = sj
+				if c, ok := ctx.Value(scanKey{}).(*scanCounter); ok {
+					c.keys.constants += len(drop)
+				}
+			}
+		}
+	}
 	jt, err := b.Build(ctx, nj, row)
 	if err != nil {
 		d.close(ctx)
 		return nil, err
 	}
 	return &keyJoinIter{RowIter: jt, d: d}, nil
+}
+
+// constPairs are the pairs whose equality is true for every two rows the
+// join will see, so that the join's condition and hash key need not hold
+// them: the side read first has one value there in every row (none NULL),
+// and the other side's column is the tenant of a scan given that very
+// value as an equality — a scan fills that column in with it (db.go), and
+// Neo4j returns only nodes whose tenant is that string. As a rule, the
+// tenant of `a.tenant = b.tenant` when both sides are one tenant's.
+func (k *keyJoin) constPairs(buf []sql.Row, pos []int, targets []*keyTarget, add map[sql.TableId][]store.SQLCond) map[int]bool {
+	drop := map[int]bool{}
+	for _, kt := range targets {
+		for j, pi := range kt.pairs {
+			if kt.cols[j].Field != schema.PropTenant {
+				continue
+			}
+			var v string
+			pushed := false
+			for _, c := range add[kt.id] {
+				if s, ok := c.Value.(string); ok && c.Field == schema.PropTenant && c.Op == store.SQLEq {
+					v, pushed = s, true
+				}
+			}
+			if !pushed {
+				continue
+			}
+			same := len(buf) > 0
+			for _, r := range buf {
+				if s, ok := r[pos[pi]].(string); !ok || s != v {
+					same = false
+					break
+				}
+			}
+			if same {
+				drop[pi] = true
+			}
+		}
+	}
+	if len(drop) == len(k.pairs) {
+		// Keep one equality: the hash join needs a key.
+		return nil
+	}
+	return drop
+}
+
+// withoutPairs is the join j (built from k's) without the dropped pairs'
+// equalities in its condition and its hash lookup's keys, or false when
+// the keys are not the tuples of fields expected.
+func (k *keyJoin) withoutPairs(j *plan.JoinNode, drop map[int]bool) (sql.Node, bool) {
+	hl, ok := j.Right().(*plan.HashLookup)
+	if !ok || j.Filter == nil {
+		return nil, false
+	}
+	gone := map[*expression.Equals]bool{}
+	for pi := range drop {
+		gone[k.pairs[pi].eq] = true
+	}
+	var keep []sql.Expression
+	for _, e := range expression.SplitConjunction(j.Filter) {
+		if eq, ok := e.(*expression.Equals); ok && gone[eq] {
+			delete(gone, eq)
+			continue
+		}
+		keep = append(keep, e)
+	}
+	if len(gone) > 0 || len(keep) == 0 {
+		return nil, false
+	}
+	narrow := func(key sql.Expression, field func(keyPair) *expression.GetField) (sql.Expression, bool) {
+		tup, ok := key.(expression.Tuple)
+		if !ok {
+			return nil, false
+		}
+		var rest []sql.Expression
+		removed := 0
+		for _, e := range tup {
+			gf, ok := e.(*expression.GetField)
+			hit := false
+			for pi := range drop {
+				f := field(k.pairs[pi])
+				if ok && gf.TableId() == f.TableId() && strings.EqualFold(gf.Name(), f.Name()) {
+					hit = true
+				}
+			}
+			if hit {
+				removed++
+				continue
+			}
+			rest = append(rest, e)
+		}
+		if removed != len(drop) || len(rest) == 0 {
+			return nil, false
+		}
+		return expression.NewTuple(rest...), true
+	}
+	lk, ok := narrow(hl.LeftProbeKey, func(p keyPair) *expression.GetField { return p.left })
+	if !ok {
+		return nil, false
+	}
+	rk, ok := narrow(hl.RightEntryKey, func(p keyPair) *expression.GetField { return p.right })
+	if !ok {
+		return nil, false
+	}
+	nj, err := j.WithExpressions(expression.JoinAnd(keep...))
+	if err != nil {
+		return nil, false
+	}
+	nj, err = nj.WithChildren(j.Left(), plan.NewHashLookup(hl.Child, rk, lk, hl.JoinType))
+	if err != nil {
+		return nil, false
+	}
+	return nj, true
 }
 
 type keyJoinIter struct {

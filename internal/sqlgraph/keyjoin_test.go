@@ -43,6 +43,9 @@ func TestKeyFilter(t *testing.T) {
 		reduced int
 		// rows: the answer's size when known (-1: any, but not empty).
 		rows int64
+		// constants: at least this many equalities left out of the join
+		// as true for every row pair; -1: none may be.
+		constants int
 		// check looks at the scans the reduced run made.
 		check func(t *testing.T, st []store.Statement)
 	}{
@@ -63,8 +66,12 @@ func TestKeyFilter(t *testing.T) {
   SELECT ur.user_id FROM user_roles ur WHERE ur.role_id = '` + role + `' AND ur.tenant = ` + T + `)`},
 		{name: "EXISTS subquery", reduced: 1, rows: -1, sql: `SELECT r.id, r.name FROM roles r WHERE r.tenant = ` + T + ` AND EXISTS (
   SELECT 1 FROM user_roles ur WHERE ur.role_id = r.id AND ur.tenant = r.tenant AND ur.role_id = '` + role + `')`},
-		{name: "subquery question", reduced: 3, rows: -1, sql: sqlgraph.Questions(e.tenant)[2].SQL},
-		{name: "aggregate question", reduced: 1, rows: -1, sql: sqlgraph.Questions(e.tenant)[1].SQL},
+		{name: "subquery question", reduced: 3, rows: -1, constants: 2, sql: sqlgraph.Questions(e.tenant)[2].SQL},
+		{name: "aggregate question", reduced: 1, rows: -1, constants: 1, sql: sqlgraph.Questions(e.tenant)[1].SQL},
+		{name: "a NULL tenant on the side read first keeps the tenant equality", reduced: 1, rows: -1, constants: -1, sql: `SELECT u.id, x.tenant FROM users u
+  JOIN (SELECT ur.user_id, IF(ur.role_id = '` + role + `', NULL, ur.tenant) AS tenant FROM user_roles ur WHERE ur.tenant = ` + T + `) x
+    ON x.user_id = u.id AND x.tenant = u.tenant
+  WHERE u.tenant = ` + T},
 		{name: "LEFT JOIN keeps every user (big preserved side, small right side)", rows: users, sql: `SELECT u.id, x.role_id FROM users u
   LEFT JOIN (SELECT ur.user_id, ur.tenant, ur.role_id FROM user_roles ur WHERE ur.role_id = '` + role + `') x
     ON x.user_id = u.id AND x.tenant = u.tenant
@@ -125,13 +132,19 @@ func TestKeyFilter(t *testing.T) {
 			if c.reduced > 0 && got.KeyFilters < c.reduced {
 				t.Errorf("%d joins reduced, want %d: %v", got.KeyFilters, c.reduced, cyphers(st))
 			}
+			if c.constants < 0 && got.KeyConstants > 0 {
+				t.Errorf("%d equalities left out, want none", got.KeyConstants)
+			}
+			if c.constants > 0 && got.KeyConstants < c.constants {
+				t.Errorf("%d equalities left out, want %d", got.KeyConstants, c.constants)
+			}
 			if got.KeyFallbacks > 0 {
 				t.Errorf("%d fallbacks under the default caps", got.KeyFallbacks)
 			}
 			if c.check != nil {
 				c.check(t, st)
 			}
-			t.Logf("%d rows, %d scans, %d reduced: %s", len(g), got.Scans, got.KeyFilters, strings.Join(cyphers(st), " | "))
+			t.Logf("%d rows, %d scans, %d reduced, %d constant equalities: %s", len(g), got.Scans, got.KeyFilters, got.KeyConstants, strings.Join(cyphers(st), " | "))
 		})
 	}
 

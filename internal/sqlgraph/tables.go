@@ -3,6 +3,7 @@ package sqlgraph
 import (
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -16,7 +17,9 @@ import (
 type conv int
 
 const (
-	convPlain   conv = iota // string, int64, float64 as they are
+	convString  conv = iota // string as it is (another value printed)
+	convInt                 // int64 as it is
+	convFloat               // float64 (an int64 converted)
 	convBool                // bool → 0/1
 	convJSON                // string list → JSON array
 	convTime                // Neo4j datetime → DATETIME
@@ -44,6 +47,10 @@ type Table struct {
 	Rel     *schema.Relation
 	Columns []Column
 	Doc     string
+
+	once     sync.Once
+	sch      sql.Schema
+	pkSchema sql.PrimaryKeySchema
 }
 
 // Snake turns a Go-style name into snake case: ClientGrant → client_grant.
@@ -89,9 +96,9 @@ func RelTableName(r *schema.Relation) string {
 func sqlType(t schema.Type) (sql.Type, conv) {
 	switch t {
 	case schema.Int:
-		return types.Int64, convPlain
+		return types.Int64, convInt
 	case schema.Float:
-		return types.Float64, convPlain
+		return types.Float64, convFloat
 	case schema.Bool:
 		return types.Boolean, convBool
 	case schema.StringList:
@@ -99,7 +106,7 @@ func sqlType(t schema.Type) (sql.Type, conv) {
 	case schema.Time:
 		return types.DatetimeMaxPrecision, convTime
 	}
-	return types.LongText, convPlain
+	return types.LongText, convString
 }
 
 // kindTable: tenant, id (the Auth0 id), key (authgraph's tenant-scoped
