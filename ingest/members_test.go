@@ -146,8 +146,8 @@ func TestPassReadsChangedMembersOnly(t *testing.T) {
 		t.Errorf("the pass did not record the new membership: %v %v", ch.nodes, ch.rels)
 	}
 
-	// 2. A member leaves, another's roles change, and a user joins and
-	// leaves again: one pass.
+	// 2. A member leaves, another's roles change, a user joins and leaves
+	// again, and a member whose roles changed is deleted: one pass.
 	if err := m.Organization.DeleteMembers(ctx, org, []string{removed}); err != nil {
 		t.Fatal(err)
 	}
@@ -160,10 +160,20 @@ func TestPassReadsChangedMembersOnly(t *testing.T) {
 	if err := m.Organization.DeleteMembers(ctx, org, []string{late}); err != nil {
 		t.Fatal(err)
 	}
+	deleted := big.Members[2].UserID
+	if err := m.Organization.AssignMemberRoles(ctx, org, deleted, []string{role}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.User.Delete(ctx, deleted); err != nil {
+		t.Fatal(err)
+	}
 	sum, ch, calls, pages = e.membersPass()
-	t.Logf("three members changed: %d requests, %d of member lists, %s", calls, pages, sum.Duration)
-	if pages != 0 || calls > maxCalls(3) {
-		t.Errorf("changing 3 members: %d requests, %d of them member list pages (the list is %d pages)", calls, pages, listPages)
+	t.Logf("four members changed: %d requests, %d of member lists, %s", calls, pages, sum.Duration)
+	if pages != 0 || calls > maxCalls(4) {
+		t.Errorf("changing 4 members: %d requests, %d of them member list pages (the list is %d pages)", calls, pages, listPages)
+	}
+	if ch.nodes["OrgMembership "+ingest.MembershipID(org, deleted)] != store.OpDeleted || ch.nodes["User "+deleted] != store.OpDeleted {
+		t.Errorf("the deleted member's membership: %v", ch.nodes)
 	}
 	gone := ingest.MembershipID(org, removed)
 	if ch.nodes["OrgMembership "+gone] != store.OpDeleted || ch.rels["MEMBER_OF "+removed+" → "+org] != store.OpDeleted {
@@ -172,8 +182,8 @@ func TestPassReadsChangedMembersOnly(t *testing.T) {
 	if op := ch.rels["WITH_ROLE "+ingest.MembershipID(org, changed.UserID)+" → "+role]; op != store.OpCreated {
 		t.Errorf("the member's new role: %q, want created (%v)", op, ch.rels)
 	}
-	if len(ch.nodes) != 1 {
-		t.Errorf("nodes changed: %v, want only the removed membership", ch.nodes)
+	if len(ch.nodes) != 3 {
+		t.Errorf("nodes changed: %v, want the removed memberships and the deleted user", ch.nodes)
 	}
 	incNodes, incRels := e.dump()
 	if _, ok := incNodes["OrgMembership "+ingest.MembershipID(org, late)]; ok {
