@@ -154,12 +154,16 @@ func (p *plan) dropListedMembers() {
 
 // Reading one membership costs about memberCalls calls (the member's
 // organizations and its roles in the one touched); an organization's whole
-// member list costs a call per memberPage members plus the empty page that
-// ends it.
+// member list costs a call per memberPage members, begun, plus the empty page
+// that ends it (every page with members names a next one).
 const (
 	memberCalls = 2
 	memberPage  = 100
 )
+
+// alwaysPerMember (tests) reads every named member one by one, whatever
+// its organization's list would cost.
+var alwaysPerMember = false
 
 // planMembers decides, per organization, whether its touched members are
 // read one by one or its whole member list is read again: whichever costs
@@ -183,7 +187,7 @@ func (r *incRun) planMembers(ctx context.Context) error {
 	}
 	for org, k := range touched {
 		n, ok := counts[org]
-		if !ok || k*memberCalls > n/memberPage+1 {
+		if !ok || (!alwaysPerMember && k*memberCalls > (n+memberPage-1)/memberPage+1) {
 			p.orgMembers[org] = true
 		}
 	}
