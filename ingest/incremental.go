@@ -34,6 +34,9 @@ type IncrementalDB interface {
 	DeleteNodes(ctx context.Context, tenant string, k *schema.Kind, ids []string) ([]store.NodeChange, error)
 	DeleteNodesByProp(ctx context.Context, tenant string, k *schema.Kind, prop string, values []string, tag int64) ([]store.NodeChange, error)
 	DeleteStaleRelsOf(ctx context.Context, tenant string, r *schema.Relation, ids []string, toSide bool, tag int64) ([]store.RelChange, error)
+	DeleteRels(ctx context.Context, tenant string, r *schema.Relation, rels []store.Rel) ([]store.RelChange, error)
+	MemberCounts(ctx context.Context, tenant string, orgs []string) (map[string]int, error)
+	MemberLabels(ctx context.Context, tenant string, users []string) (map[string]string, error)
 	DeleteNodesWithout(ctx context.Context, tenant string, k *schema.Kind, r *schema.Relation) ([]store.NodeChange, error)
 	FixPermissions(ctx context.Context, tenant string) ([]store.NodeChange, error)
 	NativeIDsBy(ctx context.Context, tenant string, k *schema.Kind, prop string) (map[string]string, error)
@@ -75,13 +78,19 @@ type plan struct {
 	rolePerms    map[string]bool
 	roleUsers    map[string]bool
 	orgMembers   map[string]bool
-	orgConns     map[string]bool
+	// members: single memberships (MembershipID → organization and user),
+	// read per member instead of the organization's whole list
+	members  map[string]member
+	orgConns map[string]bool
 }
+
+// member is one organization membership a touch names.
+type member struct{ org, user string }
 
 func newPlan(touches []Touch) *plan {
 	p := &plan{relist: map[string]bool{}, users: map[string]bool{}, deletedUsers: map[string]bool{},
 		userRoles: map[string]bool{}, userPerms: map[string]bool{}, rolePerms: map[string]bool{},
-		roleUsers: map[string]bool{}, orgMembers: map[string]bool{}, orgConns: map[string]bool{}}
+		roleUsers: map[string]bool{}, orgMembers: map[string]bool{}, members: map[string]member{}, orgConns: map[string]bool{}}
 	for _, t := range touches {
 		switch t.Resource {
 		case "users":
@@ -113,6 +122,13 @@ func newPlan(touches []Touch) *plan {
 			case SubMembers:
 				p.orgMembers[t.ID] = true
 				continue
+			case SubMember:
+				if t.Member == "" {
+					p.orgMembers[t.ID] = true
+				} else {
+					p.members[MembershipID(t.ID, t.Member)] = member{org: t.ID, user: t.Member}
+				}
+				continue
 			case SubConnections:
 				p.orgConns[t.ID] = true
 				continue
@@ -122,13 +138,83 @@ func newPlan(touches []Touch) *plan {
 			p.relist[res] = true
 		}
 	}
+	p.dropListedMembers()
 	return p
+}
+
+// dropListedMembers forgets the single memberships of organizations whose
+// whole member list the pass reads anyway.
+func (p *plan) dropListedMembers() {
+	for mid, m := range p.members {
+		if p.orgMembers[m.org] {
+			delete(p.members, mid)
+		}
+	}
+}
+
+// Reading one membership costs about memberCalls calls (the member's
+// organizations and its roles in the one touched); an organization's whole
+// member list costs a call per memberPage members, begun, plus the empty page
+// that ends it (every page with members names a next one).
+const (
+	memberCalls = 2
+	memberPage  = 100
+)
+
+// alwaysPerMember (tests) reads every named member one by one, whatever
+// its organization's list would cost.
+var alwaysPerMember = false
+
+// planMembers decides, per organization, whether its touched members are
+// read one by one or its whole member list is read again: whichever costs
+// fewer calls (by the memberships the graph holds for it; an organization
+// the graph does not hold has its list read). A membership is named after
+// its member: as the graph holds the user (which this pass's own reads and
+// the users window keep current), or, for a user the graph does not hold,
+// as the pass reads it.
+func (r *incRun) planMembers(ctx context.Context) error {
+	p := r.plan
+	if len(p.members) == 0 {
+		return nil
+	}
+	touched := map[string]int{}
+	for _, m := range p.members {
+		touched[m.org]++
+	}
+	counts, err := r.db.MemberCounts(ctx, r.tenant, sortedKeys(boolSet(touched)))
+	if err != nil {
+		return err
+	}
+	for org, k := range touched {
+		n, ok := counts[org]
+		if !ok || (!alwaysPerMember && k*memberCalls > (n+memberPage-1)/memberPage+1) {
+			p.orgMembers[org] = true
+		}
+	}
+	p.dropListedMembers()
+	users := map[string]bool{}
+	for _, m := range p.members {
+		users[m.user] = true
+	}
+	if len(users) == 0 {
+		return nil
+	}
+	r.graphLabels, err = r.db.MemberLabels(ctx, r.tenant, sortedKeys(users))
+	if err != nil {
+		return err
+	}
+	for u := range users {
+		if _, ok := r.graphLabels[u]; !ok {
+			p.users[u] = true
+		}
+	}
+	return nil
 }
 
 // touchedAssets counts what a pass was asked to refresh.
 func (p *plan) size() int {
 	return len(p.relist) + len(p.users) + len(p.userRoles) + len(p.userPerms) + len(p.rolePerms) +
-		len(p.roleUsers) + len(p.orgMembers) + len(p.orgConns)
+		len(p.roleUsers) + len(p.orgMembers) + len(p.members) + len(p.orgConns)
 }
 
 // RunIncremental applies touches to the graph: it re-fetches what they name
@@ -183,6 +269,9 @@ func RunIncremental(ctx context.Context, db IncrementalDB, api API, cfg Config, 
 	r.load = newLoader(ctx, db, r.tenant, r.tag)
 	r.load.diff, r.load.sink, r.load.keep = db, sink, db
 	inc := &incRun{run: r, db: db, plan: p}
+	if err := inc.planMembers(ctx); err != nil {
+		return nil, err
+	}
 	phase("prepare")
 	runErr := inc.fetch(ctx, since)
 	phase("fetch")
@@ -248,12 +337,16 @@ type incRun struct {
 	usersTook   time.Duration // refreshUsers
 	// memberLabels: each re-read user's label in its memberships' names
 	memberLabels map[string]string
+	// graphLabels: the labels of members read one by one, from the graph
+	graphLabels map[string]string
 	// what was fetched, for scoped cleanup
 	gotUsers    []string
 	goneUsers   []string
 	goneRoles   []string
 	goneOrgs    []string
 	memberships []string
+	// goneMembers: single memberships found gone (MEMBER_OF user → org)
+	goneMembers []store.Rel
 }
 
 func (r *incRun) resource(name string) *resource {
@@ -427,6 +520,9 @@ func (r *incRun) renameMemberships(ctx context.Context) error {
 	for _, m := range ms {
 		if r.plan.orgMembers[m.OrgID] {
 			continue // its member list is read again in this pass
+		}
+		if _, ok := r.plan.members[m.NativeID]; ok {
+			continue // read again in this pass, named after the user
 		}
 		name := r.memberLabels[m.UserID] + " @ " + m.OrgID
 		if name == m.Name {
@@ -615,6 +711,37 @@ func (r *incRun) refreshSubs(ctx context.Context) error {
 		}
 		return nil
 	})
+	// Single memberships: each member's organizations once (whether it is
+	// still a member of each touched one), then its roles in each it is.
+	byUser := map[string][]string{}
+	for _, m := range p.members {
+		byUser[m.user] = append(byUser[m.user], m.org)
+	}
+	each(sortedKeys(boolSet(byUser)), func(user string) error {
+		if gone[user] {
+			return nil // its memberships go with it
+		}
+		orgs, err := r.userOrgs(ctx, user)
+		if isNotFound(err) {
+			r.note(&r.goneUsers, user)
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("organizations of user %s: %w", user, err)
+		}
+		touched := byUser[user]
+		sort.Strings(touched)
+		for _, org := range touched {
+			if !orgs[org] {
+				r.noteGoneMember(user, org)
+				continue
+			}
+			if err := r.refreshMember(ctx, org, user); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	each(sortedKeys(p.orgConns), func(org string) error {
 		_, err := eachOffsetPage(ctx, 100, func(opts ...management.RequestOption) (int, int, error) {
 			l, err := r.api.OrgConnections(ctx, org, opts...)
@@ -640,6 +767,78 @@ func (r *incRun) refreshSubs(ctx context.Context) error {
 	})
 	wg.Wait()
 	return first
+}
+
+// userOrgs reads the organizations user is a member of (GET
+// /users/{id}/organizations), all pages.
+func (r *incRun) userOrgs(ctx context.Context, user string) (map[string]bool, error) {
+	out := map[string]bool{}
+	_, err := eachOffsetPage(ctx, 100, func(opts ...management.RequestOption) (int, int, error) {
+		var l management.OrganizationList
+		if err := r.api.Get(ctx, &l, "users/"+user+"/organizations", opts...); err != nil {
+			return 0, 0, err
+		}
+		for _, o := range l.Organizations {
+			out[o.GetID()] = true
+		}
+		return len(l.Organizations), l.Total, nil
+	})
+	return out, err
+}
+
+// refreshMember writes user's membership of org as a full collection
+// would (membershipRows, named after the user as this pass read it or the
+// graph holds it) with
+// its roles (GET /organizations/{id}/members/{user}/roles, all pages); a
+// 404 there says the membership (or the organization) is gone after all.
+func (r *incRun) refreshMember(ctx context.Context, org, user string) error {
+	var roles []*management.OrganizationMemberListRole
+	_, err := eachOffsetPage(ctx, 100, func(opts ...management.RequestOption) (int, int, error) {
+		var l management.OrganizationMemberRoleList
+		if err := r.api.Get(ctx, &l, "organizations/"+org+"/members/"+user+"/roles", opts...); err != nil {
+			return 0, 0, err
+		}
+		for _, role := range l.Roles {
+			roles = append(roles, &management.OrganizationMemberListRole{ID: role.ID, Name: role.Name})
+		}
+		return len(l.Roles), l.Total, nil
+	})
+	if isNotFound(err) {
+		r.noteGoneMember(user, org)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("roles of member %s of organization %s: %w", user, org, err)
+	}
+	r.mu.Lock()
+	label, ok := r.memberLabels[user]
+	r.mu.Unlock()
+	if !ok {
+		label = r.graphLabels[user]
+	}
+	m := management.OrganizationMember{UserID: &user, Roles: roles}
+	if label != "" {
+		m.Email = &label
+	}
+	node, rels := membershipRows(org, &m)
+	if err := r.load.Node(ctx, schema.OrgMembership, node); err != nil {
+		return err
+	}
+	r.note(&r.memberships, node.NativeID)
+	for _, rel := range []*schema.Relation{schema.RelMemberOf, schema.RelHasMembership, schema.RelIn, schema.RelWithRole} {
+		for _, x := range rels[rel] {
+			if err := r.load.Rel(ctx, rel, x); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (r *incRun) noteGoneMember(user, org string) {
+	r.mu.Lock()
+	r.goneMembers = append(r.goneMembers, store.Rel{From: user, To: org})
+	r.mu.Unlock()
 }
 
 // cleanup removes what the fetched assets no longer have: the stale data of
@@ -713,6 +912,27 @@ func (r *incRun) cleanup(ctx context.Context, deleted map[string]int) error {
 		}
 		ch, err = r.db.DeleteNodesByProp(ctx, r.tenant, schema.OrgMembership, "user_id", r.goneUsers, 0)
 		if err := nodes(schema.OrgMembership, ch, err); err != nil {
+			return err
+		}
+	}
+	if len(r.goneMembers) > 0 {
+		// Single memberships found gone: the member's MEMBER_OF that
+		// organization, then the membership node with its other relations
+		// (as the member list's scoped cleanup below does).
+		sort.Slice(r.goneMembers, func(i, j int) bool {
+			a, b := r.goneMembers[i], r.goneMembers[j]
+			return a.To < b.To || (a.To == b.To && a.From < b.From)
+		})
+		ch, err := r.db.DeleteRels(ctx, r.tenant, schema.RelMemberOf, r.goneMembers)
+		if err := rels(schema.RelMemberOf, ch, err); err != nil {
+			return err
+		}
+		ids := make([]string, len(r.goneMembers))
+		for i, m := range r.goneMembers {
+			ids[i] = MembershipID(m.To, m.From)
+		}
+		nch, err := r.db.DeleteNodes(ctx, r.tenant, schema.OrgMembership, ids)
+		if err := nodes(schema.OrgMembership, nch, err); err != nil {
 			return err
 		}
 	}

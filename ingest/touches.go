@@ -12,10 +12,12 @@ import (
 // "resource_servers", "connections", "tenant_settings", …), ID its Auth0 id
 // (empty for singletons, and for a create whose event does not name the new
 // id: then the whole resource is listed again), Sub a sub-collection when
-// only that changed ("roles", "permissions", "members", "connections",
-// "users"; empty = the asset itself), Deleted when the event says it is gone.
+// only that changed ("roles", "permissions", "members", "member",
+// "connections", "users"; empty = the asset itself), Member the member's
+// user id when Sub is SubMember, Deleted when the event says it is gone.
 type Touch struct {
 	Resource, ID, Sub string
+	Member            string
 	Deleted           bool
 }
 
@@ -24,7 +26,8 @@ const (
 	SubRoles       = "roles"       // users/{id}/roles
 	SubPermissions = "permissions" // users/{id}/permissions, roles/{id}/permissions
 	SubUsers       = "users"       // roles/{id}/users
-	SubMembers     = "members"     // organizations/{id}/members (and their roles)
+	SubMembers     = "members"     // organizations/{id}/members (and their roles): the whole list
+	SubMember      = "member"      // one member (Touch.Member) of organizations/{id}, and its roles
 	SubConnections = "connections" // organizations/{id}/enabled_connections
 )
 
@@ -183,7 +186,21 @@ func sapiTouches(l *management.Log) []Touch {
 	case "organizations":
 		switch sub {
 		case "members":
-			return []Touch{{Resource: "organizations", ID: id, Sub: SubMembers}}
+			// One touch per member the body names (POST/DELETE …/members
+			// {"members": [...]}) or the path names (…/members/{user}/roles);
+			// the whole list when neither does (a body not logged, truncated).
+			if n > 3 && seg[3] != "" {
+				return []Touch{{Resource: "organizations", ID: id, Sub: SubMember, Member: seg[3]}}
+			}
+			users, ok := strictList(body["members"])
+			if !ok {
+				return []Touch{{Resource: "organizations", ID: id, Sub: SubMembers}}
+			}
+			out := make([]Touch, 0, len(users))
+			for _, u := range users {
+				out = append(out, Touch{Resource: "organizations", ID: id, Sub: SubMember, Member: u})
+			}
+			return out
 		case "enabled_connections":
 			return []Touch{{Resource: "organizations", ID: id, Sub: SubConnections}}
 		case "invitations":
@@ -236,4 +253,27 @@ func anyList(v any) []string {
 		}
 	}
 	return out
+}
+
+// strictList reads a non-empty list of non-empty strings; false when v is
+// anything else (absent, truncated, an element not a string): then the
+// event does not say for sure whom it names.
+func strictList(v any) ([]string, bool) {
+	l, ok := v.([]any)
+	if !ok || len(l) == 0 {
+		return nil, false
+	}
+	out := make([]string, 0, len(l))
+	seen := make(map[string]bool, len(l))
+	for _, x := range l {
+		s, ok := x.(string)
+		if !ok || s == "" {
+			return nil, false
+		}
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out, true
 }

@@ -58,10 +58,24 @@ func TestTouchesFromLog(t *testing.T) {
 			[]Touch{{Resource: "roles", ID: "rol_1", Sub: SubPermissions}}},
 		{"role delete", sapi("delete", "/api/v2/roles/rol_1", "", ""), []Touch{{Resource: "roles", ID: "rol_1", Deleted: true}}},
 		{"role create", sapi("post", "/api/v2/roles", `{"name":"r"}`, `{"id":"rol_9","name":"r"}`), []Touch{{Resource: "roles", ID: "rol_9"}}},
-		{"org members", sapi("post", "/api/v2/organizations/org_1/members", `{"members":["u1"]}`, ""),
+		{"org members added name the members", sapi("post", "/api/v2/organizations/org_1/members", `{"members":["u1","auth0|u2","u1"]}`, ""),
+			[]Touch{{Resource: "organizations", ID: "org_1", Sub: SubMember, Member: "u1"}, {Resource: "organizations", ID: "org_1", Sub: SubMember, Member: "auth0|u2"}}},
+		{"org members removed name the members", sapi("delete", "/api/v2/organizations/org_1/members", `{"members":["u1"]}`, ""),
+			[]Touch{{Resource: "organizations", ID: "org_1", Sub: SubMember, Member: "u1"}}},
+		{"org members without a body: the whole list", sapi("post", "/api/v2/organizations/org_1/members", "", ""),
 			[]Touch{{Resource: "organizations", ID: "org_1", Sub: SubMembers}}},
-		{"org member roles", sapi("delete", "/api/v2/organizations/org_1/members/auth0%7Cu1/roles", `{"roles":["r"]}`, ""),
+		{"org members, body not logged", `{"type":"sapi","details":{"request":{"method":"post","path":"/api/v2/organizations/org_1/members"},"response":{"statusCode":204}}}`,
 			[]Touch{{Resource: "organizations", ID: "org_1", Sub: SubMembers}}},
+		{"org members, empty list", sapi("delete", "/api/v2/organizations/org_1/members", `{"members":[]}`, ""),
+			[]Touch{{Resource: "organizations", ID: "org_1", Sub: SubMembers}}},
+		{"org members, truncated body", sapi("post", "/api/v2/organizations/org_1/members", `{"members":"[\"u1\", \"u2\"…"}`, ""),
+			[]Touch{{Resource: "organizations", ID: "org_1", Sub: SubMembers}}},
+		{"org members, an element not a user id", sapi("post", "/api/v2/organizations/org_1/members", `{"members":["u1",{"user_id":"u2"}]}`, ""),
+			[]Touch{{Resource: "organizations", ID: "org_1", Sub: SubMembers}}},
+		{"org member roles touch that member", sapi("delete", "/api/v2/organizations/org_1/members/auth0%7Cu1/roles", `{"roles":["r"]}`, ""),
+			[]Touch{{Resource: "organizations", ID: "org_1", Sub: SubMember, Member: "auth0|u1"}}},
+		{"org member roles assigned", sapi("post", "/api/v2/organizations/org_1/members/auth0%7Cu1/roles", `{"roles":["r"]}`, ""),
+			[]Touch{{Resource: "organizations", ID: "org_1", Sub: SubMember, Member: "auth0|u1"}}},
 		{"org connections", sapi("patch", "/api/v2/organizations/org_1/enabled_connections/con_1", "", ""),
 			[]Touch{{Resource: "organizations", ID: "org_1", Sub: SubConnections}}},
 		{"org invitations are not collected", sapi("post", "/api/v2/organizations/org_1/invitations", "", ""), nil},
@@ -103,5 +117,26 @@ func TestTouchesFromLog(t *testing.T) {
 	}
 	if TouchesFromLog(nil) != nil {
 		t.Fatal("nil event")
+	}
+}
+
+func TestPlanMembers(t *testing.T) {
+	p := newPlan([]Touch{
+		{Resource: "organizations", ID: "org_1", Sub: SubMember, Member: "u1"},
+		{Resource: "organizations", ID: "org_1", Sub: SubMember, Member: "u1"},
+		{Resource: "organizations", ID: "org_1", Sub: SubMember, Member: "u2"},
+		{Resource: "organizations", ID: "org_2", Sub: SubMember, Member: "u1"},
+		{Resource: "organizations", ID: "org_2", Sub: SubMembers}, // read whole: its members are redundant
+		{Resource: "organizations", ID: "org_3", Sub: SubMember},  // no member named: the whole list
+	})
+	want := map[string]member{
+		MembershipID("org_1", "u1"): {org: "org_1", user: "u1"},
+		MembershipID("org_1", "u2"): {org: "org_1", user: "u2"},
+	}
+	if !reflect.DeepEqual(p.members, want) {
+		t.Errorf("members %v, want %v", p.members, want)
+	}
+	if !reflect.DeepEqual(p.orgMembers, map[string]bool{"org_2": true, "org_3": true}) {
+		t.Errorf("whole lists %v", p.orgMembers)
 	}
 }

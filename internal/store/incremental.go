@@ -249,3 +249,79 @@ RETURN m.native_id AS id, m.organization_id AS org, m.user_id AS user, m.name AS
 	}
 	return out, nil
 }
+
+// DeleteRels removes tenant's relations of declaration r between the given
+// pairs (native ids of r.From and r.To) and returns what it deleted: the
+// MEMBER_OF of a membership an incremental pass found gone, without
+// touching the member's other organizations.
+func (s *Store) DeleteRels(ctx context.Context, tenant string, r *schema.Relation, rels []Rel) ([]RelChange, error) {
+	if len(rels) == 0 {
+		return nil, nil
+	}
+	rows := make([]map[string]any, len(rels))
+	for i, x := range rels {
+		rows[i] = map[string]any{"from": schema.Key(tenant, r.From, x.From), "to": schema.Key(tenant, r.To, x.To)}
+	}
+	q := fmt.Sprintf(`UNWIND $rows AS row
+MATCH (a:%s {id: row.from})-[r:%s]->(b:%s {id: row.to})
+WITH r, a.id AS from, a.name AS fromName, a.native_id AS fromID, b.id AS to, b.name AS toName, b.native_id AS toID, properties(r) AS props
+DELETE r
+RETURN from, fromName, fromID, to, toName, toID, props`, r.From.Label, r.Type, r.To.Label)
+	out, _, err := s.writeRows(ctx, q, map[string]any{"rows": rows})
+	if err != nil {
+		return nil, fmt.Errorf("delete %s: %w", r.Name(), err)
+	}
+	changes := make([]RelChange, 0, len(out))
+	for _, row := range out {
+		ch := relChangeOf(row, OpDeleted)
+		ch.Fields = propsFields(r.Prop, row["props"], true)
+		changes = append(changes, ch)
+	}
+	return changes, nil
+}
+
+// MemberCounts returns how many memberships the graph holds for each of the
+// organizations given (native ids; an organization the graph does not hold
+// is left out): what re-reading an organization's member list would cost.
+// It reads the organizations' relation counts (only a membership is IN an
+// organization), not their memberships.
+func (s *Store) MemberCounts(ctx context.Context, tenant string, orgs []string) (map[string]int, error) {
+	out := make(map[string]int, len(orgs))
+	if len(orgs) == 0 {
+		return out, nil
+	}
+	rows, err := s.readRows(ctx, fmt.Sprintf(`UNWIND $keys AS key
+MATCH (o:%s {id: key})
+RETURN o.native_id AS id, COUNT { (o)<-[:%s]-() } AS n`, schema.Organization.Label, schema.RelIn.Type),
+		map[string]any{"keys": keys(tenant, schema.Organization, orgs)})
+	if err != nil {
+		return nil, fmt.Errorf("member counts: %w", err)
+	}
+	for _, r := range rows {
+		n, _ := r["n"].(int64)
+		out[str(r["id"])] = int(n)
+	}
+	return out, nil
+}
+
+// MemberLabels returns what the graph's users (native ids) are called in
+// their memberships' names: the email, else the name, else the id (a user
+// node's name is its name, else its email, else its id). A user the graph
+// does not hold is left out.
+func (s *Store) MemberLabels(ctx context.Context, tenant string, users []string) (map[string]string, error) {
+	out := make(map[string]string, len(users))
+	if len(users) == 0 {
+		return out, nil
+	}
+	rows, err := s.readRows(ctx, fmt.Sprintf(`UNWIND $keys AS key
+MATCH (u:%s {id: key})
+RETURN u.native_id AS id, CASE WHEN coalesce(u.email, '') <> '' THEN u.email ELSE u.name END AS label`, schema.User.Label),
+		map[string]any{"keys": keys(tenant, schema.User, users)})
+	if err != nil {
+		return nil, fmt.Errorf("member labels: %w", err)
+	}
+	for _, r := range rows {
+		out[str(r["id"])] = str(r["label"])
+	}
+	return out, nil
+}

@@ -56,7 +56,10 @@ func TouchesFromEvent(ev CloudEvent) []Touch {
 		}
 	case "organization.member.added", "organization.member.deleted",
 		"organization.member.role.assigned", "organization.member.role.deleted":
-		if orgID != "" {
+		switch {
+		case orgID != "" && userID != "":
+			return []Touch{{Resource: "organizations", ID: orgID, Sub: ingest.SubMember, Member: userID}}
+		case orgID != "":
 			return []Touch{{Resource: "organizations", ID: orgID, Sub: ingest.SubMembers}}
 		}
 	case "organization.connection.added", "organization.connection.updated", "organization.connection.removed":
