@@ -68,6 +68,9 @@ type table struct {
 	// over that filter may be pushed too.
 	exact bool
 	limit int
+	// count: the scan computes one more column, the last, the number of
+	// a relation table's rows for each node (countpush.go).
+	count *store.SQLCount
 }
 
 var (
@@ -83,6 +86,9 @@ func (t *table) String() string {
 	b.WriteString(t.def.Name)
 	if len(t.conds) > 0 || t.limit > 0 {
 		fmt.Fprintf(&b, "[pushed: %d conditions, limit %d]", len(t.conds), t.limit)
+	}
+	if t.count != nil {
+		fmt.Fprintf(&b, "[counting %s]", t.count.Rel.Type)
 	}
 	return b.String()
 }
@@ -164,7 +170,7 @@ func (t *table) Partitions(*sql.Context) (sql.PartitionIter, error) {
 // Neo4j row by row but filled in (Cypher's equality on strings is exact).
 func (t *table) scan() (store.SQLScan, int, any) {
 	cols := t.columns()
-	q := store.SQLScan{Kind: t.def.Kind, Rel: t.def.Rel, Conds: t.conds, Limit: t.limit}
+	q := store.SQLScan{Kind: t.def.Kind, Rel: t.def.Rel, Conds: t.conds, Limit: t.limit, Count: t.count}
 	konst, kval := -1, any(nil)
 	for _, c := range t.conds {
 		if s, ok := c.Value.(string); ok && c.Field == schema.PropTenant && c.Op == store.SQLEq {

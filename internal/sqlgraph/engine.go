@@ -39,6 +39,9 @@ type Graph struct {
 	// engine's joins run as planned. Tests compare both.
 	noKeyFilter bool
 	keyCaps     keyCaps
+	// noCountPushdown leaves the aggregates of joins to the engine
+	// (countpush.go). Tests compare both.
+	noCountPushdown bool
 }
 
 // New builds the engine over st's graph. o bounds every statement as it
@@ -81,11 +84,15 @@ type Result struct {
 	// every two rows its join sees (the tenant of a one-tenant join) and
 	// left out of the join's condition and hash key (keyjoin.go).
 	KeyConstants int
+	// CountPushdowns counts the joins whose COUNTs a kind table's scan
+	// computed instead (countpush.go).
+	CountPushdowns int
 }
 
 type scanCounter struct {
-	n    int
-	keys keyStats
+	n      int
+	keys   keyStats
+	counts int
 }
 
 type scanKey struct{}
@@ -129,6 +136,7 @@ func (g *Graph) Query(ctx context.Context, query string) (*Result, error) {
 	out.Elapsed = time.Since(start)
 	out.Scans = counter.n
 	out.KeyFilters, out.KeyFallbacks, out.KeyConstants = counter.keys.reduced, counter.keys.fallbacks, counter.keys.constants
+	out.CountPushdowns = counter.counts
 	return out, nil
 }
 
@@ -190,6 +198,11 @@ func (g *Graph) plan(ctx *sql.Context, query string) (sql.Node, *sql.QueryFlags,
 	}
 	if !g.noKeyFilter {
 		if pushed, err = g.reduceJoins(pushed); err != nil {
+			return nil, nil, err
+		}
+	}
+	if !g.noCountPushdown {
+		if pushed, err = g.pushCounts(pushed); err != nil {
 			return nil, nil, err
 		}
 	}

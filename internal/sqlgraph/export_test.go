@@ -15,3 +15,11 @@ func WithKeyCaps(g *Graph, keys, rows int) *Graph {
 	ng.keyCaps = keyCaps{keys: keys, rows: rows}
 	return &ng
 }
+
+// WithoutCountPushdown is g with the COUNT pushdown off: the engine joins
+// and counts (tests compare both).
+func WithoutCountPushdown(g *Graph) *Graph {
+	ng := *g
+	ng.noCountPushdown = true
+	return &ng
+}

@@ -222,6 +222,8 @@ func (e *execBuilder) Build(ctx *sql.Context, n sql.Node, row sql.Row) (sql.RowI
 		return x.rowIter(ctx, e.full, row)
 	case *drained:
 		return x.rowIter(ctx, e.full, row)
+	case *countPushdown:
+		return x.rowIter(ctx, e.full, row)
 	}
 	return nil, nil
 }

@@ -27,7 +27,10 @@ func keyRun(t *testing.T, g *sqlgraph.Graph, q string) (*sqlgraph.Result, []stor
 func TestKeyFilter(t *testing.T) {
 	e := setup(t)
 	T := "'" + e.tenant + "'"
-	plain := sqlgraph.WithoutKeyFilter(e.g)
+	// The aggregates of joins stay the engine's (not the COUNT pushdown's):
+	// this is the key filter's test.
+	kf := sqlgraph.WithoutCountPushdown(e.g)
+	plain := sqlgraph.WithoutKeyFilter(kf)
 	// A role held by several users, for a selective join.
 	role := e.sql(t, `SELECT ur.role_id, COUNT(*) AS n FROM user_roles ur WHERE ur.tenant = `+T+
 		` GROUP BY ur.role_id ORDER BY n DESC, ur.role_id LIMIT 1`).Rows[0][0].(string)
@@ -114,7 +117,7 @@ func TestKeyFilter(t *testing.T) {
 			}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got, st := keyRun(t, e.g, c.sql)
+			got, st := keyRun(t, kf, c.sql)
 			want, _ := keyRun(t, plain, c.sql)
 			g, w := rowsOf(got), rowsOf(want)
 			if strings.Join(g, "\n") != strings.Join(w, "\n") {

@@ -47,6 +47,20 @@ const (
 	SQLToKey   = ":to.key"   // the To end's key
 )
 
+// SQLCountField is the field of a kind scan's computed count (SQLScan.Count).
+const SQLCountField = ":count"
+
+// SQLCount is a column a kind scan computes for each node (field
+// SQLCountField): how many rows Rel's own scan has for the node at its End
+// (SQLFromEnd or SQLToEnd), i.e. its edges of Rel's type, in Rel's direction,
+// to a node of the other end's label — COUNT { (a:From)-[:TYPE]->(n) }.
+// Package sqlgraph's COUNT pushdown reads a kind with it instead of joining
+// Rel's rows.
+type SQLCount struct {
+	Rel *schema.Relation
+	End string
+}
+
 // SQLCond is one pushed condition on a field: a declared property of the
 // kind (or relation), or SQLFromEnd/SQLToEnd. Fields are checked against
 // the declarations: they are interpolated into Cypher, values never are.
@@ -66,11 +80,16 @@ type SQLScan struct {
 	Fields []string
 	Conds  []SQLCond
 	Limit  int // 0: no limit
+	// Count is the count a kind scan computes (field SQLCountField).
+	Count *SQLCount
 }
 
 func (q SQLScan) checkField(f string) error {
 	switch {
 	case q.Kind != nil:
+		if f == SQLCountField && q.Count != nil {
+			return nil
+		}
 		if _, ok := q.Kind.Prop(f); ok {
 			return nil
 		}
@@ -92,6 +111,9 @@ func (q SQLScan) checkField(f string) error {
 // (relations carry no tenant of their own; both ends share it).
 func (q SQLScan) sqlFieldExpr(f string) string {
 	if q.Kind != nil {
+		if f == SQLCountField {
+			return "c"
+		}
 		return "n." + f
 	}
 	switch f {
@@ -151,9 +173,16 @@ func sqlScanPlan(q SQLScan) (Statement, scanShape, error) {
 	}
 	params := map[string]any{}
 	var where, inWhere []string
+	countExpr, err := q.countExpr()
+	if err != nil {
+		return Statement{}, scanShape{}, err
+	}
 	for i, c := range q.Conds {
 		if err := q.checkField(c.Field); err != nil {
 			return Statement{}, scanShape{}, err
+		}
+		if c.Field == SQLCountField {
+			return Statement{}, scanShape{}, apperr.New(apperr.Invalid, "sql scan: a condition on the count")
 		}
 		x := q.sqlFieldExpr(c.Field)
 		var w string
@@ -205,6 +234,9 @@ func sqlScanPlan(q SQLScan) (Statement, scanShape, error) {
 	if len(where) > 0 {
 		b.WriteString(" WHERE " + strings.Join(where, " AND "))
 	}
+	if countExpr != "" {
+		b.WriteString(" WITH n, " + countExpr + " AS c")
+	}
 	b.WriteString(" RETURN ")
 	var shape scanShape
 	if !nested {
@@ -252,6 +284,28 @@ func sqlScanPlan(q SQLScan) (Statement, scanShape, error) {
 		params["limit"] = int64(q.Limit)
 	}
 	return Statement{Cypher: b.String(), Params: params}, shape, nil
+}
+
+// countExpr is the Cypher of the scan's count (see SQLCount), "" when it
+// has none.
+func (q SQLScan) countExpr() (string, error) {
+	c := q.Count
+	if c == nil {
+		return "", nil
+	}
+	if q.Kind == nil || c.Rel == nil {
+		return "", apperr.New(apperr.Invalid, "sql scan: a count is of a kind scan, by a relation")
+	}
+	var pattern string
+	switch {
+	case c.End == SQLToEnd && c.Rel.To == q.Kind:
+		pattern = fmt.Sprintf("(a:%s)-[:%s]->(n)", c.Rel.From.Label, c.Rel.Type)
+	case c.End == SQLFromEnd && c.Rel.From == q.Kind:
+		pattern = fmt.Sprintf("(n)-[:%s]->(b:%s)", c.Rel.Type, c.Rel.To.Label)
+	default:
+		return "", apperr.New(apperr.Invalid, "sql scan: %s is not an end of %s", q.Kind.Name, c.Rel.Name())
+	}
+	return "COUNT { " + pattern + " }", nil
 }
 
 // keySeek is the variable and label of the node whose unique key a
