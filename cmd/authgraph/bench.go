@@ -64,6 +64,13 @@ func freePort() (string, error) {
 
 // startSim runs `authgraph sim` as a child process, rate limits off, and
 // waits until it answers.
+// simConfig is the sync configuration of a benchmark's tenant on the
+// simulator at url (its fixed client; exports polled every 100 ms).
+func simConfig(url, tenant string) ingest.Config {
+	return ingest.Config{Credentials: ingest.Credentials{Domain: url, ClientID: "bench", ClientSecret: "bench-secret"},
+		Tenant: tenant, ExportPoll: 100 * time.Millisecond}
+}
+
 func startSim(ctx context.Context, users int, seed int64) (string, func(), error) {
 	url, _, stop, err := startSimArgs(ctx, users, seed, "--rps", "0")
 	return url, stop, err
@@ -151,8 +158,7 @@ func benchSync(ctx context.Context, out io.Writer, users int, seed int64, naiveR
 	if err := deleteTenant(ctx, st, tenant); err != nil {
 		return err
 	}
-	cfg := ingest.Config{Credentials: ingest.Credentials{Domain: url, ClientID: "bench", ClientSecret: "bench-secret"},
-		Tenant: tenant, ExportPoll: 100 * time.Millisecond}
+	cfg := simConfig(url, tenant)
 	fmt.Fprintln(out, "syncing (batched UNWIND … MERGE)...")
 	sum, err := ingest.Run(ctx, st, cfg)
 	if err != nil {
@@ -231,8 +237,7 @@ func benchWarmUp(ctx context.Context, out io.Writer, st *store.Store, seed int64
 	defer stop()
 	for i, db := range []ingest.DB{st, &baselineDB{Store: st}} {
 		tenant := fmt.Sprintf("bench-warmup-%d.sim.local", i)
-		cfg := ingest.Config{Credentials: ingest.Credentials{Domain: url, ClientID: "bench", ClientSecret: "bench-secret"},
-			Tenant: tenant, ExportPoll: 100 * time.Millisecond}
+		cfg := simConfig(url, tenant)
 		if _, err := ingest.Run(ctx, db, cfg); err != nil {
 			return err
 		}

@@ -111,8 +111,8 @@ func benchCollect(ctx context.Context, out, errOut io.Writer, f benchCollectFlag
 	fb := syncFlags{userPermBudget: f.budget, userPermBudgetSet: true}
 	prog := newSyncProgress(errOut, false)
 	prog.every = 30 * time.Second
-	cfg := ingest.Config{Credentials: ingest.Credentials{Domain: url, ClientID: "bench", ClientSecret: "bench-secret"},
-		Tenant: tenant, ExportPoll: 200 * time.Millisecond, UserPermissionsBudget: fb.budget(), Progress: prog.Event}
+	cfg := simConfig(url, tenant)
+	cfg.ExportPoll, cfg.UserPermissionsBudget, cfg.Progress = 200*time.Millisecond, fb.budget(), prog.Event
 	sum, err := ingest.Run(ctx, db, cfg)
 	if err != nil {
 		return err

@@ -55,8 +55,7 @@ func benchIncremental(ctx context.Context, out io.Writer, users int, seed int64,
 	if err := deleteTenant(ctx, st, tenant); err != nil {
 		return err
 	}
-	cfg := ingest.Config{Credentials: ingest.Credentials{Domain: url, ClientID: "bench", ClientSecret: "bench-secret"},
-		Tenant: tenant, ExportPoll: 100 * time.Millisecond}
+	cfg := simConfig(url, tenant)
 	pass := func(mode string) (*ingest.Summary, error) {
 		api, err := ingest.NewAuth0(ctx, cfg.Credentials, cfg.Limits)
 		if err != nil {

@@ -58,8 +58,7 @@ func benchRules(ctx context.Context, out, errOut io.Writer, users int, seed int6
 	if err := deleteTenant(ctx, st, tenant); err != nil {
 		return err
 	}
-	sum, err := ingest.Run(ctx, st, ingest.Config{Credentials: ingest.Credentials{Domain: url, ClientID: "bench", ClientSecret: "bench-secret"},
-		Tenant: tenant, ExportPoll: 100 * time.Millisecond})
+	sum, err := ingest.Run(ctx, st, simConfig(url, tenant))
 	if err != nil {
 		return err
 	}

@@ -87,8 +87,7 @@ func benchSQL(ctx context.Context, out io.Writer, o benchSQLOptions) error {
 		if err := deleteTenant(ctx, st, tenant); err != nil {
 			return err
 		}
-		sum, err := ingest.Run(ctx, st, ingest.Config{Credentials: ingest.Credentials{Domain: url, ClientID: "bench", ClientSecret: "bench-secret"},
-			Tenant: tenant, ExportPoll: 100 * time.Millisecond})
+		sum, err := ingest.Run(ctx, st, simConfig(url, tenant))
 		if err != nil {
 			return err
 		}
