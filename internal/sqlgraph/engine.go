@@ -42,6 +42,9 @@ type Graph struct {
 	// noCountPushdown leaves the aggregates of joins to the engine
 	// (countpush.go). Tests compare both.
 	noCountPushdown bool
+	// noTenantInference leaves each scan with the tenants its own
+	// conditions name (tenants.go).
+	noTenantInference bool
 }
 
 // New builds the engine over st's graph. o bounds every statement as it
@@ -196,13 +199,18 @@ func (g *Graph) plan(ctx *sql.Context, query string) (sql.Node, *sql.QueryFlags,
 	if err != nil {
 		return nil, nil, err
 	}
-	if !g.noKeyFilter {
-		if pushed, err = g.reduceJoins(pushed); err != nil {
+	if !g.noCountPushdown {
+		if pushed, err = g.pushCounts(pushed); err != nil {
 			return nil, nil, err
 		}
 	}
-	if !g.noCountPushdown {
-		if pushed, err = g.pushCounts(pushed); err != nil {
+	if !g.noTenantInference {
+		if pushed, err = inferTenants(pushed); err != nil {
+			return nil, nil, err
+		}
+	}
+	if !g.noKeyFilter {
+		if pushed, err = g.reduceJoins(pushed); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -23,3 +23,11 @@ func WithoutCountPushdown(g *Graph) *Graph {
 	ng.noCountPushdown = true
 	return &ng
 }
+
+// WithoutTenantInference is g with no tenant carried across join
+// equalities (tests compare both).
+func WithoutTenantInference(g *Graph) *Graph {
+	ng := *g
+	ng.noTenantInference = true
+	return &ng
+}
