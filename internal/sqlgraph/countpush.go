@@ -19,7 +19,7 @@ import (
 // of a relation table's rows over an inner join of a kind table with that
 // relation table on the kind's id (and tenant): the engine reads and joins
 // every edge (40,000 at 100k users) to count them. For exactly that shape
-// the plan is rewritten, after the key filter, so that the engine reads the
+// the plan is rewritten, before the key filter, so that the engine reads the
 // kind table only, with one more column its scan computes in Cypher: the
 // number of the relation table's rows for the node, COUNT { pattern } from
 // the relation table's own declaration (edge type, direction, the other
@@ -244,13 +244,9 @@ func hasSubquery(e sql.Expression) bool {
 
 // countRewrite rewrites gb if it is exactly of the shape (see above).
 func countRewrite(gb *plan.GroupBy) (sql.Node, bool) {
-	var j *plan.JoinNode
-	switch x := gb.Child.(type) {
-	case *keyJoin:
-		j = x.join
-	case *plan.JoinNode:
-		j = x
-	default:
+	// It runs before the key filter (plan): the join is the engine's own.
+	j, ok := gb.Child.(*plan.JoinNode)
+	if !ok {
 		return nil, false
 	}
 	if (j.Op != plan.JoinTypeHash && j.Op != plan.JoinTypeInner) || j.Filter == nil {

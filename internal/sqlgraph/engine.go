@@ -199,6 +199,8 @@ func (g *Graph) plan(ctx *sql.Context, query string) (sql.Node, *sql.QueryFlags,
 	if err != nil {
 		return nil, nil, err
 	}
+	// Counts first (a join they replace is no join left to reduce), then
+	// the tenants carried across joins, which the key filter then uses.
 	if !g.noCountPushdown {
 		if pushed, err = g.pushCounts(pushed); err != nil {
 			return nil, nil, err
