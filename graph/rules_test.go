@@ -206,13 +206,15 @@ func TestRulesAndFindings(t *testing.T) {
 func TestRunRulesInTheBackground(t *testing.T) {
 	e := setup(t)
 	// 3.2 s of deadline less the 3 s margin: runRules waits 0.2 s, less
-	// than the built-in rules take.
+	// than the built-in rules take. The deadline counts from the request's
+	// start and the run's duration from the run's, a few ms later: so the
+	// run has waited most of the 0.2 s, not all of it.
 	c := client.New(signedIn(graph.NewHandler(graph.Options{Store: e.st, RequestTimeout: 3200 * time.Millisecond})))
 	var first, again struct{ RunRules ruleRunView }
 	post(t, c, `mutation($t: String!) { runRules(tenant: $t) { `+ruleRunFields+` } }`, &first, client.Var("t", e.tenant))
 	builtin, _ := rules.Builtin()
 	r := first.RunRules
-	if r.Status != "running" || r.ID == "" || r.RulesTotal != len(builtin) || r.RulesRun >= r.RulesTotal || r.DurationMs < 200 {
+	if r.Status != "running" || r.ID == "" || r.RulesTotal != len(builtin) || r.RulesRun >= r.RulesTotal || r.DurationMs < 150 {
 		t.Fatalf("runRules past the deadline: %+v", r)
 	}
 	post(t, c, `mutation($t: String!) { runRules(tenant: $t) { `+ruleRunFields+` } }`, &again, client.Var("t", e.tenant))
