@@ -321,6 +321,6 @@ func (p *perRowDB) DeleteStaleRels(context.Context, string, *schema.Relation, in
 }
 
 func deleteTenant(ctx context.Context, st *store.Store, tenant string) error {
-	_, err := st.DeleteTenant(ctx, tenant)
+	_, err := st.RemoveTenant(ctx, tenant, nil)
 	return err
 }

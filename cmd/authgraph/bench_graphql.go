@@ -106,7 +106,7 @@ func ensureBenchTenant(ctx context.Context, out io.Writer, st *store.Store, o gq
 	}
 	hs := httptest.NewServer(sim.Handler())
 	defer hs.Close()
-	if _, err := st.DeleteTenant(ctx, tenant); err != nil {
+	if _, err := st.RemoveTenant(ctx, tenant, nil); err != nil {
 		return "", err
 	}
 	start := time.Now()

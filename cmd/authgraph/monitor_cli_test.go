@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http/httptest"
@@ -9,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
 	"github.com/authgraph/authgraph/internal/auth0sim"
 	"github.com/authgraph/authgraph/internal/neo4jtest"
@@ -152,5 +155,16 @@ func TestTenantsCLI(t *testing.T) {
 	}
 	if out, code = runCLI(t, env, "tenants", "show", tenant); code != 3 {
 		t.Fatalf("show after remove: %d %s", code, out)
+	}
+	// Nothing of it is left, whatever the label: its syncs, findings and
+	// rule results (the second sync ran the rules), checkpoint and record
+	// went with its assets.
+	res, err := neo4j.ExecuteQuery(context.Background(), d, `MATCH (n {tenant: $t}) RETURN labels(n)[0] AS label, count(*) AS n`,
+		map[string]any{"t": tenant}, neo4j.EagerResultTransformer, neo4j.ExecuteQueryWithReadersRouting())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res.Records {
+		t.Errorf("left after remove: %v", r.AsMap())
 	}
 }

@@ -331,17 +331,13 @@ RETURN t, count(f) AS n`, schema.FindingLabel), map[string]any{"tenants": tenant
 type RemoveProgress func(label string, deleted int)
 
 // RemoveTenant deletes everything of one tenant: its assets and root, its
-// syncs, findings and change history, and its connection record, in bounded
-// batches. Nodes of other tenants are never matched (every statement is
-// scoped by the tenant property).
+// syncs, findings, rule results and change history, its log checkpoint and
+// its connection record, in bounded batches; progress may be nil. Nodes of
+// other tenants are never matched (every statement is scoped by the tenant
+// property), nor shared ones (rules, channels, tokens, the audit log).
 func (s *Store) RemoveTenant(ctx context.Context, tenant string, progress RemoveProgress) (int, error) {
-	labels := []string{schema.ChangeLabel, schema.FindingLabel, schema.SyncLabel}
-	for i := len(schema.Kinds) - 1; i >= 0; i-- {
-		labels = append(labels, schema.Kinds[i].Label)
-	}
-	labels = append(labels, ConnectedTenantLabel, CheckpointLabel)
 	total := 0
-	for _, label := range labels {
+	for _, label := range tenantLabels() {
 		q := fmt.Sprintf(`MATCH (n:%s {tenant: $tenant}) WITH n LIMIT $batch DETACH DELETE n`, label)
 		n := 0
 		for {
@@ -393,4 +389,16 @@ func (s *Store) writeRows(ctx context.Context, cypher string, params map[string]
 	}
 	r := out.(result)
 	return r.rows, r.c, nil
+}
+
+// tenantLabels are the labels of nodes that belong to one tenant (each has
+// a tenant property and an index on it, the connection record's name being
+// its tenant), in the order RemoveTenant deletes them: its history first,
+// the connection record last, so an interrupted removal can be run again.
+func tenantLabels() []string {
+	labels := []string{schema.ChangeLabel, schema.FindingLabel, RuleResultLabel, schema.SyncLabel}
+	for i := len(schema.Kinds) - 1; i >= 0; i-- {
+		labels = append(labels, schema.Kinds[i].Label)
+	}
+	return append(labels, CheckpointLabel, ConnectedTenantLabel)
 }
