@@ -853,10 +853,13 @@ func sortedAny(ss []string) []any {
 }
 
 // sizeScore guesses how many rows a side yields: 0 few (a scan with a
-// pushed condition on something other than the tenant, keys, or rows
-// already read), 1 a tenant's (a scan bounded by the tenant only), 2 any.
-// The side with the lower score is read first; a wrong guess costs holding
-// up to maxBuffered rows, which the join then uses as planned.
+// limit, or an equality, IN or prefix condition on a column other than the
+// tenant and not a boolean: names, ids, keys, rows already read), 1 some
+// (other conditions: ranges, booleans, nulls, which may keep most of a
+// tenant, as blocked = false does), 2 a tenant's (a scan bounded by the
+// tenant only), 3 any. The side with the lower score is read first; a wrong
+// guess costs reading up to maxBuffered rows, which the join then uses as
+// planned.
 func sizeScore(n sql.Node) int {
 	switch x := n.(type) {
 	case *drained:
@@ -864,17 +867,21 @@ func sizeScore(n sql.Node) int {
 	case *plan.TableAlias, *plan.ResolvedTable:
 		t, _, _ := scanOf(x)
 		if t == nil {
-			return 2
+			return 3
 		}
-		score := 2
 		if t.limit > 0 {
 			return 0
 		}
+		score := 3
 		for _, c := range t.conds {
-			if c.Field != schema.PropTenant && c.Op != store.SQLNotNull {
+			switch {
+			case c.Field == schema.PropTenant:
+				score = min(score, 2)
+			case narrows(c):
 				return 0
+			default:
+				score = 1
 			}
-			score = 1
 		}
 		return score
 	case *keyJoin:
@@ -884,11 +891,24 @@ func sizeScore(n sql.Node) int {
 			return sizeScore(x.Left())
 		}
 	}
-	best := 2
+	best := 3
 	for _, c := range n.Children() {
 		best = min(best, sizeScore(c))
 	}
 	return best
+}
+
+// narrows says whether a pushed condition likely keeps few rows: an
+// equality, IN or prefix on a value other than a boolean.
+func narrows(c store.SQLCond) bool {
+	switch c.Op {
+	case store.SQLEq:
+		_, isBool := c.Value.(bool)
+		return !isBool
+	case store.SQLIn, store.SQLPrefix:
+		return true
+	}
+	return false
 }
 
 // drained holds the rows of the side read first: the join reads them

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -183,6 +185,12 @@ func sqlScanPlan(q SQLScan) (Statement, scanShape, error) {
 		}
 		if c.Field == SQLCountField {
 			return Statement{}, scanShape{}, apperr.New(apperr.Invalid, "sql scan: a condition on the count")
+		}
+		// The same condition can come twice (SQL's analyser repeats a
+		// join's ON beside WHERE; a key filter or the tenant inference adds
+		// a tenant the scan has): Cypher is told once.
+		if slices.ContainsFunc(q.Conds[:i], func(x SQLCond) bool { return reflect.DeepEqual(x, c) }) {
+			continue
 		}
 		x := q.sqlFieldExpr(c.Field)
 		var w string
