@@ -45,6 +45,9 @@ type Graph struct {
 	// noTenantInference leaves each scan with the tenants its own
 	// conditions name (tenants.go).
 	noTenantInference bool
+	// noHashJoins leaves the nested-loop joins the engine plans for
+	// conditions with more than equalities (hashjoin.go).
+	noHashJoins bool
 }
 
 // New builds the engine over st's graph. o bounds every statement as it
@@ -200,7 +203,8 @@ func (g *Graph) plan(ctx *sql.Context, query string) (sql.Node, *sql.QueryFlags,
 		return nil, nil, err
 	}
 	// Counts first (a join they replace is no join left to reduce), then
-	// the tenants carried across joins, which the key filter then uses.
+	// the tenants carried across joins, which the key filter then uses, as
+	// it does the hash joins made of nested loops.
 	if !g.noCountPushdown {
 		if pushed, err = g.pushCounts(pushed); err != nil {
 			return nil, nil, err
@@ -208,6 +212,11 @@ func (g *Graph) plan(ctx *sql.Context, query string) (sql.Node, *sql.QueryFlags,
 	}
 	if !g.noTenantInference {
 		if pushed, err = inferTenants(pushed); err != nil {
+			return nil, nil, err
+		}
+	}
+	if !g.noHashJoins {
+		if pushed, err = hashJoins(pushed); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -322,12 +331,14 @@ func jsonFloat(f float64) any {
 
 // queryErr maps an engine or store error to the error vocabulary.
 func (g *Graph) queryErr(ctx context.Context, err error) error {
+	// The statement's deadline first: a scan stopped by it names the time
+	// that was left when it started, not the statement's limit.
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return apperr.Wrap(apperr.Invalid, err, fmt.Sprintf("query stopped: it ran longer than the %s limit", g.opts.Timeout))
+	}
 	var ae *apperr.Error
 	if errors.As(err, &ae) {
 		return err
-	}
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return apperr.Wrap(apperr.Invalid, err, fmt.Sprintf("query stopped: it ran longer than the %s limit", g.opts.Timeout))
 	}
 	if sql.ErrReadOnly.Is(err) {
 		return apperr.New(apperr.Forbidden, "SQL is read-only: %s", cleanErr(err))

@@ -31,3 +31,11 @@ func WithoutTenantInference(g *Graph) *Graph {
 	ng.noTenantInference = true
 	return &ng
 }
+
+// WithoutHashJoins is g with the engine's nested-loop joins left as
+// planned (tests compare both).
+func WithoutHashJoins(g *Graph) *Graph {
+	ng := *g
+	ng.noHashJoins = true
+	return &ng
+}

@@ -224,6 +224,8 @@ func (e *execBuilder) Build(ctx *sql.Context, n sql.Node, row sql.Row) (sql.RowI
 		return x.rowIter(ctx, e.full, row)
 	case *countPushdown:
 		return x.rowIter(ctx, e.full, row)
+	case *plan.HashLookup, *plan.CachedResults:
+		return e.deadlined(ctx, n, row)
 	}
 	return nil, nil
 }
