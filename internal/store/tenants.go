@@ -392,9 +392,9 @@ func (s *Store) writeRows(ctx context.Context, cypher string, params map[string]
 }
 
 // tenantLabels are the labels of nodes that belong to one tenant (each has
-// a tenant property and an index on it, the connection record's name being
-// its tenant), in the order RemoveTenant deletes them: its history first,
-// the connection record last, so an interrupted removal can be run again.
+// a tenant property, indexed but on the few connection records), in the
+// order RemoveTenant deletes them: its history first, the connection record
+// last, so an interrupted removal can be run again.
 func tenantLabels() []string {
 	labels := []string{schema.ChangeLabel, schema.FindingLabel, RuleResultLabel, schema.SyncLabel}
 	for i := len(schema.Kinds) - 1; i >= 0; i-- {
