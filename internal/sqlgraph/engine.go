@@ -215,6 +215,13 @@ func (g *Graph) plan(ctx *sql.Context, query string) (sql.Node, *sql.QueryFlags,
 			return nil, nil, err
 		}
 	}
+	// Not speed-ups: without them the engine's hashes lose rows.
+	if err := checkCollatedIn(pushed); err != nil {
+		return nil, nil, err
+	}
+	if pushed, err = safeHashKeys(pushed); err != nil {
+		return nil, nil, err
+	}
 	if !g.noHashJoins {
 		if pushed, err = hashJoins(pushed); err != nil {
 			return nil, nil, err

@@ -7,6 +7,9 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/expression"
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
+	"github.com/dolthub/go-mysql-server/sql/types"
+
+	"github.com/authgraph/authgraph/internal/apperr"
 )
 
 // hashJoins turns the engine's nested-loop inner and left joins that
@@ -74,4 +77,107 @@ func schemaIndex(sch sql.Schema, f *expression.GetField) int {
 		}
 	}
 	return -1
+}
+
+// safeHashKeys keeps the engine's hash joins from losing rows. A hash
+// lookup hashes its keys' values as they are, byte for byte, but an
+// equality under a collation other than utf8mb4_0900_bin (the tables'; NO
+// PAD) or binary holds for other bytes too: `x.uid = u.id COLLATE
+// utf8mb4_0900_ai_ci` found 1 of 50 matching rows. Such a key pair is
+// replaced by a constant on both sides: the lookup then narrows by the other
+// keys only (or not at all), and the join's condition, still whole, decides.
+func safeHashKeys(n sql.Node) (sql.Node, error) {
+	out, _, err := transform.NodeWithOpaque(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+		n, same, err := transform.OneNodeExpressions(n, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+			sq, ok := e.(*plan.Subquery)
+			if !ok || sq.Query == nil {
+				return e, transform.SameTree, nil
+			}
+			q, err := safeHashKeys(sq.Query)
+			if err != nil {
+				return nil, transform.SameTree, err
+			}
+			return sq.WithQuery(q), transform.NewTree, nil
+		})
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		hl, ok := n.(*plan.HashLookup)
+		if !ok {
+			return n, same, nil
+		}
+		l, lok := hl.LeftProbeKey.(expression.Tuple)
+		r, rok := hl.RightEntryKey.(expression.Tuple)
+		if !lok || !rok || len(l) != len(r) {
+			return n, same, nil
+		}
+		var nl, nr expression.Tuple
+		changed := false
+		for i := range l {
+			if byteExact(l[i].Type()) && byteExact(r[i].Type()) {
+				nl, nr = append(nl, l[i]), append(nr, r[i])
+				continue
+			}
+			changed = true
+			c := expression.NewLiteral(int8(0), types.Int8)
+			nl, nr = append(nl, c), append(nr, c)
+		}
+		if !changed {
+			return n, same, nil
+		}
+		nn := *hl
+		nn.LeftProbeKey, nn.RightEntryKey = nl, nr
+		return &nn, transform.NewTree, nil
+	})
+	return out, err
+}
+
+// byteExact: equal values of type t are equal bytes (not a string of a
+// collation that equates others: case- or accent-insensitive, or PAD SPACE).
+func byteExact(t sql.Type) bool {
+	st, ok := t.(sql.StringType)
+	if !ok || !types.IsText(t) {
+		return true
+	}
+	c := st.Collation()
+	return c == sql.Collation_utf8mb4_0900_bin || c == sql.Collation_binary
+}
+
+// checkCollatedIn refuses an IN (SELECT …) the analysis left as an
+// expression whose values are compared under a collation that is not byte
+// exact: the engine looks each value up in a hash of the subquery's rows'
+// bytes, so `u.id COLLATE utf8mb4_0900_ai_ci IN (SELECT UPPER(id) …)` found
+// none of 20. Written as a join, the same question is answered right
+// (safeHashKeys).
+func checkCollatedIn(n sql.Node) error {
+	var err error
+	var visit func(n sql.Node) bool
+	visit = func(node sql.Node) bool {
+		ex, ok := node.(sql.Expressioner)
+		if !ok || err != nil {
+			return err == nil
+		}
+		for _, e := range ex.Expressions() {
+			sql.Inspect(e, func(e sql.Expression) bool {
+				if err != nil || e == nil {
+					return false
+				}
+				switch x := e.(type) {
+				case *plan.InSubquery:
+					if !byteExact(x.LeftChild.Type()) || !byteExact(x.RightChild.Type()) {
+						err = apperr.New(apperr.Invalid, "IN (SELECT …) under a case- or accent-insensitive collation is not supported "+
+							"(the engine would compare bytes and miss matches): write it as a JOIN on the same equality")
+					}
+				case *plan.Subquery:
+					if x.Query != nil {
+						transform.Inspect(x.Query, visit)
+					}
+				}
+				return err == nil
+			})
+		}
+		return err == nil
+	}
+	transform.Inspect(n, visit)
+	return err
 }
