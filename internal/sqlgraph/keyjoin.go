@@ -857,9 +857,9 @@ func sortedAny(ss []string) []any {
 // sizeScore guesses how many rows a side yields: 0 few (a scan with a
 // limit, or an equality, IN or prefix condition on a column other than the
 // tenant and not a boolean: names, ids, keys, rows already read), 1 some
-// (other conditions: ranges, booleans, nulls, which may keep most of a
+// (other conditions: ranges, booleans, IS NULL, which may keep most of a
 // tenant, as blocked = false does), 2 a tenant's (a scan bounded by the
-// tenant only), 3 any. The side with the lower score is read first; a wrong
+// tenant only, or by IS NOT NULL), 3 any. The side with the lower score is read first; a wrong
 // guess costs reading up to maxBuffered rows, which the join then uses as
 // planned.
 func sizeScore(n sql.Node) int {
@@ -877,7 +877,8 @@ func sizeScore(n sql.Node) int {
 		score := 3
 		for _, c := range t.conds {
 			switch {
-			case c.Field == schema.PropTenant:
+			case c.Field == schema.PropTenant || c.Op == store.SQLNotNull:
+				// IS NOT NULL: what the engine says of join keys.
 				score = min(score, 2)
 			case narrows(c):
 				return 0
