@@ -7,8 +7,9 @@ import (
 )
 
 // The statement's time limit stops its Neo4j reads, but the engine's own
-// work between them never looks at the context: a join pairing every user
-// with every organization of a tenant ran for 32 s past a 10 s limit. The
+// work between them never looks at the context: a join pairing every role
+// with every user of a tenant ran 5.4 s under a 2 s limit, a bigger one
+// for minutes. The
 // work that can grow so sits in the loops of joins over rows held in memory
 // (a hash join's lookup, a nested loop's cached inner side): each build of
 // those, once per outer row, and every 256th row they give look at it.
