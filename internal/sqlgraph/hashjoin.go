@@ -148,7 +148,9 @@ func byteExact(t sql.Type) bool {
 // exact: the engine looks each value up in a hash of the subquery's rows'
 // bytes, so `u.id COLLATE utf8mb4_0900_ai_ci IN (SELECT UPPER(id) …)` found
 // none of 20. Written as a join, the same question is answered right
-// (safeHashKeys).
+// (safeHashKeys). So is an IN list whose items carry such a collation
+// (`id IN ('AUTH0|…' COLLATE utf8mb4_0900_ai_ci)` found none); with the
+// collation on the left it is right.
 func checkCollatedIn(n sql.Node) error {
 	var err error
 	var visit func(n sql.Node) bool
@@ -167,6 +169,20 @@ func checkCollatedIn(n sql.Node) error {
 					if !byteExact(x.LeftChild.Type()) || !byteExact(x.RightChild.Type()) {
 						err = apperr.New(apperr.Invalid, "IN (SELECT …) under a case- or accent-insensitive collation is not supported "+
 							"(the engine would compare bytes and miss matches): write it as a JOIN on the same equality")
+					}
+				case *expression.InTuple, *expression.HashInTuple:
+					// The list's items under such a collation: the engine
+					// misses the matches that differ in case. On the left,
+					// it compares right.
+					cmp := x.(expression.Comparer)
+					if items, ok := cmp.Right().(expression.Tuple); ok {
+						for _, it := range items {
+							if !byteExact(it.Type()) {
+								err = apperr.New(apperr.Invalid, "IN (…) with a case- or accent-insensitive collation on its items is not supported "+
+									"(the engine would miss matches): put the COLLATE on the left, as in x COLLATE … IN (…)")
+								break
+							}
+						}
 					}
 				case *plan.Subquery:
 					if x.Query != nil {

@@ -128,4 +128,17 @@ func TestHashJoinUnderACollation(t *testing.T) {
 			t.Errorf("%d of 20 rows: %s", n, q)
 		}
 	}
+	// An IN list: right with the collation on the left, refused with it on
+	// the items (the engine found none there).
+	up := e.sql(t, `SELECT UPPER(id) FROM users WHERE tenant = `+T+` ORDER BY id LIMIT 2`).Rows
+	a, b := up[0][0].(string), up[1][0].(string)
+	r := e.sql(t, `SELECT COUNT(*) FROM users WHERE tenant = `+T+` AND id COLLATE utf8mb4_0900_ai_ci IN ('`+a+`', '`+b+`', 'none')`)
+	if n := r.Rows[0][0].(int64); n != 2 {
+		t.Errorf("collation on the left: %d of 2 rows", n)
+	}
+	_, err := e.g.Query(context.Background(), `SELECT COUNT(*) FROM users WHERE tenant = `+T+
+		` AND id IN ('`+a+`' COLLATE utf8mb4_0900_ai_ci, '`+b+`' COLLATE utf8mb4_0900_ai_ci, 'none')`)
+	if err == nil || !strings.Contains(err.Error(), "put the COLLATE on the left") {
+		t.Errorf("collation on the items: %v", err)
+	}
 }
