@@ -87,14 +87,14 @@ func (g *Graph) QueryCatalog(ctx context.Context, query string) (*Result, error)
 	if strings.TrimSpace(strings.Trim(strings.TrimSpace(rest), ";")) != "" {
 		return nil, apperr.New(apperr.Forbidden, "one statement at a time: statements separated by ';' are not run")
 	}
-	if err := checkPlanTables(bound, catalogTable); err != nil {
+	if err := checkPlanTables(bound, catalogTable, nil); err != nil {
 		return nil, err
 	}
 	node, err := g.engine.Analyzer.Analyze(sctx, bound, nil, flags)
 	if err != nil {
 		return nil, invalid(err)
 	}
-	if err := checkPlanTables(node, catalogTable); err != nil {
+	if err := checkPlanTables(node, catalogTable, nil); err != nil {
 		return nil, err
 	}
 	out, err := g.execute(ctx, sctx, node, flags)

@@ -1,6 +1,7 @@
 package sqlgraph
 
 import (
+	"cmp"
 	"reflect"
 	"strings"
 
@@ -74,7 +75,7 @@ func forbid(format string, args ...any) error {
 // (information_schema, mysql), a variable (user, system, procedure), an
 // assignment, or a refused function; subqueries are checked the same way,
 // however deeply nested.
-func checkPlan(n sql.Node) error { return checkPlanTables(n, ourTable) }
+func checkPlan(n sql.Node) error { return checkPlanTables(n, ourTable, collationUnsupported) }
 
 // ourTable allows authgraph's tables and the dual table of a SELECT
 // without FROM.
@@ -87,8 +88,11 @@ func ourTable(x *plan.ResolvedTable) error {
 
 // checkPlanTables is checkPlan with allowTable deciding which tables may
 // be read (catalog.go allows information_schema's description of ours).
-func checkPlanTables(n sql.Node, allowTable func(*plan.ResolvedTable) error) error {
-	var err error
+func checkPlanTables(n sql.Node, allowTable func(*plan.ResolvedTable) error, unsupportedExpr func(sql.Expression) error) error {
+	// err is a refusal, which ends the walk; unsupported is the first
+	// expression unsupportedExpr (if any) says the engine would answer
+	// wrong, said only when nothing is refused.
+	var err, unsupported error
 	var visit func(n sql.Node) bool
 	checkExprs := func(node sql.Node) {
 		ex, ok := node.(sql.Expressioner)
@@ -101,6 +105,9 @@ func checkPlanTables(n sql.Node, allowTable func(*plan.ResolvedTable) error) err
 					return false
 				}
 				err = checkExpr(e)
+				if err == nil && unsupportedExpr != nil {
+					unsupported = cmp.Or(unsupported, unsupportedExpr(e))
+				}
 				if sq, ok := e.(*plan.Subquery); ok && err == nil && sq.Query != nil {
 					transform.Inspect(sq.Query, visit)
 				}
@@ -130,7 +137,7 @@ func checkPlanTables(n sql.Node, allowTable func(*plan.ResolvedTable) error) err
 		return err == nil
 	}
 	transform.Inspect(n, visit)
-	return err
+	return cmp.Or(err, unsupported)
 }
 
 func checkExpr(e sql.Expression) error {

@@ -215,10 +215,7 @@ func (g *Graph) plan(ctx *sql.Context, query string) (sql.Node, *sql.QueryFlags,
 			return nil, nil, err
 		}
 	}
-	// Not speed-ups: without them the engine's hashes lose rows.
-	if err := checkCollatedIn(pushed); err != nil {
-		return nil, nil, err
-	}
+	// Not a speed-up: without it the engine's hash joins lose rows.
 	if pushed, err = safeHashKeys(pushed); err != nil {
 		return nil, nil, err
 	}

@@ -88,17 +88,7 @@ func schemaIndex(sch sql.Schema, f *expression.GetField) int {
 // keys only (or not at all), and the join's condition, still whole, decides.
 func safeHashKeys(n sql.Node) (sql.Node, error) {
 	out, _, err := transform.NodeWithOpaque(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
-		n, same, err := transform.OneNodeExpressions(n, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
-			sq, ok := e.(*plan.Subquery)
-			if !ok || sq.Query == nil {
-				return e, transform.SameTree, nil
-			}
-			q, err := safeHashKeys(sq.Query)
-			if err != nil {
-				return nil, transform.SameTree, err
-			}
-			return sq.WithQuery(q), transform.NewTree, nil
-		})
+		n, same, err := inSubqueries(n, safeHashKeys)
 		if err != nil {
 			return nil, transform.SameTree, err
 		}
@@ -143,57 +133,34 @@ func byteExact(t sql.Type) bool {
 	return c == sql.Collation_utf8mb4_0900_bin || c == sql.Collation_binary
 }
 
-// checkCollatedIn refuses an IN (SELECT …) the analysis left as an
-// expression whose values are compared under a collation that is not byte
-// exact: the engine looks each value up in a hash of the subquery's rows'
-// bytes, so `u.id COLLATE utf8mb4_0900_ai_ci IN (SELECT UPPER(id) …)` found
-// none of 20. Written as a join, the same question is answered right
-// (safeHashKeys). So is an IN list whose items carry such a collation
-// (`id IN ('AUTH0|…' COLLATE utf8mb4_0900_ai_ci)` found none); with the
-// collation on the left it is right.
-func checkCollatedIn(n sql.Node) error {
-	var err error
-	var visit func(n sql.Node) bool
-	visit = func(node sql.Node) bool {
-		ex, ok := node.(sql.Expressioner)
-		if !ok || err != nil {
-			return err == nil
+// collationUnsupported says why the engine would answer e wrong, or nil.
+// The plan check asks it of statements over our tables, not of catalog
+// queries: information_schema's names are case-insensitive columns by
+// design, and BI tools' metadata queries must keep running.
+func collationUnsupported(e sql.Expression) error {
+	switch x := e.(type) {
+	case *plan.InSubquery:
+		// The engine looks each value up in a hash of the subquery rows'
+		// bytes: under a case- or accent-insensitive collation, `u.id
+		// COLLATE utf8mb4_0900_ai_ci IN (SELECT UPPER(id) …)` found none of
+		// 20 matches. The same question as a join is answered right
+		// (safeHashKeys).
+		if !byteExact(x.LeftChild.Type()) || !byteExact(x.RightChild.Type()) {
+			return apperr.New(apperr.Invalid, "IN (SELECT …) under a case- or accent-insensitive collation is not supported "+
+				"(the engine would compare bytes and miss matches): write it as a JOIN on the same equality")
 		}
-		for _, e := range ex.Expressions() {
-			sql.Inspect(e, func(e sql.Expression) bool {
-				if err != nil || e == nil {
-					return false
+	case *expression.InTuple, *expression.HashInTuple:
+		// So is a list whose items carry such a collation (`id IN
+		// ('AUTH0|…' COLLATE utf8mb4_0900_ai_ci)` found none); with the
+		// collation on the left it is right.
+		if items, ok := x.(expression.Comparer).Right().(expression.Tuple); ok {
+			for _, it := range items {
+				if !byteExact(it.Type()) {
+					return apperr.New(apperr.Invalid, "IN (…) with a case- or accent-insensitive collation on its items is not supported "+
+						"(the engine would miss matches): put the COLLATE on the left, as in x COLLATE … IN (…)")
 				}
-				switch x := e.(type) {
-				case *plan.InSubquery:
-					if !byteExact(x.LeftChild.Type()) || !byteExact(x.RightChild.Type()) {
-						err = apperr.New(apperr.Invalid, "IN (SELECT …) under a case- or accent-insensitive collation is not supported "+
-							"(the engine would compare bytes and miss matches): write it as a JOIN on the same equality")
-					}
-				case *expression.InTuple, *expression.HashInTuple:
-					// The list's items under such a collation: the engine
-					// misses the matches that differ in case. On the left,
-					// it compares right.
-					cmp := x.(expression.Comparer)
-					if items, ok := cmp.Right().(expression.Tuple); ok {
-						for _, it := range items {
-							if !byteExact(it.Type()) {
-								err = apperr.New(apperr.Invalid, "IN (…) with a case- or accent-insensitive collation on its items is not supported "+
-									"(the engine would miss matches): put the COLLATE on the left, as in x COLLATE … IN (…)")
-								break
-							}
-						}
-					}
-				case *plan.Subquery:
-					if x.Query != nil {
-						transform.Inspect(x.Query, visit)
-					}
-				}
-				return err == nil
-			})
+			}
 		}
-		return err == nil
 	}
-	transform.Inspect(n, visit)
-	return err
+	return nil
 }

@@ -22,7 +22,7 @@ import (
 // tables and CTEs get the same, however deep.
 func pushdown(n sql.Node) (sql.Node, error) {
 	out, _, err := transform.NodeWithOpaque(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
-		n, same, err := pushSubqueries(n)
+		n, same, err := inSubqueries(n, pushdown)
 		if err != nil {
 			return nil, transform.SameTree, err
 		}
@@ -41,8 +41,9 @@ func pushdown(n sql.Node) (sql.Node, error) {
 	return out, err
 }
 
-// pushSubqueries applies pushdown inside the subquery expressions of n.
-func pushSubqueries(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+// inSubqueries applies a plan pass (pushdown, safeHashKeys) to the plans of
+// the subquery expressions of n.
+func inSubqueries(n sql.Node, pass func(sql.Node) (sql.Node, error)) (sql.Node, transform.TreeIdentity, error) {
 	if _, ok := n.(sql.Expressioner); !ok {
 		return n, transform.SameTree, nil
 	}
@@ -51,7 +52,7 @@ func pushSubqueries(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 		if !ok || sq.Query == nil {
 			return e, transform.SameTree, nil
 		}
-		q, err := pushdown(sq.Query)
+		q, err := pass(sq.Query)
 		if err != nil {
 			return nil, transform.SameTree, err
 		}
