@@ -209,6 +209,25 @@ func relChangeOf(row map[string]any, op string) RelChange {
 		To: str(row["to"]), ToName: str(row["toName"]), ToID: str(row["toID"])}
 }
 
+// deleteRelsReturning ends a statement that matched (a)-[r]->(b): it
+// deletes r and returns what deletedRels reads back.
+const deleteRelsReturning = `WITH r, a.id AS from, a.name AS fromName, a.native_id AS fromID, b.id AS to, b.name AS toName, b.native_id AS toID, properties(r) AS props
+DELETE r
+RETURN from, fromName, fromID, to, toName, toID, props`
+
+// deletedRels are the changes of the relations of declaration r that a
+// statement ending in deleteRelsReturning deleted, with their last
+// properties.
+func deletedRels(r *schema.Relation, rows []map[string]any) []RelChange {
+	out := make([]RelChange, 0, len(rows))
+	for _, row := range rows {
+		ch := relChangeOf(row, OpDeleted)
+		ch.Fields = propsFields(r.Prop, row["props"], true)
+		out = append(out, ch)
+	}
+	return out
+}
+
 // DeleteStaleNodesDiff is DeleteStaleNodes that returns what it deleted,
 // with the last properties the graph held.
 func (s *Store) DeleteStaleNodesDiff(ctx context.Context, tenant string, k *schema.Kind, tag int64) ([]NodeChange, error) {
@@ -237,20 +256,14 @@ RETURN id, nid, name, props`, k.Label)
 func (s *Store) DeleteStaleRelsDiff(ctx context.Context, tenant string, r *schema.Relation, tag int64) ([]RelChange, error) {
 	q := fmt.Sprintf(`MATCH (a:%s {tenant: $tenant})-[r:%s]->(b:%s) WHERE r.lastupdated <> $tag
 WITH a, r, b LIMIT $batch
-WITH r, a.id AS from, a.name AS fromName, a.native_id AS fromID, b.id AS to, b.name AS toName, b.native_id AS toID, properties(r) AS props
-DELETE r
-RETURN from, fromName, fromID, to, toName, toID, props`, r.From.Label, r.Type, r.To.Label)
+`+deleteRelsReturning, r.From.Label, r.Type, r.To.Label)
 	var out []RelChange
 	for {
 		rows, c, err := s.writeRows(ctx, q, map[string]any{"tenant": tenant, "tag": tag, "batch": cleanupBatch})
 		if err != nil {
 			return out, fmt.Errorf("cleanup %s: %w", r.Name(), err)
 		}
-		for _, row := range rows {
-			ch := relChangeOf(row, OpDeleted)
-			ch.Fields = propsFields(r.Prop, row["props"], true)
-			out = append(out, ch)
-		}
+		out = append(out, deletedRels(r, rows)...)
 		if c.RelationshipsDeleted() < cleanupBatch {
 			return out, nil
 		}

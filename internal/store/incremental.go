@@ -100,20 +100,12 @@ func (s *Store) DeleteStaleRelsOf(ctx context.Context, tenant string, r *schema.
 	q := fmt.Sprintf(`UNWIND $keys AS key
 MATCH (%s:%s {id: key})
 MATCH (a:%s)-[r:%s]->(b:%s) WHERE r.lastupdated <> $tag
-WITH r, a.id AS from, a.name AS fromName, a.native_id AS fromID, b.id AS to, b.name AS toName, b.native_id AS toID, properties(r) AS props
-DELETE r
-RETURN from, fromName, fromID, to, toName, toID, props`, anchor, k.Label, r.From.Label, r.Type, r.To.Label)
+`+deleteRelsReturning, anchor, k.Label, r.From.Label, r.Type, r.To.Label)
 	rows, _, err := s.writeRows(ctx, q, map[string]any{"keys": keys(tenant, k, ids), "tag": tag})
 	if err != nil {
 		return nil, fmt.Errorf("cleanup %s: %w", r.Name(), err)
 	}
-	out := make([]RelChange, 0, len(rows))
-	for _, row := range rows {
-		ch := relChangeOf(row, OpDeleted)
-		ch.Fields = propsFields(r.Prop, row["props"], true)
-		out = append(out, ch)
-	}
-	return out, nil
+	return deletedRels(r, rows), nil
 }
 
 // DeleteNodesWithout removes tenant's nodes of kind k that have no relation
@@ -264,20 +256,12 @@ func (s *Store) DeleteRels(ctx context.Context, tenant string, r *schema.Relatio
 	}
 	q := fmt.Sprintf(`UNWIND $rows AS row
 MATCH (a:%s {id: row.from})-[r:%s]->(b:%s {id: row.to})
-WITH r, a.id AS from, a.name AS fromName, a.native_id AS fromID, b.id AS to, b.name AS toName, b.native_id AS toID, properties(r) AS props
-DELETE r
-RETURN from, fromName, fromID, to, toName, toID, props`, r.From.Label, r.Type, r.To.Label)
+`+deleteRelsReturning, r.From.Label, r.Type, r.To.Label)
 	out, _, err := s.writeRows(ctx, q, map[string]any{"rows": rows})
 	if err != nil {
 		return nil, fmt.Errorf("delete %s: %w", r.Name(), err)
 	}
-	changes := make([]RelChange, 0, len(out))
-	for _, row := range out {
-		ch := relChangeOf(row, OpDeleted)
-		ch.Fields = propsFields(r.Prop, row["props"], true)
-		changes = append(changes, ch)
-	}
-	return changes, nil
+	return deletedRels(r, out), nil
 }
 
 // MemberCounts returns how many memberships the graph holds for each of the

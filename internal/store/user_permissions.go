@@ -87,20 +87,12 @@ MATCH (a:%[1]s {id: key})
 SET a.%[4]s = $at
 WITH a
 MATCH (a)-[r:%[2]s]->(b:%[3]s) WHERE r.lastupdated <> $tag
-WITH r, a.id AS from, a.name AS fromName, a.native_id AS fromID, b.id AS to, b.name AS toName, b.native_id AS toID, properties(r) AS props
-DELETE r
-RETURN from, fromName, fromID, to, toName, toID, props`, r.From.Label, r.Type, r.To.Label, schema.DirectPermissionsAt),
+`+deleteRelsReturning, r.From.Label, r.Type, r.To.Label, schema.DirectPermissionsAt),
 		map[string]any{"keys": keys, "tag": tag, "at": at.UTC()})
 	if err != nil {
 		return nil, fmt.Errorf("mark direct permissions: %w", err)
 	}
-	out := make([]RelChange, 0, len(rows))
-	for _, row := range rows {
-		ch := relChangeOf(row, OpDeleted)
-		ch.Fields = propsFields(r.Prop, row["props"], true)
-		out = append(out, ch)
-	}
-	return out, nil
+	return deletedRels(r, rows), nil
 }
 
 // TouchDirectPermissionTargets tags the permissions users still hold
